@@ -1,0 +1,49 @@
+# hookd: `make run` starts the server, `make test` runs every test. Both install what is missing.
+SHELL := /bin/bash
+BUILD ?= build/release
+ASAN_BUILD ?= build/asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test unit-test asan-test integration-test compat-test node-deps clean format
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/hookd serve
+
+node-deps: deps
+	@cd tests/e2e && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+unit-test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHOOKD_SANITIZE=ON
+
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan-test: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./$(ASAN_BUILD)/unit_tests
+
+integration-test: build node-deps
+	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=2 tests/integration/
+
+compat-test: build node-deps
+	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test tests/e2e/
+
+test: unit-test asan-test integration-test compat-test
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'bench/*.cc')
+
+clean:
+	rm -rf build

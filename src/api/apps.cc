@@ -1,0 +1,124 @@
+// /api/v1/app: applications (tenants).
+#include "api/body_reader.h"
+#include "api/handler_util.h"
+#include "api/json_codec.h"
+#include "api/resources.h"
+#include "core/ids.h"
+#include "core/validation.h"
+
+namespace hookd::api {
+namespace {
+
+using core::App;
+
+// Reads ApplicationIn / ApplicationPatch fields into `app`. `patch`: absent fields are kept.
+void ReadAppFields(BodyReader& body, App& app, bool patch) {
+  if (auto name = body.String("name", !patch, 256)) {
+    if (name->empty()) body.Fail("name", "must not be empty");
+    app.name = *name;
+  }
+  if (auto uid = body.String("uid", false)) {
+    if (auto err = core::CheckUid(*uid); !err.empty()) body.Fail("uid", err);
+    else if (core::HasIdPrefix(*uid, "app")) body.Fail("uid", "uid must not look like an app id");
+    app.uid = *uid;
+  } else if (patch && body.IsNull("uid")) {
+    app.uid.reset();
+  }
+  if (auto rate = body.Int("rateLimit", 1, 1'000'000)) app.rate_limit = static_cast<int>(*rate);
+  else if (!patch || body.IsNull("rateLimit")) app.rate_limit.reset();
+  if (auto md = body.Map("metadata")) app.metadata = *md;
+  else if (!patch) app.metadata.clear();
+}
+
+void List(ApiContext& ctx, Request& req, Reply reply) {
+  auto page = ReadPage(req, false);
+  if (!page) return reply(ErrorResponse(page.error()));
+  if (req.principal.app_id) {  // an app token sees only its own app
+    auto app = ctx.store.GetApp(*req.principal.app_id);
+    store::Page<App> only;
+    if (app && !page->iterator) only.data.push_back(*app);
+    return reply(JsonResponse(200, PageJson(only, AppJson)));
+  }
+  auto apps = ctx.store.ListApps(*page);
+  if (!apps) return reply(ErrorResponse(apps.error()));
+  reply(JsonResponse(200, PageJson(*apps, AppJson)));
+}
+
+void Create(ApiContext& ctx, Request& req, Reply reply) {
+  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
+  if (ReplayIdempotent(ctx, req, reply)) return;
+  auto get_if_exists = QueryFlag(req, "get_if_exists", false);
+  if (!get_if_exists) return reply(ErrorResponse(get_if_exists.error()));
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  App app;
+  ReadAppFields(*body, app, false);
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  if (*get_if_exists && app.uid) {
+    if (auto existing = ctx.store.GetApp(*app.uid)) {
+      return reply(JsonResponse(200, AppJson(*existing)));
+    }
+  }
+  app.id = core::NewId("app", ctx.clock);
+  app.created_at = app.updated_at = ctx.clock.Now();
+  IdempotentWrite<App>(ctx, req, std::move(reply), JsonResponse(201, AppJson(app)),
+                       [&ctx, app](store::Idempotency idem, store::Done<App> done) {
+                         ctx.store.CreateApp(app, std::move(idem), std::move(done));
+                       });
+}
+
+void Get(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  reply(app ? JsonResponse(200, AppJson(*app)) : ErrorResponse(app.error()));
+}
+
+// PUT updates, or creates the app with the path parameter as its uid (201).
+void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  auto app = ResolveApp(ctx, req);
+  bool create = false;
+  if (!app) {
+    if (patch || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin() ||
+        !core::CheckUid(req.params[0]).empty() || core::HasIdPrefix(req.params[0], "app")) {
+      return reply(ErrorResponse(app.error()));
+    }
+    create = true;
+    app = App{.id = core::NewId("app", ctx.clock), .uid = req.params[0]};
+    app->created_at = ctx.clock.Now();
+  }
+  std::optional<std::string> uid_before = app->uid;
+  ReadAppFields(*body, *app, patch);
+  if (!patch && !body->Present("uid")) app->uid = uid_before;  // PUT keeps the uid unless given
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  app->updated_at = ctx.clock.Now();
+  auto done = ReplyWith<App>(std::move(reply), [create](const App& a) {
+    return JsonResponse(create ? 201 : 200, AppJson(a));
+  });
+  if (create) ctx.store.CreateApp(std::move(*app), std::nullopt, std::move(done));
+  else ctx.store.UpdateApp(std::move(*app), std::move(done));
+}
+
+void Put(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), false); }
+void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), true); }
+
+void Delete(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
+  ctx.store.DeleteApp(app->id, ReplyNoContent(std::move(reply)));
+}
+
+}  // namespace
+
+void RegisterApps(Router& r, ApiContext& ctx) {
+  using M = Method;
+  r.Add(M::kGet, "/api/v1/app", Bind(ctx, List));
+  r.Add(M::kPost, "/api/v1/app", Bind(ctx, Create));
+  r.Add(M::kGet, "/api/v1/app/{app}", Bind(ctx, Get));
+  r.Add(M::kPut, "/api/v1/app/{app}", Bind(ctx, Put));
+  r.Add(M::kPatch, "/api/v1/app/{app}", Bind(ctx, Patch));
+  r.Add(M::kDelete, "/api/v1/app/{app}", Bind(ctx, Delete));
+}
+
+}  // namespace hookd::api

@@ -1,0 +1,247 @@
+// /api/v1/app/{app}/endpoint: subscriber endpoints, their secrets and custom headers.
+#include "api/body_reader.h"
+#include "api/handler_util.h"
+#include "api/json_codec.h"
+#include "api/resources.h"
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "core/validation.h"
+
+namespace hookd::api {
+namespace {
+
+using core::Endpoint;
+namespace json = boost::json;
+
+// Headers hookd sets itself; an endpoint may not override them.
+bool ReservedHeader(std::string name) {
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name.starts_with("webhook-") || name.starts_with("svix-") || name == "content-length" ||
+         name == "host" || name == "content-type" || name == "user-agent" ||
+         name == "transfer-encoding" || name == "connection";
+}
+
+void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers) {
+  for (const auto& [k, v] : headers) {
+    bool token = !k.empty() && k.find_first_of(" \t\r\n:()<>@,;\\\"/[]?={}") == std::string::npos;
+    if (!token) body.Fail(field, "'" + k + "' is not a valid header name");
+    else if (ReservedHeader(k)) body.Fail(field, "header '" + k + "' is set by hookd");
+    if (v.find_first_of("\r\n") != std::string::npos)
+      body.Fail(field, "value of '" + k + "' contains a line break");
+  }
+}
+
+// Reads EndpointIn / EndpointUpdate / EndpointPatch fields. `patch`: absent fields are kept.
+void ReadFields(BodyReader& body, Endpoint& ep, bool patch) {
+  if (auto url = body.String("url", !patch)) {
+    if (auto err = core::CheckUrl(*url); !err.empty()) body.Fail("url", err);
+    ep.url = *url;
+  }
+  if (auto d = body.String("description", false, 4096)) ep.description = *d;
+  else if (!patch) ep.description.clear();
+  if (auto uid = body.String("uid")) {
+    if (auto err = core::CheckUid(*uid); !err.empty()) body.Fail("uid", err);
+    else if (core::HasIdPrefix(*uid, "ep")) body.Fail("uid", "uid must not look like an endpoint id");
+    ep.uid = *uid;
+  } else if (patch && body.IsNull("uid")) {
+    ep.uid.reset();
+  }
+  if (auto d = body.Bool("disabled")) ep.disabled = *d;
+  else if (!patch) ep.disabled = false;
+  auto types_key = body.Pick({"filterTypes", "eventTypes"});
+  if (auto types = body.StringList(types_key, 1000)) {
+    if (types->empty()) body.Fail(types_key, "must not be empty (omit it to receive every type)");
+    for (const auto& t : *types)
+      if (auto err = core::CheckEventTypeName(t); !err.empty()) body.Fail(types_key, err);
+    ep.event_types = *types;
+  } else if (!patch || body.IsNull(types_key)) {
+    ep.event_types.reset();
+  }
+  if (auto ch = body.StringList("channels", 10)) {
+    if (ch->empty()) body.Fail("channels", "must not be empty (omit it to receive every channel)");
+    for (const auto& c : *ch)
+      if (auto err = core::CheckChannel(c); !err.empty()) body.Fail("channels", err);
+    ep.channels = *ch;
+  } else if (!patch || body.IsNull("channels")) {
+    ep.channels.reset();
+  }
+  auto rate_key = body.Pick({"throttleRate", "rateLimit"});
+  if (auto rate = body.Int(rate_key, 1, 1'000'000)) ep.throttle_rate = static_cast<int>(*rate);
+  else if (!patch || body.IsNull(rate_key)) ep.throttle_rate.reset();
+  if (auto v = body.Int("version", 1, 1'000'000)) ep.version = static_cast<int>(*v);
+  if (auto md = body.Map("metadata")) ep.metadata = *md;
+  else if (!patch) ep.metadata.clear();
+}
+
+void List(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto page = ReadPage(req, false);
+  if (!page) return reply(ErrorResponse(page.error()));
+  auto eps = ctx.store.ListEndpoints(app->id, *page);
+  if (!eps) return reply(ErrorResponse(eps.error()));
+  reply(JsonResponse(200, PageJson(*eps, EndpointJson)));
+}
+
+void Create(ApiContext& ctx, Request& req, Reply reply) {
+  if (ReplayIdempotent(ctx, req, reply)) return;
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  Endpoint ep;
+  ReadFields(*body, ep, false);
+  if (auto secret = body->String("secret")) {
+    if (auto err = core::CheckSecret(*secret); !err.empty()) body->Fail("secret", err);
+    ep.secrets.push_back({*secret, std::nullopt});
+  } else {
+    ep.secrets.push_back({core::NewEndpointSecret(), std::nullopt});
+  }
+  if (auto headers = body->Map("headers")) {
+    CheckHeaders(*body, "headers", *headers);
+    ep.headers = *headers;
+  }
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  ep.id = core::NewId("ep", ctx.clock);
+  ep.app_id = app->id;
+  ep.created_at = ep.updated_at = ctx.clock.Now();
+  IdempotentWrite<Endpoint>(ctx, req, std::move(reply), JsonResponse(201, EndpointJson(ep)),
+                            [&ctx, ep](store::Idempotency idem, store::Done<Endpoint> done) {
+                              ctx.store.CreateEndpoint(ep, std::move(idem), std::move(done));
+                            });
+}
+
+// The endpoint named by path parameter 1 within the app of parameter 0.
+core::Result<Endpoint> ResolveEndpoint(ApiContext& ctx, const Request& req) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return std::unexpected(app.error());
+  return ctx.store.GetEndpoint(app->id, req.params.at(1));
+}
+
+void Get(ApiContext& ctx, Request& req, Reply reply) {
+  auto ep = ResolveEndpoint(ctx, req);
+  reply(ep ? JsonResponse(200, EndpointJson(*ep)) : ErrorResponse(ep.error()));
+}
+
+// Writes `ep` back and answers with `ok` (or the endpoint JSON when ok is unset).
+void Save(ApiContext& ctx, Endpoint ep, Reply reply, std::optional<Response> ok = std::nullopt) {
+  ep.updated_at = ctx.clock.Now();
+  ctx.store.UpdateEndpoint(std::move(ep), std::nullopt,
+                           ReplyWith<Endpoint>(std::move(reply), [ok](const Endpoint& e) {
+                             return ok ? *ok : JsonResponse(200, EndpointJson(e));
+                           }));
+}
+
+void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  auto ep = ResolveEndpoint(ctx, req);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  std::optional<std::string> uid_before = ep->uid;
+  ReadFields(*body, *ep, patch);
+  if (!patch && !body->Present("uid")) ep->uid = uid_before;  // PUT keeps the uid unless given
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  Save(ctx, std::move(*ep), std::move(reply));
+}
+void Put(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), false); }
+void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), true); }
+
+void Delete(ApiContext& ctx, Request& req, Reply reply) {
+  auto ep = ResolveEndpoint(ctx, req);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  ctx.store.DeleteEndpoint(ep->app_id, ep->id, ReplyNoContent(std::move(reply)));
+}
+
+void GetSecret(ApiContext& ctx, Request& req, Reply reply) {
+  auto ep = ResolveEndpoint(ctx, req);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  reply(JsonResponse(200, json::object{{"key", ep->secrets.front().key}}));
+}
+
+// New current key (given or generated); the previous one stays valid for the grace period.
+void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
+  if (ReplayIdempotent(ctx, req, reply)) return;
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  auto ep = ResolveEndpoint(ctx, req);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  std::string key = core::NewEndpointSecret();
+  if (auto given = body->String("key")) {
+    if (auto err = core::CheckSecret(*given); !err.empty()) body->Fail("key", err);
+    key = *given;
+  }
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  auto now = ctx.clock.Now();
+  std::erase_if(ep->secrets, [now](const core::EndpointSecret& s) {
+    return s.expires_at && *s.expires_at <= now;
+  });
+  ep->secrets.front().expires_at = now + ctx.options.secret_rotation_grace;
+  ep->secrets.insert(ep->secrets.begin(), {key, std::nullopt});
+  ep->updated_at = now;
+  IdempotentWrite<Endpoint>(ctx, req, std::move(reply), NoContent(),
+                            [&ctx, e = std::move(*ep)](store::Idempotency idem,
+                                                       store::Done<Endpoint> done) {
+                              ctx.store.UpdateEndpoint(e, std::move(idem), std::move(done));
+                            });
+}
+
+void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
+  auto ep = ResolveEndpoint(ctx, req);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  reply(JsonResponse(200, json::object{{"headers", StringMapJson(ep->headers)},
+                                       {"sensitive", json::array()}}));
+}
+
+// PUT replaces the header set; PATCH merges, and a null value removes that header.
+void UpdateHeaders(ApiContext& ctx, Request& req, Reply reply, bool patch) {
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  auto ep = ResolveEndpoint(ctx, req);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  auto parsed = json::parse(req.body.empty() ? "{}" : req.body).as_object();
+  auto* headers = parsed.if_contains("headers");
+  if (!headers || !headers->is_object()) {
+    body->Fail("headers", "field required: an object of header names to values",
+               "value_error.missing");
+    return reply(ErrorResponse(body->Finish().error()));
+  }
+  core::StringMap merged = patch ? ep->headers : core::StringMap{};
+  core::StringMap given;
+  for (const auto& [k, v] : headers->as_object()) {
+    std::string name(k);
+    if (v.is_null() && patch) merged.erase(name);
+    else if (v.is_string()) given[name] = merged[name] = std::string(v.as_string());
+    else body->Fail("headers", "value of '" + name + "' must be a string", "type_error.str");
+  }
+  CheckHeaders(*body, "headers", given);
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  ep->headers = std::move(merged);
+  Save(ctx, std::move(*ep), std::move(reply), NoContent());
+}
+void PutHeaders(ApiContext& ctx, Request& req, Reply reply) {
+  UpdateHeaders(ctx, req, std::move(reply), false);
+}
+void PatchHeaders(ApiContext& ctx, Request& req, Reply reply) {
+  UpdateHeaders(ctx, req, std::move(reply), true);
+}
+
+}  // namespace
+
+void RegisterEndpoints(Router& r, ApiContext& ctx) {
+  using M = Method;
+  const std::string base = "/api/v1/app/{app}/endpoint";
+  const std::string one = base + "/{endpoint}";
+  r.Add(M::kGet, base, Bind(ctx, List));
+  r.Add(M::kPost, base, Bind(ctx, Create));
+  r.Add(M::kGet, one, Bind(ctx, Get));
+  r.Add(M::kPut, one, Bind(ctx, Put));
+  r.Add(M::kPatch, one, Bind(ctx, Patch));
+  r.Add(M::kDelete, one, Bind(ctx, Delete));
+  r.Add(M::kGet, one + "/secret", Bind(ctx, GetSecret));
+  r.Add(M::kPost, one + "/secret/rotate", Bind(ctx, RotateSecret));
+  r.Add(M::kGet, one + "/headers", Bind(ctx, GetHeaders));
+  r.Add(M::kPut, one + "/headers", Bind(ctx, PutHeaders));
+  r.Add(M::kPatch, one + "/headers", Bind(ctx, PatchHeaders));
+}
+
+}  // namespace hookd::api

@@ -1,0 +1,123 @@
+#include "api/handler_util.h"
+
+#include <charconv>
+
+#include "core/crypto.h"
+
+namespace hookd::api {
+namespace json = boost::json;
+using core::ErrorCode;
+
+Response JsonResponse(int status, const json::value& body) {
+  return {status, json::serialize(body)};
+}
+
+Response NoContent() { return {204, ""}; }
+
+core::Result<core::App> ResolveApp(ApiContext& ctx, const Request& req, size_t index) {
+  auto app = ctx.store.GetApp(req.params.at(index));
+  if (!app) return app;
+  if (req.principal.app_id && *req.principal.app_id != app->id) {
+    return core::NotFound("application");
+  }
+  return app;
+}
+
+core::Status RequireAdmin(const Request& req) {
+  if (!req.principal.admin())
+    return core::Fail(ErrorCode::kForbidden, "this operation needs an admin token");
+  return {};
+}
+
+core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending) {
+  store::PageRequest page;
+  page.descending = default_descending;
+  if (auto limit = req.Query("limit")) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || p != limit->data() + limit->size() || n < 1 || n > 250) {
+      return std::unexpected(core::Error{
+          ErrorCode::kValidation, "", {{{"query", "limit"}, "must be an integer from 1 to 250"}}});
+    }
+    page.limit = n;
+  }
+  if (auto it = req.Query("iterator"); it && !it->empty()) page.iterator = std::string(*it);
+  if (auto order = req.Query("order")) {
+    if (*order == "ascending") page.descending = false;
+    else if (*order == "descending") page.descending = true;
+    else
+      return std::unexpected(core::Error{
+          ErrorCode::kValidation, "", {{{"query", "order"}, "must be ascending or descending"}}});
+  }
+  return page;
+}
+
+core::Result<bool> QueryFlag(const Request& req, std::string_view name, bool fallback) {
+  auto v = req.Query(name);
+  if (!v) return fallback;
+  if (*v == "true" || *v == "1") return true;
+  if (*v == "false" || *v == "0") return false;
+  return std::unexpected(core::Error{
+      ErrorCode::kValidation, "", {{{"query", std::string(name)}, "must be true or false"}}});
+}
+
+namespace {
+
+struct IdemKey {
+  std::string scope, key, fingerprint;
+};
+
+std::optional<IdemKey> IdemKeyOf(const Request& req) {
+  auto key = req.Header("idempotency-key");
+  if (!key || key->empty()) return std::nullopt;
+  return IdemKey{req.principal.scope(), std::string(*key),
+                 core::Sha256Hex(req.path + '\n' + req.body)};
+}
+
+// Replies with the stored answer for `k` and returns true, if there is one.
+bool Replay(ApiContext& ctx, const IdemKey& k, Reply& reply) {
+  auto record = ctx.store.GetIdempotency(k.scope, k.key);
+  if (!record) {
+    reply(ErrorResponse(record.error()));
+    return true;
+  }
+  if (!*record) return false;
+  if ((*record)->fingerprint != k.fingerprint) {
+    reply(ErrorResponse(ErrorCode::kConflict,
+                        "idempotency key was already used for a different request"));
+  } else {
+    reply(Response{(*record)->status, (*record)->body});
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ReplayIdempotent(ApiContext& ctx, const Request& req, Reply& reply) {
+  auto k = IdemKeyOf(req);
+  return k && Replay(ctx, *k, reply);
+}
+
+void ReplyAfterWrite(ApiContext& ctx, const Request& req, Reply reply, Response response,
+                     std::function<void(store::Idempotency, std::function<void(core::Status)>)>
+                         write) {
+  store::Idempotency idem;
+  auto k = IdemKeyOf(req);
+  if (k) {
+    idem = core::IdempotencyRecord{k->scope, k->key, k->fingerprint, response.status,
+                                   response.body, ctx.clock.Now() + ctx.options.idempotency_ttl};
+  }
+  write(std::move(idem), [&ctx, k = std::move(k), reply = std::move(reply),
+                          response = std::move(response)](core::Status s) mutable {
+    if (s) return reply(std::move(response));
+    if (s.error().code == ErrorCode::kIdempotencyTaken && k) {
+      // A concurrent duplicate committed first: answer what it answered.
+      if (!Replay(ctx, *k, reply))
+        reply(ErrorResponse(ErrorCode::kConflict, "idempotency key is in use"));
+      return;
+    }
+    reply(ErrorResponse(s.error()));
+  });
+}
+
+}  // namespace hookd::api

@@ -1,0 +1,31 @@
+#include "api/http.h"
+
+#include <sstream>
+
+namespace hookd::api {
+
+std::optional<std::string_view> Request::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+std::optional<std::string_view> Request::Query(std::string_view name) const {
+  auto it = query.find(std::string(name));
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> Request::QueryAll(std::string_view name) const {
+  std::vector<std::string> out;
+  auto [b, e] = query.equal_range(std::string(name));
+  for (auto it = b; it != e; ++it) {
+    // Accept both repeated parameters and comma-separated lists.
+    std::stringstream ss(it->second);
+    for (std::string part; std::getline(ss, part, ',');)
+      if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+}  // namespace hookd::api

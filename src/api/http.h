@@ -1,0 +1,48 @@
+// Transport-neutral request/response types seen by handlers (no Beast types leak past server.cc).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hookd::api {
+
+enum class Method { kGet, kPost, kPut, kPatch, kDelete, kOther };
+
+// Who is calling: admin tokens see everything, app tokens only their app.
+struct Principal {
+  std::string token_id;
+  std::optional<std::string> app_id;  // nullopt: admin
+  bool admin() const { return !app_id; }
+  std::string scope() const { return app_id ? "app:" + *app_id : "admin"; }
+};
+
+struct Request {
+  Method method = Method::kOther;
+  std::string path;                                      // decoded path, no query
+  std::multimap<std::string, std::string> query;         // decoded query parameters
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
+  std::string body;
+  std::vector<std::string> params;  // path parameters, in pattern order
+  Principal principal;
+
+  std::optional<std::string_view> Header(std::string_view name) const;
+  std::optional<std::string_view> Query(std::string_view name) const;
+  std::vector<std::string> QueryAll(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Completes a request; may be called from any thread, exactly once.
+using Reply = std::function<void(Response)>;
+
+}  // namespace hookd::api

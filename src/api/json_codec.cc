@@ -1,0 +1,79 @@
+#include "api/json_codec.h"
+
+#include "core/time_format.h"
+
+namespace hookd::api {
+namespace json = boost::json;
+using core::FormatTime;
+
+json::value OptString(const std::optional<std::string>& s) {
+  return s ? json::value(*s) : json::value(nullptr);
+}
+
+json::value StringList(const std::optional<std::vector<std::string>>& v) {
+  if (!v) return nullptr;
+  json::array a;
+  for (const auto& s : *v) a.emplace_back(s);
+  return a;
+}
+
+json::object StringMapJson(const core::StringMap& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+
+json::object AppJson(const core::App& app) {
+  return {{"id", app.id},
+          {"uid", OptString(app.uid)},
+          {"name", app.name},
+          {"rateLimit", app.rate_limit ? json::value(*app.rate_limit) : nullptr},
+          {"metadata", StringMapJson(app.metadata)},
+          {"createdAt", FormatTime(app.created_at)},
+          {"updatedAt", FormatTime(app.updated_at)}};
+}
+
+json::object EventTypeJson(const core::EventType& et, bool with_schemas) {
+  json::value schemas = nullptr;
+  if (with_schemas && et.schemas) schemas = json::parse(*et.schemas);
+  return {{"id", et.id},
+          {"name", et.name},
+          {"description", et.description},
+          {"archived", et.archived},
+          {"deprecated", et.deprecated},
+          {"schemas", schemas},
+          {"featureFlag", OptString(et.feature_flag)},
+          {"groupName", OptString(et.group_name)},
+          {"createdAt", FormatTime(et.created_at)},
+          {"updatedAt", FormatTime(et.updated_at)}};
+}
+
+json::object EndpointJson(const core::Endpoint& ep) {
+  json::value rate = ep.throttle_rate ? json::value(*ep.throttle_rate) : nullptr;
+  return {{"id", ep.id},
+          {"uid", OptString(ep.uid)},
+          {"url", ep.url},
+          {"description", ep.description},
+          {"disabled", ep.disabled},
+          {"filterTypes", StringList(ep.event_types)},
+          {"channels", StringList(ep.channels)},
+          {"throttleRate", rate},
+          {"rateLimit", rate},
+          {"version", ep.version},
+          {"metadata", StringMapJson(ep.metadata)},
+          {"createdAt", FormatTime(ep.created_at)},
+          {"updatedAt", FormatTime(ep.updated_at)}};
+}
+
+json::object MessageJson(const core::Message& msg, bool with_content) {
+  json::object o{{"id", msg.id},
+                 {"eventId", OptString(msg.event_id)},
+                 {"eventType", msg.event_type},
+                 {"channels", StringList(msg.channels)},
+                 {"tags", StringList(msg.tags)},
+                 {"timestamp", FormatTime(msg.created_at)}};
+  o["payload"] = with_content ? json::parse(msg.payload) : json::object();
+  return o;
+}
+
+}  // namespace hookd::api

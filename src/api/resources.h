@@ -1,0 +1,14 @@
+// Route registration, one function per resource file.
+#pragma once
+
+#include "api/context.h"
+#include "api/router.h"
+
+namespace hookd::api {
+
+void RegisterApps(Router& r, ApiContext& ctx);
+void RegisterEventTypes(Router& r, ApiContext& ctx);
+void RegisterEndpoints(Router& r, ApiContext& ctx);
+void RegisterMessages(Router& r, ApiContext& ctx);
+
+}  // namespace hookd::api

@@ -1,0 +1,46 @@
+#include "api/router.h"
+
+namespace hookd::api {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) out.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+void Router::Add(Method method, std::string_view pattern, Handler handler) {
+  routes_.push_back({method, SplitPath(pattern), std::move(handler)});
+}
+
+const Handler* Router::Match(Request& req, int* status) const {
+  auto segs = SplitPath(req.path);
+  *status = 404;
+  for (const auto& route : routes_) {
+    if (route.segments.size() != segs.size()) continue;
+    std::vector<std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const auto& p = route.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}')
+        params.push_back(segs[i]);
+      else
+        ok = p == segs[i];
+    }
+    if (!ok) continue;
+    if (route.method != req.method) {
+      *status = 405;
+      continue;
+    }
+    req.params = std::move(params);
+    return &route.handler;
+  }
+  return nullptr;
+}
+
+}  // namespace hookd::api

@@ -1,0 +1,29 @@
+// The HTTP API: routes, authentication, health and metrics, wired to a Store.
+#pragma once
+
+#include <memory>
+
+#include "api/context.h"
+#include "api/http.h"
+#include "api/router.h"
+
+namespace hookd::api {
+
+class ApiService {
+ public:
+  ApiService(store::Store& store, const core::Clock& clock, ApiOptions options);
+  // Handles one request; `reply` is called exactly once, possibly on another thread.
+  void Handle(Request req, Reply reply);
+
+ private:
+  core::Status Authenticate(Request& req);
+
+  Metrics metrics_;
+  ApiContext ctx_;
+  Router router_;
+};
+
+// SHA-256 hex of a token, the form tokens are stored and compared in.
+std::string HashToken(std::string_view token);
+
+}  // namespace hookd::api

@@ -1,0 +1,131 @@
+#include "app/commands.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "api/server.h"
+#include "api/service.h"
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "store/store.h"
+
+namespace hookd::app {
+namespace {
+
+std::string NewTokenSecret() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "hk_";
+  for (unsigned char b : core::RandomBytes(24)) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  return out;
+}
+
+core::Result<std::unique_ptr<store::Store>> OpenInitialized(const Config& config) {
+  auto store = store::OpenStore(config.store, core::SystemClock::Instance(),
+                                {static_cast<size_t>(config.commit_max_batch),
+                                 config.commit_linger_us});
+  if (!store) return store;
+  if (auto s = (*store)->Init(); !s) return std::unexpected(s.error());
+  return store;
+}
+
+core::Result<std::string> MintToken(store::Store& store, const std::optional<std::string>& app_id,
+                                    const std::string& name) {
+  std::string secret = NewTokenSecret();
+  core::Token token{core::NewId("tok"), api::HashToken(secret), app_id, name,
+                    core::SystemClock::Instance().Now()};
+  auto r = store::Wait<core::Token>(
+      [&](store::Done<core::Token> done) { store.CreateToken(token, std::move(done)); });
+  if (!r) return std::unexpected(r.error());
+  return secret;
+}
+
+}  // namespace
+
+int RunServe(const Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  auto [host, port] = config.ListenHostPort();
+  auto store = OpenInitialized(config);
+  if (!store) {
+    spdlog::error("cannot open store {}: {}", config.store, store.error().detail);
+    return 1;
+  }
+  api::ApiOptions options;
+  options.idempotency_ttl = std::chrono::seconds(config.idempotency_ttl_seconds);
+  options.secret_rotation_grace = std::chrono::seconds(config.secret_rotation_grace_seconds);
+  if (!config.admin_token.empty()) {
+    options.admin_token_hash = api::HashToken(config.admin_token);
+  } else if (auto count = (*store)->CountTokens(); count && *count == 0) {
+    auto token = MintToken(**store, std::nullopt, "initial admin token");
+    if (!token) {
+      spdlog::error("cannot create the admin token: {}", token.error().detail);
+      return 1;
+    }
+    std::printf(
+        "Created the admin API token (shown only this once; it is stored as a hash):\n  %s\n",
+        token->c_str());
+  }
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  api::ApiService service(**store, core::SystemClock::Instance(), options);
+  api::HttpServer server({host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
+                         [&service](api::Request req, api::Reply reply) {
+                           service.Handle(std::move(req), std::move(reply));
+                         });
+  auto bound = server.Start();
+  if (!bound) {
+    spdlog::error("{}", bound.error().detail);
+    return 1;
+  }
+  std::printf("hookd %s listening on %s:%u (store %s)\n", HOOKD_VERSION, host.c_str(), *bound,
+              config.store.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: stopping", sig);
+  server.Stop();       // no new requests; io threads joined
+  (*store)->Close();   // finishes queued writes
+  return 0;
+}
+
+int RunTokenCreate(const Config& config, const std::optional<std::string>& app,
+                   const std::string& name) {
+  auto store = OpenInitialized(config);
+  if (!store) {
+    std::fprintf(stderr, "cannot open store %s: %s\n", config.store.c_str(),
+                 store.error().detail.c_str());
+    return 1;
+  }
+  std::optional<std::string> app_id;
+  if (app) {
+    auto found = (*store)->GetApp(*app);
+    if (!found) {
+      std::fprintf(stderr, "application %s: %s\n", app->c_str(), found.error().detail.c_str());
+      return 1;
+    }
+    app_id = found->id;
+  }
+  auto token = MintToken(**store, app_id, name);
+  (*store)->Close();
+  if (!token) {
+    std::fprintf(stderr, "cannot create token: %s\n", token.error().detail.c_str());
+    return 1;
+  }
+  std::printf("%s\n", token->c_str());
+  return 0;
+}
+
+}  // namespace hookd::app

@@ -1,0 +1,165 @@
+#include "app/config.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <sstream>
+#include <stdexcept>
+#include <toml.hpp>
+
+namespace hookd::app {
+namespace {
+
+int64_t ParseInt(const std::string& key, const std::string& v, int64_t min, int64_t max) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+    throw std::invalid_argument(key + ": expected an integer from " + std::to_string(min) +
+                                " to " + std::to_string(max) + ", got '" + v + "'");
+  }
+  return n;
+}
+
+std::vector<std::string> SplitList(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  for (std::string part; std::getline(ss, part, ',');) {
+    auto b = part.find_first_not_of(" \t");
+    auto e = part.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(part.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+std::string JoinList(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+template <class T>
+ConfigKey IntKey(std::string name, std::string help, T Config::*field, int64_t min, int64_t max) {
+  std::string env = "HOOKD_";
+  for (char c : name) env += static_cast<char>(std::toupper(c));
+  return {name, env, std::move(help),
+          [=](Config& c, const std::string& v) { c.*field = static_cast<T>(ParseInt(name, v, min, max)); },
+          [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+ConfigKey StringKey(std::string name, std::string help, std::string Config::*field,
+                    std::function<void(const std::string&)> check = nullptr) {
+  std::string env = "HOOKD_";
+  for (char c : name) env += static_cast<char>(std::toupper(c));
+  return {name, env, std::move(help),
+          [=](Config& c, const std::string& v) {
+            if (check) check(v);
+            c.*field = v;
+          },
+          [=](const Config& c) { return c.*field; }};
+}
+
+}  // namespace
+
+bool IsCidr(const std::string& s) {
+  auto slash = s.find('/');
+  if (slash == std::string::npos) return false;
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(s.substr(0, slash), ec);
+  if (ec) return false;
+  int bits = 0;
+  std::string len = s.substr(slash + 1);
+  auto [p, err] = std::from_chars(len.data(), len.data() + len.size(), bits);
+  if (err != std::errc() || p != len.data() + len.size() || len.empty()) return false;
+  return bits >= 0 && bits <= (addr.is_v4() ? 32 : 128);
+}
+
+std::pair<std::string, uint16_t> Config::ListenHostPort() const {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw std::invalid_argument("listen: expected host:port, got '" + listen + "'");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto port = ParseInt("listen", listen.substr(colon + 1), 0, 65535);
+  return {host, static_cast<uint16_t>(port)};
+}
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = {
+      StringKey("listen", "host:port the HTTP API listens on (port 0 picks a free port)",
+                &Config::listen,
+                [](const std::string& v) { Config c; c.listen = v; (void)c.ListenHostPort(); }),
+      StringKey("store",
+                "store URL: sqlite://PATH (relative or absolute, e.g. sqlite:///var/lib/hookd.db)",
+                &Config::store),
+      StringKey("admin_token",
+                "admin API token to accept (for automation); otherwise first start mints one",
+                &Config::admin_token),
+      {"allowed_networks", "HOOKD_ALLOWED_NETWORKS",
+       "comma-separated CIDRs that delivery may reach despite the SSRF guard",
+       [](Config& c, const std::string& v) {
+         auto list = SplitList(v);
+         for (const auto& cidr : list)
+           if (!IsCidr(cidr))
+             throw std::invalid_argument("allowed_networks: '" + cidr + "' is not a CIDR");
+         c.allowed_networks = list;
+       },
+       [](const Config& c) { return JoinList(c.allowed_networks); }},
+      IntKey("max_body_bytes", "largest accepted request body in bytes (larger: 413)",
+             &Config::max_body_bytes, 1024, int64_t{1} << 30),
+      IntKey("io_threads", "HTTP io threads", &Config::io_threads, 1, 64),
+      StringKey("log_level", "trace, debug, info, warn, error or off", &Config::log_level,
+                [](const std::string& v) {
+                  for (auto l : {"trace", "debug", "info", "warn", "error", "off"})
+                    if (v == l) return;
+                  throw std::invalid_argument("log_level: unknown level '" + v + "'");
+                }),
+      IntKey("idempotency_ttl_seconds", "how long an idempotency key's answer is kept",
+             &Config::idempotency_ttl_seconds, 60, 30 * 86400),
+      IntKey("secret_rotation_grace_seconds", "how long a rotated-out signing key stays valid",
+             &Config::secret_rotation_grace_seconds, 0, 30 * 86400),
+      IntKey("commit_linger_us", "how long the writer waits to fill a group commit (µs)",
+             &Config::commit_linger_us, 0, 100000),
+      IntKey("commit_max_batch", "most writes in one group commit", &Config::commit_max_batch, 1,
+             100000),
+  };
+  return keys;
+}
+
+Config LoadConfig(const std::optional<std::string>& file,
+                  const std::map<std::string, std::string>& flags,
+                  const std::function<const char*(const char*)>& env) {
+  Config config;
+  if (file) {
+    toml::value root;
+    try {
+      root = toml::parse(*file);
+    } catch (const std::exception& e) {
+      throw std::invalid_argument("config file " + *file + ": " + e.what());
+    }
+    for (const auto& [k, v] : root.as_table()) {
+      auto it = std::find_if(ConfigKeys().begin(), ConfigKeys().end(),
+                             [&](const ConfigKey& key) { return key.name == k; });
+      if (it == ConfigKeys().end())
+        throw std::invalid_argument("config file " + *file + ": unknown key '" + k + "'");
+      std::string text;
+      if (v.is_string()) text = v.as_string();
+      else if (v.is_integer()) text = std::to_string(v.as_integer());
+      else if (v.is_array()) {
+        std::vector<std::string> items;
+        for (const auto& item : v.as_array()) items.push_back(toml::get<std::string>(item));
+        text = JoinList(items);
+      } else {
+        throw std::invalid_argument("config file " + *file + ": '" + k + "' has an unsupported type");
+      }
+      it->set(config, text);
+    }
+  }
+  for (const auto& key : ConfigKeys()) {
+    if (const char* v = env(key.env.c_str())) key.set(config, v);
+  }
+  for (const auto& key : ConfigKeys()) {
+    if (auto it = flags.find(key.name); it != flags.end()) key.set(config, it->second);
+  }
+  return config;
+}
+
+}  // namespace hookd::app

@@ -1,0 +1,51 @@
+// Server configuration. Sources, lowest to highest precedence: built-in defaults, a TOML file
+// (--config / HOOKD_CONFIG), HOOKD_* environment variables, command-line flags.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hookd::app {
+
+struct Config {
+  std::string listen = "127.0.0.1:8071";
+  std::string store = "sqlite://hookd-data/hookd.db";
+  std::string admin_token;                    // empty: use stored tokens (first start mints one)
+  std::vector<std::string> allowed_networks;  // CIDRs the SSRF guard lets through
+  int64_t max_body_bytes = 1 << 20;
+  int io_threads = 1;
+  std::string log_level = "info";
+  int64_t idempotency_ttl_seconds = 12 * 3600;
+  int64_t secret_rotation_grace_seconds = 24 * 3600;
+  int commit_linger_us = 200;
+  int commit_max_batch = 1024;
+
+  // host and port of `listen`; throws std::invalid_argument when malformed.
+  std::pair<std::string, uint16_t> ListenHostPort() const;
+};
+
+// One configuration key: its TOML name, environment variable, flag and help text.
+struct ConfigKey {
+  std::string name;  // TOML key, e.g. "max_body_bytes"; flag is --max-body-bytes
+  std::string env;   // e.g. HOOKD_MAX_BODY_BYTES
+  std::string help;
+  std::function<void(Config&, const std::string&)> set;  // throws std::invalid_argument
+  std::function<std::string(const Config&)> get;
+};
+
+const std::vector<ConfigKey>& ConfigKeys();
+
+// Applies the file and environment layers over defaults. `flags` (key name -> value) are applied
+// last. `env` is injectable for tests. Throws std::invalid_argument with a message naming the key.
+Config LoadConfig(const std::optional<std::string>& file,
+                  const std::map<std::string, std::string>& flags,
+                  const std::function<const char*(const char*)>& env);
+
+// Validates a CIDR such as "127.0.0.0/8" or "::1/128".
+bool IsCidr(const std::string& s);
+
+}  // namespace hookd::app

@@ -1,0 +1,19 @@
+// JSON text encoding of list/map-valued columns, shared by store implementations.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+
+namespace hookd::store {
+
+std::string EncodeMap(const core::StringMap& m);
+core::StringMap DecodeMap(const std::string& json);
+std::optional<std::string> EncodeList(const std::optional<std::vector<std::string>>& v);
+std::optional<std::vector<std::string>> DecodeList(const std::optional<std::string>& json);
+std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets);
+std::vector<core::EndpointSecret> DecodeSecrets(const std::string& json);
+
+}  // namespace hookd::store

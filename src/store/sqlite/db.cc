@@ -1,0 +1,107 @@
+#include "store/sqlite/db.h"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+namespace hookd::store::sqlite {
+
+using core::ErrorCode;
+
+Stmt::~Stmt() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+}
+
+Stmt& Stmt::Bind(int i, std::string_view v) {
+  sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, int64_t v) {
+  sqlite3_bind_int64(s_, i, v);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) {
+  sqlite3_bind_null(s_, i);
+  return *this;
+}
+
+bool Stmt::Step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    sqlite3* db = sqlite3_db_handle(s_);
+    ErrorCode code = (rc & 0xff) == SQLITE_CONSTRAINT ? ErrorCode::kConflict : ErrorCode::kInternal;
+    error_ = core::Error{code, sqlite3_errmsg(db), {}};
+  }
+  return false;
+}
+
+core::Status Stmt::Run() {
+  while (Step()) {
+  }
+  if (error_) return std::unexpected(*error_);
+  return {};
+}
+
+std::string Stmt::Text(int col) const {
+  auto p = sqlite3_column_text(s_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col))
+           : std::string();
+}
+std::optional<std::string> Stmt::OptText(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Text(col);
+}
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(s_, col); }
+std::optional<int64_t> Stmt::OptInt(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Int(col);
+}
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+Db::~Db() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  if (db_) sqlite3_close_v2(db_);
+}
+
+core::Status Db::Open(const std::string& path, bool read_only) {
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    return core::Fail(ErrorCode::kInternal, "cannot open " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_extended_result_codes(db_, 1);
+  return {};
+}
+
+core::Status Db::Exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string s(sql);
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return core::Fail(ErrorCode::kInternal, msg);
+  }
+  return {};
+}
+
+Stmt Db::Prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) return Stmt(it->second);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
+    // SQL text is fixed at compile time: a failure here is a bug.
+    throw std::logic_error(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db_) +
+                           " in: " + std::string(sql));
+  }
+  cache_.emplace(std::string(sql), stmt);
+  return Stmt(stmt);
+}
+
+int64_t Db::Changes() const { return sqlite3_changes64(db_); }
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,69 @@
+// Thin RAII wrapper over one sqlite3 connection and its prepared statements. Internal to store/.
+// A Db is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/error.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hookd::store::sqlite {
+
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
+  Stmt(const Stmt&) = delete;
+  ~Stmt();  // resets and clears bindings; the statement stays cached
+
+  Stmt& Bind(int i, std::string_view v);
+  Stmt& Bind(int i, int64_t v);
+  Stmt& Bind(int i, int v) { return Bind(i, int64_t{v}); }
+  Stmt& Bind(int i, bool v) { return Bind(i, int64_t{v}); }
+  Stmt& BindNull(int i);
+  template <class T>
+  Stmt& Bind(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
+
+  // Steps once: true when a row is available, false when done. Errors land in error().
+  bool Step();
+  // Steps to completion; returns the error, if any. Constraint violations map to kConflict.
+  core::Status Run();
+  const std::optional<core::Error>& error() const { return error_; }
+
+  std::string Text(int col) const;
+  std::optional<std::string> OptText(int col) const;
+  int64_t Int(int col) const;
+  std::optional<int64_t> OptInt(int col) const;
+  bool IsNull(int col) const;
+
+ private:
+  sqlite3_stmt* s_;
+  std::optional<core::Error> error_;
+};
+
+class Db {
+ public:
+  Db() = default;
+  Db(const Db&) = delete;
+  ~Db();
+
+  core::Status Open(const std::string& path, bool read_only);
+  core::Status Exec(std::string_view sql);
+  // Prepared once per connection and cached.
+  Stmt Prepare(std::string_view sql);
+  int64_t Changes() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,84 @@
+#include "store/sqlite/group_commit.h"
+
+#include <spdlog/spdlog.h>
+
+namespace hookd::store::sqlite {
+
+GroupCommitter::GroupCommitter(Db& db, GroupCommitOptions options)
+    : db_(db), options_(options) {}
+
+GroupCommitter::~GroupCommitter() { Stop(); }
+
+void GroupCommitter::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void GroupCommitter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool GroupCommitter::Submit(WriteTask task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return false;
+    queue_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+bool GroupCommitter::SubmitMaintenance(std::function<void(Db&)> fn) {
+  return Submit({[fn = std::move(fn)](Db& db) {
+                   fn(db);
+                   return true;
+                 },
+                 [](bool) {}});
+}
+
+void GroupCommitter::Loop() {
+  std::deque<WriteTask> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      if (queue_.size() < options_.max_batch && options_.linger.count() > 0 && !stopping_) {
+        // Linger briefly so concurrent requests share this commit.
+        cv_.wait_for(lock, options_.linger,
+                     [&] { return stopping_ || queue_.size() >= options_.max_batch; });
+      }
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
+  bool committed = false;
+  if (auto s = db_.Exec("BEGIN IMMEDIATE"); !s) {
+    spdlog::error("store: cannot begin transaction: {}", s.error().detail);
+  } else {
+    for (auto& task : batch) {
+      (void)db_.Exec("SAVEPOINT w");
+      if (!task.apply(db_)) (void)db_.Exec("ROLLBACK TO w");
+      (void)db_.Exec("RELEASE w");
+    }
+    auto c = db_.Exec("COMMIT");
+    committed = c.has_value();
+    if (!committed) {
+      spdlog::error("store: commit failed: {}", c.error().detail);
+      (void)db_.Exec("ROLLBACK");
+    }
+  }
+  for (auto& task : batch) task.finish(committed);
+}
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,128 @@
+#include "store/sqlite/migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace hookd::store::sqlite {
+namespace {
+
+// Append only: never edit a released migration. Times are integer microseconds since the epoch;
+// list/map fields are JSON text.
+const std::vector<const char*> kMigrations = {
+    // 1: foundation
+    R"sql(
+CREATE TABLE apps (
+  id TEXT PRIMARY KEY,
+  uid TEXT UNIQUE,
+  name TEXT NOT NULL,
+  rate_limit INTEGER,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE event_types (
+  name TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  archived INTEGER NOT NULL DEFAULT 0,
+  deprecated INTEGER NOT NULL DEFAULT 0,
+  schemas TEXT,
+  feature_flag TEXT,
+  group_name TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE endpoints (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  uid TEXT,
+  url TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  disabled INTEGER NOT NULL DEFAULT 0,
+  event_types TEXT,
+  channels TEXT,
+  throttle_rate INTEGER,
+  version INTEGER NOT NULL DEFAULT 1,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  headers TEXT NOT NULL DEFAULT '{}',
+  secrets TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (app_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX endpoints_by_app ON endpoints(app_id, id);
+
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  event_id TEXT,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  channels TEXT,
+  tags TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (app_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX messages_by_app ON messages(app_id, id);
+
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  app_id TEXT REFERENCES apps(id) ON DELETE CASCADE,
+  name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE idempotency (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_by_expiry ON idempotency(expires_at);
+)sql",
+};
+
+}  // namespace
+
+core::Status Migrate(Db& db) {
+  if (auto s = db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                       " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+      !s)
+    return s;
+  int64_t current = 0;
+  {
+    auto q = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (q.Step()) current = q.Int(0);
+  }
+  if (current > static_cast<int64_t>(kMigrations.size())) {
+    return core::Fail(core::ErrorCode::kInternal,
+                      "database schema version " + std::to_string(current) +
+                          " is newer than this hookd supports (" +
+                          std::to_string(kMigrations.size()) + ")");
+  }
+  for (size_t v = current + 1; v <= kMigrations.size(); ++v) {
+    if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) return s;
+    auto s = db.Exec(kMigrations[v - 1]);
+    if (s) {
+      s = db.Prepare("INSERT INTO schema_migrations(version, applied_at)"
+                     " VALUES (?, CAST(strftime('%s','now') AS INTEGER) * 1000000)")
+              .Bind(1, static_cast<int64_t>(v))
+              .Run();
+    }
+    if (!s) {
+      (void)db.Exec("ROLLBACK");
+      return core::Fail(core::ErrorCode::kInternal,
+                        "migration " + std::to_string(v) + " failed: " + s.error().detail);
+    }
+    if (auto c = db.Exec("COMMIT"); !c) return c;
+  }
+  return {};
+}
+
+}  // namespace hookd::store::sqlite

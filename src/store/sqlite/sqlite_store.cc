@@ -1,0 +1,538 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <variant>
+
+#include "core/time_format.h"
+#include "store/json_fields.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/group_commit.h"
+#include "store/sqlite/migrations.h"
+
+namespace hookd::store::sqlite {
+namespace {
+
+using core::ErrorCode;
+using core::FromMicros;
+using core::ToMicros;
+using Param = std::variant<std::string, int64_t>;
+
+constexpr const char* kAppCols =
+    "id, uid, name, rate_limit, metadata, created_at, updated_at";
+constexpr const char* kEventTypeCols =
+    "id, name, description, archived, deprecated, schemas, feature_flag, group_name, created_at,"
+    " updated_at";
+constexpr const char* kEndpointCols =
+    "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
+    " metadata, headers, secrets, created_at, updated_at";
+constexpr const char* kMessageCols =
+    "id, app_id, event_id, event_type, payload, channels, tags, created_at";
+
+core::App ReadApp(Stmt& s) {
+  return {s.Text(0), s.OptText(1), s.Text(2),
+          s.IsNull(3) ? std::nullopt : std::optional<int>(static_cast<int>(s.Int(3))),
+          DecodeMap(s.Text(4)), FromMicros(s.Int(5)), FromMicros(s.Int(6))};
+}
+
+core::EventType ReadEventType(Stmt& s) {
+  return {s.Text(0),     s.Text(1),     s.Text(2),           s.Int(3) != 0,
+          s.Int(4) != 0, s.OptText(5), s.OptText(6),        s.OptText(7),
+          FromMicros(s.Int(8)), FromMicros(s.Int(9))};
+}
+
+core::Endpoint ReadEndpoint(Stmt& s) {
+  core::Endpoint e;
+  e.id = s.Text(0);
+  e.app_id = s.Text(1);
+  e.uid = s.OptText(2);
+  e.url = s.Text(3);
+  e.description = s.Text(4);
+  e.disabled = s.Int(5) != 0;
+  e.event_types = DecodeList(s.OptText(6));
+  e.channels = DecodeList(s.OptText(7));
+  if (!s.IsNull(8)) e.throttle_rate = static_cast<int>(s.Int(8));
+  e.version = static_cast<int>(s.Int(9));
+  e.metadata = DecodeMap(s.Text(10));
+  e.headers = DecodeMap(s.Text(11));
+  e.secrets = DecodeSecrets(s.Text(12));
+  e.created_at = FromMicros(s.Int(13));
+  e.updated_at = FromMicros(s.Int(14));
+  return e;
+}
+
+core::Message ReadMessage(Stmt& s) {
+  return {s.Text(0),          s.Text(1),          s.OptText(2), s.Text(3), s.Text(4),
+          DecodeList(s.OptText(5)), DecodeList(s.OptText(6)), FromMicros(s.Int(7))};
+}
+
+void BindAll(Stmt& s, const std::vector<Param>& params) {
+  int i = 1;
+  for (const auto& p : params) std::visit([&](const auto& v) { s.Bind(i++, v); }, p);
+}
+
+// A pool of read-only connections; grows on demand, connections are reused.
+class ReadPool {
+ public:
+  explicit ReadPool(std::string path) : path_(std::move(path)) {}
+
+  class Lease {
+   public:
+    Lease(ReadPool& pool, std::unique_ptr<Db> db) : pool_(pool), db_(std::move(db)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (db_) pool_.Return(std::move(db_));
+    }
+    Db& operator*() { return *db_; }
+    Db* operator->() { return db_.get(); }
+
+   private:
+    ReadPool& pool_;
+    std::unique_ptr<Db> db_;
+  };
+
+  Result<Lease> Acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto db = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(*this, std::move(db));
+      }
+    }
+    auto db = std::make_unique<Db>();
+    if (auto s = db->Open(path_, true); !s) return std::unexpected(s.error());
+    return Lease(*this, std::move(db));
+  }
+
+ private:
+  void Return(std::unique_ptr<Db> db) {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(db));
+  }
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Db>> idle_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(SqliteOptions options, const core::Clock& clock)
+      : options_(std::move(options)),
+        clock_(clock),
+        reads_(options_.path),
+        writer_(write_db_, {options_.max_batch, std::chrono::microseconds(options_.linger_us)}) {}
+
+  ~SqliteStore() override { Close(); }
+
+  Status Init() override {
+    std::error_code ec;
+    auto parent = std::filesystem::path(options_.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (auto s = write_db_.Open(options_.path, false); !s) return s;
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
+      if (auto s = write_db_.Exec(pragma); !s) return s;
+    }
+    if (auto s = write_db_.Exec(options_.durable ? "PRAGMA synchronous=FULL"
+                                                 : "PRAGMA synchronous=OFF");
+        !s)
+      return s;
+    if (auto s = Migrate(write_db_); !s) return s;
+    writer_.Start();
+    started_ = true;
+    return {};
+  }
+
+  void Close() override {
+    if (!started_) return;
+    started_ = false;
+    writer_.Stop();
+  }
+
+  // ---- Applications ----
+  Result<core::App> GetApp(std::string_view ref) override {
+    return ReadOne<core::App>(std::string("SELECT ") + kAppCols +
+                                  " FROM apps WHERE id = ?1 OR uid = ?1",
+                              {std::string(ref)}, ReadApp, "application");
+  }
+
+  Result<Page<core::App>> ListApps(const PageRequest& page) override {
+    return List<core::App>(std::string("SELECT ") + kAppCols + " FROM apps", "", {}, "id", page,
+                           ReadApp, [](const core::App& a) { return a.id; });
+  }
+
+  void CreateApp(core::App app, Idempotency idem, Done<core::App> done) override {
+    Write<core::App>(std::move(idem), std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
+      auto s = db.Prepare("INSERT INTO apps(id, uid, name, rate_limit, metadata, created_at,"
+                          " updated_at) VALUES (?,?,?,?,?,?,?)")
+                   .Bind(1, app.id).Bind(2, app.uid).Bind(3, app.name).Bind(4, app.rate_limit)
+                   .Bind(5, EncodeMap(app.metadata)).Bind(6, ToMicros(app.created_at))
+                   .Bind(7, ToMicros(app.updated_at)).Run();
+      if (!s) return Conflict(s.error(), "an application with this uid already exists");
+      return app;
+    });
+  }
+
+  void UpdateApp(core::App app, Done<core::App> done) override {
+    Write<core::App>(std::nullopt, std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
+      auto s = db.Prepare("UPDATE apps SET uid=?, name=?, rate_limit=?, metadata=?, updated_at=?"
+                          " WHERE id=?")
+                   .Bind(1, app.uid).Bind(2, app.name).Bind(3, app.rate_limit)
+                   .Bind(4, EncodeMap(app.metadata)).Bind(5, ToMicros(app.updated_at))
+                   .Bind(6, app.id).Run();
+      if (!s) return Conflict(s.error(), "an application with this uid already exists");
+      if (db.Changes() == 0) return core::NotFound("application");
+      return app;
+    });
+  }
+
+  void DeleteApp(std::string id, Done<void> done) override {
+    Write<void>(std::nullopt, std::move(done), [id = std::move(id)](Db& db) -> Status {
+      if (auto s = db.Prepare("DELETE FROM apps WHERE id=?").Bind(1, id).Run(); !s) return s;
+      if (db.Changes() == 0) return core::NotFound("application");
+      return {};
+    });
+  }
+
+  // ---- Event types ----
+  Result<core::EventType> GetEventType(std::string_view name) override {
+    return ReadOne<core::EventType>(std::string("SELECT ") + kEventTypeCols +
+                                        " FROM event_types WHERE name = ?1 OR id = ?1",
+                                    {std::string(name)}, ReadEventType, "event type");
+  }
+
+  Result<Page<core::EventType>> ListEventTypes(const PageRequest& page,
+                                               bool include_archived) override {
+    return List<core::EventType>(std::string("SELECT ") + kEventTypeCols + " FROM event_types",
+                                 include_archived ? "" : "archived = 0", {}, "name", page,
+                                 ReadEventType, [](const core::EventType& e) { return e.name; });
+  }
+
+  void CreateEventType(core::EventType et, Idempotency idem, Done<core::EventType> done) override {
+    Write<core::EventType>(std::move(idem), std::move(done),
+                           [et = std::move(et)](Db& db) -> Result<core::EventType> {
+      auto s = BindEventType(db.Prepare("INSERT INTO event_types(id, name, description, archived,"
+                                        " deprecated, schemas, feature_flag, group_name,"
+                                        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)"),
+                             et).Run();
+      if (!s) return Conflict(s.error(), "an event type with this name already exists");
+      return et;
+    });
+  }
+
+  void UpdateEventType(core::EventType et, Done<core::EventType> done) override {
+    Write<core::EventType>(std::nullopt, std::move(done),
+                           [et = std::move(et)](Db& db) -> Result<core::EventType> {
+      auto s = BindEventType(db.Prepare("UPDATE event_types SET id=?1, name=?2, description=?3,"
+                                        " archived=?4, deprecated=?5, schemas=?6,"
+                                        " feature_flag=?7, group_name=?8, created_at=?9,"
+                                        " updated_at=?10 WHERE id=?1"),
+                             et).Run();
+      if (!s) return std::unexpected(s.error());
+      if (db.Changes() == 0) return core::NotFound("event type");
+      return et;
+    });
+  }
+
+  void DeleteEventType(std::string name, Done<void> done) override {
+    Write<void>(std::nullopt, std::move(done), [name = std::move(name)](Db& db) -> Status {
+      if (auto s = db.Prepare("DELETE FROM event_types WHERE name=?").Bind(1, name).Run(); !s)
+        return s;
+      if (db.Changes() == 0) return core::NotFound("event type");
+      return {};
+    });
+  }
+
+  // ---- Endpoints ----
+  Result<core::Endpoint> GetEndpoint(std::string_view app_id, std::string_view ref) override {
+    return ReadOne<core::Endpoint>(std::string("SELECT ") + kEndpointCols +
+                                       " FROM endpoints WHERE app_id = ?1 AND (id = ?2 OR uid = ?2)",
+                                   {std::string(app_id), std::string(ref)}, ReadEndpoint,
+                                   "endpoint");
+  }
+
+  Result<Page<core::Endpoint>> ListEndpoints(std::string_view app_id,
+                                             const PageRequest& page) override {
+    return List<core::Endpoint>(std::string("SELECT ") + kEndpointCols + " FROM endpoints",
+                                "app_id = ?", {std::string(app_id)}, "id", page, ReadEndpoint,
+                                [](const core::Endpoint& e) { return e.id; });
+  }
+
+  void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override {
+    Write<core::Endpoint>(std::move(idem), std::move(done),
+                          [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
+      auto s = BindEndpoint(db.Prepare("INSERT INTO endpoints(id, app_id, uid, url, description,"
+                                       " disabled, event_types, channels, throttle_rate, version,"
+                                       " metadata, headers, secrets, created_at, updated_at)"
+                                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                                       "?15)"),
+                            ep).Run();
+      if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
+      return ep;
+    });
+  }
+
+  void UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override {
+    Write<core::Endpoint>(std::move(idem), std::move(done),
+                          [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
+      auto s = BindEndpoint(db.Prepare("UPDATE endpoints SET uid=?3, url=?4, description=?5,"
+                                       " disabled=?6, event_types=?7, channels=?8,"
+                                       " throttle_rate=?9, version=?10, metadata=?11,"
+                                       " headers=?12, secrets=?13, created_at=?14,"
+                                       " updated_at=?15 WHERE id=?1 AND app_id=?2"),
+                            ep).Run();
+      if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
+      if (db.Changes() == 0) return core::NotFound("endpoint");
+      return ep;
+    });
+  }
+
+  void DeleteEndpoint(std::string app_id, std::string id, Done<void> done) override {
+    Write<void>(std::nullopt, std::move(done),
+                [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
+      auto s = db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?")
+                   .Bind(1, app_id).Bind(2, id).Run();
+      if (!s) return s;
+      if (db.Changes() == 0) return core::NotFound("endpoint");
+      return {};
+    });
+  }
+
+  // ---- Messages ----
+  Result<core::Message> GetMessage(std::string_view app_id, std::string_view ref) override {
+    return ReadOne<core::Message>(
+        std::string("SELECT ") + kMessageCols +
+            " FROM messages WHERE app_id = ?1 AND (id = ?2 OR event_id = ?2)",
+        {std::string(app_id), std::string(ref)}, ReadMessage, "message");
+  }
+
+  Result<Page<core::Message>> ListMessages(std::string_view app_id, const MessageFilter& filter,
+                                           const PageRequest& page) override {
+    std::string where = "app_id = ?";
+    std::vector<Param> params{std::string(app_id)};
+    if (!filter.event_types.empty()) {
+      where += " AND event_type IN (";
+      for (size_t i = 0; i < filter.event_types.size(); ++i) {
+        where += i ? ",?" : "?";
+        params.emplace_back(filter.event_types[i]);
+      }
+      where += ")";
+    }
+    if (filter.channel) {
+      where += " AND EXISTS (SELECT 1 FROM json_each(messages.channels) WHERE value = ?)";
+      params.emplace_back(*filter.channel);
+    }
+    if (filter.before) {
+      where += " AND created_at < ?";
+      params.emplace_back(ToMicros(*filter.before));
+    }
+    if (filter.after) {
+      where += " AND created_at > ?";
+      params.emplace_back(ToMicros(*filter.after));
+    }
+    return List<core::Message>(std::string("SELECT ") + kMessageCols + " FROM messages", where,
+                               params, "id", page, ReadMessage,
+                               [](const core::Message& m) { return m.id; });
+  }
+
+  void CreateMessage(core::Message msg, Idempotency idem, Done<core::Message> done) override {
+    Write<core::Message>(std::move(idem), std::move(done),
+                         [msg = std::move(msg)](Db& db) -> Result<core::Message> {
+      auto s = db.Prepare("INSERT INTO messages(id, app_id, event_id, event_type, payload,"
+                          " channels, tags, created_at) VALUES (?,?,?,?,?,?,?,?)")
+                   .Bind(1, msg.id).Bind(2, msg.app_id).Bind(3, msg.event_id)
+                   .Bind(4, msg.event_type).Bind(5, msg.payload).Bind(6, EncodeList(msg.channels))
+                   .Bind(7, EncodeList(msg.tags)).Bind(8, ToMicros(msg.created_at)).Run();
+      if (!s) return Conflict(s.error(), "a message with this eventId already exists");
+      return msg;
+    });
+  }
+
+  void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) override {
+    Write<void>(std::nullopt, std::move(done),
+                [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
+      auto s = db.Prepare("UPDATE messages SET payload='{}' WHERE app_id=? AND id=?")
+                   .Bind(1, app_id).Bind(2, id).Run();
+      if (!s) return s;
+      if (db.Changes() == 0) return core::NotFound("message");
+      return {};
+    });
+  }
+
+  // ---- Tokens and idempotency ----
+  Result<core::Token> FindTokenByHash(std::string_view hash) override {
+    return ReadOne<core::Token>(
+        "SELECT id, hash, app_id, name, created_at FROM tokens WHERE hash = ?1",
+        {std::string(hash)},
+        [](Stmt& s) {
+          return core::Token{s.Text(0), s.Text(1), s.OptText(2), s.Text(3), FromMicros(s.Int(4))};
+        },
+        "token");
+  }
+
+  Result<int64_t> CountTokens() override {
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare("SELECT COUNT(*) FROM tokens");
+    if (!s.Step()) return Internal(s);
+    return s.Int(0);
+  }
+
+  void CreateToken(core::Token token, Done<core::Token> done) override {
+    Write<core::Token>(std::nullopt, std::move(done),
+                       [token = std::move(token)](Db& db) -> Result<core::Token> {
+      auto s = db.Prepare("INSERT INTO tokens(id, hash, app_id, name, created_at)"
+                          " VALUES (?,?,?,?,?)")
+                   .Bind(1, token.id).Bind(2, token.hash).Bind(3, token.app_id)
+                   .Bind(4, token.name).Bind(5, ToMicros(token.created_at)).Run();
+      if (!s) return std::unexpected(s.error());
+      return token;
+    });
+  }
+
+  Result<std::optional<core::IdempotencyRecord>> GetIdempotency(std::string_view scope,
+                                                                std::string_view key) override {
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare("SELECT fingerprint, status, body, expires_at FROM idempotency"
+                            " WHERE scope = ? AND key = ? AND expires_at > ?");
+    s.Bind(1, scope).Bind(2, key).Bind(3, ToMicros(clock_.Now()));
+    if (!s.Step()) {
+      if (s.error()) return std::unexpected(*s.error());
+      return std::optional<core::IdempotencyRecord>();
+    }
+    return core::IdempotencyRecord{std::string(scope), std::string(key), s.Text(0),
+                                   static_cast<int>(s.Int(1)), s.Text(2),
+                                   FromMicros(s.Int(3))};
+  }
+
+ private:
+  static std::unexpected<core::Error> Conflict(const core::Error& e, std::string detail) {
+    if (e.code == ErrorCode::kConflict) return core::Fail(ErrorCode::kConflict, std::move(detail));
+    return std::unexpected(e);
+  }
+  static std::unexpected<core::Error> Internal(const Stmt& s) {
+    return std::unexpected(s.error().value_or(core::Error{ErrorCode::kInternal, "no row", {}}));
+  }
+
+  template <class S>
+  static S& BindEventType(S&& s, const core::EventType& et) {
+    s.Bind(1, et.id).Bind(2, et.name).Bind(3, et.description).Bind(4, et.archived)
+        .Bind(5, et.deprecated).Bind(6, et.schemas).Bind(7, et.feature_flag)
+        .Bind(8, et.group_name).Bind(9, ToMicros(et.created_at)).Bind(10, ToMicros(et.updated_at));
+    return s;
+  }
+  template <class S>
+  static S& BindEndpoint(S&& s, const core::Endpoint& e) {
+    s.Bind(1, e.id).Bind(2, e.app_id).Bind(3, e.uid).Bind(4, e.url).Bind(5, e.description)
+        .Bind(6, e.disabled).Bind(7, EncodeList(e.event_types)).Bind(8, EncodeList(e.channels))
+        .Bind(9, e.throttle_rate).Bind(10, e.version).Bind(11, EncodeMap(e.metadata))
+        .Bind(12, EncodeMap(e.headers)).Bind(13, EncodeSecrets(e.secrets))
+        .Bind(14, ToMicros(e.created_at)).Bind(15, ToMicros(e.updated_at));
+    return s;
+  }
+
+  template <class T, class Reader>
+  Result<T> ReadOne(const std::string& sql, const std::vector<Param>& params, Reader read,
+                    const char* what) {
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare(sql);
+    BindAll(s, params);
+    if (!s.Step()) {
+      if (s.error()) return std::unexpected(*s.error());
+      return core::NotFound(what);
+    }
+    return read(s);
+  }
+
+  // Keyset pagination over `key` (unique). See PageRequest.
+  template <class T, class Reader, class KeyOf>
+  Result<Page<T>> List(const std::string& select, const std::string& where,
+                       std::vector<Param> params, const std::string& key,
+                       const PageRequest& page, Reader read, KeyOf key_of) {
+    bool backwards = page.iterator && page.iterator->starts_with('-');
+    bool ascending = page.descending == backwards;  // scan direction in SQL
+    std::string sql = select + " WHERE ";
+    sql += where.empty() ? "1" : where;
+    if (page.iterator) {
+      sql += " AND " + key + (ascending ? " > ?" : " < ?");
+      params.emplace_back(backwards ? page.iterator->substr(1) : *page.iterator);
+    }
+    sql += " ORDER BY " + key + (ascending ? " ASC" : " DESC") + " LIMIT ?";
+    params.emplace_back(static_cast<int64_t>(page.limit) + 1);
+
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare(sql);
+    BindAll(s, params);
+    Page<T> out;
+    while (s.Step()) out.data.push_back(read(s));
+    if (s.error()) return std::unexpected(*s.error());
+    out.done = out.data.size() <= static_cast<size_t>(page.limit);
+    if (!out.done) out.data.pop_back();
+    if (backwards) std::reverse(out.data.begin(), out.data.end());
+    if (!out.data.empty()) {
+      out.iterator = key_of(out.data.back());
+      out.prev_iterator = "-" + key_of(out.data.front());
+    }
+    return out;
+  }
+
+  // Queues `fn` on the writer; records `idem` in the same savepoint.
+  template <class T, class Fn>
+  void Write(Idempotency idem, Done<T> done, Fn fn) {
+    auto result = std::make_shared<Result<T>>(core::Fail(ErrorCode::kInternal, "not applied"));
+    const core::Clock& clock = clock_;
+    WriteTask task{
+        [result, idem = std::move(idem), fn = std::move(fn), &clock](Db& db) {
+          if (idem && !RecordIdempotency(db, *idem, clock)) {
+            *result = core::Fail(ErrorCode::kIdempotencyTaken, "idempotency key already used");
+            return false;
+          }
+          *result = fn(db);
+          return result->has_value();
+        },
+        [result, done](bool committed) {
+          if (!committed && result->has_value()) {
+            done(core::Fail(ErrorCode::kUnavailable, "the store could not commit the write"));
+          } else {
+            done(std::move(*result));
+          }
+        }};
+    if (!writer_.Submit(std::move(task))) {
+      done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
+    }
+  }
+
+  // False if an unexpired record holds the key. Expired records are replaced.
+  static bool RecordIdempotency(Db& db, const core::IdempotencyRecord& r,
+                                const core::Clock& clock) {
+    (void)db.Prepare("DELETE FROM idempotency WHERE scope=? AND key=? AND expires_at <= ?")
+        .Bind(1, r.scope).Bind(2, r.key).Bind(3, ToMicros(clock.Now())).Run();
+    return db.Prepare("INSERT INTO idempotency(scope, key, fingerprint, status, body, expires_at)"
+                      " VALUES (?,?,?,?,?,?)")
+        .Bind(1, r.scope).Bind(2, r.key).Bind(3, r.fingerprint).Bind(4, r.status)
+        .Bind(5, r.body).Bind(6, ToMicros(r.expires_at)).Run()
+        .has_value();
+  }
+
+  SqliteOptions options_;
+  const core::Clock& clock_;
+  Db write_db_;
+  ReadPool reads_;
+  GroupCommitter writer_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> MakeSqliteStore(SqliteOptions options, const core::Clock& clock) {
+  return std::make_unique<SqliteStore>(std::move(options), clock);
+}
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,21 @@
+// Embedded SQLite store: WAL, synchronous=FULL, foreign keys, one group-committing writer thread
+// and a pool of read-only connections (readers never wait behind the writer).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace hookd::store::sqlite {
+
+struct SqliteOptions {
+  std::string path;                  // database file; parent directory is created
+  size_t max_batch = 1024;           // writes per commit
+  int linger_us = 200;               // writer waits this long to fill a batch
+  bool durable = true;               // synchronous=FULL; false only for throwaway test stores
+};
+
+std::unique_ptr<Store> MakeSqliteStore(SqliteOptions options, const core::Clock& clock);
+
+}  // namespace hookd::store::sqlite

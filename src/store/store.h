@@ -1,0 +1,125 @@
+// The store interface: hookd's source of truth. Implementations: sqlite (embedded), postgres.
+//
+// Contracts
+// - Reads are thread-safe, may be called from any thread and never wait behind the writer.
+// - Writes are asynchronous and group-committed: concurrent writes share one transaction and one
+//   durable commit. `done` runs exactly once, on a store thread, after the write is durable (or
+//   has failed); it must not block. Each write is atomic on its own: a failed write leaves no trace
+//   and does not affect others in the same batch.
+// - A write that carries an IdempotencyRecord stores it atomically with its effect. If the
+//   (scope, key) is already recorded, nothing is written and the write fails with
+//   kIdempotencyTaken; the caller then reads the record and replays it.
+// - Lookups by "ref" accept either the id or the uid (event types: the name).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/types.h"
+
+namespace hookd::store {
+
+using core::Result;
+using core::Status;
+
+template <class T>
+using Done = std::function<void(Result<T>)>;
+using Idempotency = std::optional<core::IdempotencyRecord>;
+
+// Keyset pagination. `iterator` is an opaque cursor from a previous page; a leading '-' walks
+// backwards (the page before the cursor).
+struct PageRequest {
+  int limit = 50;
+  std::optional<std::string> iterator;
+  bool descending = false;
+};
+
+template <class T>
+struct Page {
+  std::vector<T> data;
+  std::optional<std::string> iterator;       // pass to get the next page
+  std::optional<std::string> prev_iterator;  // pass to get the previous page
+  bool done = true;                          // no further page in the direction walked
+};
+
+struct MessageFilter {
+  std::vector<std::string> event_types;  // empty: all
+  std::optional<std::string> channel;
+  std::optional<core::TimePoint> before;  // created strictly before
+  std::optional<core::TimePoint> after;   // created strictly after
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens the database and applies pending migrations. Must succeed before any other call.
+  virtual Status Init() = 0;
+  // Finishes queued writes and closes. Writes submitted afterwards fail with kUnavailable.
+  virtual void Close() = 0;
+
+  // Applications
+  virtual Result<core::App> GetApp(std::string_view ref) = 0;
+  virtual Result<Page<core::App>> ListApps(const PageRequest& page) = 0;
+  virtual void CreateApp(core::App app, Idempotency idem, Done<core::App> done) = 0;
+  virtual void UpdateApp(core::App app, Done<core::App> done) = 0;  // replaces by id
+  virtual void DeleteApp(std::string id, Done<void> done) = 0;      // cascades
+
+  // Event types (global)
+  virtual Result<core::EventType> GetEventType(std::string_view name) = 0;
+  virtual Result<Page<core::EventType>> ListEventTypes(const PageRequest& page,
+                                                       bool include_archived) = 0;
+  virtual void CreateEventType(core::EventType et, Idempotency idem,
+                               Done<core::EventType> done) = 0;
+  virtual void UpdateEventType(core::EventType et, Done<core::EventType> done) = 0;
+  virtual void DeleteEventType(std::string name, Done<void> done) = 0;  // hard delete
+
+  // Endpoints (per app)
+  virtual Result<core::Endpoint> GetEndpoint(std::string_view app_id, std::string_view ref) = 0;
+  virtual Result<Page<core::Endpoint>> ListEndpoints(std::string_view app_id,
+                                                     const PageRequest& page) = 0;
+  virtual void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) = 0;
+  // Replaces by (app_id, id). `idem` covers POST-shaped updates such as secret rotation.
+  virtual void UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) = 0;
+  virtual void DeleteEndpoint(std::string app_id, std::string id, Done<void> done) = 0;
+
+  // Messages (per app); ref is the id or the eventId
+  virtual Result<core::Message> GetMessage(std::string_view app_id, std::string_view ref) = 0;
+  virtual Result<Page<core::Message>> ListMessages(std::string_view app_id,
+                                                   const MessageFilter& filter,
+                                                   const PageRequest& page) = 0;
+  virtual void CreateMessage(core::Message msg, Idempotency idem, Done<core::Message> done) = 0;
+  virtual void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) = 0;
+
+  // Tokens and idempotency
+  virtual Result<core::Token> FindTokenByHash(std::string_view hash) = 0;
+  virtual Result<int64_t> CountTokens() = 0;
+  virtual void CreateToken(core::Token token, Done<core::Token> done) = 0;
+  // Unexpired record or nullopt.
+  virtual Result<std::optional<core::IdempotencyRecord>> GetIdempotency(std::string_view scope,
+                                                                        std::string_view key) = 0;
+};
+
+// Tuning shared by implementations.
+struct StoreOptions {
+  size_t commit_max_batch = 1024;  // writes per group commit
+  int commit_linger_us = 200;      // how long the writer waits to fill a batch
+};
+
+// Picks the implementation by URL scheme: "sqlite:///abs/path.db" or "sqlite://relative.db".
+// The returned store is not yet initialised.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const core::Clock& clock,
+                                         StoreOptions options = {});
+
+// Blocks until a write completes; for CLI commands and tests, never on request paths.
+template <class T, class F>
+Result<T> Wait(F&& submit);
+
+}  // namespace hookd::store
+
+#include "store/store_wait.h"

@@ -1,0 +1,21 @@
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace hookd::store {
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const core::Clock& clock,
+                                         StoreOptions options) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (url.starts_with(kSqlite)) {
+    std::string path(url.substr(kSqlite.size()));
+    if (path.empty()) return core::Fail(core::ErrorCode::kBadRequest, "sqlite:// needs a path");
+    return sqlite::MakeSqliteStore({.path = path,
+                                    .max_batch = options.commit_max_batch,
+                                    .linger_us = options.commit_linger_us},
+                                   clock);
+  }
+  return core::Fail(core::ErrorCode::kBadRequest,
+                    "unsupported store URL '" + std::string(url) + "' (expected sqlite://PATH)");
+}
+
+}  // namespace hookd::store
