@@ -24,8 +24,9 @@ void ReadAppFields(BodyReader& body, App& app, bool patch) {
   } else if (patch && body.IsNull("uid")) {
     app.uid.reset();
   }
-  if (auto rate = body.Int("rateLimit", 1, 1'000'000)) app.rate_limit = static_cast<int>(*rate);
-  else if (!patch || body.IsNull("rateLimit")) app.rate_limit.reset();
+  auto rate_key = body.Pick({"throttleRate", "rateLimit"});
+  if (auto rate = body.Int(rate_key, 1, 1'000'000)) app.rate_limit = static_cast<int>(*rate);
+  else if (!patch || body.IsNull(rate_key)) app.rate_limit.reset();
   if (auto md = body.Map("metadata")) app.metadata = *md;
   else if (!patch) app.metadata.clear();
 }

@@ -31,6 +31,11 @@ void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMa
   }
 }
 
+// Svix accepts a secret with or without its "whsec_" prefix.
+std::string WithSecretPrefix(const std::string& s) {
+  return s.starts_with("whsec_") ? s : "whsec_" + s;
+}
+
 // Reads EndpointIn / EndpointUpdate / EndpointPatch fields. `patch`: absent fields are kept.
 void ReadFields(BodyReader& body, Endpoint& ep, bool patch) {
   if (auto url = body.String("url", !patch)) {
@@ -92,8 +97,9 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   Endpoint ep;
   ReadFields(*body, ep, false);
   if (auto secret = body->String("secret")) {
-    if (auto err = core::CheckSecret(*secret); !err.empty()) body->Fail("secret", err);
-    ep.secrets.push_back({*secret, std::nullopt});
+    std::string key = WithSecretPrefix(*secret);
+    if (auto err = core::CheckSecret(key); !err.empty()) body->Fail("secret", err);
+    ep.secrets.push_back({key, std::nullopt});
   } else {
     ep.secrets.push_back({core::NewEndpointSecret(), std::nullopt});
   }
@@ -167,15 +173,20 @@ void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
   if (!ep) return reply(ErrorResponse(ep.error()));
   std::string key = core::NewEndpointSecret();
   if (auto given = body->String("key")) {
-    if (auto err = core::CheckSecret(*given); !err.empty()) body->Fail("key", err);
-    key = *given;
+    key = WithSecretPrefix(*given);
+    if (auto err = core::CheckSecret(key); !err.empty()) body->Fail("key", err);
   }
+  auto grace = std::chrono::seconds(
+      body->Int("gracePeriodSeconds", 0, 7 * 86400)
+          .value_or(std::chrono::duration_cast<std::chrono::seconds>(
+                        ctx.options.secret_rotation_grace)
+                        .count()));
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   auto now = ctx.clock.Now();
   std::erase_if(ep->secrets, [now](const core::EndpointSecret& s) {
     return s.expires_at && *s.expires_at <= now;
   });
-  ep->secrets.front().expires_at = now + ctx.options.secret_rotation_grace;
+  ep->secrets.front().expires_at = now + grace;
   ep->secrets.insert(ep->secrets.begin(), {key, std::nullopt});
   ep->updated_at = now;
   IdempotentWrite<Endpoint>(ctx, req, std::move(reply), NoContent(),
@@ -192,7 +203,8 @@ void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
                                        {"sensitive", json::array()}}));
 }
 
-// PUT replaces the header set; PATCH merges, and a null value removes that header.
+// PUT replaces the header set; PATCH merges, and a null value or a name in deleteHeaders
+// removes that header.
 void UpdateHeaders(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
@@ -212,6 +224,10 @@ void UpdateHeaders(ApiContext& ctx, Request& req, Reply reply, bool patch) {
     if (v.is_null() && patch) merged.erase(name);
     else if (v.is_string()) given[name] = merged[name] = std::string(v.as_string());
     else body->Fail("headers", "value of '" + name + "' must be a string", "type_error.str");
+  }
+  if (patch) {
+    if (auto names = body->StringList("deleteHeaders"))
+      for (const auto& n : *names) merged.erase(n);
   }
   CheckHeaders(*body, "headers", given);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));

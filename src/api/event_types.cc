@@ -19,8 +19,10 @@ void ReadFields(BodyReader& body, EventType& et, bool patch) {
   else if (!patch) et.deprecated = false;
   if (auto s = body.Object("schemas")) et.schemas = *s;
   else if (!patch || body.IsNull("schemas")) et.schemas.reset();
-  if (auto f = body.String("featureFlag", false, 256)) et.feature_flag = *f;
-  else if (!patch || body.IsNull("featureFlag")) et.feature_flag.reset();
+  if (auto f = body.StringList("featureFlags", 10)) et.feature_flags = *f;
+  else if (auto one = body.String("featureFlag", false, 256)) et.feature_flags = {{*one}};
+  else if (!patch || body.IsNull("featureFlags") || body.IsNull("featureFlag"))
+    et.feature_flags.reset();
   if (auto g = body.String("groupName", false, 256)) et.group_name = *g;
   else if (!patch || body.IsNull("groupName")) et.group_name.reset();
 }
@@ -54,6 +56,16 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   et.id = core::NewId("evtype", ctx.clock);
   et.created_at = et.updated_at = ctx.clock.Now();
+  if (auto existing = ctx.store.GetEventType(et.name); existing && existing->archived) {
+    // Creating an archived type again brings it back with the new fields.
+    et.id = existing->id;
+    et.created_at = existing->created_at;
+    return IdempotentWrite<EventType>(
+        ctx, req, std::move(reply), JsonResponse(201, EventTypeJson(et)),
+        [&ctx, et](store::Idempotency idem, store::Done<EventType> done) {
+          ctx.store.UpdateEventType(et, std::move(idem), std::move(done));
+        });
+  }
   IdempotentWrite<EventType>(ctx, req, std::move(reply), JsonResponse(201, EventTypeJson(et)),
                              [&ctx, et](store::Idempotency idem, store::Done<EventType> done) {
                                ctx.store.CreateEventType(et, std::move(idem), std::move(done));
@@ -91,7 +103,7 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
     return JsonResponse(create ? 201 : 200, EventTypeJson(e));
   });
   if (create) ctx.store.CreateEventType(std::move(*et), std::nullopt, std::move(done));
-  else ctx.store.UpdateEventType(std::move(*et), std::move(done));
+  else ctx.store.UpdateEventType(std::move(*et), std::nullopt, std::move(done));
 }
 void Put(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), false); }
 void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), true); }
@@ -106,7 +118,7 @@ void Delete(ApiContext& ctx, Request& req, Reply reply) {
   if (*expunge) return ctx.store.DeleteEventType(et->name, ReplyNoContent(std::move(reply)));
   et->archived = true;
   et->updated_at = ctx.clock.Now();
-  ctx.store.UpdateEventType(std::move(*et), [reply = std::move(reply)](auto r) {
+  ctx.store.UpdateEventType(std::move(*et), std::nullopt, [reply = std::move(reply)](auto r) {
     reply(r ? NoContent() : ErrorResponse(r.error()));
   });
 }

@@ -27,6 +27,7 @@ json::object AppJson(const core::App& app) {
   return {{"id", app.id},
           {"uid", OptString(app.uid)},
           {"name", app.name},
+          {"throttleRate", app.rate_limit ? json::value(*app.rate_limit) : nullptr},
           {"rateLimit", app.rate_limit ? json::value(*app.rate_limit) : nullptr},
           {"metadata", StringMapJson(app.metadata)},
           {"createdAt", FormatTime(app.created_at)},
@@ -42,7 +43,10 @@ json::object EventTypeJson(const core::EventType& et, bool with_schemas) {
           {"archived", et.archived},
           {"deprecated", et.deprecated},
           {"schemas", schemas},
-          {"featureFlag", OptString(et.feature_flag)},
+          {"featureFlags", StringList(et.feature_flags)},
+          {"featureFlag", et.feature_flags && !et.feature_flags->empty()
+                              ? json::value(et.feature_flags->front())
+                              : nullptr},
           {"groupName", OptString(et.group_name)},
           {"createdAt", FormatTime(et.created_at)},
           {"updatedAt", FormatTime(et.updated_at)}};
@@ -55,6 +59,7 @@ json::object EndpointJson(const core::Endpoint& ep) {
           {"url", ep.url},
           {"description", ep.description},
           {"disabled", ep.disabled},
+          {"eventTypes", StringList(ep.event_types)},
           {"filterTypes", StringList(ep.event_types)},
           {"channels", StringList(ep.channels)},
           {"throttleRate", rate},
@@ -72,7 +77,7 @@ json::object MessageJson(const core::Message& msg, bool with_content) {
                  {"channels", StringList(msg.channels)},
                  {"tags", StringList(msg.tags)},
                  {"timestamp", FormatTime(msg.created_at)}};
-  o["payload"] = with_content ? json::parse(msg.payload) : json::object();
+  o["payload"] = with_content ? json::parse(msg.payload) : json::object();  // expunged: {"expired":true}
   return o;
 }
 

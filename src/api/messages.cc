@@ -79,6 +79,7 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
   store::MessageFilter filter;
   filter.event_types = req.QueryAll("event_types");
   if (auto ch = req.Query("channel")) filter.channel = std::string(*ch);
+  if (auto tag = req.Query("tag")) filter.tag = std::string(*tag);
   auto before = QueryTime(req, "before");
   if (!before) return reply(ErrorResponse(before.error()));
   auto after = QueryTime(req, "after");

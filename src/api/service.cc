@@ -56,7 +56,15 @@ void ApiService::Handle(Request req, Reply reply) {
     return timed(Response{204, ""});
   }
   if (req.method == Method::kGet && req.path == "/metrics") {
-    return timed(Response{200, metrics_.Render(), "text/plain; version=0.0.4"});
+    auto stats = ctx_.store.Stats();
+    std::string text = metrics_.Render();
+    text += "# HELP hookd_store_writes_total Writes applied by the store.\n";
+    text += "# TYPE hookd_store_writes_total counter\n";
+    text += "hookd_store_writes_total " + std::to_string(stats.writes) + "\n";
+    text += "# HELP hookd_store_commits_total Durable group commits.\n";
+    text += "# TYPE hookd_store_commits_total counter\n";
+    text += "hookd_store_commits_total " + std::to_string(stats.commits) + "\n";
+    return timed(Response{200, std::move(text), "text/plain; version=0.0.4"});
   }
   int status = 404;
   const Handler* handler = router_.Match(req, &status);

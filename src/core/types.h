@@ -29,7 +29,7 @@ struct EventType {
   bool archived = false;
   bool deprecated = false;
   std::optional<std::string> schemas;  // JSON object text
-  std::optional<std::string> feature_flag;
+  std::optional<std::vector<std::string>> feature_flags;
   std::optional<std::string> group_name;
   TimePoint created_at{};
   TimePoint updated_at{};

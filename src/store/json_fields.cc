@@ -30,7 +30,8 @@ std::optional<std::string> EncodeList(const std::optional<std::vector<std::strin
 std::optional<std::vector<std::string>> DecodeList(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
   std::vector<std::string> out;
-  for (const auto& s : json::parse(*text).as_array()) out.emplace_back(s.as_string());
+  auto parsed = json::parse(*text);  // must outlive the loop
+  for (const auto& s : parsed.as_array()) out.emplace_back(s.as_string());
   return out;
 }
 
@@ -47,7 +48,8 @@ std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets) {
 
 std::vector<core::EndpointSecret> DecodeSecrets(const std::string& text) {
   std::vector<core::EndpointSecret> out;
-  for (const auto& v : json::parse(text).as_array()) {
+  auto parsed = json::parse(text);  // must outlive the loop
+  for (const auto& v : parsed.as_array()) {
     const auto& o = v.as_object();
     core::EndpointSecret s{std::string(o.at("key").as_string()), std::nullopt};
     if (auto* e = o.if_contains("expiresAt")) s.expires_at = core::FromMicros(e->to_number<int64_t>());

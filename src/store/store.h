@@ -50,8 +50,15 @@ struct Page {
 struct MessageFilter {
   std::vector<std::string> event_types;  // empty: all
   std::optional<std::string> channel;
+  std::optional<std::string> tag;
   std::optional<core::TimePoint> before;  // created strictly before
   std::optional<core::TimePoint> after;   // created strictly after
+};
+
+// Counters since start, for metrics and tests.
+struct StoreStats {
+  uint64_t writes = 0;   // writes applied (committed or rolled back individually)
+  uint64_t commits = 0;  // durable transactions; writes/commits is the mean group size
 };
 
 class Store {
@@ -62,6 +69,8 @@ class Store {
   virtual Status Init() = 0;
   // Finishes queued writes and closes. Writes submitted afterwards fail with kUnavailable.
   virtual void Close() = 0;
+
+  virtual StoreStats Stats() const = 0;
 
   // Applications
   virtual Result<core::App> GetApp(std::string_view ref) = 0;
@@ -76,7 +85,8 @@ class Store {
                                                        bool include_archived) = 0;
   virtual void CreateEventType(core::EventType et, Idempotency idem,
                                Done<core::EventType> done) = 0;
-  virtual void UpdateEventType(core::EventType et, Done<core::EventType> done) = 0;
+  virtual void UpdateEventType(core::EventType et, Idempotency idem,
+                               Done<core::EventType> done) = 0;
   virtual void DeleteEventType(std::string name, Done<void> done) = 0;  // hard delete
 
   // Endpoints (per app)

@@ -73,6 +73,8 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
     }
     auto c = db_.Exec("COMMIT");
     committed = c.has_value();
+    writes_.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (committed) commits_.fetch_add(1, std::memory_order_relaxed);
     if (!committed) {
       spdlog::error("store: commit failed: {}", c.error().detail);
       (void)db_.Exec("ROLLBACK");

@@ -2,6 +2,7 @@
 // transaction and one durable commit per batch, each write in its own savepoint.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -39,6 +40,9 @@ class GroupCommitter {
   // Runs `fn` on the writer thread between batches (maintenance such as expiry).
   bool SubmitMaintenance(std::function<void(Db&)> fn);
 
+  uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
+  uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+
  private:
   void Loop();
   void CommitBatch(std::deque<WriteTask>& batch);
@@ -50,6 +54,8 @@ class GroupCommitter {
   std::deque<WriteTask> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  std::atomic<uint64_t> writes_{0};
+  std::atomic<uint64_t> commits_{0};
 };
 
 }  // namespace hookd::store::sqlite

@@ -28,7 +28,7 @@ CREATE TABLE event_types (
   archived INTEGER NOT NULL DEFAULT 0,
   deprecated INTEGER NOT NULL DEFAULT 0,
   schemas TEXT,
-  feature_flag TEXT,
+  feature_flags TEXT,
   group_name TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL

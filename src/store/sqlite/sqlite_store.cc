@@ -24,7 +24,7 @@ using Param = std::variant<std::string, int64_t>;
 constexpr const char* kAppCols =
     "id, uid, name, rate_limit, metadata, created_at, updated_at";
 constexpr const char* kEventTypeCols =
-    "id, name, description, archived, deprecated, schemas, feature_flag, group_name, created_at,"
+    "id, name, description, archived, deprecated, schemas, feature_flags, group_name, created_at,"
     " updated_at";
 constexpr const char* kEndpointCols =
     "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
@@ -39,9 +39,16 @@ core::App ReadApp(Stmt& s) {
 }
 
 core::EventType ReadEventType(Stmt& s) {
-  return {s.Text(0),     s.Text(1),     s.Text(2),           s.Int(3) != 0,
-          s.Int(4) != 0, s.OptText(5), s.OptText(6),        s.OptText(7),
-          FromMicros(s.Int(8)), FromMicros(s.Int(9))};
+  return {s.Text(0),
+          s.Text(1),
+          s.Text(2),
+          s.Int(3) != 0,
+          s.Int(4) != 0,
+          s.OptText(5),
+          DecodeList(s.OptText(6)),
+          s.OptText(7),
+          FromMicros(s.Int(8)),
+          FromMicros(s.Int(9))};
 }
 
 core::Endpoint ReadEndpoint(Stmt& s) {
@@ -153,6 +160,8 @@ class SqliteStore final : public Store {
     writer_.Stop();
   }
 
+  StoreStats Stats() const override { return {writer_.writes(), writer_.commits()}; }
+
   // ---- Applications ----
   Result<core::App> GetApp(std::string_view ref) override {
     return ReadOne<core::App>(std::string("SELECT ") + kAppCols +
@@ -216,7 +225,7 @@ class SqliteStore final : public Store {
     Write<core::EventType>(std::move(idem), std::move(done),
                            [et = std::move(et)](Db& db) -> Result<core::EventType> {
       auto s = BindEventType(db.Prepare("INSERT INTO event_types(id, name, description, archived,"
-                                        " deprecated, schemas, feature_flag, group_name,"
+                                        " deprecated, schemas, feature_flags, group_name,"
                                         " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)"),
                              et).Run();
       if (!s) return Conflict(s.error(), "an event type with this name already exists");
@@ -224,12 +233,13 @@ class SqliteStore final : public Store {
     });
   }
 
-  void UpdateEventType(core::EventType et, Done<core::EventType> done) override {
-    Write<core::EventType>(std::nullopt, std::move(done),
+  void UpdateEventType(core::EventType et, Idempotency idem,
+                       Done<core::EventType> done) override {
+    Write<core::EventType>(std::move(idem), std::move(done),
                            [et = std::move(et)](Db& db) -> Result<core::EventType> {
       auto s = BindEventType(db.Prepare("UPDATE event_types SET id=?1, name=?2, description=?3,"
                                         " archived=?4, deprecated=?5, schemas=?6,"
-                                        " feature_flag=?7, group_name=?8, created_at=?9,"
+                                        " feature_flags=?7, group_name=?8, created_at=?9,"
                                         " updated_at=?10 WHERE id=?1"),
                              et).Run();
       if (!s) return std::unexpected(s.error());
@@ -326,6 +336,10 @@ class SqliteStore final : public Store {
       where += " AND EXISTS (SELECT 1 FROM json_each(messages.channels) WHERE value = ?)";
       params.emplace_back(*filter.channel);
     }
+    if (filter.tag) {
+      where += " AND EXISTS (SELECT 1 FROM json_each(messages.tags) WHERE value = ?)";
+      params.emplace_back(*filter.tag);
+    }
     if (filter.before) {
       where += " AND created_at < ?";
       params.emplace_back(ToMicros(*filter.before));
@@ -355,7 +369,7 @@ class SqliteStore final : public Store {
   void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) override {
     Write<void>(std::nullopt, std::move(done),
                 [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
-      auto s = db.Prepare("UPDATE messages SET payload='{}' WHERE app_id=? AND id=?")
+      auto s = db.Prepare("UPDATE messages SET payload='{\"expired\":true}' WHERE app_id=? AND id=?")
                    .Bind(1, app_id).Bind(2, id).Run();
       if (!s) return s;
       if (db.Changes() == 0) return core::NotFound("message");
@@ -422,7 +436,7 @@ class SqliteStore final : public Store {
   template <class S>
   static S& BindEventType(S&& s, const core::EventType& et) {
     s.Bind(1, et.id).Bind(2, et.name).Bind(3, et.description).Bind(4, et.archived)
-        .Bind(5, et.deprecated).Bind(6, et.schemas).Bind(7, et.feature_flag)
+        .Bind(5, et.deprecated).Bind(6, et.schemas).Bind(7, EncodeList(et.feature_flags))
         .Bind(8, et.group_name).Bind(9, ToMicros(et.created_at)).Bind(10, ToMicros(et.updated_at));
     return s;
   }

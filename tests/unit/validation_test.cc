@@ -1,0 +1,80 @@
+#include "core/validation.h"
+
+#include <gtest/gtest.h>
+
+#include "core/crypto.h"
+#include "core/time_format.h"
+
+namespace hookd::core {
+namespace {
+
+TEST(Validation, Uid) {
+  EXPECT_EQ(CheckUid("my-app_1.x"), "");
+  EXPECT_NE(CheckUid(""), "");
+  EXPECT_NE(CheckUid("has space"), "");
+  EXPECT_NE(CheckUid("slash/"), "");
+  EXPECT_NE(CheckUid(std::string(257, 'a')), "");
+  EXPECT_EQ(CheckUid(std::string(256, 'a')), "");
+}
+
+TEST(Validation, EventTypeAndChannel) {
+  EXPECT_EQ(CheckEventTypeName("message.delivered"), "");
+  EXPECT_NE(CheckEventTypeName("message/delivered"), "");
+  EXPECT_EQ(CheckChannel("project:123"), "");
+  EXPECT_NE(CheckChannel("a b"), "");
+  EXPECT_NE(CheckChannel(std::string(129, 'c')), "");
+}
+
+TEST(Validation, Url) {
+  EXPECT_EQ(CheckUrl("https://example.com/hook?x=1"), "");
+  EXPECT_EQ(CheckUrl("http://127.0.0.1:8080/"), "");
+  EXPECT_EQ(CheckUrl("http://[::1]:80/x"), "");
+  EXPECT_NE(CheckUrl("ftp://example.com/"), "");
+  EXPECT_NE(CheckUrl("example.com/hook"), "");
+  EXPECT_NE(CheckUrl("http://"), "");
+  EXPECT_NE(CheckUrl("not a url"), "");
+  EXPECT_NE(CheckUrl("javascript:alert(1)"), "");
+}
+
+TEST(Validation, Secret) {
+  EXPECT_EQ(CheckSecret(NewEndpointSecret()), "");
+  EXPECT_EQ(CheckSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "");
+  EXPECT_NE(CheckSecret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "");
+  EXPECT_NE(CheckSecret("whsec_!!!!"), "");
+  EXPECT_NE(CheckSecret("whsec_c2hvcnQ="), "");  // 5 bytes: too short
+}
+
+TEST(Crypto, Base64RoundTrip) {
+  for (std::string s : {"", "a", "ab", "abc", "abcd", "\x00\xff\x10"}) {
+    auto enc = Base64Encode(s);
+    if (s.empty()) continue;
+    auto dec = Base64Decode(enc);
+    ASSERT_TRUE(dec.has_value()) << enc;
+    EXPECT_EQ(*dec, s);
+  }
+  EXPECT_EQ(Base64Encode("hookd"), "aG9va2Q=");
+  EXPECT_FALSE(Base64Decode("abc").has_value());
+  EXPECT_FALSE(Base64Decode("ab$=").has_value());
+}
+
+TEST(Crypto, Sha256AndCompare) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(ConstantTimeEquals("same", "same"));
+  EXPECT_FALSE(ConstantTimeEquals("same", "sama"));
+  EXPECT_FALSE(ConstantTimeEquals("same", "same!"));
+}
+
+TEST(TimeFormat, FormatAndParse) {
+  auto t = ParseTime("2024-05-01T12:34:56.789Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(FormatTime(*t), "2024-05-01T12:34:56.789Z");
+  EXPECT_EQ(FormatTime(*ParseTime("2024-05-01T14:34:56+02:00")), "2024-05-01T12:34:56.000Z");
+  EXPECT_EQ(ToMicros(*ParseTime("1970-01-01T00:00:01.000001Z")), 1000001);
+  EXPECT_FALSE(ParseTime("2024-05-01").has_value());
+  EXPECT_FALSE(ParseTime("2024-05-01T12:34:56").has_value());  // no zone
+  EXPECT_FALSE(ParseTime("2024-13-01T12:34:56Z").has_value());
+  EXPECT_FALSE(ParseTime("2024-05-01T12:34:56Zjunk").has_value());
+}
+
+}  // namespace
+}  // namespace hookd::core
