@@ -7,11 +7,9 @@
 #include "core/validation.h"
 
 namespace hookd::api {
-namespace {
 
 using core::App;
 
-// Reads ApplicationIn / ApplicationPatch fields into `app`. `patch`: absent fields are kept.
 void ReadAppFields(BodyReader& body, App& app, bool patch) {
   if (auto name = body.String("name", !patch, 256)) {
     if (name->empty()) body.Fail("name", "must not be empty");
@@ -30,6 +28,8 @@ void ReadAppFields(BodyReader& body, App& app, bool patch) {
   if (auto md = body.Map("metadata")) app.metadata = *md;
   else if (!patch) app.metadata.clear();
 }
+
+namespace {
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto page = ReadPage(req, false);

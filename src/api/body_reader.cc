@@ -29,7 +29,25 @@ std::string_view BodyReader::Pick(std::initializer_list<std::string_view> keys) 
 }
 
 void BodyReader::Fail(std::string_view key, std::string msg, std::string type) {
-  errors_.push_back({{"body", std::string(key)}, std::move(msg), std::move(type)});
+  auto loc = loc_;
+  loc.emplace_back(key);
+  errors_.push_back({std::move(loc), std::move(msg), std::move(type)});
+}
+
+std::optional<BodyReader> BodyReader::Nested(std::string_view key) {
+  if (!Has(key)) return std::nullopt;
+  if (!Get(key)->is_object()) {
+    Fail(key, "must be a JSON object", "type_error.dict");
+    return std::nullopt;
+  }
+  BodyReader nested(Get(key)->as_object());
+  nested.loc_ = loc_;
+  nested.loc_.emplace_back(key);
+  return nested;
+}
+
+void BodyReader::Absorb(const BodyReader& nested) {
+  errors_.insert(errors_.end(), nested.errors_.begin(), nested.errors_.end());
 }
 
 std::optional<std::string> BodyReader::String(std::string_view key, bool required,

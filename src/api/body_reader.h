@@ -32,6 +32,12 @@ class BodyReader {
   std::optional<std::string> Raw(std::string_view key, bool required = false);
   // Any JSON object; serialized text.
   std::optional<std::string> Object(std::string_view key, bool required = false);
+  // A reader over the object at `key` whose errors name "key.field"; nullopt (and an error
+  // recorded here) when `key` is present but not an object, nullopt when absent.
+  std::optional<BodyReader> Nested(std::string_view key);
+  // Takes the problems recorded by a nested reader.
+  void Absorb(const BodyReader& nested);
+
   // First present key of `keys` (aliases).
   std::string_view Pick(std::initializer_list<std::string_view> keys) const;
 
@@ -45,6 +51,7 @@ class BodyReader {
   explicit BodyReader(boost::json::object obj) : obj_(std::move(obj)) {}
   const boost::json::value* Get(std::string_view key) const;
   boost::json::object obj_;
+  std::vector<std::string> loc_{"body"};
   std::vector<core::FieldError> errors_;
 };
 

@@ -12,10 +12,41 @@ namespace {
 
 using core::Message;
 
+// Persists `msg` (in `app_id`) and answers 202 once durable.
+void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, std::string app_id,
+           bool with_content) {
+  msg.app_id = std::move(app_id);
+  auto response = JsonResponse(202, MessageJson(msg, with_content));
+  IdempotentWrite<Message>(ctx, req, std::move(reply), std::move(response),
+                           [&ctx, msg = std::move(msg)](store::Idempotency idem,
+                                                        store::Done<Message> done) mutable {
+                             ctx.store.CreateMessage(
+                                 std::move(msg), std::move(idem),
+                                 [&ctx, done = std::move(done)](core::Result<Message> r) {
+                                   if (r) ctx.metrics.RecordMessageCreated();
+                                   done(std::move(r));
+                                 });
+                           });
+}
+
+// MessageIn.application: when the path's app does not exist, create it first (admin only).
+void CreateAppThenStore(ApiContext& ctx, Request& req, Reply reply, Message msg,
+                        core::App app, bool with_content) {
+  auto request = std::make_shared<Request>(req);
+  ctx.store.CreateApp(app, std::nullopt,
+                      [&ctx, request, reply = std::move(reply), msg = std::move(msg),
+                       with_content](core::Result<core::App> created) mutable {
+                        // Lost a race with a concurrent creation: use the winner.
+                        if (!created && created.error().code == core::ErrorCode::kConflict)
+                          created = ResolveApp(ctx, *request);
+                        if (!created) return reply(ErrorResponse(created.error()));
+                        Persist(ctx, *request, std::move(reply), std::move(msg), created->id,
+                              with_content);
+                      });
+}
+
 void Create(ApiContext& ctx, Request& req, Reply reply) {
   if (ReplayIdempotent(ctx, req, reply)) return;
-  auto app = ResolveApp(ctx, req);
-  if (!app) return reply(ErrorResponse(app.error()));
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));
   auto body = BodyReader::Parse(req.body);
@@ -41,21 +72,25 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
     msg.tags = *tags;
   }
   (void)body->Int("payloadRetentionPeriod", 1, 5 * 365);  // accepted for compatibility
+  std::optional<core::App> new_app;
+  if (auto nested = body->Nested("application")) {
+    new_app.emplace();
+    ReadAppFields(*nested, *new_app, false);
+    body->Absorb(*nested);
+  }
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   msg.id = core::NewId("msg", ctx.clock);
-  msg.app_id = app->id;
   msg.created_at = ctx.clock.Now();
-  auto response = JsonResponse(202, MessageJson(msg, *with_content));
-  IdempotentWrite<Message>(ctx, req, std::move(reply), std::move(response),
-                           [&ctx, msg = std::move(msg)](store::Idempotency idem,
-                                                        store::Done<Message> done) mutable {
-                             ctx.store.CreateMessage(
-                                 std::move(msg), std::move(idem),
-                                 [&ctx, done = std::move(done)](core::Result<Message> r) {
-                                   if (r) ctx.metrics.RecordMessageCreated();
-                                   done(std::move(r));
-                                 });
-                           });
+
+  auto app = ResolveApp(ctx, req);
+  if (app) return Persist(ctx, req, std::move(reply), std::move(msg), app->id, *with_content);
+  if (!new_app || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin())
+    return reply(ErrorResponse(app.error()));
+  if (!new_app->uid && core::CheckUid(req.params[0]).empty()) new_app->uid = req.params[0];
+  new_app->id = core::NewId("app", ctx.clock);
+  new_app->created_at = new_app->updated_at = ctx.clock.Now();
+  CreateAppThenStore(ctx, req, std::move(reply), std::move(msg), std::move(*new_app),
+                     *with_content);
 }
 
 core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name) {

@@ -7,6 +7,10 @@
 namespace hookd::api {
 
 void RegisterApps(Router& r, ApiContext& ctx);
+
+// Reads ApplicationIn / ApplicationPatch fields into `app`. `patch`: absent fields are kept.
+class BodyReader;
+void ReadAppFields(BodyReader& body, core::App& app, bool patch);
 void RegisterEventTypes(Router& r, ApiContext& ctx);
 void RegisterEndpoints(Router& r, ApiContext& ctx);
 void RegisterMessages(Router& r, ApiContext& ctx);

@@ -30,14 +30,6 @@ bool GroupCommitter::Submit(WriteTask task) {
   return true;
 }
 
-bool GroupCommitter::SubmitMaintenance(std::function<void(Db&)> fn) {
-  return Submit({[fn = std::move(fn)](Db& db) {
-                   fn(db);
-                   return true;
-                 },
-                 [](bool) {}});
-}
-
 void GroupCommitter::Loop() {
   std::deque<WriteTask> batch;
   for (;;) {
@@ -58,7 +50,17 @@ void GroupCommitter::Loop() {
     }
     CommitBatch(batch);
     batch.clear();
+    MaybeMaintain();
   }
+}
+
+void GroupCommitter::MaybeMaintain() {
+  auto now = std::chrono::steady_clock::now();
+  if (!options_.maintenance || now - last_maintenance_ < options_.maintenance_interval) return;
+  last_maintenance_ = now;
+  if (!db_.Exec("BEGIN IMMEDIATE")) return;
+  options_.maintenance(db_);
+  if (!db_.Exec("COMMIT")) (void)db_.Exec("ROLLBACK");
 }
 
 void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {

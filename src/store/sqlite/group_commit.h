@@ -25,6 +25,9 @@ struct GroupCommitOptions {
   size_t max_batch = 1024;
   // After the first write arrives, wait up to this long for more while the batch is small.
   std::chrono::microseconds linger{200};
+  // Runs on the writer thread in its own transaction at most once per interval, between batches.
+  std::function<void(Db&)> maintenance;
+  std::chrono::seconds maintenance_interval{60};
 };
 
 class GroupCommitter {
@@ -37,8 +40,6 @@ class GroupCommitter {
   void Stop();
   // False when stopped (the task is not run).
   bool Submit(WriteTask task);
-  // Runs `fn` on the writer thread between batches (maintenance such as expiry).
-  bool SubmitMaintenance(std::function<void(Db&)> fn);
 
   uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
@@ -46,6 +47,7 @@ class GroupCommitter {
  private:
   void Loop();
   void CommitBatch(std::deque<WriteTask>& batch);
+  void MaybeMaintain();
 
   Db& db_;
   GroupCommitOptions options_;
@@ -53,6 +55,7 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::deque<WriteTask> queue_;
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point last_maintenance_ = std::chrono::steady_clock::now();
   std::thread thread_;
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> commits_{0};

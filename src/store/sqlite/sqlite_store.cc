@@ -131,7 +131,9 @@ class SqliteStore final : public Store {
       : options_(std::move(options)),
         clock_(clock),
         reads_(options_.path),
-        writer_(write_db_, {options_.max_batch, std::chrono::microseconds(options_.linger_us)}) {}
+        writer_(write_db_, {.max_batch = options_.max_batch,
+                            .linger = std::chrono::microseconds(options_.linger_us),
+                            .maintenance = [this](Db& db) { PurgeExpired(db); }}) {}
 
   ~SqliteStore() override { Close(); }
 
@@ -521,6 +523,14 @@ class SqliteStore final : public Store {
     if (!writer_.Submit(std::move(task))) {
       done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
     }
+  }
+
+  // Deletes a bounded number of expired idempotency records (runs on the writer).
+  void PurgeExpired(Db& db) {
+    (void)db.Prepare("DELETE FROM idempotency WHERE (scope, key) IN (SELECT scope, key FROM"
+                     " idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT 10000)")
+        .Bind(1, ToMicros(clock_.Now()))
+        .Run();
   }
 
   // False if an unexpired record holds the key. Expired records are replaced.
