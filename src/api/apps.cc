@@ -55,13 +55,23 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   App app;
   ReadAppFields(*body, app, false);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  if (*get_if_exists && app.uid) {
+  bool get = *get_if_exists && app.uid;
+  if (get) {
     if (auto existing = ctx.store.GetApp(*app.uid)) {
       return reply(JsonResponse(200, AppJson(*existing)));
     }
   }
   app.id = core::NewId("app", ctx.clock);
   app.created_at = app.updated_at = ctx.clock.Now();
+  if (get) {
+    // A concurrent getOrCreate may win the uid: then answer with its app.
+    Reply inner = [&ctx, reply, uid = *app.uid](Response res) {
+      if (res.status != 409) return reply(std::move(res));
+      auto existing = ctx.store.GetApp(uid);
+      reply(existing ? JsonResponse(200, AppJson(*existing)) : std::move(res));
+    };
+    reply = std::move(inner);
+  }
   IdempotentWrite<App>(ctx, req, std::move(reply), JsonResponse(201, AppJson(app)),
                        [&ctx, app](store::Idempotency idem, store::Done<App> done) {
                          ctx.store.CreateApp(app, std::move(idem), std::move(done));
@@ -73,8 +83,9 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
   reply(app ? JsonResponse(200, AppJson(*app)) : ErrorResponse(app.error()));
 }
 
-// PUT updates, or creates the app with the path parameter as its uid (201).
-void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
+// PUT updates, or creates the app with the path parameter as its uid (201). `retry`: a
+// concurrent PUT created it first, so this one updates.
+void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry = false) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   auto app = ResolveApp(ctx, req);
@@ -93,11 +104,19 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   if (!patch && !body->Present("uid")) app->uid = uid_before;  // PUT keeps the uid unless given
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   app->updated_at = ctx.clock.Now();
-  auto done = ReplyWith<App>(std::move(reply), [create](const App& a) {
-    return JsonResponse(create ? 201 : 200, AppJson(a));
-  });
-  if (create) ctx.store.CreateApp(std::move(*app), std::nullopt, std::move(done));
-  else ctx.store.UpdateApp(std::move(*app), std::move(done));
+  if (!create) {
+    return ctx.store.UpdateApp(std::move(*app), ReplyWith<App>(std::move(reply), [](const App& a) {
+                                 return JsonResponse(200, AppJson(a));
+                               }));
+  }
+  auto request = std::make_shared<Request>(req);
+  ctx.store.CreateApp(std::move(*app), std::nullopt,
+                      [&ctx, request, reply, retry](core::Result<App> r) mutable {
+                        if (r) return reply(JsonResponse(201, AppJson(*r)));
+                        if (r.error().code == core::ErrorCode::kConflict && !retry)
+                          return Update(ctx, *request, std::move(reply), false, true);
+                        reply(ErrorResponse(r.error()));
+                      });
 }
 
 void Put(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), false); }

@@ -18,6 +18,7 @@ class BodyReader {
   // 400 for malformed JSON or a body that is not an object. An empty body reads as {}.
   static core::Result<BodyReader> Parse(std::string_view body);
 
+  const boost::json::value* Value(std::string_view key) const { return Get(key); }
   bool Has(std::string_view key) const;     // present and not null
   bool IsNull(std::string_view key) const;  // present and null
   bool Present(std::string_view key) const { return Has(key) || IsNull(key); }

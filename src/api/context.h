@@ -6,6 +6,7 @@
 
 #include "api/metrics.h"
 #include "core/clock.h"
+#include "delivery/engine.h"
 #include "store/store.h"
 
 namespace hookd::api {
@@ -21,6 +22,7 @@ struct ApiContext {
   const core::Clock& clock;
   ApiOptions options;
   Metrics& metrics;
+  delivery::Engine* engine = nullptr;  // null when delivery is off
 };
 
 }  // namespace hookd::api

@@ -77,8 +77,9 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
   reply(et ? JsonResponse(200, EventTypeJson(*et)) : ErrorResponse(et.error()));
 }
 
-// PUT updates, or creates the type when it does not exist yet (201).
-void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
+// PUT updates, or creates the type when it does not exist yet (201). `retry`: a concurrent PUT
+// created it first, so this one updates.
+void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry = false) {
   if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
@@ -99,11 +100,20 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   ReadFields(*body, *et, patch);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   et->updated_at = ctx.clock.Now();
-  auto done = ReplyWith<EventType>(std::move(reply), [create](const EventType& e) {
-    return JsonResponse(create ? 201 : 200, EventTypeJson(e));
-  });
-  if (create) ctx.store.CreateEventType(std::move(*et), std::nullopt, std::move(done));
-  else ctx.store.UpdateEventType(std::move(*et), std::nullopt, std::move(done));
+  if (!create) {
+    return ctx.store.UpdateEventType(
+        std::move(*et), std::nullopt,
+        ReplyWith<EventType>(std::move(reply),
+                             [](const EventType& e) { return JsonResponse(200, EventTypeJson(e)); }));
+  }
+  auto request = std::make_shared<Request>(req);
+  ctx.store.CreateEventType(std::move(*et), std::nullopt,
+                            [&ctx, request, reply, retry](core::Result<EventType> r) mutable {
+                              if (r) return reply(JsonResponse(201, EventTypeJson(*r)));
+                              if (r.error().code == core::ErrorCode::kConflict && !retry)
+                                return Update(ctx, *request, std::move(reply), false, true);
+                              reply(ErrorResponse(r.error()));
+                            });
 }
 void Put(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), false); }
 void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), true); }

@@ -70,6 +70,26 @@ json::object EndpointJson(const core::Endpoint& ep) {
           {"updatedAt", FormatTime(ep.updated_at)}};
 }
 
+json::value OptTime(const std::optional<core::TimePoint>& t) {
+  return t ? json::value(FormatTime(*t)) : json::value(nullptr);
+}
+
+json::object AttemptJson(const core::Attempt& a) {
+  return {{"id", a.id},
+          {"msgId", a.msg_id},
+          {"endpointId", a.endpoint_id},
+          {"url", a.url},
+          {"response", a.response},
+          {"responseStatusCode", a.response_status},
+          {"responseDurationMs", a.duration_ms},
+          {"status", static_cast<int>(a.status)},
+          {"statusText", core::StatusText(a.status)},
+          {"triggerType", static_cast<int>(a.trigger)},
+          {"timestamp", FormatTime(a.created_at)},
+          {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
+          {"errorDetail", a.error_detail.empty() ? json::value(nullptr) : json::value(a.error_detail)}};
+}
+
 json::object MessageJson(const core::Message& msg, bool with_content) {
   json::object o{{"id", msg.id},
                  {"eventId", OptString(msg.event_id)},

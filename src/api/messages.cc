@@ -12,16 +12,16 @@ namespace {
 
 using core::Message;
 
-// Persists `msg` (in `app_id`) and answers 202 once durable.
+// Persists `msg` (in `app_id`) with its deliveries and answers 202 once durable.
 void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, std::string app_id,
-           bool with_content) {
+             bool with_content, std::optional<std::string> only_endpoint = std::nullopt) {
   msg.app_id = std::move(app_id);
   auto response = JsonResponse(202, MessageJson(msg, with_content));
   IdempotentWrite<Message>(ctx, req, std::move(reply), std::move(response),
-                           [&ctx, msg = std::move(msg)](store::Idempotency idem,
-                                                        store::Done<Message> done) mutable {
+                           [&ctx, msg = std::move(msg), only = std::move(only_endpoint)](
+                               store::Idempotency idem, store::Done<Message> done) mutable {
                              ctx.store.CreateMessage(
-                                 std::move(msg), std::move(idem),
+                                 std::move(msg), std::move(idem), std::move(only),
                                  [&ctx, done = std::move(done)](core::Result<Message> r) {
                                    if (r) ctx.metrics.RecordMessageCreated();
                                    done(std::move(r));
@@ -138,6 +138,41 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
   reply(msg ? JsonResponse(200, MessageJson(*msg, *with_content)) : ErrorResponse(msg.error()));
 }
 
+// POST .../endpoint/{ep}/send-example: a sample message of an event type, to that endpoint only.
+void SendExample(ApiContext& ctx, Request& req, Reply reply) {
+  if (ReplayIdempotent(ctx, req, reply)) return;
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  Message msg;
+  if (auto type = body->String("eventType", true)) {
+    if (auto err = core::CheckEventTypeName(*type); !err.empty()) body->Fail("eventType", err);
+    msg.event_type = *type;
+  }
+  auto index = body->Int("exampleIndex", 0, 1000).value_or(0);
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  // The type's schema examples ({"1": {"examples": [...]}}) when it has them, else a stub.
+  boost::json::value payload = boost::json::object{{"eventType", msg.event_type},
+                                                   {"example", true}};
+  if (auto et = ctx.store.GetEventType(msg.event_type); et && et->schemas) {
+    auto schemas = boost::json::parse(*et->schemas);
+    for (const auto& [version, schema] : schemas.as_object()) {
+      const auto* examples = schema.is_object() ? schema.as_object().if_contains("examples") : nullptr;
+      if (examples && examples->is_array() && index < int64_t(examples->as_array().size()) &&
+          examples->as_array()[index].is_object()) {
+        payload = examples->as_array()[index];
+      }
+    }
+  }
+  msg.payload = boost::json::serialize(payload);
+  msg.id = core::NewId("msg", ctx.clock);
+  msg.created_at = ctx.clock.Now();
+  Persist(ctx, req, std::move(reply), std::move(msg), app->id, true, ep->id);
+}
+
 void ExpungeContent(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
@@ -154,6 +189,7 @@ void RegisterMessages(Router& r, ApiContext& ctx) {
   r.Add(M::kPost, "/api/v1/app/{app}/msg", Bind(ctx, Create));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}", Bind(ctx, Get));
   r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/content", Bind(ctx, ExpungeContent));
+  r.Add(M::kPost, "/api/v1/app/{app}/endpoint/{endpoint}/send-example", Bind(ctx, SendExample));
 }
 
 }  // namespace hookd::api

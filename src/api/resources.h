@@ -14,5 +14,6 @@ void ReadAppFields(BodyReader& body, core::App& app, bool patch);
 void RegisterEventTypes(Router& r, ApiContext& ctx);
 void RegisterEndpoints(Router& r, ApiContext& ctx);
 void RegisterMessages(Router& r, ApiContext& ctx);
+void RegisterAttempts(Router& r, ApiContext& ctx);
 
 }  // namespace hookd::api

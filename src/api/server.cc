@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <array>
 #include <thread>
 
 namespace hookd::api {
@@ -113,9 +114,23 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  // Half-closes, then reads and discards what the client still sends (bounded in time and
+  // bytes), so an unread request body does not turn the close into a reset that loses our reply.
   void Close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain(8 * options_.max_body_bytes + (1 << 20));
+  }
+
+  void Drain(size_t budget) {
+    auto buf = std::make_shared<std::array<char, 16384>>();
+    stream_.async_read_some(asio::buffer(*buf), [self = shared_from_this(), buf, budget](
+                                                    beast::error_code ec, size_t n) {
+      if (ec || n >= budget) return;  // EOF, timeout or budget spent: the socket closes
+      self->Drain(budget - n);
+    });
   }
 
   beast::tcp_stream stream_;

@@ -11,7 +11,9 @@ namespace hookd::api {
 
 class ApiService {
  public:
-  ApiService(store::Store& store, const core::Clock& clock, ApiOptions options);
+  // `engine` may be null (delivery off); it must outlive the service.
+  ApiService(store::Store& store, const core::Clock& clock, ApiOptions options,
+             delivery::Engine* engine);
   // Handles one request; `reply` is called exactly once, possibly on another thread.
   void Handle(Request req, Reply reply);
 

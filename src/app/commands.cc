@@ -8,6 +8,9 @@
 
 #include "api/server.h"
 #include "api/service.h"
+#include "core/random.h"
+#include "delivery/engine.h"
+#include "delivery/retry_policy.h"
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "store/store.h"
@@ -50,6 +53,15 @@ core::Result<std::string> MintToken(store::Store& store, const std::optional<std
 int RunServe(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   auto [host, port] = config.ListenHostPort();
+  // Block the stop signals before any thread starts (threads inherit the mask); the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+
   auto store = OpenInitialized(config);
   if (!store) {
     spdlog::error("cannot open store {}: {}", config.store, store.error().detail);
@@ -71,15 +83,26 @@ int RunServe(const Config& config) {
         token->c_str());
   }
 
-  // Block the stop signals in every thread; the main thread waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  api::ApiService service(**store, core::SystemClock::Instance(), options);
+  std::unique_ptr<delivery::Engine> engine;
+  core::SystemRandom random;
+  if (config.delivery_enabled) {
+    delivery::EngineOptions eo;
+    eo.retry.schedule = *delivery::ParseSchedule(config.retry_schedule);
+    eo.attempt_timeout = std::chrono::milliseconds(config.attempt_timeout_ms);
+    eo.svix_headers = config.svix_headers;
+    eo.window = static_cast<size_t>(config.delivery_window);
+    eo.endpoint_queue = std::max<size_t>(eo.window / 10, 100);
+    eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
+    eo.allowed_networks = config.allowed_networks;
+    engine = std::make_unique<delivery::Engine>(**store, core::SystemClock::Instance(), random,
+                                                std::move(eo));
+    engine->AttachToStore();
+    if (auto s = engine->Start(); !s) {
+      spdlog::error("cannot start delivery: {}", s.error().detail);
+      return 1;
+    }
+  }
+  api::ApiService service(**store, core::SystemClock::Instance(), options, engine.get());
   api::HttpServer server({host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
                          [&service](api::Request req, api::Reply reply) {
                            service.Handle(std::move(req), std::move(reply));
@@ -96,8 +119,9 @@ int RunServe(const Config& config) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: stopping", sig);
-  server.Stop();       // no new requests; io threads joined
-  (*store)->Close();   // finishes queued writes
+  server.Stop();                // no new requests; io threads joined
+  if (engine) engine->Stop();   // in-flight deliveries stay due in the store
+  (*store)->Close();            // finishes queued writes
   return 0;
 }
 

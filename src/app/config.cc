@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <toml.hpp>
 
+#include "delivery/retry_policy.h"
+
 namespace hookd::app {
 namespace {
 
@@ -55,6 +57,18 @@ ConfigKey StringKey(std::string name, std::string help, std::string Config::*fie
             c.*field = v;
           },
           [=](const Config& c) { return c.*field; }};
+}
+
+ConfigKey BoolKey(std::string name, std::string help, bool Config::*field) {
+  std::string env = "HOOKD_";
+  for (char c : name) env += static_cast<char>(std::toupper(c));
+  return {name, env, std::move(help),
+          [=](Config& c, const std::string& v) {
+            if (v == "true" || v == "1" || v == "on") c.*field = true;
+            else if (v == "false" || v == "0" || v == "off") c.*field = false;
+            else throw std::invalid_argument(name + ": expected true or false, got '" + v + "'");
+          },
+          [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
 }
 
 }  // namespace
@@ -120,6 +134,23 @@ const std::vector<ConfigKey>& ConfigKeys() {
              &Config::commit_linger_us, 0, 100000),
       IntKey("commit_max_batch", "most writes in one group commit", &Config::commit_max_batch, 1,
              100000),
+      BoolKey("delivery_enabled", "send webhooks (false: accept and store only)",
+              &Config::delivery_enabled),
+      StringKey("retry_schedule",
+                "delays before each retry after the immediate first attempt (s, m or h units)",
+                &Config::retry_schedule,
+                [](const std::string& v) {
+                  if (!delivery::ParseSchedule(v))
+                    throw std::invalid_argument("retry_schedule: expected a list like 5s,5m,2h");
+                }),
+      IntKey("attempt_timeout_ms", "timeout of one delivery attempt", &Config::attempt_timeout_ms,
+             100, 120000),
+      BoolKey("svix_headers", "also send svix-id/svix-timestamp/svix-signature headers",
+              &Config::svix_headers),
+      IntKey("delivery_window", "deliveries held in memory at once (the rest wait in the store)",
+             &Config::delivery_window, 100, 10'000'000),
+      IntKey("endpoint_concurrency", "requests in flight per endpoint",
+             &Config::endpoint_concurrency, 1, 10000),
   };
   return keys;
 }

@@ -23,6 +23,12 @@ struct Config {
   int64_t secret_rotation_grace_seconds = 24 * 3600;
   int commit_linger_us = 200;
   int commit_max_batch = 1024;
+  bool delivery_enabled = true;
+  std::string retry_schedule = "5s,5m,30m,2h,5h,10h,10h";
+  int64_t attempt_timeout_ms = 15000;
+  bool svix_headers = false;
+  int64_t delivery_window = 10000;
+  int64_t endpoint_concurrency = 32;
 
   // host and port of `listen`; throws std::invalid_argument when malformed.
   std::pair<std::string, uint16_t> ListenHostPort() const;

@@ -33,6 +33,8 @@ void AddConfigFlags(CLI::App* cmd, std::map<std::string, std::string>& flags,
 int main(int argc, char** argv) {
   CLI::App cli{"hookd " HOOKD_VERSION ": durable, signed webhook delivery with a Svix-compatible API"};
   cli.set_version_flag("--version", HOOKD_VERSION);
+  cli.set_help_flag();
+  cli.set_help_all_flag("-h,--help", "Print this help, with every command and option, and exit");
   cli.require_subcommand(1);
 
   std::map<std::string, std::string> flags;

@@ -90,3 +90,50 @@ struct IdempotencyRecord {
 };
 
 }  // namespace hookd::core
+
+namespace hookd::core {
+
+// Svix MessageStatus values (wire integers).
+enum class DeliveryStatus : int { kSuccess = 0, kPending = 1, kFail = 2, kSending = 3, kCanceled = 4 };
+enum class AttemptTrigger : int { kScheduled = 0, kManual = 1 };
+
+const char* StatusText(DeliveryStatus s);
+
+// A message's delivery to one endpoint, as the scheduler needs it.
+struct DueDelivery {
+  std::string app_id;
+  std::string msg_id;
+  std::string endpoint_id;
+  int attempts = 0;  // attempts already made
+  AttemptTrigger trigger = AttemptTrigger::kScheduled;
+  TimePoint due{};
+};
+
+// One HTTP attempt and its outcome.
+struct Attempt {
+  std::string id;
+  std::string app_id;
+  std::string msg_id;
+  std::string endpoint_id;
+  std::string url;
+  int response_status = 0;  // 0: no HTTP response
+  std::string response;     // body, truncated
+  int64_t duration_ms = 0;
+  std::string error;        // "" or timeout, connect, dns, tls, ssrf, redirect, network
+  std::string error_detail;
+  AttemptTrigger trigger = AttemptTrigger::kScheduled;
+  DeliveryStatus status = DeliveryStatus::kFail;  // kSuccess or kFail
+  TimePoint created_at{};
+};
+
+// The state a delivery moves to after an attempt (or without one, e.g. endpoint disabled).
+struct DeliveryUpdate {
+  std::string msg_id;
+  std::string endpoint_id;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  std::optional<TimePoint> next_attempt_at;  // set while retries remain
+  bool disable_endpoint = false;             // e.g. the receiver answered 410 Gone
+};
+
+}  // namespace hookd::core

@@ -55,6 +55,37 @@ struct MessageFilter {
   std::optional<core::TimePoint> after;   // created strictly after
 };
 
+// Position in the due-delivery order (due time, message, endpoint); scans resume after it.
+struct DueCursor {
+  core::TimePoint due{};
+  std::string msg_id;
+  std::string endpoint_id;
+};
+
+// Filters for attempt history. Unset fields do not filter.
+struct AttemptFilter {
+  std::optional<std::string> msg_id;
+  std::optional<std::string> endpoint_id;
+  std::optional<core::DeliveryStatus> status;
+  std::optional<int> status_code_class;  // 0 (no response), 100, 200, ... 500
+  std::vector<std::string> event_types;
+  std::optional<std::string> channel;
+  std::optional<core::TimePoint> before;
+  std::optional<core::TimePoint> after;
+};
+
+// A delivery with the endpoint it goes to (per-message view) or the message (per-endpoint view).
+struct DeliveryView {
+  core::DeliveryStatus status = core::DeliveryStatus::kPending;
+  std::optional<core::TimePoint> next_attempt_at;
+  core::Endpoint endpoint;  // filled by ListMessageDestinations
+  core::Message message;    // filled by ListEndpointMessages
+};
+
+struct DeliveryStats {
+  int64_t success = 0, pending = 0, sending = 0, fail = 0, canceled = 0;
+};
+
 // Counters since start, for metrics and tests.
 struct StoreStats {
   uint64_t writes = 0;   // writes applied (committed or rolled back individually)
@@ -103,8 +134,52 @@ class Store {
   virtual Result<Page<core::Message>> ListMessages(std::string_view app_id,
                                                    const MessageFilter& filter,
                                                    const PageRequest& page) = 0;
-  virtual void CreateMessage(core::Message msg, Idempotency idem, Done<core::Message> done) = 0;
+  // Also creates, in the same commit, a pending delivery for every enabled endpoint of the app
+  // whose event types and channels match (or only for `only_endpoint`, when given); they are
+  // reported to the due listener after commit.
+  virtual void CreateMessage(core::Message msg, Idempotency idem,
+                             std::optional<std::string> only_endpoint,
+                             Done<core::Message> done) = 0;
   virtual void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) = 0;
+
+  // Delivery state
+  // Receives deliveries that a commit made due (fan-out, resend, recover), on a store thread,
+  // after the commit. Must not block. Set before Init().
+  virtual void SetDueListener(std::function<void(std::vector<core::DueDelivery>)> listener) = 0;
+  // Deliveries with next_attempt_at <= now, in due order, strictly after `after` when given.
+  virtual Result<std::vector<core::DueDelivery>> ListDueDeliveries(
+      core::TimePoint now, const std::optional<DueCursor>& after, int limit) = 0;
+  // Records the attempt (if any) and applies `update` to the delivery, atomically. A delivery
+  // that no longer exists (message or endpoint deleted) is not an error.
+  virtual void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
+                             Done<void> done) = 0;
+  // Makes one delivery due at `now` as a manual attempt, creating it if the message never
+  // went to that endpoint.
+  virtual void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
+                              core::TimePoint now, Done<void> done) = 0;
+  // Makes the endpoint's failed deliveries of messages created in [since, until) due at `now`.
+  // Returns how many.
+  virtual void RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
+                                 std::optional<core::TimePoint> until, core::TimePoint now,
+                                 Done<int64_t> done) = 0;
+
+  // Delivery history (all scoped to one app)
+  virtual Result<Page<core::Attempt>> ListAttempts(std::string_view app_id,
+                                                   const AttemptFilter& filter,
+                                                   const PageRequest& page) = 0;
+  virtual Result<core::Attempt> GetAttempt(std::string_view app_id, std::string_view msg_id,
+                                           std::string_view attempt_id) = 0;
+  virtual Result<Page<DeliveryView>> ListMessageDestinations(std::string_view app_id,
+                                                             std::string_view msg_id,
+                                                             const PageRequest& page) = 0;
+  virtual Result<Page<DeliveryView>> ListEndpointMessages(std::string_view app_id,
+                                                          std::string_view endpoint_id,
+                                                          const AttemptFilter& filter,
+                                                          const PageRequest& page) = 0;
+  virtual Result<DeliveryStats> GetEndpointStats(std::string_view app_id,
+                                                 std::string_view endpoint_id,
+                                                 std::optional<core::TimePoint> since,
+                                                 std::optional<core::TimePoint> until) = 0;
 
   // Tokens and idempotency
   virtual Result<core::Token> FindTokenByHash(std::string_view hash) = 0;

@@ -86,6 +86,42 @@ CREATE TABLE idempotency (
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_by_expiry ON idempotency(expires_at);
 )sql",
+    // 2: delivery state and attempt history
+    R"sql(
+CREATE TABLE deliveries (
+  msg_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+  app_id TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  next_trigger INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (msg_id, endpoint_id)
+) WITHOUT ROWID;
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at, msg_id, endpoint_id)
+  WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, msg_id);
+
+CREATE TABLE attempts (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL,
+  msg_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  response_status INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  error_detail TEXT NOT NULL,
+  trigger_type INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX attempts_by_msg ON attempts(msg_id, id);
+CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);
+)sql",
 };
 
 }  // namespace

@@ -51,29 +51,85 @@ core::EventType ReadEventType(Stmt& s) {
           FromMicros(s.Int(9))};
 }
 
-core::Endpoint ReadEndpoint(Stmt& s) {
+// Column readers take the index of their first column.
+core::Endpoint ReadEndpointAt(Stmt& s, int c) {
   core::Endpoint e;
-  e.id = s.Text(0);
-  e.app_id = s.Text(1);
-  e.uid = s.OptText(2);
-  e.url = s.Text(3);
-  e.description = s.Text(4);
-  e.disabled = s.Int(5) != 0;
-  e.event_types = DecodeList(s.OptText(6));
-  e.channels = DecodeList(s.OptText(7));
-  if (!s.IsNull(8)) e.throttle_rate = static_cast<int>(s.Int(8));
-  e.version = static_cast<int>(s.Int(9));
-  e.metadata = DecodeMap(s.Text(10));
-  e.headers = DecodeMap(s.Text(11));
-  e.secrets = DecodeSecrets(s.Text(12));
-  e.created_at = FromMicros(s.Int(13));
-  e.updated_at = FromMicros(s.Int(14));
+  e.id = s.Text(c);
+  e.app_id = s.Text(c + 1);
+  e.uid = s.OptText(c + 2);
+  e.url = s.Text(c + 3);
+  e.description = s.Text(c + 4);
+  e.disabled = s.Int(c + 5) != 0;
+  e.event_types = DecodeList(s.OptText(c + 6));
+  e.channels = DecodeList(s.OptText(c + 7));
+  if (!s.IsNull(c + 8)) e.throttle_rate = static_cast<int>(s.Int(c + 8));
+  e.version = static_cast<int>(s.Int(c + 9));
+  e.metadata = DecodeMap(s.Text(c + 10));
+  e.headers = DecodeMap(s.Text(c + 11));
+  e.secrets = DecodeSecrets(s.Text(c + 12));
+  e.created_at = FromMicros(s.Int(c + 13));
+  e.updated_at = FromMicros(s.Int(c + 14));
   return e;
 }
+core::Endpoint ReadEndpoint(Stmt& s) { return ReadEndpointAt(s, 0); }
 
-core::Message ReadMessage(Stmt& s) {
-  return {s.Text(0),          s.Text(1),          s.OptText(2), s.Text(3), s.Text(4),
-          DecodeList(s.OptText(5)), DecodeList(s.OptText(6)), FromMicros(s.Int(7))};
+core::Message ReadMessageAt(Stmt& s, int c) {
+  return {s.Text(c),
+          s.Text(c + 1),
+          s.OptText(c + 2),
+          s.Text(c + 3),
+          s.Text(c + 4),
+          DecodeList(s.OptText(c + 5)),
+          DecodeList(s.OptText(c + 6)),
+          FromMicros(s.Int(c + 7))};
+}
+core::Message ReadMessage(Stmt& s) { return ReadMessageAt(s, 0); }
+
+constexpr const char* kAttemptCols =
+    "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
+    " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at";
+
+core::Attempt ReadAttempt(Stmt& s) {
+  core::Attempt a;
+  a.id = s.Text(0);
+  a.app_id = s.Text(1);
+  a.msg_id = s.Text(2);
+  a.endpoint_id = s.Text(3);
+  a.url = s.Text(4);
+  a.response_status = static_cast<int>(s.Int(5));
+  a.response = s.Text(6);
+  a.duration_ms = s.Int(7);
+  a.error = s.Text(8);
+  a.error_detail = s.Text(9);
+  a.trigger = static_cast<core::AttemptTrigger>(s.Int(10));
+  a.status = static_cast<core::DeliveryStatus>(s.Int(11));
+  a.created_at = FromMicros(s.Int(12));
+  return a;
+}
+
+// "d.status, d.next_attempt_at" followed by the joined row.
+template <class Fill>
+DeliveryView ReadDeliveryView(Stmt& s, Fill fill) {
+  DeliveryView v;
+  v.status = static_cast<core::DeliveryStatus>(s.Int(0));
+  if (!s.IsNull(1)) v.next_attempt_at = FromMicros(s.Int(1));
+  fill(v, s);
+  return v;
+}
+
+std::string Prefixed(std::string_view alias, std::string_view cols) {
+  std::string out;
+  size_t i = 0;
+  while (i < cols.size()) {
+    size_t j = cols.find(',', i);
+    if (j == std::string_view::npos) j = cols.size();
+    auto col = cols.substr(i, j - i);
+    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out += std::string(alias) + "." + std::string(col);
+    i = j + 1;
+  }
+  return out;
 }
 
 void BindAll(Stmt& s, const std::vector<Param>& params) {
@@ -355,17 +411,47 @@ class SqliteStore final : public Store {
                                [](const core::Message& m) { return m.id; });
   }
 
-  void CreateMessage(core::Message msg, Idempotency idem, Done<core::Message> done) override {
-    Write<core::Message>(std::move(idem), std::move(done),
-                         [msg = std::move(msg)](Db& db) -> Result<core::Message> {
-      auto s = db.Prepare("INSERT INTO messages(id, app_id, event_id, event_type, payload,"
-                          " channels, tags, created_at) VALUES (?,?,?,?,?,?,?,?)")
-                   .Bind(1, msg.id).Bind(2, msg.app_id).Bind(3, msg.event_id)
-                   .Bind(4, msg.event_type).Bind(5, msg.payload).Bind(6, EncodeList(msg.channels))
-                   .Bind(7, EncodeList(msg.tags)).Bind(8, ToMicros(msg.created_at)).Run();
-      if (!s) return Conflict(s.error(), "a message with this eventId already exists");
-      return msg;
-    });
+  void CreateMessage(core::Message msg, Idempotency idem, std::optional<std::string> only_endpoint,
+                     Done<core::Message> done) override {
+    auto due = std::make_shared<std::vector<core::DueDelivery>>();
+    Write<core::Message>(
+        std::move(idem), std::move(done),
+        [msg = std::move(msg), due, only = std::move(only_endpoint)](Db& db) -> Result<core::Message> {
+          due->clear();
+          auto channels = EncodeList(msg.channels);
+          auto s = db.Prepare("INSERT INTO messages(id, app_id, event_id, event_type, payload,"
+                              " channels, tags, created_at) VALUES (?,?,?,?,?,?,?,?)")
+                       .Bind(1, msg.id).Bind(2, msg.app_id).Bind(3, msg.event_id)
+                       .Bind(4, msg.event_type).Bind(5, msg.payload).Bind(6, channels)
+                       .Bind(7, EncodeList(msg.tags)).Bind(8, ToMicros(msg.created_at)).Run();
+          if (!s) return Conflict(s.error(), "a message with this eventId already exists");
+          // Fan-out: one pending delivery per enabled, matching endpoint.
+          auto fan = only ? db.Prepare(
+              "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+              " next_attempt_at, next_trigger, created_at, updated_at)"
+              " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
+              " WHERE e.app_id = ?3 AND e.id = ?6"
+              " RETURNING endpoint_id") : db.Prepare(
+              "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+              " next_attempt_at, next_trigger, created_at, updated_at)"
+              " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
+              " WHERE e.app_id = ?3 AND e.disabled = 0"
+              " AND (e.event_types IS NULL OR EXISTS"
+              "      (SELECT 1 FROM json_each(e.event_types) WHERE value = ?4))"
+              " AND (e.channels IS NULL OR EXISTS (SELECT 1 FROM json_each(e.channels) c"
+              "      WHERE c.value IN (SELECT value FROM json_each(?5))))"
+              " RETURNING endpoint_id");
+          fan.Bind(1, msg.id).Bind(2, ToMicros(msg.created_at)).Bind(3, msg.app_id)
+              .Bind(4, msg.event_type).Bind(5, channels);
+          if (only) fan.Bind(6, *only);
+          while (fan.Step()) {
+            due->push_back({msg.app_id, msg.id, fan.Text(0), 0, core::AttemptTrigger::kScheduled,
+                            msg.created_at});
+          }
+          if (fan.error()) return std::unexpected(*fan.error());
+          return msg;
+        },
+        due);
   }
 
   void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) override {
@@ -377,6 +463,226 @@ class SqliteStore final : public Store {
       if (db.Changes() == 0) return core::NotFound("message");
       return {};
     });
+  }
+
+  // ---- Delivery state ----
+  void SetDueListener(std::function<void(std::vector<core::DueDelivery>)> listener) override {
+    due_listener_ = std::move(listener);
+  }
+
+  Result<std::vector<core::DueDelivery>> ListDueDeliveries(core::TimePoint now,
+                                                           const std::optional<DueCursor>& after,
+                                                           int limit) override {
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    constexpr const char* kCols =
+        "SELECT app_id, msg_id, endpoint_id, attempts, next_trigger, next_attempt_at"
+        " FROM deliveries WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1";
+    auto s = (*db)->Prepare(
+        after ? std::string(kCols) +
+                    " AND (next_attempt_at, msg_id, endpoint_id) > (?2, ?3, ?4)"
+                    " ORDER BY next_attempt_at, msg_id, endpoint_id LIMIT ?5"
+              : std::string(kCols) + " ORDER BY next_attempt_at, msg_id, endpoint_id LIMIT ?5");
+    s.Bind(1, ToMicros(now)).Bind(5, int64_t{limit});
+    if (after) s.Bind(2, ToMicros(after->due)).Bind(3, after->msg_id).Bind(4, after->endpoint_id);
+    std::vector<core::DueDelivery> out;
+    while (s.Step()) {
+      out.push_back({s.Text(0), s.Text(1), s.Text(2), static_cast<int>(s.Int(3)),
+                     static_cast<core::AttemptTrigger>(s.Int(4)), FromMicros(s.Int(5))});
+    }
+    if (s.error()) return std::unexpected(*s.error());
+    return out;
+  }
+
+  void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
+                     Done<void> done) override {
+    Write<void>(std::nullopt, std::move(done),
+                [attempt = std::move(attempt), u = std::move(update), this](Db& db) -> Status {
+      auto now = ToMicros(clock_.Now());
+      auto s = db.Prepare("UPDATE deliveries SET status=?, attempts=?, next_attempt_at=?,"
+                          " next_trigger=0, updated_at=? WHERE msg_id=? AND endpoint_id=?")
+                   .Bind(1, static_cast<int>(u.status)).Bind(2, u.attempts)
+                   .Bind(3, u.next_attempt_at ? std::optional<int64_t>(ToMicros(*u.next_attempt_at))
+                                              : std::nullopt)
+                   .Bind(4, now).Bind(5, u.msg_id).Bind(6, u.endpoint_id).Run();
+      if (!s) return s;
+      if (db.Changes() == 0) return {};  // message or endpoint deleted meanwhile
+      if (attempt) {
+        const auto& a = *attempt;
+        s = db.Prepare("INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
+                       " response_status, response, duration_ms, error, error_detail,"
+                       " trigger_type, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                .Bind(1, a.id).Bind(2, a.app_id).Bind(3, a.msg_id).Bind(4, a.endpoint_id)
+                .Bind(5, a.url).Bind(6, a.response_status).Bind(7, a.response)
+                .Bind(8, a.duration_ms).Bind(9, a.error).Bind(10, a.error_detail)
+                .Bind(11, static_cast<int>(a.trigger)).Bind(12, static_cast<int>(a.status))
+                .Bind(13, ToMicros(a.created_at)).Run();
+        if (!s) return s;
+      }
+      if (u.disable_endpoint) {
+        s = db.Prepare("UPDATE endpoints SET disabled=1, updated_at=? WHERE id=?")
+                .Bind(1, now).Bind(2, u.endpoint_id).Run();
+      }
+      return s;
+    });
+  }
+
+  void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
+                      core::TimePoint now, Done<void> done) override {
+    auto due = std::make_shared<std::vector<core::DueDelivery>>();
+    Write<void>(
+        std::nullopt, std::move(done),
+        [app_id = std::move(app_id), msg_id = std::move(msg_id),
+         endpoint_id = std::move(endpoint_id), now, due](Db& db) -> Status {
+          due->clear();
+          auto s = db.Prepare(
+              "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+              " next_attempt_at, next_trigger, created_at, updated_at)"
+              " VALUES (?1, ?2, ?3, 1, 0, ?4, 1, ?4, ?4)"
+              " ON CONFLICT(msg_id, endpoint_id) DO UPDATE SET next_attempt_at=?4,"
+              " next_trigger=1, updated_at=?4, status=CASE WHEN status=3 THEN 3 ELSE 1 END"
+              " RETURNING attempts");
+          s.Bind(1, msg_id).Bind(2, endpoint_id).Bind(3, app_id).Bind(4, ToMicros(now));
+          if (!s.Step()) return std::unexpected(s.error().value_or(core::Error{}));
+          due->push_back({app_id, msg_id, endpoint_id, static_cast<int>(s.Int(0)),
+                          core::AttemptTrigger::kManual, now});
+          return {};
+        },
+        due);
+  }
+
+  void RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
+                         std::optional<core::TimePoint> until, core::TimePoint now,
+                         Done<int64_t> done) override {
+    Write<int64_t>(std::nullopt, std::move(done),
+                   [endpoint_id = std::move(endpoint_id), since, until,
+                    now](Db& db) -> Result<int64_t> {
+      auto s = db.Prepare("UPDATE deliveries SET status=1, attempts=0, next_attempt_at=?1,"
+                          " next_trigger=1, updated_at=?1 WHERE endpoint_id=?2 AND status=2"
+                          " AND created_at >= ?3 AND created_at < ?4")
+                   .Bind(1, ToMicros(now)).Bind(2, endpoint_id).Bind(3, ToMicros(since))
+                   .Bind(4, until ? ToMicros(*until) : INT64_MAX).Run();
+      if (!s) return std::unexpected(s.error());
+      return db.Changes();
+    });
+  }
+
+  Result<Page<core::Attempt>> ListAttempts(std::string_view app_id, const AttemptFilter& filter,
+                                           const PageRequest& page) override {
+    std::string where = "a.app_id = ?";
+    std::vector<Param> params{std::string(app_id)};
+    if (filter.msg_id) {
+      where += " AND a.msg_id = ?";
+      params.emplace_back(*filter.msg_id);
+    }
+    if (filter.endpoint_id) {
+      where += " AND a.endpoint_id = ?";
+      params.emplace_back(*filter.endpoint_id);
+    }
+    if (filter.status) {
+      where += " AND a.status = ?";
+      params.emplace_back(int64_t{static_cast<int>(*filter.status)});
+    }
+    if (filter.status_code_class) {
+      where += *filter.status_code_class == 0 ? " AND a.response_status = 0"
+                                              : " AND a.response_status / 100 = ?";
+      if (*filter.status_code_class != 0) params.emplace_back(int64_t{*filter.status_code_class / 100});
+    }
+    AddMessageFilters(filter, "m", where, params);
+    if (filter.before) {
+      where += " AND a.created_at < ?";
+      params.emplace_back(ToMicros(*filter.before));
+    }
+    if (filter.after) {
+      where += " AND a.created_at > ?";
+      params.emplace_back(ToMicros(*filter.after));
+    }
+    return List<core::Attempt>(std::string("SELECT ") + kAttemptCols +
+                                   " FROM attempts a JOIN messages m ON m.id = a.msg_id",
+                               where, params, "a.id", page, ReadAttempt,
+                               [](const core::Attempt& a) { return a.id; });
+  }
+
+  Result<core::Attempt> GetAttempt(std::string_view app_id, std::string_view msg_id,
+                                   std::string_view attempt_id) override {
+    return ReadOne<core::Attempt>(std::string("SELECT ") + kAttemptCols +
+                                      " FROM attempts a WHERE a.app_id = ?1 AND a.msg_id = ?2"
+                                      " AND a.id = ?3",
+                                  {std::string(app_id), std::string(msg_id),
+                                   std::string(attempt_id)},
+                                  ReadAttempt, "attempt");
+  }
+
+  Result<Page<DeliveryView>> ListMessageDestinations(std::string_view app_id,
+                                                     std::string_view msg_id,
+                                                     const PageRequest& page) override {
+    return List<DeliveryView>(
+        "SELECT d.status, d.next_attempt_at, " + Prefixed("e", kEndpointCols) +
+            " FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id",
+        "d.app_id = ? AND d.msg_id = ?", {std::string(app_id), std::string(msg_id)},
+        "d.endpoint_id", page,
+        [](Stmt& s) {
+          return ReadDeliveryView(s, [](DeliveryView& v, Stmt& st) {
+            v.endpoint = ReadEndpointAt(st, 2);
+          });
+        },
+        [](const DeliveryView& v) { return v.endpoint.id; });
+  }
+
+  Result<Page<DeliveryView>> ListEndpointMessages(std::string_view app_id,
+                                                  std::string_view endpoint_id,
+                                                  const AttemptFilter& filter,
+                                                  const PageRequest& page) override {
+    std::string where = "d.app_id = ? AND d.endpoint_id = ?";
+    std::vector<Param> params{std::string(app_id), std::string(endpoint_id)};
+    if (filter.status) {
+      where += " AND d.status = ?";
+      params.emplace_back(int64_t{static_cast<int>(*filter.status)});
+    }
+    AddMessageFilters(filter, "m", where, params);
+    if (filter.before) {
+      where += " AND m.created_at < ?";
+      params.emplace_back(ToMicros(*filter.before));
+    }
+    if (filter.after) {
+      where += " AND m.created_at > ?";
+      params.emplace_back(ToMicros(*filter.after));
+    }
+    return List<DeliveryView>(
+        "SELECT d.status, d.next_attempt_at, " + Prefixed("m", kMessageCols) +
+            " FROM deliveries d JOIN messages m ON m.id = d.msg_id",
+        where, params, "d.msg_id", page,
+        [](Stmt& s) {
+          return ReadDeliveryView(s, [](DeliveryView& v, Stmt& st) {
+            v.message = ReadMessageAt(st, 2);
+          });
+        },
+        [](const DeliveryView& v) { return v.message.id; });
+  }
+
+  Result<DeliveryStats> GetEndpointStats(std::string_view app_id, std::string_view endpoint_id,
+                                         std::optional<core::TimePoint> since,
+                                         std::optional<core::TimePoint> until) override {
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare("SELECT status, COUNT(*) FROM deliveries WHERE app_id = ?"
+                            " AND endpoint_id = ? AND created_at >= ? AND created_at < ?"
+                            " GROUP BY status");
+    s.Bind(1, app_id).Bind(2, endpoint_id).Bind(3, since ? ToMicros(*since) : INT64_MIN)
+        .Bind(4, until ? ToMicros(*until) : INT64_MAX);
+    DeliveryStats stats;
+    while (s.Step()) {
+      int64_t n = s.Int(1);
+      switch (static_cast<core::DeliveryStatus>(s.Int(0))) {
+        case core::DeliveryStatus::kSuccess: stats.success = n; break;
+        case core::DeliveryStatus::kPending: stats.pending = n; break;
+        case core::DeliveryStatus::kSending: stats.sending = n; break;
+        case core::DeliveryStatus::kFail: stats.fail = n; break;
+        case core::DeliveryStatus::kCanceled: stats.canceled = n; break;
+      }
+    }
+    if (s.error()) return std::unexpected(*s.error());
+    return stats;
   }
 
   // ---- Tokens and idempotency ----
@@ -500,10 +806,13 @@ class SqliteStore final : public Store {
   }
 
   // Queues `fn` on the writer; records `idem` in the same savepoint.
+  // `due`, when given, is filled by `fn` and reported to the due listener after commit.
   template <class T, class Fn>
-  void Write(Idempotency idem, Done<T> done, Fn fn) {
+  void Write(Idempotency idem, Done<T> done, Fn fn,
+             std::shared_ptr<std::vector<core::DueDelivery>> due = nullptr) {
     auto result = std::make_shared<Result<T>>(core::Fail(ErrorCode::kInternal, "not applied"));
     const core::Clock& clock = clock_;
+    auto* listener = &due_listener_;
     WriteTask task{
         [result, idem = std::move(idem), fn = std::move(fn), &clock](Db& db) {
           if (idem && !RecordIdempotency(db, *idem, clock)) {
@@ -513,7 +822,10 @@ class SqliteStore final : public Store {
           *result = fn(db);
           return result->has_value();
         },
-        [result, done](bool committed) {
+        [result, done, due, listener](bool committed) {
+          if (committed && result->has_value() && due && !due->empty() && *listener) {
+            (*listener)(std::move(*due));
+          }
           if (!committed && result->has_value()) {
             done(core::Fail(ErrorCode::kUnavailable, "the store could not commit the write"));
           } else {
@@ -522,6 +834,23 @@ class SqliteStore final : public Store {
         }};
     if (!writer_.Submit(std::move(task))) {
       done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
+    }
+  }
+
+  // Message-level filters shared by attempt and delivery lists; `m` aliases messages.
+  static void AddMessageFilters(const AttemptFilter& filter, const std::string& m,
+                                std::string& where, std::vector<Param>& params) {
+    if (!filter.event_types.empty()) {
+      where += " AND " + m + ".event_type IN (";
+      for (size_t i = 0; i < filter.event_types.size(); ++i) {
+        where += i ? ",?" : "?";
+        params.emplace_back(filter.event_types[i]);
+      }
+      where += ")";
+    }
+    if (filter.channel) {
+      where += " AND EXISTS (SELECT 1 FROM json_each(" + m + ".channels) WHERE value = ?)";
+      params.emplace_back(*filter.channel);
     }
   }
 
@@ -547,6 +876,7 @@ class SqliteStore final : public Store {
 
   SqliteOptions options_;
   const core::Clock& clock_;
+  std::function<void(std::vector<core::DueDelivery>)> due_listener_;
   Db write_db_;
   ReadPool reads_;
   GroupCommitter writer_;

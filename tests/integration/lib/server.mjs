@@ -152,9 +152,10 @@ export async function startServer(opts = {}) {
     stdout: () => out,
     /** Everything written to stdout and stderr so far, across restarts. */
     output: () => log,
-    /** SIGTERM and wait (SIGKILL after a deadline); removes an owned temp dir. */
-    stop: async () => {
-      const code = await terminate("SIGTERM");
+    /** SIGTERM (or `signal`) and wait (SIGKILL after a deadline); removes an owned temp dir.
+     *  Resolves to the exit code (or the signal name if it died by a signal). */
+    stop: async (signal = "SIGTERM") => {
+      const code = await terminate(signal);
       if (ownDir && !removed) {
         removed = true;
         await rm(dataDir, { recursive: true, force: true });
@@ -171,6 +172,8 @@ export async function startServer(opts = {}) {
     },
     createToken: (o) => createToken(store, o),
     request: (method, p, o) => request(server, method, p, o),
+    /** pid of the running process. */
+    pid: () => child?.pid,
     /** Exit code of the last terminated run (null while running). */
     lastExit: null,
   };

@@ -1,0 +1,241 @@
+// Delivery history and control: attempts, per-message and per-endpoint delivery state, resend,
+// recover and endpoint stats.
+#include <charconv>
+
+#include "api/body_reader.h"
+#include "api/handler_util.h"
+#include "api/json_codec.h"
+#include "api/resources.h"
+#include "core/ids.h"
+#include "core/time_format.h"
+
+namespace hookd::api {
+namespace {
+
+namespace json = boost::json;
+using core::DeliveryStatus;
+
+core::Error QueryError(std::string name, std::string msg) {
+  return {core::ErrorCode::kValidation, "", {{{"query", std::move(name)}, std::move(msg)}}};
+}
+
+core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name) {
+  auto v = req.Query(name);
+  if (!v) return std::nullopt;
+  auto t = core::ParseTime(*v);
+  if (!t) return std::unexpected(QueryError(std::string(name), "must be an RFC 3339 time"));
+  return t;
+}
+
+core::Result<std::optional<int>> QueryInt(const Request& req, std::string_view name, int min,
+                                          int max) {
+  auto v = req.Query(name);
+  if (!v) return std::nullopt;
+  int n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < min || n > max)
+    return std::unexpected(QueryError(std::string(name), "must be an integer from " +
+                                                             std::to_string(min) + " to " +
+                                                             std::to_string(max)));
+  return n;
+}
+
+// status, status_code_class, event_types, channel, before, after.
+core::Result<store::AttemptFilter> ReadFilter(const Request& req) {
+  store::AttemptFilter f;
+  auto status = QueryInt(req, "status", 0, 4);
+  if (!status) return std::unexpected(status.error());
+  if (*status) f.status = static_cast<DeliveryStatus>(**status);
+  auto cls = QueryInt(req, "status_code_class", 0, 500);
+  if (!cls) return std::unexpected(cls.error());
+  if (*cls) {
+    if (**cls % 100 != 0) return std::unexpected(QueryError("status_code_class", "must be 0, 100, ..., 500"));
+    f.status_code_class = **cls;
+  }
+  f.event_types = req.QueryAll("event_types");
+  if (auto ch = req.Query("channel")) f.channel = std::string(*ch);
+  auto before = QueryTime(req, "before");
+  if (!before) return std::unexpected(before.error());
+  auto after = QueryTime(req, "after");
+  if (!after) return std::unexpected(after.error());
+  f.before = *before;
+  f.after = *after;
+  return f;
+}
+
+// Lists attempts filtered by message (path param 1) or endpoint.
+void ListAttempts(ApiContext& ctx, Request& req, Reply reply, bool by_message) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto page = ReadPage(req, true);
+  if (!page) return reply(ErrorResponse(page.error()));
+  auto filter = ReadFilter(req);
+  if (!filter) return reply(ErrorResponse(filter.error()));
+  if (by_message) {
+    auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+    if (!msg) return reply(ErrorResponse(msg.error()));
+    filter->msg_id = msg->id;
+    if (auto ep_ref = req.Query("endpoint_id")) {
+      auto ep = ctx.store.GetEndpoint(app->id, *ep_ref);
+      if (!ep) return reply(ErrorResponse(ep.error()));
+      filter->endpoint_id = ep->id;
+    }
+  } else {
+    auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+    if (!ep) return reply(ErrorResponse(ep.error()));
+    filter->endpoint_id = ep->id;
+  }
+  auto attempts = ctx.store.ListAttempts(app->id, *filter, *page);
+  if (!attempts) return reply(ErrorResponse(attempts.error()));
+  auto with_msg = QueryFlag(req, "with_msg", false);
+  if (!with_msg) return reply(ErrorResponse(with_msg.error()));
+  bool include_msg = *with_msg && !by_message;
+  auto out = PageJson(*attempts, [&](const core::Attempt& a) {
+    auto o = AttemptJson(a);
+    if (include_msg) {
+      auto m = ctx.store.GetMessage(app->id, a.msg_id);
+      o["msg"] = m ? json::value(MessageJson(*m, false)) : nullptr;
+    }
+    return o;
+  });
+  reply(JsonResponse(200, out));
+}
+void ListByMessage(ApiContext& ctx, Request& req, Reply reply) {
+  ListAttempts(ctx, req, std::move(reply), true);
+}
+void ListByEndpoint(ApiContext& ctx, Request& req, Reply reply) {
+  ListAttempts(ctx, req, std::move(reply), false);
+}
+
+void GetAttempt(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+  if (!msg) return reply(ErrorResponse(msg.error()));
+  auto attempt = ctx.store.GetAttempt(app->id, msg->id, req.params[2]);
+  reply(attempt ? JsonResponse(200, AttemptJson(*attempt)) : ErrorResponse(attempt.error()));
+}
+
+void AddStatus(json::object& o, const store::DeliveryView& v) {
+  o["status"] = static_cast<int>(v.status);
+  o["statusText"] = core::StatusText(v.status);
+  o["nextAttempt"] = OptTime(v.next_attempt_at);
+}
+
+// GET .../msg/{msg}/endpoint: where a message goes and how each delivery stands.
+void ListDestinations(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto page = ReadPage(req, false);
+  if (!page) return reply(ErrorResponse(page.error()));
+  auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+  if (!msg) return reply(ErrorResponse(msg.error()));
+  auto rows = ctx.store.ListMessageDestinations(app->id, msg->id, *page);
+  if (!rows) return reply(ErrorResponse(rows.error()));
+  reply(JsonResponse(200, PageJson(*rows, [](const store::DeliveryView& v) {
+                       auto o = EndpointJson(v.endpoint);
+                       AddStatus(o, v);
+                       return o;
+                     })));
+}
+
+// GET .../endpoint/{ep}/msg: messages sent to an endpoint and how each delivery stands.
+void ListEndpointMessages(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto page = ReadPage(req, true);
+  if (!page) return reply(ErrorResponse(page.error()));
+  auto filter = ReadFilter(req);
+  if (!filter) return reply(ErrorResponse(filter.error()));
+  auto with_content = QueryFlag(req, "with_content", true);
+  if (!with_content) return reply(ErrorResponse(with_content.error()));
+  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  auto rows = ctx.store.ListEndpointMessages(app->id, ep->id, *filter, *page);
+  if (!rows) return reply(ErrorResponse(rows.error()));
+  bool content = *with_content;
+  reply(JsonResponse(200, PageJson(*rows, [content](const store::DeliveryView& v) {
+                       auto o = MessageJson(v.message, content);
+                       AddStatus(o, v);
+                       return o;
+                     })));
+}
+
+// POST .../msg/{msg}/endpoint/{ep}/resend: one manual attempt now.
+void Resend(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+  if (!msg) return reply(ErrorResponse(msg.error()));
+  auto ep = ctx.store.GetEndpoint(app->id, req.params[2]);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  ctx.store.ResendDelivery(app->id, msg->id, ep->id, ctx.clock.Now(),
+                           [reply = std::move(reply)](core::Status s) {
+                             reply(s ? JsonResponse(202, json::object()) : ErrorResponse(s.error()));
+                           });
+}
+
+// POST .../endpoint/{ep}/recover {since, until?}: failed deliveries since then go again.
+void Recover(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  auto read_time = [&](std::string_view key, bool required) -> std::optional<core::TimePoint> {
+    auto text = body->String(key, required);
+    if (!text) return std::nullopt;
+    auto t = core::ParseTime(*text);
+    if (!t) body->Fail(key, "must be an RFC 3339 time");
+    return t;
+  };
+  auto since = read_time("since", true);
+  auto until = read_time("until", false);
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  auto now = ctx.clock.Now();
+  ctx.store.RecoverDeliveries(
+      ep->id, *since, until, now,
+      [reply = std::move(reply), now, &ctx](core::Result<int64_t> n) {
+        if (!n) return reply(ErrorResponse(n.error()));
+        reply(JsonResponse(202, json::object{{"id", core::NewId("qtask", ctx.clock)},
+                                             {"status", "finished"},
+                                             {"task", "endpoint.recover"},
+                                             {"recovered", *n},
+                                             {"updatedAt", core::FormatTime(now)}}));
+      });
+}
+
+void Stats(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  auto since = QueryTime(req, "since");
+  if (!since) return reply(ErrorResponse(since.error()));
+  auto until = QueryTime(req, "until");
+  if (!until) return reply(ErrorResponse(until.error()));
+  auto stats = ctx.store.GetEndpointStats(app->id, ep->id, *since, *until);
+  if (!stats) return reply(ErrorResponse(stats.error()));
+  reply(JsonResponse(200, json::object{{"success", stats->success},
+                                       {"pending", stats->pending},
+                                       {"sending", stats->sending},
+                                       {"fail", stats->fail},
+                                       {"canceled", stats->canceled}}));
+}
+
+}  // namespace
+
+void RegisterAttempts(Router& r, ApiContext& ctx) {
+  using M = Method;
+  r.Add(M::kGet, "/api/v1/app/{app}/attempt/msg/{msg}", Bind(ctx, ListByMessage));
+  r.Add(M::kGet, "/api/v1/app/{app}/attempt/endpoint/{endpoint}", Bind(ctx, ListByEndpoint));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}", Bind(ctx, GetAttempt));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/endpoint", Bind(ctx, ListDestinations));
+  r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/msg", Bind(ctx, ListEndpointMessages));
+  r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/endpoint/{endpoint}/resend", Bind(ctx, Resend));
+  r.Add(M::kPost, "/api/v1/app/{app}/endpoint/{endpoint}/recover", Bind(ctx, Recover));
+  r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/stats", Bind(ctx, Stats));
+}
+
+}  // namespace hookd::api

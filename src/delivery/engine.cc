@@ -1,0 +1,395 @@
+#include "delivery/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/ids.h"
+#include "delivery/request_builder.h"
+#include "delivery/signer.h"
+#include "delivery/ssrf_guard.h"
+
+namespace hookd::delivery {
+namespace {
+
+using core::DeliveryStatus;
+using core::DueDelivery;
+using Steady = std::chrono::steady_clock;
+
+std::string KeyOf(const DueDelivery& d) { return d.msg_id + '/' + d.endpoint_id; }
+
+// Per-endpoint scheduling state, owned by the engine thread.
+struct EndpointState {
+  std::deque<DueDelivery> queue;
+  size_t in_flight = 0;
+  // Cached settings; refreshed after the TTL or an invalidation.
+  std::optional<core::Endpoint> config;
+  Steady::time_point loaded_at{};
+  // Token bucket for throttleRate (tokens are messages).
+  double tokens = 0;
+  core::TimePoint refilled_at{};
+};
+
+// Small LRU of messages, so fan-out to many endpoints reads a payload once.
+class MessageCache {
+ public:
+  explicit MessageCache(size_t capacity) : capacity_(capacity) {}
+  const core::Message* Find(const std::string& id) {
+    auto it = index_.find(id);
+    if (it == index_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second);
+    return &*it->second;
+  }
+  const core::Message* Put(core::Message msg) {
+    if (auto* hit = Find(msg.id)) return hit;
+    order_.push_front(std::move(msg));
+    index_[order_.front().id] = order_.begin();
+    if (order_.size() > capacity_) {
+      index_.erase(order_.back().id);
+      order_.pop_back();
+    }
+    return &order_.front();
+  }
+
+ private:
+  size_t capacity_;
+  std::list<core::Message> order_;
+  std::unordered_map<std::string, std::list<core::Message>::iterator> index_;
+};
+
+}  // namespace
+
+struct Engine::Impl {
+  store::Store& store;
+  const core::Clock& clock;
+  core::Random& random;
+  EngineOptions options;
+  std::optional<SsrfGuard> guard;
+  std::unique_ptr<HttpClient> http;
+  Signer signer;
+  MessageCache messages{4096};
+
+  // Engine-thread state.
+  std::unordered_map<std::string, EndpointState> endpoints;
+  std::unordered_set<std::string> known;  // deliveries queued, in flight or being recorded
+  std::unordered_set<std::string> active;  // endpoints with queued deliveries
+  std::optional<store::DueCursor> cursor;
+  Steady::time_point next_scan{};
+  size_t in_flight = 0;
+
+  // Inbox from other threads.
+  std::mutex mu;
+  std::vector<DueDelivery> inbox_due;
+  std::vector<std::string> inbox_recorded;
+  std::vector<std::string> inbox_invalidated;
+  bool stopping = false;
+  std::thread thread;
+
+  // Stats.
+  std::atomic<uint64_t> attempts_ok{0}, attempts_failed{0}, exhausted{0};
+  std::atomic<uint64_t> stat_in_flight{0}, stat_window{0};
+  std::array<std::atomic<uint64_t>, std::size(kLatencyBuckets) + 1> latency{};
+  std::atomic<uint64_t> latency_sum_us{0};
+
+  Impl(store::Store& s, const core::Clock& c, core::Random& r, EngineOptions o)
+      : store(s), clock(c), random(r), options(std::move(o)) {}
+
+  void Post(const std::function<void()>& fill) {
+    {
+      std::lock_guard lock(mu);
+      fill();
+    }
+    if (http) http->Wakeup();
+  }
+
+  void Run() {
+    while (true) {
+      {
+        std::lock_guard lock(mu);
+        if (stopping) return;
+      }
+      DrainInbox();
+      if (Steady::now() >= next_scan) Scan();
+      bool more = Dispatch();
+      stat_in_flight = in_flight;
+      stat_window = known.size();
+      auto wait = more ? std::chrono::milliseconds(0)
+                       : std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::clamp<Steady::duration>(next_scan - Steady::now(),
+                                                          std::chrono::milliseconds(0),
+                                                          std::chrono::milliseconds(100)));
+      http->Poll(wait);
+    }
+  }
+
+  void DrainInbox() {
+    std::vector<DueDelivery> due;
+    std::vector<std::string> recorded, invalidated;
+    {
+      std::lock_guard lock(mu);
+      due.swap(inbox_due);
+      recorded.swap(inbox_recorded);
+      invalidated.swap(inbox_invalidated);
+    }
+    for (const auto& key : recorded) known.erase(key);
+    for (const auto& id : invalidated) {
+      auto it = endpoints.find(id);
+      if (it != endpoints.end()) it->second.config.reset();
+    }
+    for (auto& d : due) Admit(std::move(d));
+  }
+
+  // Takes a due delivery into the window if there is room; otherwise the store keeps it.
+  bool Admit(DueDelivery d) {
+    if (known.size() >= options.window) return false;
+    auto& ep = endpoints[d.endpoint_id];
+    if (ep.queue.size() >= options.endpoint_queue) return false;
+    if (!known.insert(KeyOf(d)).second) return true;  // already held
+    active.insert(d.endpoint_id);
+    ep.queue.push_back(std::move(d));
+    return true;
+  }
+
+  // Reads due deliveries from the store, continuing the sweep from the cursor.
+  void Scan() {
+    next_scan = Steady::now() + options.scan_interval;
+    if (known.size() >= options.window) return;
+    int limit = static_cast<int>(std::min(options.scan_batch, options.window - known.size()));
+    auto rows = store.ListDueDeliveries(clock.Now(), cursor, limit);
+    if (!rows) {
+      spdlog::warn("delivery: scan failed: {}", rows.error().detail);
+      return;
+    }
+    for (auto& d : *rows) {
+      cursor = store::DueCursor{d.due, d.msg_id, d.endpoint_id};
+      Admit(std::move(d));
+    }
+    if (static_cast<int>(rows->size()) < limit) {
+      cursor.reset();  // reached the end: the next sweep starts over
+    } else {
+      next_scan = Steady::now();  // more due work: keep sweeping
+    }
+  }
+
+  // The endpoint's settings, loaded from the store when stale. Null if it no longer exists.
+  const core::Endpoint* Config(const DueDelivery& d, EndpointState& ep) {
+    auto now = Steady::now();
+    if (!ep.config || now - ep.loaded_at > options.endpoint_cache_ttl) {
+      auto loaded = store.GetEndpoint(d.app_id, d.endpoint_id);
+      if (!loaded) {
+        ep.config.reset();
+        return nullptr;
+      }
+      bool rate_changed = !ep.config || ep.config->throttle_rate != loaded->throttle_rate;
+      ep.config = std::move(*loaded);
+      ep.loaded_at = now;
+      if (rate_changed && ep.config->throttle_rate) {
+        ep.tokens = *ep.config->throttle_rate;
+        ep.refilled_at = clock.Now();
+      }
+    }
+    return &*ep.config;
+  }
+
+  // True when the endpoint's throttle allows one more send now (and takes the token).
+  bool TakeToken(EndpointState& ep) {
+    if (!ep.config || !ep.config->throttle_rate) return true;
+    double rate = *ep.config->throttle_rate;
+    auto now = clock.Now();
+    double elapsed = std::chrono::duration<double>(now - ep.refilled_at).count();
+    if (elapsed > 0) {
+      ep.tokens = std::min(rate, ep.tokens + elapsed * rate);
+      ep.refilled_at = now;
+    }
+    if (ep.tokens < 1.0) return false;
+    ep.tokens -= 1.0;
+    return true;
+  }
+
+  // Starts as many sends as limits allow. True if more could be started right away.
+  bool Dispatch() {
+    bool more = false;
+    std::vector<std::string> drained;
+    for (const auto& id : active) {
+      auto& ep = endpoints[id];
+      while (!ep.queue.empty() && in_flight < options.max_in_flight &&
+             ep.in_flight < options.endpoint_concurrency) {
+        DueDelivery d = ep.queue.front();
+        const core::Endpoint* config = Config(d, ep);
+        if (!config) {  // endpoint deleted: its deliveries went with it
+          ep.queue.pop_front();
+          known.erase(KeyOf(d));
+          continue;
+        }
+        if (config->disabled) {
+          ep.queue.pop_front();
+          Record(d, std::nullopt,
+                 {d.msg_id, d.endpoint_id, DeliveryStatus::kFail, d.attempts, std::nullopt});
+          continue;
+        }
+        if (!TakeToken(ep)) break;
+        ep.queue.pop_front();
+        Send(std::move(d), *config, ep);
+      }
+      if (ep.queue.empty()) drained.push_back(id);
+      else if (in_flight < options.max_in_flight && ep.in_flight < options.endpoint_concurrency &&
+               (!ep.config || !ep.config->throttle_rate))
+        more = true;
+    }
+    for (const auto& id : drained) active.erase(id);
+    return more;
+  }
+
+  void Send(DueDelivery d, const core::Endpoint& config, EndpointState& ep) {
+    const core::Message* msg = messages.Find(d.msg_id);
+    if (!msg) {
+      auto loaded = store.GetMessage(d.app_id, d.msg_id);
+      if (!loaded) {  // message deleted
+        known.erase(KeyOf(d));
+        return;
+      }
+      msg = messages.Put(std::move(*loaded));
+    }
+    auto started = clock.Now();
+    HttpRequest req = BuildRequest(config, *msg, started, signer,
+                                   {options.attempt_timeout, options.svix_headers});
+    std::string url = req.url;
+    ++ep.in_flight;
+    ++in_flight;
+    http->Submit(std::move(req), [this, d = std::move(d), url, started](HttpResult r) mutable {
+      --in_flight;
+      auto it = endpoints.find(d.endpoint_id);
+      if (it != endpoints.end() && it->second.in_flight > 0) --it->second.in_flight;
+      OnResult(std::move(d), std::move(url), started, std::move(r));
+    });
+  }
+
+  void OnResult(DueDelivery d, std::string url, core::TimePoint started, HttpResult r) {
+    bool ok = r.status >= 200 && r.status < 300;
+    (ok ? attempts_ok : attempts_failed).fetch_add(1, std::memory_order_relaxed);
+    double secs = std::chrono::duration<double>(r.duration).count();
+    size_t b = 0;
+    while (b < std::size(kLatencyBuckets) && secs > kLatencyBuckets[b]) ++b;
+    latency[b].fetch_add(1, std::memory_order_relaxed);
+    latency_sum_us.fetch_add(static_cast<uint64_t>(r.duration.count()), std::memory_order_relaxed);
+
+    core::Attempt attempt;
+    attempt.id = core::NewId("atmpt", clock);
+    attempt.app_id = d.app_id;
+    attempt.msg_id = d.msg_id;
+    attempt.endpoint_id = d.endpoint_id;
+    attempt.url = std::move(url);
+    attempt.response_status = r.status;
+    attempt.response = std::move(r.body);
+    attempt.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count();
+    attempt.error = r.error;
+    attempt.error_detail = r.error_detail;
+    attempt.trigger = d.trigger;
+    attempt.status = ok ? DeliveryStatus::kSuccess : DeliveryStatus::kFail;
+    attempt.created_at = started;
+    if (!ok && r.error.empty() && r.status >= 300 && r.status < 400) {
+      attempt.error_detail = "redirects are not followed";
+    }
+
+    core::DeliveryUpdate update{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess,
+                                d.attempts + 1, std::nullopt};
+    if (!ok) {
+      if (r.status == 410) {  // Gone: the receiver asks us to stop
+        update.status = DeliveryStatus::kFail;
+        update.disable_endpoint = true;
+        InvalidateLocal(d.endpoint_id);
+        spdlog::info("delivery: endpoint {} answered 410 Gone; disabled", d.endpoint_id);
+      } else {
+        std::optional<std::chrono::seconds> retry_after;
+        if ((r.status == 429 || r.status == 503) && r.retry_after)
+          retry_after = ParseRetryAfter(*r.retry_after, clock.Now());
+        auto delay = NextRetryDelay(options.retry, update.attempts, retry_after, random);
+        if (delay) {
+          update.status = DeliveryStatus::kSending;
+          update.next_attempt_at = clock.Now() + *delay;
+        } else {
+          update.status = DeliveryStatus::kFail;
+          exhausted.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    }
+    Record(d, std::move(attempt), std::move(update));
+  }
+
+  void InvalidateLocal(const std::string& endpoint_id) {
+    auto it = endpoints.find(endpoint_id);
+    if (it != endpoints.end()) it->second.config.reset();
+  }
+
+  // Stores the outcome; the delivery leaves the window once that is durable.
+  void Record(const DueDelivery& d, std::optional<core::Attempt> attempt,
+              core::DeliveryUpdate update) {
+    store.RecordOutcome(std::move(attempt), std::move(update),
+                        [this, key = KeyOf(d)](core::Status s) {
+                          if (!s) spdlog::warn("delivery: recording failed: {}", s.error().detail);
+                          Post([&] { inbox_recorded.push_back(key); });
+                        });
+  }
+};
+
+Engine::Engine(store::Store& store, const core::Clock& clock, core::Random& random,
+               EngineOptions options)
+    : impl_(std::make_unique<Impl>(store, clock, random, std::move(options))) {}
+
+Engine::~Engine() { Stop(); }
+
+void Engine::AttachToStore() {
+  impl_->store.SetDueListener([this](std::vector<core::DueDelivery> due) { Enqueue(std::move(due)); });
+}
+
+core::Status Engine::Start() {
+  auto guard = SsrfGuard::Create(impl_->options.allowed_networks);
+  if (!guard) return std::unexpected(guard.error());
+  impl_->guard.emplace(std::move(*guard));
+  auto http_options = impl_->options.http;
+  if (http_options.user_agent.empty()) http_options.user_agent = "hookd/" HOOKD_VERSION;
+  impl_->http = std::make_unique<HttpClient>(http_options, &*impl_->guard);
+  impl_->thread = std::thread([this] { impl_->Run(); });
+  return {};
+}
+
+void Engine::Stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->Post([&] { impl_->stopping = true; });
+  impl_->thread.join();
+  impl_->http.reset();
+}
+
+void Engine::Enqueue(std::vector<core::DueDelivery> due) {
+  impl_->Post([&] {
+    if (impl_->inbox_due.empty()) {
+      impl_->inbox_due = std::move(due);
+    } else {
+      for (auto& d : due) impl_->inbox_due.push_back(std::move(d));
+    }
+  });
+}
+
+void Engine::InvalidateEndpoint(const std::string& endpoint_id) {
+  impl_->Post([&] { impl_->inbox_invalidated.push_back(endpoint_id); });
+}
+
+EngineStats Engine::Stats() const {
+  EngineStats s;
+  s.attempts_ok = impl_->attempts_ok.load();
+  s.attempts_failed = impl_->attempts_failed.load();
+  s.deliveries_exhausted = impl_->exhausted.load();
+  s.in_flight = impl_->stat_in_flight.load();
+  s.window = impl_->stat_window.load();
+  for (const auto& c : impl_->latency) s.latency_counts.push_back(c.load());
+  s.latency_sum_seconds = impl_->latency_sum_us.load() / 1e6;
+  return s;
+}
+
+}  // namespace hookd::delivery

@@ -1,0 +1,80 @@
+// The delivery engine: takes due deliveries from the store, sends them with the HTTP client and
+// records every attempt's outcome back in the store.
+//
+// Data flow (one way): store (due listener + scans) -> bounded in-memory window (per-endpoint
+// queues) -> HttpClient -> outcome -> store.RecordOutcome. The store stays the source of truth:
+// the window holds at most `window` deliveries, and anything that does not fit is found by a
+// later scan. After a crash every delivery that was due or in flight is still due in the store
+// and is sent again (at least once; receivers dedupe by webhook-id).
+//
+// Threading: one engine thread runs scheduling and all HTTP I/O. Public methods are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "delivery/http_client.h"
+#include "delivery/retry_policy.h"
+#include "store/store.h"
+
+namespace hookd::delivery {
+
+struct EngineOptions {
+  RetryPolicy retry;
+  std::chrono::milliseconds attempt_timeout{15000};
+  size_t window = 10000;             // deliveries held in memory (queued, in flight, recording)
+  size_t endpoint_queue = 1000;      // per-endpoint share of the window
+  size_t endpoint_concurrency = 32;  // requests in flight per endpoint
+  size_t max_in_flight = 2048;       // requests in flight in all
+  std::chrono::milliseconds scan_interval{500};  // how often the store is scanned for due work
+  size_t scan_batch = 1000;
+  std::chrono::seconds endpoint_cache_ttl{2};
+  bool svix_headers = false;  // also send svix-id/svix-timestamp/svix-signature
+  std::vector<std::string> allowed_networks;  // CIDRs the SSRF guard lets through
+  HttpClientOptions http;
+};
+
+// Counters since start.
+struct EngineStats {
+  uint64_t attempts_ok = 0;
+  uint64_t attempts_failed = 0;
+  uint64_t deliveries_exhausted = 0;
+  uint64_t in_flight = 0;
+  uint64_t window = 0;
+  // Attempt durations: counts per bucket of kLatencyBuckets (seconds), last is +Inf.
+  std::vector<uint64_t> latency_counts;
+  double latency_sum_seconds = 0;
+};
+
+inline constexpr double kLatencyBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                             0.25,  0.5,    1,     2.5,  5,     10,  30};
+
+class Engine {
+ public:
+  Engine(store::Store& store, const core::Clock& clock, core::Random& random,
+         EngineOptions options);
+  ~Engine();  // Stop()
+
+  // Registers with the store (before store Init) — call once.
+  void AttachToStore();
+  // Starts the engine thread. Fails on bad options (e.g. a malformed allowed network).
+  core::Status Start();
+  // Stops sending; deliveries not yet recorded stay due in the store.
+  void Stop();
+
+  // Hints that deliveries became due (also used by the store's due listener).
+  void Enqueue(std::vector<core::DueDelivery> due);
+  // The endpoint changed (updated, disabled, deleted): drop cached settings.
+  void InvalidateEndpoint(const std::string& endpoint_id);
+  EngineStats Stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hookd::delivery
