@@ -76,6 +76,23 @@ void ReadFields(BodyReader& body, Endpoint& ep, bool patch) {
   if (auto v = body.Int("version", 1, 1'000'000)) ep.version = static_cast<int>(*v);
   if (auto md = body.Map("metadata")) ep.metadata = *md;
   else if (!patch) ep.metadata.clear();
+  if (auto* v = body.Value("retrySchedule"); v && !v->is_null()) {
+    std::vector<int> delays;
+    if (!v->is_array() || v->as_array().size() > 50) {
+      body.Fail("retrySchedule", "must be a list of at most 50 delays in seconds");
+    } else {
+      for (const auto& d : v->as_array()) {
+        if (!d.is_int64() || d.as_int64() < 0 || d.as_int64() > 7 * 86400) {
+          body.Fail("retrySchedule", "each delay must be an integer from 0 to 604800 seconds");
+          break;
+        }
+        delays.push_back(static_cast<int>(d.as_int64()));
+      }
+    }
+    ep.retry_schedule = std::move(delays);
+  } else if (!patch || body.IsNull("retrySchedule")) {
+    ep.retry_schedule.reset();
+  }
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {

@@ -66,6 +66,8 @@ json::object EndpointJson(const core::Endpoint& ep) {
           {"rateLimit", rate},
           {"version", ep.version},
           {"metadata", StringMapJson(ep.metadata)},
+          {"retrySchedule", ep.retry_schedule ? json::value(json::value_from(*ep.retry_schedule))
+                                              : json::value(nullptr)},
           {"createdAt", FormatTime(ep.created_at)},
           {"updatedAt", FormatTime(ep.updated_at)}};
 }

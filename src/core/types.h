@@ -55,6 +55,7 @@ struct Endpoint {
   StringMap metadata;
   StringMap headers;
   std::vector<EndpointSecret> secrets;  // secrets[0] is current
+  std::optional<std::vector<int>> retry_schedule;  // seconds before each retry; null: global
   TimePoint created_at{};
   TimePoint updated_at{};
 };

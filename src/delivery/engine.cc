@@ -92,7 +92,7 @@ struct Engine::Impl {
   std::thread thread;
 
   // Stats.
-  std::atomic<uint64_t> attempts_ok{0}, attempts_failed{0}, exhausted{0};
+  std::atomic<uint64_t> attempts_ok{0}, attempts_failed{0}, exhausted{0}, scans{0};
   std::atomic<uint64_t> stat_in_flight{0}, stat_window{0};
   std::array<std::atomic<uint64_t>, std::size(kLatencyBuckets) + 1> latency{};
   std::atomic<uint64_t> latency_sum_us{0};
@@ -170,6 +170,7 @@ struct Engine::Impl {
       cursor = store::DueCursor{d.due, d.msg_id, d.endpoint_id};
       Admit(std::move(d));
     }
+    scans.fetch_add(1, std::memory_order_relaxed);
     if (static_cast<int>(rows->size()) < limit) {
       cursor.reset();  // reached the end: the next sweep starts over
     } else {
@@ -309,7 +310,7 @@ struct Engine::Impl {
         std::optional<std::chrono::seconds> retry_after;
         if ((r.status == 429 || r.status == 503) && r.retry_after)
           retry_after = ParseRetryAfter(*r.retry_after, clock.Now());
-        auto delay = NextRetryDelay(options.retry, update.attempts, retry_after, random);
+        auto delay = NextRetryDelay(PolicyFor(d.endpoint_id), update.attempts, retry_after, random);
         if (delay) {
           update.status = DeliveryStatus::kSending;
           update.next_attempt_at = clock.Now() + *delay;
@@ -320,6 +321,17 @@ struct Engine::Impl {
       }
     }
     Record(d, std::move(attempt), std::move(update));
+  }
+
+  // The endpoint's own retry schedule when it has one, else the global policy.
+  RetryPolicy PolicyFor(const std::string& endpoint_id) {
+    auto it = endpoints.find(endpoint_id);
+    if (it == endpoints.end() || !it->second.config || !it->second.config->retry_schedule)
+      return options.retry;
+    RetryPolicy p = options.retry;
+    p.schedule.clear();
+    for (int s : *it->second.config->retry_schedule) p.schedule.emplace_back(s);
+    return p;
   }
 
   void InvalidateLocal(const std::string& endpoint_id) {
@@ -385,6 +397,7 @@ EngineStats Engine::Stats() const {
   s.attempts_ok = impl_->attempts_ok.load();
   s.attempts_failed = impl_->attempts_failed.load();
   s.deliveries_exhausted = impl_->exhausted.load();
+  s.scans = impl_->scans.load();
   s.in_flight = impl_->stat_in_flight.load();
   s.window = impl_->stat_window.load();
   for (const auto& c : impl_->latency) s.latency_counts.push_back(c.load());

@@ -43,6 +43,7 @@ struct EngineStats {
   uint64_t attempts_ok = 0;
   uint64_t attempts_failed = 0;
   uint64_t deliveries_exhausted = 0;
+  uint64_t scans = 0;  // completed store scans
   uint64_t in_flight = 0;
   uint64_t window = 0;
   // Attempt durations: counts per bucket of kLatencyBuckets (seconds), last is +Inf.

@@ -35,6 +35,21 @@ std::optional<std::vector<std::string>> DecodeList(const std::optional<std::stri
   return out;
 }
 
+std::optional<std::string> EncodeInts(const std::optional<std::vector<int>>& v) {
+  if (!v) return std::nullopt;
+  json::array a;
+  for (int n : *v) a.emplace_back(n);
+  return json::serialize(a);
+}
+
+std::optional<std::vector<int>> DecodeInts(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::vector<int> out;
+  auto parsed = json::parse(*text);  // must outlive the loop
+  for (const auto& n : parsed.as_array()) out.push_back(static_cast<int>(n.to_number<int64_t>()));
+  return out;
+}
+
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets) {
   json::array a;
   for (const auto& s : secrets) {

@@ -13,6 +13,8 @@ std::string EncodeMap(const core::StringMap& m);
 core::StringMap DecodeMap(const std::string& json);
 std::optional<std::string> EncodeList(const std::optional<std::vector<std::string>>& v);
 std::optional<std::vector<std::string>> DecodeList(const std::optional<std::string>& json);
+std::optional<std::string> EncodeInts(const std::optional<std::vector<int>>& v);
+std::optional<std::vector<int>> DecodeInts(const std::optional<std::string>& json);
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets);
 std::vector<core::EndpointSecret> DecodeSecrets(const std::string& json);
 

@@ -121,6 +121,7 @@ CREATE TABLE attempts (
 ) WITHOUT ROWID;
 CREATE INDEX attempts_by_msg ON attempts(msg_id, id);
 CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);
+ALTER TABLE endpoints ADD COLUMN retry_schedule TEXT;
 )sql",
 };
 

@@ -28,7 +28,7 @@ constexpr const char* kEventTypeCols =
     " updated_at";
 constexpr const char* kEndpointCols =
     "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
-    " metadata, headers, secrets, created_at, updated_at";
+    " metadata, headers, secrets, created_at, updated_at, retry_schedule";
 constexpr const char* kMessageCols =
     "id, app_id, event_id, event_type, payload, channels, tags, created_at";
 
@@ -69,6 +69,7 @@ core::Endpoint ReadEndpointAt(Stmt& s, int c) {
   e.secrets = DecodeSecrets(s.Text(c + 12));
   e.created_at = FromMicros(s.Int(c + 13));
   e.updated_at = FromMicros(s.Int(c + 14));
+  e.retry_schedule = DecodeInts(s.OptText(c + 15));
   return e;
 }
 core::Endpoint ReadEndpoint(Stmt& s) { return ReadEndpointAt(s, 0); }
@@ -335,9 +336,9 @@ class SqliteStore final : public Store {
                           [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
       auto s = BindEndpoint(db.Prepare("INSERT INTO endpoints(id, app_id, uid, url, description,"
                                        " disabled, event_types, channels, throttle_rate, version,"
-                                       " metadata, headers, secrets, created_at, updated_at)"
-                                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-                                       "?15)"),
+                                       " metadata, headers, secrets, created_at, updated_at,"
+                                       " retry_schedule) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                                       "?11,?12,?13,?14,?15,?16)"),
                             ep).Run();
       if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
       return ep;
@@ -351,7 +352,8 @@ class SqliteStore final : public Store {
                                        " disabled=?6, event_types=?7, channels=?8,"
                                        " throttle_rate=?9, version=?10, metadata=?11,"
                                        " headers=?12, secrets=?13, created_at=?14,"
-                                       " updated_at=?15 WHERE id=?1 AND app_id=?2"),
+                                       " updated_at=?15, retry_schedule=?16"
+                                       " WHERE id=?1 AND app_id=?2"),
                             ep).Run();
       if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
       if (db.Changes() == 0) return core::NotFound("endpoint");
@@ -754,7 +756,8 @@ class SqliteStore final : public Store {
         .Bind(6, e.disabled).Bind(7, EncodeList(e.event_types)).Bind(8, EncodeList(e.channels))
         .Bind(9, e.throttle_rate).Bind(10, e.version).Bind(11, EncodeMap(e.metadata))
         .Bind(12, EncodeMap(e.headers)).Bind(13, EncodeSecrets(e.secrets))
-        .Bind(14, ToMicros(e.created_at)).Bind(15, ToMicros(e.updated_at));
+        .Bind(14, ToMicros(e.created_at)).Bind(15, ToMicros(e.updated_at))
+        .Bind(16, EncodeInts(e.retry_schedule));
     return s;
   }
 
