@@ -34,7 +34,13 @@ struct EndpointState {
   // Token bucket for throttleRate (tokens are messages).
   double tokens = 0;
   core::TimePoint refilled_at{};
+  // Due deliveries were left in the store because the queue was full; `cursor` is how far the
+  // endpoint's own top-up scans have read.
+  bool backlog = false;
+  std::optional<store::DueCursor> cursor;
 };
+
+enum class Admission { kAdmitted, kKnown, kEndpointFull, kWindowFull };
 
 // Small LRU of messages, so fan-out to many endpoints reads a payload once.
 class MessageCache {
@@ -79,7 +85,8 @@ struct Engine::Impl {
   std::unordered_map<std::string, EndpointState> endpoints;
   std::unordered_set<std::string> known;  // deliveries queued, in flight or being recorded
   std::unordered_set<std::string> active;  // endpoints with queued deliveries
-  std::optional<store::DueCursor> cursor;
+  std::optional<store::DueCursor> cursor;  // global sweep position
+  bool sweeping = false;                   // the last sweep batch was full: more to read
   Steady::time_point next_scan{};
   size_t in_flight = 0;
 
@@ -115,7 +122,9 @@ struct Engine::Impl {
         if (stopping) return;
       }
       DrainInbox();
-      if (Steady::now() >= next_scan) Scan();
+      bool room = known.size() < options.window / 2;
+      if ((sweeping && room) || Steady::now() >= next_scan) Scan();
+      if (room) TopUp();
       bool more = Dispatch();
       stat_in_flight = in_flight;
       stat_window = known.size();
@@ -145,36 +154,66 @@ struct Engine::Impl {
     for (auto& d : due) Admit(std::move(d));
   }
 
-  // Takes a due delivery into the window if there is room; otherwise the store keeps it.
-  bool Admit(DueDelivery d) {
-    if (known.size() >= options.window) return false;
+  // Takes a due delivery into the window if there is room; otherwise the store keeps it (and
+  // a full endpoint is marked for top-up scans of its own).
+  Admission Admit(DueDelivery d) {
+    if (known.contains(KeyOf(d))) return Admission::kKnown;
+    if (known.size() >= options.window) return Admission::kWindowFull;
     auto& ep = endpoints[d.endpoint_id];
-    if (ep.queue.size() >= options.endpoint_queue) return false;
-    if (!known.insert(KeyOf(d)).second) return true;  // already held
+    if (ep.queue.size() >= options.endpoint_queue) {
+      ep.backlog = true;
+      return Admission::kEndpointFull;
+    }
+    known.insert(KeyOf(d));
     active.insert(d.endpoint_id);
     ep.queue.push_back(std::move(d));
-    return true;
+    return Admission::kAdmitted;
   }
 
-  // Reads due deliveries from the store, continuing the sweep from the cursor.
+  // Reads due deliveries from the store, continuing the global sweep from its cursor. The sweep
+  // passes over endpoints whose queues are full (they top up on their own), so one saturated
+  // endpoint never hides the others' due work.
   void Scan() {
     next_scan = Steady::now() + options.scan_interval;
     if (known.size() >= options.window) return;
-    int limit = static_cast<int>(std::min(options.scan_batch, options.window - known.size()));
+    int limit = static_cast<int>(options.scan_batch);
     auto rows = store.ListDueDeliveries(clock.Now(), cursor, limit);
     if (!rows) {
       spdlog::warn("delivery: scan failed: {}", rows.error().detail);
       return;
     }
-    for (auto& d : *rows) {
-      cursor = store::DueCursor{d.due, d.msg_id, d.endpoint_id};
-      Admit(std::move(d));
-    }
     scans.fetch_add(1, std::memory_order_relaxed);
-    if (static_cast<int>(rows->size()) < limit) {
-      cursor.reset();  // reached the end: the next sweep starts over
-    } else {
-      next_scan = Steady::now();  // more due work: keep sweeping
+    for (auto& d : *rows) {
+      store::DueCursor at{d.due, d.msg_id, d.endpoint_id};
+      if (Admit(std::move(d)) == Admission::kWindowFull) {
+        sweeping = true;  // resume here once the window has room
+        return;
+      }
+      cursor = std::move(at);
+    }
+    sweeping = static_cast<int>(rows->size()) == limit;
+    if (!sweeping) cursor.reset();  // reached the end: the next sweep starts over
+  }
+
+  // Refills endpoints that left due work in the store, from their own due order.
+  void TopUp() {
+    for (auto& [id, ep] : endpoints) {
+      if (!ep.backlog || ep.queue.size() > options.endpoint_queue / 2) continue;
+      if (known.size() >= options.window) return;
+      int limit = static_cast<int>(std::min(options.endpoint_queue - ep.queue.size(),
+                                            options.window - known.size()));
+      auto rows = store.ListDueDeliveries(clock.Now(), ep.cursor, limit, id);
+      if (!rows) {
+        spdlog::warn("delivery: top-up scan failed: {}", rows.error().detail);
+        return;
+      }
+      ep.backlog = false;
+      for (auto& d : *rows) {
+        ep.cursor = store::DueCursor{d.due, d.msg_id, d.endpoint_id};
+        Admit(std::move(d));
+      }
+      if (static_cast<int>(rows->size()) == limit) ep.backlog = true;  // more to read
+      else ep.cursor.reset();
     }
   }
 

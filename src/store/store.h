@@ -146,9 +146,11 @@ class Store {
   // Receives deliveries that a commit made due (fan-out, resend, recover), on a store thread,
   // after the commit. Must not block. Set before Init().
   virtual void SetDueListener(std::function<void(std::vector<core::DueDelivery>)> listener) = 0;
-  // Deliveries with next_attempt_at <= now, in due order, strictly after `after` when given.
+  // Deliveries with next_attempt_at <= now, in due order, strictly after `after` when given;
+  // only those to `endpoint_id` when given.
   virtual Result<std::vector<core::DueDelivery>> ListDueDeliveries(
-      core::TimePoint now, const std::optional<DueCursor>& after, int limit) = 0;
+      core::TimePoint now, const std::optional<DueCursor>& after, int limit,
+      const std::optional<std::string>& endpoint_id = std::nullopt) = 0;
   // Records the attempt (if any) and applies `update` to the delivery, atomically. A delivery
   // that no longer exists (message or endpoint deleted) is not an error.
   virtual void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,

@@ -103,6 +103,8 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries(next_attempt_at, msg_id, endpoint_id)
   WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, msg_id);
+CREATE INDEX deliveries_due_by_endpoint ON deliveries(endpoint_id, next_attempt_at, msg_id)
+  WHERE next_attempt_at IS NOT NULL;
 
 CREATE TABLE attempts (
   id TEXT PRIMARY KEY,

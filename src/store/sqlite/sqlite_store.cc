@@ -472,20 +472,25 @@ class SqliteStore final : public Store {
     due_listener_ = std::move(listener);
   }
 
-  Result<std::vector<core::DueDelivery>> ListDueDeliveries(core::TimePoint now,
-                                                           const std::optional<DueCursor>& after,
-                                                           int limit) override {
+  Result<std::vector<core::DueDelivery>> ListDueDeliveries(
+      core::TimePoint now, const std::optional<DueCursor>& after, int limit,
+      const std::optional<std::string>& endpoint_id) override {
     auto db = reads_.Acquire();
     if (!db) return std::unexpected(db.error());
-    constexpr const char* kCols =
+    std::string sql =
         "SELECT app_id, msg_id, endpoint_id, attempts, next_trigger, next_attempt_at"
         " FROM deliveries WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1";
-    auto s = (*db)->Prepare(
-        after ? std::string(kCols) +
-                    " AND (next_attempt_at, msg_id, endpoint_id) > (?2, ?3, ?4)"
-                    " ORDER BY next_attempt_at, msg_id, endpoint_id LIMIT ?5"
-              : std::string(kCols) + " ORDER BY next_attempt_at, msg_id, endpoint_id LIMIT ?5");
+    if (endpoint_id) sql += " AND endpoint_id = ?6";
+    // The first term bounds the index range; the second resumes within ties.
+    if (after) {
+      sql += " AND next_attempt_at >= ?2 AND (next_attempt_at > ?2 OR"
+             " (msg_id, endpoint_id) > (?3, ?4))";
+    }
+    sql += endpoint_id ? " ORDER BY next_attempt_at, msg_id LIMIT ?5"
+                       : " ORDER BY next_attempt_at, msg_id, endpoint_id LIMIT ?5";
+    auto s = (*db)->Prepare(sql);
     s.Bind(1, ToMicros(now)).Bind(5, int64_t{limit});
+    if (endpoint_id) s.Bind(6, *endpoint_id);
     if (after) s.Bind(2, ToMicros(after->due)).Bind(3, after->msg_id).Bind(4, after->endpoint_id);
     std::vector<core::DueDelivery> out;
     while (s.Step()) {
