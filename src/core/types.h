@@ -135,6 +135,7 @@ struct DeliveryUpdate {
   int attempts = 0;
   std::optional<TimePoint> next_attempt_at;  // set while retries remain
   bool disable_endpoint = false;             // e.g. the receiver answered 410 Gone
+  AttemptTrigger trigger = AttemptTrigger::kScheduled;  // of the attempt that led here
 };
 
 }  // namespace hookd::core

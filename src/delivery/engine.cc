@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "core/ids.h"
+#include "core/text.h"
 #include "delivery/request_builder.h"
 #include "delivery/signer.h"
 #include "delivery/ssrf_guard.h"
@@ -326,7 +327,7 @@ struct Engine::Impl {
     attempt.endpoint_id = d.endpoint_id;
     attempt.url = std::move(url);
     attempt.response_status = r.status;
-    attempt.response = std::move(r.body);
+    attempt.response = core::SanitizeUtf8(r.body);
     attempt.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count();
     attempt.error = r.error;
     attempt.error_detail = r.error_detail;
@@ -339,6 +340,7 @@ struct Engine::Impl {
 
     core::DeliveryUpdate update{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess,
                                 d.attempts + 1, std::nullopt};
+    update.trigger = d.trigger;
     if (!ok) {
       if (r.status == 410) {  // Gone: the receiver asks us to stop
         update.status = DeliveryStatus::kFail;

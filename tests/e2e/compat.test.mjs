@@ -4,8 +4,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { ApiException, Svix } from "svix";
+import { ApiException, MessageAttemptTriggerType, MessageStatus, Svix, Webhook } from "svix";
+import { Webhook as StandardWebhook } from "standardwebhooks";
 import { startHookd } from "./lib/hookd.mjs";
+import { startReceiver, waitFor } from "./lib/receiver.mjs";
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -785,7 +787,8 @@ describe("persistence", () => {
   it("apps, endpoints, secrets and messages survive a restart", async () => {
     const app = await newApp();
     const secret = newSecret();
-    const ep = await svix.endpoint.create(app.id, { url: "https://example.com/persist", secret });
+    // Loopback only: the message below is really delivered (port 9 has no listener here).
+    const ep = await svix.endpoint.create(app.id, { url: "http://127.0.0.1:9/persist", secret });
     const et = await newEventType();
     const msg = await svix.message.create(app.id, { eventType: et.name, payload: { p: 1 } });
 
@@ -793,7 +796,7 @@ describe("persistence", () => {
     svix = client(); // the port may have changed
 
     assert.equal((await svix.application.get(app.uid)).id, app.id);
-    assert.equal((await svix.endpoint.get(app.id, ep.id)).url, "https://example.com/persist");
+    assert.equal((await svix.endpoint.get(app.id, ep.id)).url, "http://127.0.0.1:9/persist");
     assert.equal((await svix.endpoint.getSecret(app.id, ep.id)).key, secret);
     assert.deepEqual((await svix.message.get(app.id, msg.id, { withContent: true })).payload, { p: 1 });
   });
@@ -802,6 +805,197 @@ describe("persistence", () => {
 // ---------------------------------------------------------------------------
 // message attempts / delivery
 // ---------------------------------------------------------------------------
+
+// Delivery driven only through the SDK: a local receiver on 127.0.0.1 checks what hookd sends.
+// This section runs its own hookd with one immediate retry (--retry-schedule 0s) so a failing
+// delivery reaches "fail" quickly (recover only picks up failed deliveries); the harness passes
+// HOOKD_ALLOWED_NETWORKS=127.0.0.0/8 so loopback is deliverable.
+describe("message attempts / delivery", () => {
+  let dh; // hookd for this section
+  let ds; // its admin SDK client
+  let rx; // receiver
+  let app;
+  let ep;
+  let secret;
+  let msg;
+
+  before(async () => {
+    [dh, rx] = await Promise.all([startHookd({ delivery: true, args: ["--retry-schedule", "0s"] }), startReceiver()]);
+    ds = new Svix(dh.token, { serverUrl: dh.url, fetch: recordingFetch });
+    app = await ds.application.create({ name: uniq("delivery"), uid: uniq("dl") });
+    ep = await ds.endpoint.create(app.id, { url: rx.url("/sdk/main"), description: "sdk receiver" });
+    secret = (await ds.endpoint.getSecret(app.id, ep.id)).key;
+  });
+  after(async () => {
+    await rx?.close();
+    await dh?.stop();
+  });
+
+  /** Wait until the delivery of msgId to epId is final (SDK listAttemptedDestinations). */
+  const settled = (msgId, epId) =>
+    waitFor(
+      async () => {
+        const page = await ds.messageAttempt.listAttemptedDestinations(app.id, msgId);
+        const d = page.data.find((x) => x.id === epId);
+        return d && (d.status === MessageStatus.Success || d.status === MessageStatus.Fail) ? d : null;
+      },
+      { message: `delivery ${msgId} -> ${epId} not final` }
+    );
+  /** Both verifiers accept the request with `key`; returns the parsed payload. */
+  const verifyBoth = (key, req) => {
+    new Webhook(key).verify(req.body, req.headers); // svix's own class (returns nothing)
+    return new StandardWebhook(key).verify(req.body, req.headers);
+  };
+  const rejects = (key, req) => {
+    assert.throws(() => new Webhook(key).verify(req.body, req.headers));
+    assert.throws(() => new StandardWebhook(key).verify(req.body, req.headers));
+  };
+
+  it("message.create is delivered, signed so svix.Webhook and standardwebhooks verify it", async () => {
+    const payload = { order: 42, items: ["a", "b"], note: "ünïcode ✓" };
+    msg = await ds.message.create(app.id, { eventType: "order.created", payload });
+    const [req] = await rx.waitForCount("/sdk/main", 1);
+    assert.equal(req.headers["webhook-id"], msg.id);
+    assert.deepEqual(verifyBoth(secret, req), payload);
+    rejects(newSecret(), req);
+    const d = await settled(msg.id, ep.id);
+    assert.equal(d.status, MessageStatus.Success);
+    assert.equal(d.statusText, "success");
+    assert.equal(d.url, ep.url);
+  });
+
+  it("after rotateSecret the old and the new secret both verify", async () => {
+    const newKey = newSecret();
+    await ds.endpoint.rotateSecret(app.id, ep.id, { key: newKey });
+    assert.equal((await ds.endpoint.getSecret(app.id, ep.id)).key, newKey);
+    const m = await ds.message.create(app.id, { eventType: "order.updated", payload: { rotated: true } });
+    const req = await rx.waitFor((all) => all.find((r) => r.headers["webhook-id"] === m.id));
+    assert.equal(req.headers["webhook-signature"].split(" ").length, 2, req.headers["webhook-signature"]);
+    assert.deepEqual(verifyBoth(newKey, req), { rotated: true });
+    assert.deepEqual(verifyBoth(secret, req), { rotated: true }, "the previous secret still verifies");
+    rejects(newSecret(), req);
+    await settled(m.id, ep.id);
+    secret = newKey;
+  });
+
+  it("messageAttempt list/get calls return the attempt with its fields", async () => {
+    const byMsg = await ds.messageAttempt.listByMsg(app.id, msg.id);
+    assertListShape(byMsg, "listByMsg");
+    assert.equal(byMsg.data.length, 1);
+    const a = byMsg.data[0];
+    assert.match(a.id, /^atmpt_/);
+    assert.equal(a.msgId, msg.id);
+    assert.equal(a.endpointId, ep.id);
+    assert.equal(a.url, rx.url("/sdk/main"));
+    assert.equal(a.response, "ok");
+    assert.equal(a.responseStatusCode, 200);
+    assert.equal(typeof a.responseDurationMs, "number");
+    assert.equal(a.status, MessageStatus.Success);
+    assert.equal(a.statusText, "success");
+    assert.equal(a.triggerType, MessageAttemptTriggerType.Scheduled);
+    assertDate(a.timestamp, "attempt.timestamp");
+
+    const filtered = await ds.messageAttempt.listByMsg(app.id, msg.id, { status: MessageStatus.Fail });
+    assert.deepEqual(filtered.data, []);
+    const byEp = await ds.messageAttempt.listByEndpoint(app.id, ep.id, { limit: 10 });
+    assertListShape(byEp, "listByEndpoint");
+    assert.ok(byEp.data.some((x) => x.id === a.id));
+    assert.ok(byEp.data.every((x) => x.endpointId === ep.id));
+    const withMsg = await ds.messageAttempt.listByEndpoint(app.id, ep.id, { withMsg: true });
+    const mine = withMsg.data.find((x) => x.id === a.id);
+    assert.equal(mine.msg?.id, msg.id, "withMsg includes the message");
+
+    const got = await ds.messageAttempt.get(app.id, msg.id, a.id);
+    assert.deepEqual(got, a);
+
+    const msgs = await ds.messageAttempt.listAttemptedMessages(app.id, ep.id);
+    assertListShape(msgs, "listAttemptedMessages");
+    const row = msgs.data.find((x) => x.id === msg.id);
+    assert.ok(row, "the message is listed for the endpoint");
+    assert.equal(row.eventType, "order.created");
+    assert.equal(row.status, MessageStatus.Success);
+    assert.equal(row.statusText, "success");
+    assertDate(row.timestamp, "endpoint message timestamp");
+    assert.equal(row.nextAttempt, null);
+
+    const dests = await ds.messageAttempt.listAttemptedDestinations(app.id, msg.id);
+    assertListShape(dests, "listAttemptedDestinations");
+    assert.deepEqual(dests.data.map((x) => x.id), [ep.id]);
+    assert.equal(dests.data[0].status, MessageStatus.Success);
+    assert.equal(dests.data[0].description, "sdk receiver");
+    assertDate(dests.data[0].createdAt, "destination createdAt");
+  });
+
+  it("messageAttempt.resend makes a manual attempt", async () => {
+    const n0 = rx.count("/sdk/main");
+    const res = await ds.messageAttempt.resend(app.id, msg.id, ep.id);
+    assert.deepEqual(res, {}, "202 {} parsed by the SDK");
+    await rx.waitForCount("/sdk/main", n0 + 1);
+    const last = rx.requestsTo("/sdk/main").at(-1);
+    assert.equal(last.headers["webhook-id"], msg.id);
+    verifyBoth(secret, last); // signed with the current key set
+    const attempts = await waitFor(async () => {
+      const page = await ds.messageAttempt.listByMsg(app.id, msg.id);
+      return page.data.length === 2 ? page.data : null;
+    });
+    assert.deepEqual(
+      attempts.map((x) => x.triggerType).sort(),
+      [MessageAttemptTriggerType.Scheduled, MessageAttemptTriggerType.Manual]
+    );
+  });
+
+  it("endpoint.getStats counts deliveries", async () => {
+    const stats = await ds.endpoint.getStats(app.id, ep.id);
+    assert.deepEqual(stats, { success: 2, pending: 0, sending: 0, fail: 0, canceled: 0 });
+  });
+
+  it("endpoint.sendExample delivers an example to that endpoint only", async () => {
+    const other = await ds.endpoint.create(app.id, { url: rx.url("/sdk/other") });
+    const ex = await ds.endpoint.sendExample(app.id, ep.id, { eventType: "order.created" });
+    assert.match(ex.id, ID.msg);
+    assert.equal(ex.eventType, "order.created");
+    assertDate(ex.timestamp, "example timestamp");
+    const req = await rx.waitFor((all) => all.find((r) => r.headers["webhook-id"] === ex.id));
+    assert.equal(req.path, "/sdk/main");
+    verifyBoth(secret, req);
+    const dests = await ds.messageAttempt.listAttemptedDestinations(app.id, ex.id);
+    assert.deepEqual(dests.data.map((x) => x.id), [ep.id], "only the chosen endpoint");
+    await settled(ex.id, ep.id);
+    assert.equal(rx.count("/sdk/other"), 0);
+    await ds.endpoint.delete(app.id, other.id);
+  });
+
+  it("endpoint.recover re-sends failed deliveries", async () => {
+    const downApp = await ds.application.create({ name: uniq("recover") });
+    rx.on("/sdk/down", 503);
+    const down = await ds.endpoint.create(downApp.id, { url: rx.url("/sdk/down") });
+    const since = new Date(Date.now() - 1000);
+    const m = await ds.message.create(downApp.id, { eventType: "order.created", payload: { recover: 1 } });
+    const failed = await waitFor(async () => {
+      const page = await ds.messageAttempt.listAttemptedDestinations(downApp.id, m.id);
+      return page.data[0]?.status === MessageStatus.Fail ? page.data[0] : null;
+    });
+    assert.equal(failed.statusText, "fail");
+    const failedAttempts = await ds.messageAttempt.listByMsg(downApp.id, m.id, { status: MessageStatus.Fail });
+    assert.equal(failedAttempts.data.length, 2, "first attempt + one retry");
+    assert.ok(failedAttempts.data.every((x) => x.responseStatusCode === 503));
+    assert.equal((await ds.endpoint.getStats(downApp.id, down.id)).fail, 1);
+
+    rx.on("/sdk/down", 200);
+    const out = await ds.endpoint.recover(downApp.id, down.id, { since });
+    assert.match(out.id, /^qtask_/);
+    assert.equal(out.task, "endpoint.recover");
+    assert.ok(["running", "finished"].includes(out.status), out.status);
+    assertDate(out.updatedAt, "recover updatedAt");
+    await waitFor(async () => {
+      const page = await ds.messageAttempt.listAttemptedDestinations(downApp.id, m.id);
+      return page.data[0]?.status === MessageStatus.Success;
+    });
+    assert.equal(rx.count("/sdk/down"), 3);
+    verifyBoth((await ds.endpoint.getSecret(downApp.id, down.id)).key, rx.requestsTo("/sdk/down").at(-1));
+    assert.deepEqual(await ds.endpoint.getStats(downApp.id, down.id), { success: 1, pending: 0, sending: 0, fail: 0, canceled: 0 });
+  });
+});
 // ---------------------------------------------------------------------------
 // suite-wide invariant (runs last: tests in a file run in order)
 // ---------------------------------------------------------------------------

@@ -78,3 +78,21 @@ TEST(TimeFormat, FormatAndParse) {
 
 }  // namespace
 }  // namespace hookd::core
+
+#include "core/text.h"
+
+namespace hookd::core {
+namespace {
+
+TEST(Text, SanitizeUtf8KeepsValidTextAndReplacesTheRest) {
+  EXPECT_EQ(SanitizeUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(SanitizeUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(SanitizeUtf8("cut \xC3"), "cut \xEF\xBF\xBD");                  // truncated at the end
+  EXPECT_EQ(SanitizeUtf8("ok\xFF\xFE!"), "ok\xEF\xBF\xBD\xEF\xBF\xBD!");    // invalid bytes
+  EXPECT_EQ(SanitizeUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");          // overlong '/'
+  EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(SanitizeUtf8(std::string("a\0b", 3)), std::string("a\0b", 3));
+}
+
+}  // namespace
+}  // namespace hookd::core

@@ -506,12 +506,17 @@ class SqliteStore final : public Store {
     Write<void>(std::nullopt, std::move(done),
                 [attempt = std::move(attempt), u = std::move(update), this](Db& db) -> Status {
       auto now = ToMicros(clock_.Now());
-      auto s = db.Prepare("UPDATE deliveries SET status=?, attempts=?, next_attempt_at=?,"
-                          " next_trigger=0, updated_at=? WHERE msg_id=? AND endpoint_id=?")
+      // A manual resend requested while a scheduled attempt was in flight stays pending.
+      auto s = db.Prepare("UPDATE deliveries SET status=?1, attempts=?2,"
+                          " next_attempt_at=CASE WHEN next_trigger=1 AND ?7=0"
+                          "   THEN next_attempt_at ELSE ?3 END,"
+                          " next_trigger=CASE WHEN next_trigger=1 AND ?7=0 THEN 1 ELSE 0 END,"
+                          " updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6")
                    .Bind(1, static_cast<int>(u.status)).Bind(2, u.attempts)
                    .Bind(3, u.next_attempt_at ? std::optional<int64_t>(ToMicros(*u.next_attempt_at))
                                               : std::nullopt)
-                   .Bind(4, now).Bind(5, u.msg_id).Bind(6, u.endpoint_id).Run();
+                   .Bind(4, now).Bind(5, u.msg_id).Bind(6, u.endpoint_id)
+                   .Bind(7, static_cast<int>(u.trigger)).Run();
       if (!s) return s;
       if (db.Changes() == 0) return {};  // message or endpoint deleted meanwhile
       if (attempt) {

@@ -65,6 +65,8 @@ function waitExit(child, ms) {
  *   port     port to listen on (default 0 = any free port)
  *   args     extra CLI args appended to `serve`
  *   env      extra environment variables
+ *   delivery true: send webhooks (only to loopback receivers). Off by default, so endpoints
+ *            naming made-up hosts are never resolved or contacted.
  * Returns { url, port, token, dataDir, store, bin, output(), stop(), kill(), restart(), createToken() }.
  */
 export async function startHookd(opts = {}) {
@@ -131,6 +133,8 @@ export async function startHookd(opts = {}) {
   async function launch(port) {
     const args = [
       "serve",
+      "--delivery-enabled",
+      opts.delivery ? "true" : "false",
       "--listen",
       `127.0.0.1:${port}`,
       "--store",

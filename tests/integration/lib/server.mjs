@@ -125,6 +125,8 @@ export async function createToken(store, { app } = {}) {
  *   store    false: no --store flag (e.g. when a config file sets it)
  *   args     extra CLI args after `serve`
  *   env      extra environment variables (HOOKD_* from the test's own env are never passed)
+ *   delivery true: send webhooks. Off by default, so servers whose endpoints name made-up hosts
+ *            never resolve or contact them; delivery tests use loopback receivers only.
  * Returns a server object: { url, port, host, token, dataDir, store, stdout(), output(),
  *   stop(), kill(), restart(), createToken(), request() }.
  */
@@ -196,7 +198,7 @@ export async function startServer(opts = {}) {
   }
 
   async function launch() {
-    const args = ["serve"];
+    const args = ["serve", "--delivery-enabled", opts.delivery ? "true" : "false"];
     if (listen !== null) args.push("--listen", listen);
     if (opts.store !== false) args.push("--store", store);
     if (token !== null) args.push("--admin-token", token);

@@ -1,0 +1,13 @@
+// Text helpers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hookd::core {
+
+// Valid UTF-8 from arbitrary bytes: each invalid or truncated sequence becomes U+FFFD, so the
+// result can be embedded in JSON.
+std::string SanitizeUtf8(std::string_view bytes);
+
+}  // namespace hookd::core
