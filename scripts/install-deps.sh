@@ -2,7 +2,7 @@
 # Installs every Debian package hookd needs to build, run and test. Idempotent; quiet when all present.
 set -euo pipefail
 PKGS=(
-  build-essential cmake ninja-build pkg-config ccache
+  build-essential cmake ninja-build pkg-config ccache openssl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev
   libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev

@@ -19,14 +19,6 @@ core::Error QueryError(std::string name, std::string msg) {
   return {core::ErrorCode::kValidation, "", {{{"query", std::move(name)}, std::move(msg)}}};
 }
 
-core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name) {
-  auto v = req.Query(name);
-  if (!v) return std::nullopt;
-  auto t = core::ParseTime(*v);
-  if (!t) return std::unexpected(QueryError(std::string(name), "must be an RFC 3339 time"));
-  return t;
-}
-
 core::Result<std::optional<int>> QueryInt(const Request& req, std::string_view name, int min,
                                           int max) {
   auto v = req.Query(name);

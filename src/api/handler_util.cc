@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/crypto.h"
+#include "core/time_format.h"
 
 namespace hookd::api {
 namespace json = boost::json;
@@ -59,6 +60,17 @@ core::Result<bool> QueryFlag(const Request& req, std::string_view name, bool fal
   if (*v == "false" || *v == "0") return false;
   return std::unexpected(core::Error{
       ErrorCode::kValidation, "", {{{"query", std::string(name)}, "must be true or false"}}});
+}
+
+core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name) {
+  auto v = req.Query(name);
+  if (!v) return std::nullopt;
+  auto t = core::ParseTime(*v);
+  if (!t) {
+    return std::unexpected(core::Error{
+        ErrorCode::kValidation, "", {{{"query", std::string(name)}, "must be an RFC 3339 time"}}});
+  }
+  return t;
 }
 
 namespace {

@@ -40,6 +40,9 @@ boost::json::object PageJson(const store::Page<T>& page, ToJson to_json) {
   return out;
 }
 
+// Parses an optional RFC 3339 query parameter; 422 when malformed.
+core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name);
+
 // Parses an optional boolean query flag ("true"/"false"); 422 on other values.
 core::Result<bool> QueryFlag(const Request& req, std::string_view name, bool fallback);
 

@@ -93,17 +93,6 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
                      *with_content);
 }
 
-core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name) {
-  auto v = req.Query(name);
-  if (!v) return std::nullopt;
-  auto t = core::ParseTime(*v);
-  if (!t) {
-    return std::unexpected(core::Error{core::ErrorCode::kValidation, "",
-                                       {{{"query", std::string(name)}, "must be an RFC 3339 time"}}});
-  }
-  return t;
-}
-
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));

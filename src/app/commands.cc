@@ -94,6 +94,7 @@ int RunServe(const Config& config) {
     eo.endpoint_queue = std::max<size_t>(eo.window / 10, 100);
     eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
     eo.allowed_networks = config.allowed_networks;
+    eo.http.ca_file = config.tls_ca_file;
     engine = std::make_unique<delivery::Engine>(**store, core::SystemClock::Instance(), random,
                                                 std::move(eo));
     engine->AttachToStore();

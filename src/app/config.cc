@@ -151,6 +151,10 @@ const std::vector<ConfigKey>& ConfigKeys() {
              &Config::delivery_window, 100, 10'000'000),
       IntKey("endpoint_concurrency", "requests in flight per endpoint",
              &Config::endpoint_concurrency, 1, 10000),
+      StringKey("tls_ca_file",
+                "PEM file of CAs that receivers' certificates are verified against (default: the"
+                " system store)",
+                &Config::tls_ca_file),
   };
   return keys;
 }

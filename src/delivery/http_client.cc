@@ -181,6 +181,8 @@ void HttpClient::Submit(HttpRequest request, HttpCallback done) {
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buf);
+  if (!impl_->options.ca_file.empty())
+    curl_easy_setopt(e, CURLOPT_CAINFO, impl_->options.ca_file.c_str());
   if (!impl_->options.user_agent.empty())
     curl_easy_setopt(e, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
   if (t->request.method == "GET") {

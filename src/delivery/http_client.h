@@ -41,6 +41,7 @@ struct HttpClientOptions {
   long max_total_connections = 0;  // 0: unlimited
   long max_host_connections = 0;   // 0: unlimited
   std::string user_agent;
+  std::string ca_file;  // PEM bundle to verify receivers against instead of the system's
 };
 
 class HttpClient {

@@ -33,6 +33,7 @@ const KEYS = [
   "svix_headers",
   "delivery_window",
   "endpoint_concurrency",
+  "tls_ca_file",
 ].map((name) => ({ name, flag: `--${name.replaceAll("_", "-")}`, env: `HOOKD_${name.toUpperCase()}` }));
 
 const tomlString = (s) => JSON.stringify(s); // a JSON string literal is a valid TOML basic string
