@@ -93,9 +93,14 @@ struct Engine::Impl {
 
   // Inbox from other threads.
   std::mutex mu;
-  std::vector<DueDelivery> inbox_due;
-  std::vector<std::string> inbox_recorded;
-  std::vector<std::string> inbox_invalidated;
+  // Events from store threads, in the order they happened: a delivery's "due" hint from its
+  // commit must be handled before its "recorded" event, or it would be admitted twice.
+  struct Event {
+    enum Kind { kDue, kRecorded, kInvalidated } kind;
+    DueDelivery due;     // kDue
+    std::string key;     // kRecorded: delivery key; kInvalidated: endpoint id
+  };
+  std::vector<Event> inbox;
   bool stopping = false;
   std::thread thread;
 
@@ -139,20 +144,18 @@ struct Engine::Impl {
   }
 
   void DrainInbox() {
-    std::vector<DueDelivery> due;
-    std::vector<std::string> recorded, invalidated;
+    std::vector<Event> events;
     {
       std::lock_guard lock(mu);
-      due.swap(inbox_due);
-      recorded.swap(inbox_recorded);
-      invalidated.swap(inbox_invalidated);
+      events.swap(inbox);
     }
-    for (const auto& key : recorded) known.erase(key);
-    for (const auto& id : invalidated) {
-      auto it = endpoints.find(id);
-      if (it != endpoints.end()) it->second.config.reset();
+    for (auto& e : events) {
+      switch (e.kind) {
+        case Event::kDue: Admit(std::move(e.due)); break;
+        case Event::kRecorded: known.erase(e.key); break;
+        case Event::kInvalidated: InvalidateLocal(e.key); break;
+      }
     }
-    for (auto& d : due) Admit(std::move(d));
   }
 
   // Takes a due delivery into the window if there is room; otherwise the store keeps it (and
@@ -386,7 +389,7 @@ struct Engine::Impl {
     store.RecordOutcome(std::move(attempt), std::move(update),
                         [this, key = KeyOf(d)](core::Status s) {
                           if (!s) spdlog::warn("delivery: recording failed: {}", s.error().detail);
-                          Post([&] { inbox_recorded.push_back(key); });
+                          Post([&] { inbox.push_back({Event::kRecorded, {}, key}); });
                         });
   }
 };
@@ -421,16 +424,12 @@ void Engine::Stop() {
 
 void Engine::Enqueue(std::vector<core::DueDelivery> due) {
   impl_->Post([&] {
-    if (impl_->inbox_due.empty()) {
-      impl_->inbox_due = std::move(due);
-    } else {
-      for (auto& d : due) impl_->inbox_due.push_back(std::move(d));
-    }
+    for (auto& d : due) impl_->inbox.push_back({Impl::Event::kDue, std::move(d), {}});
   });
 }
 
 void Engine::InvalidateEndpoint(const std::string& endpoint_id) {
-  impl_->Post([&] { impl_->inbox_invalidated.push_back(endpoint_id); });
+  impl_->Post([&] { impl_->inbox.push_back({Impl::Event::kInvalidated, {}, endpoint_id}); });
 }
 
 EngineStats Engine::Stats() const {
