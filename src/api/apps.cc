@@ -27,6 +27,14 @@ void ReadAppFields(BodyReader& body, App& app, bool patch) {
   else if (!patch || body.IsNull(rate_key)) app.rate_limit.reset();
   if (auto md = body.Map("metadata")) app.metadata = *md;
   else if (!patch) app.metadata.clear();
+  if (auto env = body.Map("env")) {
+    for (const auto& [k, v] : *env)
+      if (k.empty() || k.size() > 128 || k.find_first_of("{} .") != std::string::npos)
+        body.Fail("env", "variable name '" + k + "' must be 1-128 characters without spaces, dots or braces");
+    app.env = *env;
+  } else if (!patch) {
+    app.env.clear();
+  }
 }
 
 namespace {

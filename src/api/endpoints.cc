@@ -1,5 +1,6 @@
 // /api/v1/app/{app}/endpoint: subscriber endpoints, their secrets and custom headers.
 #include "api/body_reader.h"
+#include "api/delivery_options.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/resources.h"
@@ -13,22 +14,11 @@ namespace {
 using core::Endpoint;
 namespace json = boost::json;
 
-// Headers hookd sets itself; an endpoint may not override them.
-bool ReservedHeader(std::string name) {
+bool SensitiveHeader(std::string name) {
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name.starts_with("webhook-") || name.starts_with("svix-") || name == "content-length" ||
-         name == "host" || name == "content-type" || name == "user-agent" ||
-         name == "transfer-encoding" || name == "connection";
-}
-
-void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers) {
-  for (const auto& [k, v] : headers) {
-    bool token = !k.empty() && k.find_first_of(" \t\r\n:()<>@,;\\\"/[]?={}") == std::string::npos;
-    if (!token) body.Fail(field, "'" + k + "' is not a valid header name");
-    else if (ReservedHeader(k)) body.Fail(field, "header '" + k + "' is set by hookd");
-    if (v.find_first_of("\r\n") != std::string::npos)
-      body.Fail(field, "value of '" + k + "' contains a line break");
-  }
+  return name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
+         name.find("token") != std::string::npos || name.find("secret") != std::string::npos ||
+         name.find("api-key") != std::string::npos || name.find("apikey") != std::string::npos;
 }
 
 // Svix accepts a secret with or without its "whsec_" prefix.
@@ -37,11 +27,8 @@ std::string WithSecretPrefix(const std::string& s) {
 }
 
 // Reads EndpointIn / EndpointUpdate / EndpointPatch fields. `patch`: absent fields are kept.
-void ReadFields(BodyReader& body, Endpoint& ep, bool patch) {
-  if (auto url = body.String("url", !patch)) {
-    if (auto err = core::CheckUrl(*url); !err.empty()) body.Fail("url", err);
-    ep.url = *url;
-  }
+void ReadFields(BodyReader& body, Endpoint& ep, bool patch, const core::StringMap& env) {
+  ReadDeliveryOptions(body, ep, patch, &env);
   if (auto d = body.String("description", false, 4096)) ep.description = *d;
   else if (!patch) ep.description.clear();
   if (auto uid = body.String("uid")) {
@@ -76,23 +63,6 @@ void ReadFields(BodyReader& body, Endpoint& ep, bool patch) {
   if (auto v = body.Int("version", 1, 1'000'000)) ep.version = static_cast<int>(*v);
   if (auto md = body.Map("metadata")) ep.metadata = *md;
   else if (!patch) ep.metadata.clear();
-  if (auto* v = body.Value("retrySchedule"); v && !v->is_null()) {
-    std::vector<int> delays;
-    if (!v->is_array() || v->as_array().size() > 50) {
-      body.Fail("retrySchedule", "must be a list of at most 50 delays in seconds");
-    } else {
-      for (const auto& d : v->as_array()) {
-        if (!d.is_int64() || d.as_int64() < 0 || d.as_int64() > 7 * 86400) {
-          body.Fail("retrySchedule", "each delay must be an integer from 0 to 604800 seconds");
-          break;
-        }
-        delays.push_back(static_cast<int>(d.as_int64()));
-      }
-    }
-    ep.retry_schedule = std::move(delays);
-  } else if (!patch || body.IsNull("retrySchedule")) {
-    ep.retry_schedule.reset();
-  }
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
@@ -112,7 +82,7 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   Endpoint ep;
-  ReadFields(*body, ep, false);
+  ReadFields(*body, ep, false, app->env);
   if (auto secret = body->String("secret")) {
     std::string key = WithSecretPrefix(*secret);
     if (auto err = core::CheckSecret(key); !err.empty()) body->Fail("secret", err);
@@ -138,7 +108,9 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
 core::Result<Endpoint> ResolveEndpoint(ApiContext& ctx, const Request& req) {
   auto app = ResolveApp(ctx, req);
   if (!app) return std::unexpected(app.error());
-  return ctx.store.GetEndpoint(app->id, req.params.at(1));
+  auto ep = ctx.store.GetEndpoint(app->id, req.params.at(1));
+  if (ep && ep->ephemeral) return core::NotFound("endpoint");  // a message's own callback
+  return ep;
 }
 
 void Get(ApiContext& ctx, Request& req, Reply reply) {
@@ -170,10 +142,12 @@ void Save(ApiContext& ctx, Endpoint ep, Reply reply, std::optional<Response> ok 
 void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
-  auto ep = ResolveEndpoint(ctx, req);
-  if (!ep) return reply(ErrorResponse(ep.error()));
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto ep = ctx.store.GetEndpoint(app->id, req.params.at(1));
+  if (!ep || ep->ephemeral) return reply(ErrorResponse(core::Error{core::ErrorCode::kNotFound, "endpoint not found", {}}));
   std::optional<std::string> uid_before = ep->uid;
-  ReadFields(*body, *ep, patch);
+  ReadFields(*body, *ep, patch, app->env);
   if (!patch && !body->Present("uid")) ep->uid = uid_before;  // PUT keeps the uid unless given
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   Save(ctx, std::move(*ep), std::move(reply));
@@ -230,8 +204,15 @@ void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
 void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
   auto ep = ResolveEndpoint(ctx, req);
   if (!ep) return reply(ErrorResponse(ep.error()));
-  reply(JsonResponse(200, json::object{{"headers", StringMapJson(ep->headers)},
-                                       {"sensitive", json::array()}}));
+  // Credentials are write-only: their names are listed as sensitive, their values never shown.
+  json::object headers;
+  json::array sensitive;
+  for (const auto& [name, value] : ep->headers) {
+    if (SensitiveHeader(name)) sensitive.emplace_back(name);
+    else headers[name] = value;
+  }
+  reply(JsonResponse(200, json::object{{"headers", std::move(headers)},
+                                       {"sensitive", std::move(sensitive)}}));
 }
 
 // PUT replaces the header set; PATCH merges, and a null value or a name in deleteHeaders

@@ -1,5 +1,6 @@
 #include "api/json_codec.h"
 
+#include "api/delivery_options.h"
 #include "core/time_format.h"
 
 namespace hookd::api {
@@ -30,6 +31,7 @@ json::object AppJson(const core::App& app) {
           {"throttleRate", app.rate_limit ? json::value(*app.rate_limit) : nullptr},
           {"rateLimit", app.rate_limit ? json::value(*app.rate_limit) : nullptr},
           {"metadata", StringMapJson(app.metadata)},
+          {"env", StringMapJson(app.env)},
           {"createdAt", FormatTime(app.created_at)},
           {"updatedAt", FormatTime(app.updated_at)}};
 }
@@ -54,7 +56,7 @@ json::object EventTypeJson(const core::EventType& et, bool with_schemas) {
 
 json::object EndpointJson(const core::Endpoint& ep) {
   json::value rate = ep.throttle_rate ? json::value(*ep.throttle_rate) : nullptr;
-  return {{"id", ep.id},
+  json::object out{{"id", ep.id},
           {"uid", OptString(ep.uid)},
           {"url", ep.url},
           {"description", ep.description},
@@ -66,10 +68,10 @@ json::object EndpointJson(const core::Endpoint& ep) {
           {"rateLimit", rate},
           {"version", ep.version},
           {"metadata", StringMapJson(ep.metadata)},
-          {"retrySchedule", ep.retry_schedule ? json::value(json::value_from(*ep.retry_schedule))
-                                              : json::value(nullptr)},
           {"createdAt", FormatTime(ep.created_at)},
           {"updatedAt", FormatTime(ep.updated_at)}};
+  AddDeliveryOptionsJson(out, ep);
+  return out;
 }
 
 json::value OptTime(const std::optional<core::TimePoint>& t) {
@@ -100,6 +102,10 @@ json::object MessageJson(const core::Message& msg, bool with_content) {
                  {"tags", StringList(msg.tags)},
                  {"timestamp", FormatTime(msg.created_at)}};
   o["payload"] = with_content ? json::parse(msg.payload) : json::object();  // expunged: {"expired":true}
+  if (msg.test_routes) {
+    o["test"] = true;
+    o["routes"] = json::parse(*msg.test_routes);
+  }
   return o;
 }
 

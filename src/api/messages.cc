@@ -1,5 +1,12 @@
 // /api/v1/app/{app}/msg: messages (events) posted by producers.
+#include <algorithm>
+
 #include "api/body_reader.h"
+#include "api/delivery_options.h"
+#include "core/crypto.h"
+#include "delivery/request_builder.h"
+#include "delivery/signer.h"
+#include "delivery/url_template.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/resources.h"
@@ -12,16 +19,24 @@ namespace {
 
 using core::Message;
 
-// Persists `msg` (in `app_id`) with its deliveries and answers 202 once durable.
-void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, std::string app_id,
-             bool with_content, std::optional<std::string> only_endpoint = std::nullopt) {
-  msg.app_id = std::move(app_id);
+// What a message asks for beyond Svix's MessageIn.
+struct Extras {
+  std::optional<core::Endpoint> callback;  // its own destination (not yet bound to an app)
+  bool test = false;                       // route and render only
+};
+
+// Persists `msg` (in `app`) with its deliveries and answers 202 once durable. In test mode the
+// routes are rendered into the message instead, and nothing is sent.
+void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, const core::App& app,
+             bool with_content, store::MessageRouting routing) {
+  msg.app_id = app.id;
+  if (routing.callback) routing.callback->app_id = app.id;
   auto response = JsonResponse(202, MessageJson(msg, with_content));
   IdempotentWrite<Message>(ctx, req, std::move(reply), std::move(response),
-                           [&ctx, msg = std::move(msg), only = std::move(only_endpoint)](
+                           [&ctx, msg = std::move(msg), routing = std::move(routing)](
                                store::Idempotency idem, store::Done<Message> done) mutable {
                              ctx.store.CreateMessage(
-                                 std::move(msg), std::move(idem), std::move(only),
+                                 std::move(msg), std::move(idem), std::move(routing),
                                  [&ctx, done = std::move(done)](core::Result<Message> r) {
                                    if (r) ctx.metrics.RecordMessageCreated();
                                    done(std::move(r));
@@ -29,20 +44,128 @@ void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, std:
                            });
 }
 
+// True if `ep` subscribes to `msg` (the same rule as the store's fan-out).
+bool Subscribes(const core::Endpoint& ep, const Message& msg) {
+  if (ep.disabled || ep.ephemeral) return false;
+  if (ep.event_types && std::find(ep.event_types->begin(), ep.event_types->end(),
+                                  msg.event_type) == ep.event_types->end())
+    return false;
+  if (!ep.channels) return true;
+  if (!msg.channels) return false;
+  for (const auto& c : *msg.channels)
+    if (std::find(ep.channels->begin(), ep.channels->end(), c) != ep.channels->end()) return true;
+  return false;
+}
+
+// Test mode: the request each destination would get (credentials redacted), as JSON text.
+core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, const Message& msg,
+                                       const std::optional<core::Endpoint>& callback) {
+  std::vector<core::Endpoint> targets;
+  store::PageRequest page{.limit = 250};
+  while (true) {
+    auto eps = ctx.store.ListEndpoints(app.id, page);
+    if (!eps) return std::unexpected(eps.error());
+    for (auto& ep : eps->data)
+      if (Subscribes(ep, msg)) targets.push_back(std::move(ep));
+    if (eps->done) break;
+    page.iterator = eps->iterator;
+  }
+  if (callback) targets.push_back(*callback);
+  delivery::Signer signer;
+  boost::json::array routes;
+  for (const auto& ep : targets) {
+    boost::json::object route{{"endpointId", ep.ephemeral ? boost::json::value(nullptr)
+                                                          : boost::json::value(ep.id)},
+                              {"callback", ep.ephemeral}};
+    boost::json::array urls;
+    for (const auto& url_template : delivery::EndpointUrls(ep)) {
+      auto req = delivery::BuildRequest(ep, url_template, msg, app.env, ctx.clock.Now(), signer,
+                                        {});
+      if (!req) {
+        urls.push_back(boost::json::object{{"error", "template"}, {"errorDetail", req.error().detail}});
+        continue;
+      }
+      boost::json::object headers;
+      for (const auto& line : req->headers) {
+        auto colon = line.find(':');
+        std::string name = line.substr(0, colon);
+        std::string lower = name;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        bool secret = lower == "authorization" || lower == "proxy-authorization";
+        headers[name] = secret ? "[redacted]" : line.substr(colon + 2);
+      }
+      urls.push_back(boost::json::object{{"url", req->url},
+                                         {"method", req->method},
+                                         {"headers", std::move(headers)},
+                                         {"body", req->body}});
+    }
+    route["requests"] = std::move(urls);
+    routes.push_back(std::move(route));
+  }
+  return boost::json::serialize(routes);
+}
+
+// Routes the message (or renders it, in test mode) and persists it.
+void Route(ApiContext& ctx, const Request& req, Reply reply, Message msg, const core::App& app,
+           bool with_content, Extras extras) {
+  store::MessageRouting routing;
+  if (extras.callback) {
+    extras.callback->app_id = app.id;
+    for (const auto& url : delivery::EndpointUrls(*extras.callback)) {
+      if (auto err = delivery::CheckUrlTemplate(url, &app.env); !err.empty())
+        return reply(ErrorResponse(core::Invalid("callback", err).error()));
+    }
+  }
+  if (extras.test) {
+    auto routes = RenderRoutes(ctx, app, msg, extras.callback);
+    if (!routes) return reply(ErrorResponse(routes.error()));
+    msg.test_routes = std::move(*routes);
+    routing.fan_out = false;
+  } else {
+    routing.callback = std::move(extras.callback);
+  }
+  Persist(ctx, req, std::move(reply), std::move(msg), app, with_content, std::move(routing));
+}
+
 // MessageIn.application: when the path's app does not exist, create it first (admin only).
-void CreateAppThenStore(ApiContext& ctx, Request& req, Reply reply, Message msg,
-                        core::App app, bool with_content) {
+void CreateAppThenRoute(ApiContext& ctx, Request& req, Reply reply, Message msg,
+                        core::App app, bool with_content, Extras extras) {
   auto request = std::make_shared<Request>(req);
   ctx.store.CreateApp(app, std::nullopt,
                       [&ctx, request, reply = std::move(reply), msg = std::move(msg),
-                       with_content](core::Result<core::App> created) mutable {
+                       with_content, extras = std::move(extras)](core::Result<core::App> created) mutable {
                         // Lost a race with a concurrent creation: use the winner.
                         if (!created && created.error().code == core::ErrorCode::kConflict)
                           created = ResolveApp(ctx, *request);
                         if (!created) return reply(ErrorResponse(created.error()));
-                        Persist(ctx, *request, std::move(reply), std::move(msg), created->id,
-                              with_content);
+                        Route(ctx, *request, std::move(reply), std::move(msg), *created,
+                              with_content, std::move(extras));
                       });
+}
+
+// MessageIn.callback: a destination for this message only, with the endpoint options
+// (url or urls, method, contentType, timeouts, retries, headers, basicAuth, secret).
+std::optional<core::Endpoint> ReadCallback(BodyReader& body, ApiContext& ctx) {
+  auto nested = body.Nested("callback");
+  if (!nested) return std::nullopt;
+  core::Endpoint cb;
+  cb.id = core::NewId("ep", ctx.clock);
+  cb.ephemeral = true;
+  cb.description = "per-message callback";
+  // Env variables are checked against the app once it is known (Route).
+  ReadDeliveryOptions(*nested, cb, false, nullptr);
+  if (auto headers = nested->Map("headers")) {
+    CheckHeaders(*nested, "headers", *headers);
+    cb.headers = *headers;
+  }
+  if (auto secret = nested->String("secret")) {
+    std::string key = secret->starts_with("whsec_") ? *secret : "whsec_" + *secret;
+    if (auto err = core::CheckSecret(key); !err.empty()) nested->Fail("secret", err);
+    cb.secrets.push_back({key, std::nullopt});
+  }
+  cb.created_at = cb.updated_at = ctx.clock.Now();
+  body.Absorb(*nested);
+  return cb;
 }
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
@@ -72,6 +195,9 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
     msg.tags = *tags;
   }
   (void)body->Int("payloadRetentionPeriod", 1, 5 * 365);  // accepted for compatibility
+  Extras extras;
+  extras.callback = ReadCallback(*body, ctx);
+  extras.test = body->Bool("test").value_or(false);
   std::optional<core::App> new_app;
   if (auto nested = body->Nested("application")) {
     new_app.emplace();
@@ -83,14 +209,17 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   msg.created_at = ctx.clock.Now();
 
   auto app = ResolveApp(ctx, req);
-  if (app) return Persist(ctx, req, std::move(reply), std::move(msg), app->id, *with_content);
+  if (app) {
+    return Route(ctx, req, std::move(reply), std::move(msg), *app, *with_content,
+                 std::move(extras));
+  }
   if (!new_app || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin())
     return reply(ErrorResponse(app.error()));
   if (!new_app->uid && core::CheckUid(req.params[0]).empty()) new_app->uid = req.params[0];
   new_app->id = core::NewId("app", ctx.clock);
   new_app->created_at = new_app->updated_at = ctx.clock.Now();
-  CreateAppThenStore(ctx, req, std::move(reply), std::move(msg), std::move(*new_app),
-                     *with_content);
+  CreateAppThenRoute(ctx, req, std::move(reply), std::move(msg), std::move(*new_app),
+                     *with_content, std::move(extras));
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
@@ -159,7 +288,26 @@ void SendExample(ApiContext& ctx, Request& req, Reply reply) {
   msg.payload = boost::json::serialize(payload);
   msg.id = core::NewId("msg", ctx.clock);
   msg.created_at = ctx.clock.Now();
-  Persist(ctx, req, std::move(reply), std::move(msg), app->id, true, ep->id);
+  Persist(ctx, req, std::move(reply), std::move(msg), *app, true,
+          store::MessageRouting{.fan_out = false, .only_endpoint = ep->id});
+}
+
+// DELETE .../msg/{msg} (or POST .../msg/{msg}/kill): cancels every delivery of the message that
+// has not been sent; answers which endpoints were killed and which were not (already sent or
+// under way).
+void Kill(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+  if (!msg) return reply(ErrorResponse(msg.error()));
+  auto done = [reply = std::move(reply), id = msg->id](core::Result<store::KillResult> r) {
+    if (!r) return reply(ErrorResponse(r.error()));
+    reply(JsonResponse(200, boost::json::object{{"msgId", id},
+                                                {"killed", boost::json::value_from(r->killed)},
+                                                {"notKilled", boost::json::value_from(r->not_killed)}}));
+  };
+  if (ctx.engine) ctx.engine->Kill(msg->id, std::move(done));
+  else ctx.store.KillDeliveries(msg->id, {}, std::move(done));
 }
 
 void ExpungeContent(ApiContext& ctx, Request& req, Reply reply) {
@@ -178,6 +326,8 @@ void RegisterMessages(Router& r, ApiContext& ctx) {
   r.Add(M::kPost, "/api/v1/app/{app}/msg", Bind(ctx, Create));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}", Bind(ctx, Get));
   r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/content", Bind(ctx, ExpungeContent));
+  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}", Bind(ctx, Kill));
+  r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/kill", Bind(ctx, Kill));
   r.Add(M::kPost, "/api/v1/app/{app}/endpoint/{endpoint}/send-example", Bind(ctx, SendExample));
 }
 

@@ -20,6 +20,7 @@ struct App {
   StringMap metadata;
   TimePoint created_at{};
   TimePoint updated_at{};
+  StringMap env;  // values for {{name}} / {{env.name}} in endpoint URL templates
 };
 
 struct EventType {
@@ -34,6 +35,27 @@ struct EventType {
   TimePoint created_at{};
   TimePoint updated_at{};
 };
+
+struct BasicAuth {
+  std::string username;
+  std::string password;
+};
+
+// How an endpoint (or a per-message callback) is called. Defaults match Svix behaviour.
+struct DeliveryOptions {
+  std::string method = "POST";                       // POST or GET (no body)
+  std::string content_type = "application/json";     // or application/x-www-form-urlencoded
+  std::vector<std::string> urls;                     // failover list; empty: the endpoint url
+  int retries_per_url = 1;                           // tries of each URL within one attempt
+  std::optional<int> timeout_ms;                     // per try; unset: the server default
+  std::optional<int64_t> total_timeout_ms;           // all tries of the message, retries included
+  std::optional<std::vector<int>> success_status;    // unset: any 2xx
+  std::optional<BasicAuth> basic_auth;
+  bool operator==(const DeliveryOptions&) const = default;
+};
+inline bool operator==(const BasicAuth& a, const BasicAuth& b) {
+  return a.username == b.username && a.password == b.password;
+}
 
 // A signing key: "whsec_<base64>". Keys with an expiry are old keys kept valid after a rotation.
 struct EndpointSecret {
@@ -56,6 +78,8 @@ struct Endpoint {
   StringMap headers;
   std::vector<EndpointSecret> secrets;  // secrets[0] is current
   std::optional<std::vector<int>> retry_schedule;  // seconds before each retry; null: global
+  DeliveryOptions options;
+  bool ephemeral = false;  // a per-message callback: not listed, never fanned out to
   TimePoint created_at{};
   TimePoint updated_at{};
 };
@@ -69,6 +93,7 @@ struct Message {
   std::optional<std::vector<std::string>> channels;
   std::optional<std::vector<std::string>> tags;
   TimePoint created_at{};
+  std::optional<std::string> test_routes;  // test mode: JSON of what would be sent; nothing is
 };
 
 // An API token; only its SHA-256 hash is stored. app_id empty means admin.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <algorithm>
 #include <deque>
 #include <list>
 #include <mutex>
@@ -86,6 +87,9 @@ struct Engine::Impl {
   std::unordered_map<std::string, EndpointState> endpoints;
   std::unordered_set<std::string> known;  // deliveries queued, in flight or being recorded
   std::unordered_set<std::string> active;  // endpoints with queued deliveries
+  std::unordered_set<std::string> flying;  // deliveries with an attempt under way
+  std::unordered_set<std::string> killing;  // messages whose kill is being committed
+  std::unordered_map<std::string, std::pair<Steady::time_point, core::StringMap>> app_envs;
   std::optional<store::DueCursor> cursor;  // global sweep position
   bool sweeping = false;                   // the last sweep batch was full: more to read
   Steady::time_point next_scan{};
@@ -96,9 +100,10 @@ struct Engine::Impl {
   // Events from store threads, in the order they happened: a delivery's "due" hint from its
   // commit must be handled before its "recorded" event, or it would be admitted twice.
   struct Event {
-    enum Kind { kDue, kRecorded, kInvalidated } kind;
+    enum Kind { kDue, kRecorded, kInvalidated, kKill, kKilled } kind;
     DueDelivery due;     // kDue
-    std::string key;     // kRecorded: delivery key; kInvalidated: endpoint id
+    std::string key;     // kRecorded: delivery key; kInvalidated: endpoint id; kKill(ed): msg id
+    store::Done<store::KillResult> kill_done;  // kKill
   };
   std::vector<Event> inbox;
   bool stopping = false;
@@ -154,6 +159,8 @@ struct Engine::Impl {
         case Event::kDue: Admit(std::move(e.due)); break;
         case Event::kRecorded: known.erase(e.key); break;
         case Event::kInvalidated: InvalidateLocal(e.key); break;
+        case Event::kKill: KillNow(e.key, std::move(e.kill_done)); break;
+        case Event::kKilled: killing.erase(e.key); break;
       }
     }
   }
@@ -161,7 +168,7 @@ struct Engine::Impl {
   // Takes a due delivery into the window if there is room; otherwise the store keeps it (and
   // a full endpoint is marked for top-up scans of its own).
   Admission Admit(DueDelivery d) {
-    if (known.contains(KeyOf(d))) return Admission::kKnown;
+    if (known.contains(KeyOf(d)) || killing.contains(d.msg_id)) return Admission::kKnown;
     if (known.size() >= options.window) return Admission::kWindowFull;
     auto& ep = endpoints[d.endpoint_id];
     if (ep.queue.size() >= options.endpoint_queue) {
@@ -290,32 +297,87 @@ struct Engine::Impl {
     return more;
   }
 
-  void Send(DueDelivery d, const core::Endpoint& config, EndpointState& ep) {
-    const core::Message* msg = messages.Find(d.msg_id);
-    if (!msg) {
-      auto loaded = store.GetMessage(d.app_id, d.msg_id);
-      if (!loaded) {  // message deleted
-        known.erase(KeyOf(d));
-        return;
-      }
-      msg = messages.Put(std::move(*loaded));
+  // One attempt in progress: tries over the endpoint's URLs (each `retries_per_url` times)
+  // until one succeeds, the URLs run out, or the total timeout is spent.
+  struct Flight {
+    DueDelivery d;
+    core::Endpoint config;  // snapshot for the whole attempt
+    std::vector<std::string> urls;
+    size_t url_index = 0;
+    int tries_on_url = 0;
+    std::optional<core::TimePoint> deadline;  // totalTimeoutMs, from the message's creation
+  };
+
+  // The app's env (for URL templates), cached like endpoint settings.
+  const core::StringMap& AppEnv(const std::string& app_id) {
+    auto& entry = app_envs[app_id];
+    auto now = Steady::now();
+    if (entry.first == Steady::time_point{} || now - entry.first > options.endpoint_cache_ttl) {
+      auto app = store.GetApp(app_id);
+      entry.second = app ? app->env : core::StringMap{};
+      entry.first = now;
     }
-    auto started = clock.Now();
-    HttpRequest req = BuildRequest(config, *msg, started, signer,
-                                   {options.attempt_timeout, options.svix_headers});
-    std::string url = req.url;
+    return entry.second;
+  }
+
+  const core::Message* LoadMessage(const DueDelivery& d) {
+    if (const auto* hit = messages.Find(d.msg_id)) return hit;
+    auto loaded = store.GetMessage(d.app_id, d.msg_id);
+    return loaded ? messages.Put(std::move(*loaded)) : nullptr;
+  }
+
+  void Send(DueDelivery d, const core::Endpoint& config, EndpointState& ep) {
+    const core::Message* msg = LoadMessage(d);
+    if (!msg) {  // message deleted
+      known.erase(KeyOf(d));
+      return;
+    }
+    Flight f{std::move(d), config, EndpointUrls(config)};
+    if (config.options.total_timeout_ms)
+      f.deadline = msg->created_at + std::chrono::milliseconds(*config.options.total_timeout_ms);
     ++ep.in_flight;
     ++in_flight;
-    http->Submit(std::move(req), [this, d = std::move(d), url, started](HttpResult r) mutable {
-      --in_flight;
-      auto it = endpoints.find(d.endpoint_id);
-      if (it != endpoints.end() && it->second.in_flight > 0) --it->second.in_flight;
-      OnResult(std::move(d), std::move(url), started, std::move(r));
+    flying.insert(KeyOf(f.d));
+    StartTry(std::move(f));
+  }
+
+  void StartTry(Flight f) {
+    auto now = clock.Now();
+    const core::Message* msg = LoadMessage(f.d);
+    if (!msg) return Land(std::move(f), now, {.error = "gone", .error_detail = "message deleted"});
+    auto timeout = f.config.options.timeout_ms ? std::chrono::milliseconds(*f.config.options.timeout_ms)
+                                               : options.attempt_timeout;
+    if (f.deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.deadline - now);
+      if (left.count() <= 0) {
+        return Land(std::move(f), now,
+                    {.error = "timeout", .error_detail = "total timeout of the delivery spent"});
+      }
+      timeout = std::min(timeout, left);
+    }
+    const std::string& url = f.urls[f.url_index];
+    auto req = BuildRequest(f.config, url, *msg, AppEnv(f.d.app_id), now, signer,
+                            {timeout, options.svix_headers});
+    if (!req) {  // a URL variable without a value: no request is made
+      return Land(std::move(f), now, {.error = "template", .error_detail = req.error().detail});
+    }
+    http->Submit(std::move(*req), [this, f = std::move(f), now](HttpResult r) mutable {
+      Land(std::move(f), now, std::move(r));
     });
   }
 
-  void OnResult(DueDelivery d, std::string url, core::TimePoint started, HttpResult r) {
-    bool ok = r.status >= 200 && r.status < 300;
+  bool Succeeded(const core::Endpoint& config, const HttpResult& r) {
+    if (r.status == 0) return false;
+    if (config.options.success_status) {
+      const auto& ok = *config.options.success_status;
+      return std::find(ok.begin(), ok.end(), r.status) != ok.end();
+    }
+    return r.status >= 200 && r.status < 300;
+  }
+
+  // A try finished (or could not start): record it, then try the next URL or end the attempt.
+  void Land(Flight f, core::TimePoint started, HttpResult r) {
+    bool ok = Succeeded(f.config, r);
     (ok ? attempts_ok : attempts_failed).fetch_add(1, std::memory_order_relaxed);
     double secs = std::chrono::duration<double>(r.duration).count();
     size_t b = 0;
@@ -323,12 +385,13 @@ struct Engine::Impl {
     latency[b].fetch_add(1, std::memory_order_relaxed);
     latency_sum_us.fetch_add(static_cast<uint64_t>(r.duration.count()), std::memory_order_relaxed);
 
+    const DueDelivery& d = f.d;
     core::Attempt attempt;
     attempt.id = core::NewId("atmpt", clock);
     attempt.app_id = d.app_id;
     attempt.msg_id = d.msg_id;
     attempt.endpoint_id = d.endpoint_id;
-    attempt.url = std::move(url);
+    attempt.url = f.urls[f.url_index];
     attempt.response_status = r.status;
     attempt.response = core::SanitizeUtf8(r.body);
     attempt.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count();
@@ -341,25 +404,47 @@ struct Engine::Impl {
       attempt.error_detail = "redirects are not followed";
     }
 
+    // Failover: the next try of this attempt, unless the receiver said stop (410) or time is up.
+    if (!ok && r.status != 410 && r.error != "gone" &&
+        (!f.deadline || clock.Now() < *f.deadline)) {
+      if (++f.tries_on_url >= f.config.options.retries_per_url) {
+        f.tries_on_url = 0;
+        ++f.url_index;
+      }
+      if (f.url_index < f.urls.size()) {
+        // The delivery stays due where it was: after a crash the attempt starts over.
+        store.RecordOutcome(std::move(attempt),
+                            {d.msg_id, d.endpoint_id, DeliveryStatus::kSending, d.attempts, d.due},
+                            [](core::Status) {});
+        return StartTry(std::move(f));
+      }
+    }
+
+    --in_flight;
+    flying.erase(KeyOf(d));
+    auto it = endpoints.find(d.endpoint_id);
+    if (it != endpoints.end() && it->second.in_flight > 0) --it->second.in_flight;
+
     core::DeliveryUpdate update{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess,
                                 d.attempts + 1, std::nullopt};
     update.trigger = d.trigger;
     if (!ok) {
+      update.status = DeliveryStatus::kFail;
       if (r.status == 410) {  // Gone: the receiver asks us to stop
-        update.status = DeliveryStatus::kFail;
         update.disable_endpoint = true;
         InvalidateLocal(d.endpoint_id);
         spdlog::info("delivery: endpoint {} answered 410 Gone; disabled", d.endpoint_id);
-      } else {
+      } else if (r.error != "gone") {
         std::optional<std::chrono::seconds> retry_after;
         if ((r.status == 429 || r.status == 503) && r.retry_after)
           retry_after = ParseRetryAfter(*r.retry_after, clock.Now());
-        auto delay = NextRetryDelay(PolicyFor(d.endpoint_id), update.attempts, retry_after, random);
-        if (delay) {
+        auto delay = NextRetryDelay(PolicyFor(f.config), update.attempts, retry_after, random);
+        auto next = delay ? std::optional(clock.Now() + *delay) : std::nullopt;
+        if (next && f.deadline && *next >= *f.deadline) next.reset();  // past the total timeout
+        if (next) {
           update.status = DeliveryStatus::kSending;
-          update.next_attempt_at = clock.Now() + *delay;
+          update.next_attempt_at = next;
         } else {
-          update.status = DeliveryStatus::kFail;
           exhausted.fetch_add(1, std::memory_order_relaxed);
         }
       }
@@ -367,14 +452,38 @@ struct Engine::Impl {
     Record(d, std::move(attempt), std::move(update));
   }
 
+  // Drops the message's queued deliveries, then cancels in the store all that are not under
+  // way; until that commits, scans must not admit them again.
+  void KillNow(const std::string& msg_id, store::Done<store::KillResult> done) {
+    killing.insert(msg_id);
+    for (const auto& id : active) {
+      auto& q = endpoints[id].queue;
+      for (auto it = q.begin(); it != q.end();) {
+        if (it->msg_id == msg_id) {
+          known.erase(KeyOf(*it));
+          it = q.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    std::vector<std::string> under_way;
+    std::string prefix = msg_id + '/';
+    for (const auto& key : flying)
+      if (key.starts_with(prefix)) under_way.push_back(key.substr(prefix.size()));
+    store.KillDeliveries(msg_id, std::move(under_way),
+                         [this, msg_id, done = std::move(done)](core::Result<store::KillResult> r) {
+                           Post([&] { inbox.push_back({Event::kKilled, {}, msg_id, {}}); });
+                           done(std::move(r));
+                         });
+  }
+
   // The endpoint's own retry schedule when it has one, else the global policy.
-  RetryPolicy PolicyFor(const std::string& endpoint_id) {
-    auto it = endpoints.find(endpoint_id);
-    if (it == endpoints.end() || !it->second.config || !it->second.config->retry_schedule)
-      return options.retry;
+  RetryPolicy PolicyFor(const core::Endpoint& config) {
+    if (!config.retry_schedule) return options.retry;
     RetryPolicy p = options.retry;
     p.schedule.clear();
-    for (int s : *it->second.config->retry_schedule) p.schedule.emplace_back(s);
+    for (int s : *config.retry_schedule) p.schedule.emplace_back(s);
     return p;
   }
 
@@ -389,7 +498,7 @@ struct Engine::Impl {
     store.RecordOutcome(std::move(attempt), std::move(update),
                         [this, key = KeyOf(d)](core::Status s) {
                           if (!s) spdlog::warn("delivery: recording failed: {}", s.error().detail);
-                          Post([&] { inbox.push_back({Event::kRecorded, {}, key}); });
+                          Post([&] { inbox.push_back({Event::kRecorded, {}, key, {}}); });
                         });
   }
 };
@@ -424,12 +533,19 @@ void Engine::Stop() {
 
 void Engine::Enqueue(std::vector<core::DueDelivery> due) {
   impl_->Post([&] {
-    for (auto& d : due) impl_->inbox.push_back({Impl::Event::kDue, std::move(d), {}});
+    for (auto& d : due) impl_->inbox.push_back({Impl::Event::kDue, std::move(d), {}, {}});
   });
 }
 
 void Engine::InvalidateEndpoint(const std::string& endpoint_id) {
-  impl_->Post([&] { impl_->inbox.push_back({Impl::Event::kInvalidated, {}, endpoint_id}); });
+  impl_->Post([&] { impl_->inbox.push_back({Impl::Event::kInvalidated, {}, endpoint_id, {}}); });
+}
+
+void Engine::Kill(const std::string& msg_id, store::Done<store::KillResult> done) {
+  if (!impl_->thread.joinable()) {
+    return impl_->store.KillDeliveries(msg_id, {}, std::move(done));
+  }
+  impl_->Post([&] { impl_->inbox.push_back({Impl::Event::kKill, {}, msg_id, std::move(done)}); });
 }
 
 EngineStats Engine::Stats() const {

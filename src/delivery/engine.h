@@ -69,6 +69,9 @@ class Engine {
 
   // Hints that deliveries became due (also used by the store's due listener).
   void Enqueue(std::vector<core::DueDelivery> due);
+  // Cancels the message's deliveries that are not under way (see Store::KillDeliveries).
+  // `done` runs on a store thread.
+  void Kill(const std::string& msg_id, store::Done<store::KillResult> done);
   // The endpoint changed (updated, disabled, deleted): drop cached settings.
   void InvalidateEndpoint(const std::string& endpoint_id);
   EngineStats Stats() const;

@@ -1,31 +1,100 @@
 #include "delivery/request_builder.h"
 
-namespace hookd::delivery {
+#include <boost/json.hpp>
 
-HttpRequest BuildRequest(const core::Endpoint& ep, const core::Message& msg, core::TimePoint now,
-                         Signer& signer, const RequestOptions& options) {
+#include "core/crypto.h"
+#include "delivery/url_template.h"
+
+namespace hookd::delivery {
+namespace {
+
+namespace json = boost::json;
+
+void FormEscape(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '*') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+}
+
+void FormField(const std::string& key, const json::value& v, std::string& out) {
+  if (v.is_object()) {
+    for (const auto& [k, child] : v.as_object()) FormField(key + "[" + std::string(k) + "]", child, out);
+    return;
+  }
+  if (v.is_array()) {
+    const auto& a = v.as_array();
+    for (size_t i = 0; i < a.size(); ++i) FormField(key + "[" + std::to_string(i) + "]", a[i], out);
+    return;
+  }
+  if (!out.empty()) out += '&';
+  FormEscape(key, out);
+  out += '=';
+  if (v.is_string()) FormEscape(v.as_string(), out);
+  else if (!v.is_null()) FormEscape(json::serialize(v), out);
+}
+
+}  // namespace
+
+std::vector<std::string> EndpointUrls(const core::Endpoint& ep) {
+  return ep.options.urls.empty() ? std::vector<std::string>{ep.url} : ep.options.urls;
+}
+
+std::string FormEncode(std::string_view json_object) {
+  std::string out;
+  auto v = json::parse(json_object);
+  if (!v.is_object()) return out;
+  for (const auto& [k, child] : v.as_object()) FormField(std::string(k), child, out);
+  return out;
+}
+
+core::Result<HttpRequest> BuildRequest(const core::Endpoint& ep, std::string_view url_template,
+                                       const core::Message& msg, const core::StringMap& env,
+                                       core::TimePoint now, Signer& signer,
+                                       const RequestOptions& options) {
+  const auto& o = ep.options;
   HttpRequest req;
-  req.method = "POST";
-  req.url = ep.url;
-  req.body = msg.payload;
+  req.method = o.method;
   req.timeout = options.timeout;
+  if (HasPlaceholders(url_template)) {
+    auto url = RenderUrl(url_template, msg, json::parse(msg.payload), env);
+    if (!url) return std::unexpected(url.error());
+    req.url = std::move(*url);
+  } else {
+    req.url = std::string(url_template);
+  }
+  bool form = o.content_type == "application/x-www-form-urlencoded";
+  if (o.method != "GET") req.body = form ? FormEncode(msg.payload) : msg.payload;
 
   std::vector<std::string> keys;
   for (const auto& s : ep.secrets)
     if (!s.expires_at || *s.expires_at > now) keys.push_back(s.key);
   int64_t ts = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  std::string signature = signer.Sign(msg.id, ts, req.body, keys);
+  std::string signature = keys.empty() ? "" : signer.Sign(msg.id, ts, req.body, keys);
   std::string ts_text = std::to_string(ts);
 
-  req.headers.reserve(6 + ep.headers.size());
-  req.headers.push_back("Content-Type: application/json");
+  req.headers.reserve(8 + ep.headers.size());
+  if (o.method != "GET") req.headers.push_back("Content-Type: " + o.content_type);
   req.headers.push_back("webhook-id: " + msg.id);
   req.headers.push_back("webhook-timestamp: " + ts_text);
-  req.headers.push_back("webhook-signature: " + signature);
+  if (!signature.empty()) req.headers.push_back("webhook-signature: " + signature);
   if (options.svix_headers) {
     req.headers.push_back("svix-id: " + msg.id);
     req.headers.push_back("svix-timestamp: " + ts_text);
-    req.headers.push_back("svix-signature: " + signature);
+    if (!signature.empty()) req.headers.push_back("svix-signature: " + signature);
+  }
+  if (o.basic_auth) {
+    req.headers.push_back("Authorization: Basic " +
+                          core::Base64Encode(o.basic_auth->username + ":" + o.basic_auth->password));
   }
   for (const auto& [name, value] : ep.headers) req.headers.push_back(name + ": " + value);
   return req;

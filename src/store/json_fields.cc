@@ -50,6 +50,51 @@ std::optional<std::vector<int>> DecodeInts(const std::optional<std::string>& tex
   return out;
 }
 
+std::optional<std::string> EncodeOptions(const core::DeliveryOptions& o) {
+  if (o == core::DeliveryOptions{}) return std::nullopt;
+  json::object j;
+  j["method"] = o.method;
+  j["contentType"] = o.content_type;
+  json::array urls;
+  for (const auto& u : o.urls) urls.emplace_back(u);
+  j["urls"] = std::move(urls);
+  j["retriesPerUrl"] = o.retries_per_url;
+  if (o.timeout_ms) j["timeoutMs"] = *o.timeout_ms;
+  if (o.total_timeout_ms) j["totalTimeoutMs"] = *o.total_timeout_ms;
+  if (o.success_status) {
+    json::array codes;
+    for (int c : *o.success_status) codes.emplace_back(c);
+    j["successStatus"] = std::move(codes);
+  }
+  if (o.basic_auth) {
+    j["basicAuth"] = json::object{{"username", o.basic_auth->username},
+                                  {"password", o.basic_auth->password}};
+  }
+  return json::serialize(j);
+}
+
+core::DeliveryOptions DecodeOptions(const std::optional<std::string>& text) {
+  core::DeliveryOptions o;
+  if (!text) return o;
+  auto parsed = json::parse(*text);
+  const auto& j = parsed.as_object();
+  o.method = std::string(j.at("method").as_string());
+  o.content_type = std::string(j.at("contentType").as_string());
+  for (const auto& u : j.at("urls").as_array()) o.urls.emplace_back(u.as_string());
+  o.retries_per_url = static_cast<int>(j.at("retriesPerUrl").to_number<int64_t>());
+  if (auto* t = j.if_contains("timeoutMs")) o.timeout_ms = static_cast<int>(t->to_number<int64_t>());
+  if (auto* t = j.if_contains("totalTimeoutMs")) o.total_timeout_ms = t->to_number<int64_t>();
+  if (auto* s = j.if_contains("successStatus")) {
+    o.success_status.emplace();
+    for (const auto& c : s->as_array()) o.success_status->push_back(static_cast<int>(c.to_number<int64_t>()));
+  }
+  if (auto* b = j.if_contains("basicAuth")) {
+    o.basic_auth = core::BasicAuth{std::string(b->at("username").as_string()),
+                                   std::string(b->at("password").as_string())};
+  }
+  return o;
+}
+
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets) {
   json::array a;
   for (const auto& s : secrets) {

@@ -15,6 +15,9 @@ std::optional<std::string> EncodeList(const std::optional<std::vector<std::strin
 std::optional<std::vector<std::string>> DecodeList(const std::optional<std::string>& json);
 std::optional<std::string> EncodeInts(const std::optional<std::vector<int>>& v);
 std::optional<std::vector<int>> DecodeInts(const std::optional<std::string>& json);
+// NULL for default options.
+std::optional<std::string> EncodeOptions(const core::DeliveryOptions& o);
+core::DeliveryOptions DecodeOptions(const std::optional<std::string>& json);
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets);
 std::vector<core::EndpointSecret> DecodeSecrets(const std::string& json);
 

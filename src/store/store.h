@@ -86,6 +86,19 @@ struct DeliveryStats {
   int64_t success = 0, pending = 0, sending = 0, fail = 0, canceled = 0;
 };
 
+// Which deliveries a new message gets.
+struct MessageRouting {
+  bool fan_out = true;                        // every enabled subscribed endpoint that matches
+  std::optional<std::string> only_endpoint;   // instead: just this endpoint (send-example)
+  std::optional<core::Endpoint> callback;     // plus: a per-message destination, stored as an
+                                              // ephemeral endpoint in the same commit
+};
+
+struct KillResult {
+  std::vector<std::string> killed;      // endpoint ids whose delivery was canceled
+  std::vector<std::string> not_killed;  // already finished or under way
+};
+
 // Counters since start, for metrics and tests.
 struct StoreStats {
   uint64_t writes = 0;   // writes applied (committed or rolled back individually)
@@ -134,11 +147,9 @@ class Store {
   virtual Result<Page<core::Message>> ListMessages(std::string_view app_id,
                                                    const MessageFilter& filter,
                                                    const PageRequest& page) = 0;
-  // Also creates, in the same commit, a pending delivery for every enabled endpoint of the app
-  // whose event types and channels match (or only for `only_endpoint`, when given); they are
-  // reported to the due listener after commit.
-  virtual void CreateMessage(core::Message msg, Idempotency idem,
-                             std::optional<std::string> only_endpoint,
+  // Also creates, in the same commit, the message's deliveries as `routing` says (and the
+  // callback endpoint); they are reported to the due listener after commit.
+  virtual void CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
                              Done<core::Message> done) = 0;
   virtual void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) = 0;
 
@@ -164,6 +175,12 @@ class Store {
   virtual void RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
                                  std::optional<core::TimePoint> until, core::TimePoint now,
                                  Done<int64_t> done) = 0;
+
+  // Cancels the message's deliveries that are not yet sent, except to endpoints in `in_flight`
+  // (an attempt is under way). Reports which endpoints were killed and which were not (already
+  // finished or in flight).
+  virtual void KillDeliveries(std::string msg_id, std::vector<std::string> in_flight,
+                              Done<KillResult> done) = 0;
 
   // Delivery history (all scoped to one app)
   virtual Result<Page<core::Attempt>> ListAttempts(std::string_view app_id,

@@ -62,7 +62,7 @@ class EngineTest : public ::testing::Test {
     core::Message m{core::NewId("msg", clock_), app_.id, std::nullopt, "a.b", R"({"n":1})",
                     std::nullopt, std::nullopt, clock_.Now()};
     EXPECT_TRUE(store::Wait<core::Message>([&](store::Done<core::Message> d) {
-      store_->CreateMessage(m, std::nullopt, std::nullopt, d);
+      store_->CreateMessage(m, std::nullopt, {}, d);
     }));
     return m.id;
   }

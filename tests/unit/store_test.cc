@@ -71,7 +71,7 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
             std::vector<std::string>{"ch1"}, std::nullopt, clock_.Now()};
   }
   core::Result<core::Message> Post(core::Message m, Idempotency idem = std::nullopt) {
-    return Wait<core::Message>([&](Done<core::Message> d) { store_->CreateMessage(m, idem, std::nullopt, d); });
+    return Wait<core::Message>([&](Done<core::Message> d) { store_->CreateMessage(m, idem, {}, d); });
   }
 
   core::FakeClock clock_{core::TimePoint(1'800'000'000s)};
@@ -263,7 +263,7 @@ TEST_P(StoreTest, ConcurrentWritesShareCommitsAndFailuresStayIsolated) {
   for (int i = 0; i < kWrites; ++i) {
     auto msg = MakeMessage(app->id, "a.b", i % 100 == 0 ? std::optional<std::string>("taken")
                                                           : std::nullopt);
-    store_->CreateMessage(msg, std::nullopt, std::nullopt, [&, i](core::Result<core::Message> r) {
+    store_->CreateMessage(msg, std::nullopt, {}, [&, i](core::Result<core::Message> r) {
       (r ? ok : conflicts)++;
       promises[i].set_value();
     });

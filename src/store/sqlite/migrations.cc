@@ -125,6 +125,13 @@ CREATE INDEX attempts_by_msg ON attempts(msg_id, id);
 CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);
 ALTER TABLE endpoints ADD COLUMN retry_schedule TEXT;
 )sql",
+    // 3: callback options of the provider documents
+    R"sql(
+ALTER TABLE apps ADD COLUMN env TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE endpoints ADD COLUMN options TEXT;
+ALTER TABLE endpoints ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN test_routes TEXT;
+)sql",
 };
 
 }  // namespace

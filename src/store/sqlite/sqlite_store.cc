@@ -22,20 +22,24 @@ using core::ToMicros;
 using Param = std::variant<std::string, int64_t>;
 
 constexpr const char* kAppCols =
-    "id, uid, name, rate_limit, metadata, created_at, updated_at";
+    "id, uid, name, rate_limit, metadata, created_at, updated_at, env";
 constexpr const char* kEventTypeCols =
     "id, name, description, archived, deprecated, schemas, feature_flags, group_name, created_at,"
     " updated_at";
 constexpr const char* kEndpointCols =
     "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
-    " metadata, headers, secrets, created_at, updated_at, retry_schedule";
+    " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral";
+constexpr const char* kInsertEndpoint =
+    "INSERT INTO endpoints(id, app_id, uid, url, description, disabled, event_types, channels,"
+    " throttle_rate, version, metadata, headers, secrets, created_at, updated_at, retry_schedule,"
+    " options, ephemeral) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
 constexpr const char* kMessageCols =
-    "id, app_id, event_id, event_type, payload, channels, tags, created_at";
+    "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes";
 
 core::App ReadApp(Stmt& s) {
   return {s.Text(0), s.OptText(1), s.Text(2),
           s.IsNull(3) ? std::nullopt : std::optional<int>(static_cast<int>(s.Int(3))),
-          DecodeMap(s.Text(4)), FromMicros(s.Int(5)), FromMicros(s.Int(6))};
+          DecodeMap(s.Text(4)), FromMicros(s.Int(5)), FromMicros(s.Int(6)), DecodeMap(s.Text(7))};
 }
 
 core::EventType ReadEventType(Stmt& s) {
@@ -70,6 +74,8 @@ core::Endpoint ReadEndpointAt(Stmt& s, int c) {
   e.created_at = FromMicros(s.Int(c + 13));
   e.updated_at = FromMicros(s.Int(c + 14));
   e.retry_schedule = DecodeInts(s.OptText(c + 15));
+  e.options = DecodeOptions(s.OptText(c + 16));
+  e.ephemeral = s.Int(c + 17) != 0;
   return e;
 }
 core::Endpoint ReadEndpoint(Stmt& s) { return ReadEndpointAt(s, 0); }
@@ -82,7 +88,8 @@ core::Message ReadMessageAt(Stmt& s, int c) {
           s.Text(c + 4),
           DecodeList(s.OptText(c + 5)),
           DecodeList(s.OptText(c + 6)),
-          FromMicros(s.Int(c + 7))};
+          FromMicros(s.Int(c + 7)),
+          s.OptText(c + 8)};
 }
 core::Message ReadMessage(Stmt& s) { return ReadMessageAt(s, 0); }
 
@@ -236,10 +243,10 @@ class SqliteStore final : public Store {
   void CreateApp(core::App app, Idempotency idem, Done<core::App> done) override {
     Write<core::App>(std::move(idem), std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
       auto s = db.Prepare("INSERT INTO apps(id, uid, name, rate_limit, metadata, created_at,"
-                          " updated_at) VALUES (?,?,?,?,?,?,?)")
+                          " updated_at, env) VALUES (?,?,?,?,?,?,?,?)")
                    .Bind(1, app.id).Bind(2, app.uid).Bind(3, app.name).Bind(4, app.rate_limit)
                    .Bind(5, EncodeMap(app.metadata)).Bind(6, ToMicros(app.created_at))
-                   .Bind(7, ToMicros(app.updated_at)).Run();
+                   .Bind(7, ToMicros(app.updated_at)).Bind(8, EncodeMap(app.env)).Run();
       if (!s) return Conflict(s.error(), "an application with this uid already exists");
       return app;
     });
@@ -247,11 +254,11 @@ class SqliteStore final : public Store {
 
   void UpdateApp(core::App app, Done<core::App> done) override {
     Write<core::App>(std::nullopt, std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
-      auto s = db.Prepare("UPDATE apps SET uid=?, name=?, rate_limit=?, metadata=?, updated_at=?"
-                          " WHERE id=?")
+      auto s = db.Prepare("UPDATE apps SET uid=?, name=?, rate_limit=?, metadata=?, updated_at=?,"
+                          " env=? WHERE id=?")
                    .Bind(1, app.uid).Bind(2, app.name).Bind(3, app.rate_limit)
                    .Bind(4, EncodeMap(app.metadata)).Bind(5, ToMicros(app.updated_at))
-                   .Bind(6, app.id).Run();
+                   .Bind(6, EncodeMap(app.env)).Bind(7, app.id).Run();
       if (!s) return Conflict(s.error(), "an application with this uid already exists");
       if (db.Changes() == 0) return core::NotFound("application");
       return app;
@@ -327,19 +334,15 @@ class SqliteStore final : public Store {
   Result<Page<core::Endpoint>> ListEndpoints(std::string_view app_id,
                                              const PageRequest& page) override {
     return List<core::Endpoint>(std::string("SELECT ") + kEndpointCols + " FROM endpoints",
-                                "app_id = ?", {std::string(app_id)}, "id", page, ReadEndpoint,
+                                "app_id = ? AND ephemeral = 0", {std::string(app_id)}, "id", page,
+                                ReadEndpoint,
                                 [](const core::Endpoint& e) { return e.id; });
   }
 
   void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override {
     Write<core::Endpoint>(std::move(idem), std::move(done),
                           [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
-      auto s = BindEndpoint(db.Prepare("INSERT INTO endpoints(id, app_id, uid, url, description,"
-                                       " disabled, event_types, channels, throttle_rate, version,"
-                                       " metadata, headers, secrets, created_at, updated_at,"
-                                       " retry_schedule) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                                       "?11,?12,?13,?14,?15,?16)"),
-                            ep).Run();
+      auto s = BindEndpoint(db.Prepare(kInsertEndpoint), ep).Run();
       if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
       return ep;
     });
@@ -352,8 +355,8 @@ class SqliteStore final : public Store {
                                        " disabled=?6, event_types=?7, channels=?8,"
                                        " throttle_rate=?9, version=?10, metadata=?11,"
                                        " headers=?12, secrets=?13, created_at=?14,"
-                                       " updated_at=?15, retry_schedule=?16"
-                                       " WHERE id=?1 AND app_id=?2"),
+                                       " updated_at=?15, retry_schedule=?16, options=?17,"
+                                       " ephemeral=?18 WHERE id=?1 AND app_id=?2"),
                             ep).Run();
       if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
       if (db.Changes() == 0) return core::NotFound("endpoint");
@@ -413,39 +416,47 @@ class SqliteStore final : public Store {
                                [](const core::Message& m) { return m.id; });
   }
 
-  void CreateMessage(core::Message msg, Idempotency idem, std::optional<std::string> only_endpoint,
+  void CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
                      Done<core::Message> done) override {
     auto due = std::make_shared<std::vector<core::DueDelivery>>();
     Write<core::Message>(
         std::move(idem), std::move(done),
-        [msg = std::move(msg), due, only = std::move(only_endpoint)](Db& db) -> Result<core::Message> {
+        [msg = std::move(msg), due, routing = std::move(routing)](Db& db) -> Result<core::Message> {
           due->clear();
           auto channels = EncodeList(msg.channels);
           auto s = db.Prepare("INSERT INTO messages(id, app_id, event_id, event_type, payload,"
-                              " channels, tags, created_at) VALUES (?,?,?,?,?,?,?,?)")
+                              " channels, tags, created_at, test_routes)"
+                              " VALUES (?,?,?,?,?,?,?,?,?)")
                        .Bind(1, msg.id).Bind(2, msg.app_id).Bind(3, msg.event_id)
                        .Bind(4, msg.event_type).Bind(5, msg.payload).Bind(6, channels)
-                       .Bind(7, EncodeList(msg.tags)).Bind(8, ToMicros(msg.created_at)).Run();
+                       .Bind(7, EncodeList(msg.tags)).Bind(8, ToMicros(msg.created_at))
+                       .Bind(9, msg.test_routes).Run();
           if (!s) return Conflict(s.error(), "a message with this eventId already exists");
-          // Fan-out: one pending delivery per enabled, matching endpoint.
-          auto fan = only ? db.Prepare(
+          if (routing.callback) {
+            auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
+            if (!cb) return std::unexpected(cb.error());
+          }
+          // Deliveries: fan-out to every enabled, matching subscribed endpoint, or to one
+          // endpoint; plus the per-message callback.
+          std::string sql =
               "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
               " next_attempt_at, next_trigger, created_at, updated_at)"
               " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
-              " WHERE e.app_id = ?3 AND e.id = ?6"
-              " RETURNING endpoint_id") : db.Prepare(
-              "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
-              " next_attempt_at, next_trigger, created_at, updated_at)"
-              " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
-              " WHERE e.app_id = ?3 AND e.disabled = 0"
-              " AND (e.event_types IS NULL OR EXISTS"
-              "      (SELECT 1 FROM json_each(e.event_types) WHERE value = ?4))"
-              " AND (e.channels IS NULL OR EXISTS (SELECT 1 FROM json_each(e.channels) c"
-              "      WHERE c.value IN (SELECT value FROM json_each(?5))))"
-              " RETURNING endpoint_id");
+              " WHERE e.app_id = ?3 AND (";
+          sql += routing.only_endpoint ? "e.id = ?6"
+                 : routing.fan_out
+                     ? "e.disabled = 0 AND e.ephemeral = 0"
+                       " AND (e.event_types IS NULL OR EXISTS"
+                       "      (SELECT 1 FROM json_each(e.event_types) WHERE value = ?4))"
+                       " AND (e.channels IS NULL OR EXISTS (SELECT 1 FROM json_each(e.channels) c"
+                       "      WHERE c.value IN (SELECT value FROM json_each(?5))))"
+                     : "0";
+          sql += " OR e.id = ?7) RETURNING endpoint_id";
+          auto fan = db.Prepare(sql);
           fan.Bind(1, msg.id).Bind(2, ToMicros(msg.created_at)).Bind(3, msg.app_id)
               .Bind(4, msg.event_type).Bind(5, channels);
-          if (only) fan.Bind(6, *only);
+          if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
+          fan.Bind(7, routing.callback ? routing.callback->id : std::string());
           while (fan.Step()) {
             due->push_back({msg.app_id, msg.id, fan.Text(0), 0, core::AttemptTrigger::kScheduled,
                             msg.created_at});
@@ -511,14 +522,18 @@ class SqliteStore final : public Store {
                           " next_attempt_at=CASE WHEN next_trigger=1 AND ?7=0"
                           "   THEN next_attempt_at ELSE ?3 END,"
                           " next_trigger=CASE WHEN next_trigger=1 AND ?7=0 THEN 1 ELSE 0 END,"
-                          " updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6")
+                          " updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6 AND status != 4")
                    .Bind(1, static_cast<int>(u.status)).Bind(2, u.attempts)
                    .Bind(3, u.next_attempt_at ? std::optional<int64_t>(ToMicros(*u.next_attempt_at))
                                               : std::nullopt)
                    .Bind(4, now).Bind(5, u.msg_id).Bind(6, u.endpoint_id)
                    .Bind(7, static_cast<int>(u.trigger)).Run();
       if (!s) return s;
-      if (db.Changes() == 0) return {};  // message or endpoint deleted meanwhile
+      if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
+        auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE msg_id=? AND endpoint_id=?");
+        exists.Bind(1, u.msg_id).Bind(2, u.endpoint_id);
+        if (!exists.Step()) return {};
+      }
       if (attempt) {
         const auto& a = *attempt;
         s = db.Prepare("INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
@@ -576,6 +591,35 @@ class SqliteStore final : public Store {
                    .Bind(4, until ? ToMicros(*until) : INT64_MAX).Run();
       if (!s) return std::unexpected(s.error());
       return db.Changes();
+    });
+  }
+
+  void KillDeliveries(std::string msg_id, std::vector<std::string> in_flight,
+                      Done<KillResult> done) override {
+    Write<KillResult>(std::nullopt, std::move(done),
+                      [msg_id = std::move(msg_id), in_flight = std::move(in_flight),
+                       this](Db& db) -> Result<KillResult> {
+      KillResult out;
+      auto rows = db.Prepare("SELECT endpoint_id, next_attempt_at IS NOT NULL FROM deliveries"
+                             " WHERE msg_id = ? ORDER BY endpoint_id");
+      rows.Bind(1, msg_id);
+      std::vector<std::pair<std::string, bool>> all;
+      while (rows.Step()) all.emplace_back(rows.Text(0), rows.Int(1) != 0);
+      if (rows.error()) return std::unexpected(*rows.error());
+      auto now = ToMicros(clock_.Now());
+      for (auto& [endpoint, pending] : all) {
+        bool flying = std::find(in_flight.begin(), in_flight.end(), endpoint) != in_flight.end();
+        if (!pending || flying) {
+          out.not_killed.push_back(endpoint);
+          continue;
+        }
+        auto s = db.Prepare("UPDATE deliveries SET status=4, next_attempt_at=NULL, updated_at=?"
+                            " WHERE msg_id=? AND endpoint_id=?")
+                     .Bind(1, now).Bind(2, msg_id).Bind(3, endpoint).Run();
+        if (!s) return std::unexpected(s.error());
+        out.killed.push_back(endpoint);
+      }
+      return out;
     });
   }
 
@@ -767,7 +811,8 @@ class SqliteStore final : public Store {
         .Bind(9, e.throttle_rate).Bind(10, e.version).Bind(11, EncodeMap(e.metadata))
         .Bind(12, EncodeMap(e.headers)).Bind(13, EncodeSecrets(e.secrets))
         .Bind(14, ToMicros(e.created_at)).Bind(15, ToMicros(e.updated_at))
-        .Bind(16, EncodeInts(e.retry_schedule));
+        .Bind(16, EncodeInts(e.retry_schedule)).Bind(17, EncodeOptions(e.options))
+        .Bind(18, e.ephemeral);
     return s;
   }
 

@@ -1,0 +1,166 @@
+#include "api/delivery_options.h"
+
+#include "core/validation.h"
+#include "delivery/url_template.h"
+
+namespace hookd::api {
+namespace {
+
+namespace json = boost::json;
+
+// Moves "user:password@" out of the URL's authority into `auth`.
+std::string TakeUserinfo(const std::string& url, std::optional<core::BasicAuth>& auth) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto start = scheme + 3;
+  auto end = url.find_first_of("/?#", start);
+  if (end == std::string::npos) end = url.size();
+  auto at = url.rfind('@', end);
+  if (at == std::string::npos || at < start) return url;
+  std::string info = url.substr(start, at - start);
+  auto colon = info.find(':');
+  auto decode = [](std::string s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && i + 2 < s.size()) {
+        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  auth = core::BasicAuth{decode(info.substr(0, colon)),
+                         colon == std::string::npos ? "" : decode(info.substr(colon + 1))};
+  return url.substr(0, start) + url.substr(at + 1);
+}
+
+// Validates one URL (template); returns it without userinfo.
+std::string ReadUrl(BodyReader& body, std::string_view field, std::string url,
+                    std::optional<core::BasicAuth>& auth, const core::StringMap* env) {
+  url = TakeUserinfo(url, auth);
+  if (auto err = delivery::CheckUrlTemplate(url, env); !err.empty()) body.Fail(field, err);
+  else if (auto err2 = core::CheckUrl(delivery::SampleUrl(url)); !err2.empty())
+    body.Fail(field, err2);
+  return url;
+}
+
+// Headers hookd sets itself; an endpoint may not override them.
+bool ReservedHeader(std::string name) {
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name.starts_with("webhook-") || name.starts_with("svix-") || name == "content-length" ||
+         name == "host" || name == "content-type" || name == "user-agent" ||
+         name == "transfer-encoding" || name == "connection";
+}
+
+}  // namespace
+
+void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers) {
+  for (const auto& [k, v] : headers) {
+    bool token = !k.empty() && k.find_first_of(" \t\r\n:()<>@,;\\\"/[]?={}") == std::string::npos;
+    if (!token) body.Fail(field, "'" + k + "' is not a valid header name");
+    else if (ReservedHeader(k)) body.Fail(field, "header '" + k + "' is set by hookd");
+    if (v.find_first_of("\r\n") != std::string::npos)
+      body.Fail(field, "value of '" + k + "' contains a line break");
+  }
+}
+
+void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
+                         const core::StringMap* env) {
+  auto& o = ep.options;
+  std::optional<core::BasicAuth> url_auth;
+  if (auto urls = body.StringList("urls", 10)) {
+    if (urls->empty()) body.Fail("urls", "must list at least one URL (or be omitted)");
+    o.urls.clear();
+    for (auto& u : *urls) o.urls.push_back(ReadUrl(body, "urls", u, url_auth, env));
+    if (!o.urls.empty() && !body.Has("url")) ep.url = o.urls.front();
+  } else if (!patch || body.IsNull("urls")) {
+    o.urls.clear();
+  }
+  bool need_url = !patch && o.urls.empty();
+  if (auto url = body.String("url", need_url)) ep.url = ReadUrl(body, "url", *url, url_auth, env);
+
+  if (auto m = body.String("method")) {
+    if (*m == "POST" || *m == "GET" || *m == "post" || *m == "get") o.method = *m == "get" || *m == "GET" ? "GET" : "POST";
+    else body.Fail("method", "must be POST or GET");
+  } else if (!patch) {
+    o.method = "POST";
+  }
+  if (auto ct = body.String("contentType")) {
+    if (*ct == "application/json" || *ct == "application/x-www-form-urlencoded") o.content_type = *ct;
+    else body.Fail("contentType", "must be application/json or application/x-www-form-urlencoded");
+  } else if (!patch) {
+    o.content_type = "application/json";
+  }
+  if (auto n = body.Int("retriesPerUrl", 1, 10)) o.retries_per_url = static_cast<int>(*n);
+  else if (!patch) o.retries_per_url = 1;
+  if (auto t = body.Int("timeoutMs", 100, 120000)) o.timeout_ms = static_cast<int>(*t);
+  else if (!patch || body.IsNull("timeoutMs")) o.timeout_ms.reset();
+  if (auto t = body.Int("totalTimeoutMs", 100, int64_t{30} * 86400 * 1000)) o.total_timeout_ms = *t;
+  else if (!patch || body.IsNull("totalTimeoutMs")) o.total_timeout_ms.reset();
+
+  if (auto* v = body.Value("successStatus"); v && !v->is_null()) {
+    std::vector<int> codes;
+    bool ok = v->is_array() && !v->as_array().empty() && v->as_array().size() <= 20;
+    for (size_t i = 0; ok && i < v->as_array().size(); ++i) {
+      const auto& c = v->as_array()[i];
+      ok = c.is_int64() && c.as_int64() >= 100 && c.as_int64() <= 599;
+      if (ok) codes.push_back(static_cast<int>(c.as_int64()));
+    }
+    if (!ok) body.Fail("successStatus", "must be a list of 1 to 20 HTTP status codes (100-599)");
+    o.success_status = std::move(codes);
+  } else if (!patch || body.IsNull("successStatus")) {
+    o.success_status.reset();
+  }
+
+  // retrySchedule, or the simple pair: retries (after the first attempt) every retryDelaySeconds.
+  if (auto* v = body.Value("retrySchedule"); v && !v->is_null()) {
+    std::vector<int> delays;
+    bool ok = v->is_array() && v->as_array().size() <= 50;
+    for (size_t i = 0; ok && i < v->as_array().size(); ++i) {
+      const auto& d = v->as_array()[i];
+      ok = d.is_int64() && d.as_int64() >= 0 && d.as_int64() <= 7 * 86400;
+      if (ok) delays.push_back(static_cast<int>(d.as_int64()));
+    }
+    if (!ok) body.Fail("retrySchedule", "must be a list of at most 50 delays of 0 to 604800 seconds");
+    ep.retry_schedule = std::move(delays);
+  } else if (body.Has("retries") || body.Has("retryDelaySeconds")) {
+    auto retries = body.Int("retries", 0, 50);
+    auto delay = body.Int("retryDelaySeconds", 0, 7 * 86400);
+    if (retries) ep.retry_schedule = std::vector<int>(*retries, static_cast<int>(delay.value_or(300)));
+  } else if (!patch || body.IsNull("retrySchedule")) {
+    ep.retry_schedule.reset();
+  }
+
+  if (auto auth = body.Nested("basicAuth")) {
+    auto user = auth->String("username", true, 256);
+    auto pass = auth->String("password", false, 1024);
+    if (user && user->find(':') != std::string::npos)
+      auth->Fail("username", "must not contain ':'");
+    body.Absorb(*auth);
+    if (user) o.basic_auth = core::BasicAuth{*user, pass.value_or("")};
+  } else if (url_auth) {
+    o.basic_auth = url_auth;
+  } else if (!patch || body.IsNull("basicAuth")) {
+    o.basic_auth.reset();
+  }
+}
+
+void AddDeliveryOptionsJson(json::object& out, const core::Endpoint& ep) {
+  const auto& o = ep.options;
+  json::array urls;
+  for (const auto& u : o.urls) urls.emplace_back(u);
+  out["urls"] = std::move(urls);
+  out["method"] = o.method;
+  out["contentType"] = o.content_type;
+  out["retriesPerUrl"] = o.retries_per_url;
+  out["timeoutMs"] = o.timeout_ms ? json::value(*o.timeout_ms) : nullptr;
+  out["totalTimeoutMs"] = o.total_timeout_ms ? json::value(*o.total_timeout_ms) : nullptr;
+  out["successStatus"] = o.success_status ? json::value_from(*o.success_status) : json::value(nullptr);
+  out["retrySchedule"] = ep.retry_schedule ? json::value_from(*ep.retry_schedule) : json::value(nullptr);
+  out["basicAuth"] = o.basic_auth ? json::value(json::object{{"username", o.basic_auth->username}})
+                                  : json::value(nullptr);
+}
+
+}  // namespace hookd::api
