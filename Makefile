@@ -4,7 +4,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test unit-test asan-test integration-test compat-test node-deps clean format
+.PHONY: bench all deps build run test unit-test asan-test integration-test compat-test node-deps clean format
 
 all: build
 
@@ -42,6 +42,13 @@ compat-test: build node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test tests/e2e/
 
 test: unit-test asan-test integration-test compat-test
+
+# Benchmarks (not part of `make test`): scenarios against a real hookd on loopback; results and
+# plots in bench/results/. `make bench SCENARIOS="ingest e2e"` runs a subset.
+bench: deps
+	@bash scripts/install-bench-deps.sh
+	cmake --build $(BUILD) -j $(JOBS) --target hookd bench_loadgen bench_receiver
+	bash bench/run.sh $(SCENARIOS)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'bench/*.cc')

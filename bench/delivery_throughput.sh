@@ -10,7 +10,7 @@ DIR=$(mktemp -d)
 RPORT=19001; HPORT=19002; TOKEN=bench
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$DIR"' EXIT
 
-$BIN/bench_receiver --port $RPORT --track-ids > "$DIR/recv.log" &
+$BIN/bench_receiver --port $RPORT > "$DIR/recv.log" &
 serve() {
   HOOKD_ALLOWED_NETWORKS=127.0.0.0/8 HOOKD_LOG_LEVEL=warn $BIN/hookd serve \
     --listen 127.0.0.1:$HPORT --store "sqlite://$DIR/hookd.db" --admin-token $TOKEN "$@" > "$DIR/hookd.log" 2>&1 &

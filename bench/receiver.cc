@@ -1,7 +1,13 @@
-// Benchmark receiver: answers every HTTP request with 200 and an empty body, as fast as one
-// thread can, and counts requests (and distinct webhook-ids when asked).
-//   bench_receiver --port 9000 [--track-ids]
-//   GET /__stats -> {"requests":N,"unique":M,"first_ns":..,"last_ns":..}
+// Benchmark receiver: a minimal single-thread HTTP/1.1 server (Boost.Beast) that answers 200 with
+// an empty body and records arrivals. Chosen over nginx because it also measures end-to-end
+// latency (from a "sent_ns" field in the body to arrival) and counts distinct webhook-ids.
+//   bench_receiver --port 9000
+// Paths: /hang/...  never answered (isolation scenario)
+//        /flaky/... answered 500 until GET /__recover, then 200 (retry storm)
+//        anything else: 200
+// Control: GET /__stats -> JSON counts, unique webhook-ids, latency percentiles, per-second
+//          arrivals; GET /__reset clears them; GET /__recover.
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -11,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -19,58 +26,92 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-struct Counters {
-  uint64_t requests = 0;
-  int64_t first_ns = 0, last_ns = 0;
-  bool track_ids = false;
-  std::unordered_set<std::string> ids;
-};
-
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
+struct State {
+  uint64_t requests = 0;
+  int64_t first_ns = 0, last_ns = 0;
+  std::unordered_set<std::string> ids;
+  std::vector<uint32_t> latency_us;
+  std::vector<uint64_t> per_second;  // arrivals per second since the first one
+  bool recovered = false;
+
+  void Record(const http::request<http::string_body>& req) {
+    int64_t now = NowNs();
+    if (requests++ == 0) first_ns = now;
+    last_ns = now;
+    size_t sec = static_cast<size_t>((now - first_ns) / 1'000'000'000);
+    if (sec >= per_second.size()) per_second.resize(sec + 1, 0);
+    ++per_second[sec];
+    if (auto it = req.find("webhook-id"); it != req.end()) ids.emplace(it->value());
+    const auto& body = req.body();
+    if (auto p = body.find("\"sent_ns\":"); p != std::string::npos) {
+      int64_t sent = std::strtoll(body.c_str() + p + 10, nullptr, 10);
+      if (sent > 0 && now > sent) latency_us.push_back(static_cast<uint32_t>((now - sent) / 1000));
+    }
+  }
+
+  std::string Stats() {
+    auto pct = [this](double p) {
+      if (latency_us.empty()) return 0.0;
+      size_t i = std::min(latency_us.size() - 1, static_cast<size_t>(p * (latency_us.size() - 1)));
+      std::nth_element(latency_us.begin(), latency_us.begin() + i, latency_us.end());
+      return latency_us[i] / 1000.0;
+    };
+    char buf[400];
+    std::snprintf(buf, sizeof buf,
+                  "{\"requests\":%llu,\"unique\":%zu,\"first_ns\":%lld,\"last_ns\":%lld,"
+                  "\"latency_ms\":{\"count\":%zu,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f},"
+                  "\"per_second\":[",
+                  (unsigned long long)requests, ids.size(), (long long)first_ns,
+                  (long long)last_ns, latency_us.size(), pct(0.5), pct(0.99), pct(0.999));
+    std::string out = buf;
+    for (size_t i = 0; i < per_second.size(); ++i)
+      out += (i ? "," : "") + std::to_string(per_second[i]);
+    return out + "]}";
+  }
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, Counters& c) : stream_(std::move(s)), counters_(c) {}
+  Session(tcp::socket s, State& st) : stream_(std::move(s)), st_(st) {}
   void Start() { Read(); }
 
  private:
   void Read() {
     req_ = {};
     http::async_read(stream_, buffer_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return;
-      self->Handle();
+      if (!ec) self->Handle();
     });
   }
   void Handle() {
+    std::string_view target = req_.target();
     res_ = {};
     res_.version(11);
     res_.keep_alive(req_.keep_alive());
-    if (req_.target() == "/__stats") {
-      char buf[200];
-      std::snprintf(buf, sizeof buf,
-                    "{\"requests\":%llu,\"unique\":%zu,\"first_ns\":%lld,\"last_ns\":%lld}",
-                    (unsigned long long)counters_.requests, counters_.ids.size(),
-                    (long long)counters_.first_ns, (long long)counters_.last_ns);
-      res_.result(http::status::ok);
-      res_.body() = buf;
+    res_.result(http::status::ok);
+    if (target == "/__stats") {
+      res_.body() = st_.Stats();
+    } else if (target == "/__reset") {
+      st_ = State{};
+    } else if (target == "/__recover") {
+      st_.recovered = true;
+    } else if (target.starts_with("/hang/")) {
+      return;  // never answered; the connection stays open until the client gives up
     } else {
-      int64_t now = NowNs();
-      if (counters_.requests++ == 0) counters_.first_ns = now;
-      counters_.last_ns = now;
-      if (counters_.track_ids) {
-        auto it = req_.find("webhook-id");
-        if (it != req_.end()) counters_.ids.emplace(it->value());
+      if (target.starts_with("/flaky/") && !st_.recovered) {
+        res_.result(http::status::internal_server_error);
+      } else {
+        st_.Record(req_);
       }
-      res_.result(http::status::ok);
     }
     res_.prepare_payload();
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec || !self->req_.keep_alive()) return;
-      self->Read();
+      if (!ec && self->req_.keep_alive()) self->Read();
     });
   }
 
@@ -78,16 +119,16 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
-  Counters& counters_;
+  State& st_;
 };
 
-void Accept(tcp::acceptor& acc, Counters& c) {
-  acc.async_accept([&acc, &c](beast::error_code ec, tcp::socket s) {
+void Accept(tcp::acceptor& acc, State& st) {
+  acc.async_accept([&acc, &st](beast::error_code ec, tcp::socket s) {
     if (!ec) {
       s.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(s), c)->Start();
+      std::make_shared<Session>(std::move(s), st)->Start();
     }
-    Accept(acc, c);
+    Accept(acc, st);
   });
 }
 
@@ -95,15 +136,13 @@ void Accept(tcp::acceptor& acc, Counters& c) {
 
 int main(int argc, char** argv) {
   unsigned short port = 9000;
-  Counters counters;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--port") && i + 1 < argc) port = static_cast<unsigned short>(std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--track-ids")) counters.track_ids = true;
-  }
   asio::io_context ioc(1);
   tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), port});
+  State st;
   std::printf("bench_receiver listening on 127.0.0.1:%u\n", acc.local_endpoint().port());
   std::fflush(stdout);
-  Accept(acc, counters);
+  Accept(acc, st);
   ioc.run();
 }

@@ -65,7 +65,19 @@ Db::~Db() {
   if (db_) sqlite3_close_v2(db_);
 }
 
+namespace {
+// Process-wide settings, applied before the first connection opens: connections are used by one
+// thread at a time, so SQLite's global allocator statistics (a mutex on every malloc) are off.
+struct GlobalConfig {
+  GlobalConfig() {
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  }
+};
+}  // namespace
+
 core::Status Db::Open(const std::string& path, bool read_only) {
+  static GlobalConfig config;
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {

@@ -69,9 +69,9 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
     spdlog::error("store: cannot begin transaction: {}", s.error().detail);
   } else {
     for (auto& task : batch) {
-      (void)db_.Exec("SAVEPOINT w");
-      if (!task.apply(db_)) (void)db_.Exec("ROLLBACK TO w");
-      (void)db_.Exec("RELEASE w");
+      (void)db_.Prepare("SAVEPOINT w").Run();
+      if (!task.apply(db_)) (void)db_.Prepare("ROLLBACK TO w").Run();
+      (void)db_.Prepare("RELEASE w").Run();
     }
     auto c = db_.Exec("COMMIT");
     committed = c.has_value();

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# hookd benchmark suite (`make bench`): runs scenarios against a real hookd on loopback and writes
+# bench/results/<scenario>.json plus a PNG plot of throughput over time. Every target is a ratio
+# to the reference measured in the same run (2-core machines are noisy).
+#   bench/run.sh [scenario ...]   scenarios: reference ingest e2e fanout (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/release}
+OUT=bench/results
+SECS=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNECTIONS:-64}
+mkdir -p "$OUT"
+WORK=$(mktemp -d)
+RPORT=19501; HPORT=19502; TOKEN=bench
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+say() { printf '\n== %s\n' "$*" >&2; }
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+start_receiver() {
+  $BIN/bench_receiver --port $RPORT > "$WORK/receiver.log" &
+  RECV_PID=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:$RPORT/__stats > /dev/null && return; sleep 0.05; done
+}
+recv_stats() { curl -sf http://127.0.0.1:$RPORT/__stats; }
+recv_reset() { curl -sf http://127.0.0.1:$RPORT/__reset > /dev/null; }
+
+# start_hookd [flags...]: fresh store; sets HOOKD_PID.
+start_hookd() {
+  rm -rf "$WORK/data"
+  HOOKD_ALLOWED_NETWORKS=127.0.0.0/8 HOOKD_LOG_LEVEL=warn $BIN/hookd serve \
+    --listen 127.0.0.1:$HPORT --store "sqlite://$WORK/data/hookd.db" --admin-token $TOKEN "$@" \
+    > "$WORK/hookd.log" 2>&1 &
+  HOOKD_PID=$!
+  for _ in $(seq 200); do curl -sf http://127.0.0.1:$HPORT/api/v1/health && return; sleep 0.05; done
+  cat "$WORK/hookd.log" >&2; exit 1
+}
+stop_hookd() { kill "$HOOKD_PID" 2>/dev/null || true; wait "$HOOKD_PID" 2>/dev/null || true; }
+peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; }
+api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application/json" "$@"; }
+
+# setup_app N: app "bench" with N endpoints on the receiver.
+setup_app() {
+  api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"bench","uid":"bench"}' > /dev/null
+  for i in $(seq "$1"); do
+    api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
+      -d "{\"url\":\"http://127.0.0.1:$RPORT/ep/$i\",\"retrySchedule\":[1]}" > /dev/null
+  done
+}
+
+BODY='{"eventType":"message.delivered","payload":{"to":"+15550100","status":"delivered","sent_ns":$NS}}'
+loadgen() {  # loadgen OUTFILE [extra args]: POSTs messages to the bench app
+  local out=$1; shift
+  $BIN/bench_loadgen --url http://127.0.0.1:$HPORT/api/v1/app/bench/msg --method POST \
+    --header "authorization: Bearer $TOKEN" --body "$BODY" --connections "$CONNS" \
+    --seconds "$SECS" --json "$out" "$@" > /dev/null
+}
+
+# wait_delivered N: until the receiver has N distinct webhook-ids (or 120 s pass).
+wait_delivered() {
+  local n=$1 deadline=$((SECONDS + 120))
+  while [ "$(recv_stats | json /dev/stdin 'd["unique"]')" -lt "$n" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "timed out waiting for $n deliveries" >&2; return 1; }
+    sleep 0.2
+  done
+}
+
+plot() {  # plot NAME TITLE: per-second series from $OUT/NAME.json "series" -> $OUT/NAME.png
+  /usr/bin/python3 - "$OUT/$1.json" > "$WORK/$1.dat" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+series = d.get("series", {})
+names = list(series)
+n = max((len(v) for v in series.values()), default=0)
+print("#", " ".join(names))
+for i in range(n):
+    print(i, " ".join(str(series[k][i]) if i < len(series[k]) else "NaN" for k in names))
+PY
+  local cols; cols=$(head -1 "$WORK/$1.dat" | cut -c3-)
+  local cmd="" i=2
+  for c in $cols; do cmd+="${cmd:+, }'$WORK/$1.dat' using 1:$i with lines lw 2 title '$c'"; i=$((i + 1)); done
+  gnuplot -e "set terminal pngcairo size 900,450 noenhanced; set output '$OUT/$1.png'; \
+    set title '$2'; set xlabel 'seconds'; set ylabel 'per second'; set grid; set key outside; plot $cmd" 2>/dev/null \
+  || gnuplot -e "set terminal png size 900,450; set output '$OUT/$1.png'; set title '$2'; plot $cmd"
+}
+
+scenario_reference() {
+  say "reference: loadgen -> receiver alone (${CONNS} connections, ${SECS}s)"
+  $BIN/bench_loadgen --url http://127.0.0.1:$RPORT/hook --connections "$CONNS" --seconds "$SECS" \
+    --json "$WORK/ref.json" > /dev/null
+  /usr/bin/python3 - "$WORK/ref.json" "$OUT/reference.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+json.dump({"scenario": "reference", "rps": r["rps"], "latency_ms": r["latency_ms"],
+           "series": {"requests": r["per_second"]}}, open(sys.argv[2], "w"), indent=1)
+PY
+  plot reference "reference: HTTP requests/s to the receiver alone"
+  echo "reference: $(json "$OUT/reference.json" 'round(d["rps"])') req/s" >&2
+}
+
+ref_rps() { json "$OUT/reference.json" 'd["rps"]'; }
+
+scenario_ingest() {
+  say "ingest: durable message creations/s, delivery off (${CONNS} connections, ${SECS}s)"
+  start_hookd --delivery-enabled false; setup_app 1
+  loadgen "$WORK/ingest.json"
+  stop_hookd
+  /usr/bin/python3 - "$WORK/ingest.json" "$OUT/ingest.json" "$(ref_rps)" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); ref = float(sys.argv[3])
+json.dump({"scenario": "ingest", "rps": r["rps"], "non2xx": r["non2xx"], "latency_ms": r["latency_ms"],
+           "reference_rps": ref, "ratio": r["rps"] / ref, "target_ratio": 0.40,
+           "series": {"accepted": r["per_second"]}}, open(sys.argv[2], "w"), indent=1)
+PY
+  plot ingest "ingest: 202s per second (delivery off)"
+  echo "ingest: $(json "$OUT/ingest.json" 'round(d["rps"])')/s = $(json "$OUT/ingest.json" 'round(d["ratio"],3)') of reference (target 0.40)" >&2
+}
+
+scenario_e2e() {
+  say "end-to-end: peak, then latency at half the peak rate"
+  start_hookd; setup_app 1; recv_reset
+  loadgen "$WORK/e2e_peak.json"
+  local accepted; accepted=$(json "$WORK/e2e_peak.json" 'd["ok"]')
+  wait_delivered "$accepted"
+  recv_stats > "$WORK/e2e_recv.json"
+  stop_hookd
+  local half; half=$(/usr/bin/python3 -c "
+import json; r=json.load(open('$WORK/e2e_recv.json')); print(int(r['unique']/((r['last_ns']-r['first_ns'])/1e9)/2))")
+  start_hookd; setup_app 1; recv_reset
+  loadgen "$WORK/e2e_half.json" --rate "$half"
+  wait_delivered "$(json "$WORK/e2e_half.json" 'd["ok"]')"
+  recv_stats > "$WORK/e2e_half_recv.json"
+  stop_hookd
+  /usr/bin/python3 - "$WORK" "$OUT/e2e.json" "$(ref_rps)" "$accepted" <<'PY'
+import json, sys
+w = sys.argv[1]; ref = float(sys.argv[3]); accepted = int(sys.argv[4])
+peak_in = json.load(open(w + "/e2e_peak.json")); peak = json.load(open(w + "/e2e_recv.json"))
+half_in = json.load(open(w + "/e2e_half.json")); half = json.load(open(w + "/e2e_half_recv.json"))
+rate = peak["unique"] / ((peak["last_ns"] - peak["first_ns"]) / 1e9)
+json.dump({"scenario": "end-to-end", "delivered_per_s": rate, "accepted": accepted,
+           "delivered_unique": peak["unique"], "lost": accepted - peak["unique"],
+           "ratio": rate / ref, "target_ratio": 0.20, "reference_rps": ref,
+           "half_rate": half_in["rps"], "latency_at_half_ms": half["latency_ms"], "target_p99_ms": 25,
+           "series": {"accepted": peak_in["per_second"], "delivered": peak["per_second"]}},
+          open(sys.argv[2], "w"), indent=1)
+PY
+  plot e2e "end-to-end: accepted and delivered per second"
+  echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20); lost $(json "$OUT/e2e.json" 'd["lost"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
+}
+
+scenario_fanout() {
+  for n in 10 100; do
+    say "fan-out: one message to $n endpoints"
+    start_hookd; setup_app "$n"; recv_reset
+    local before=$SECONDS
+    SECS=$((SECS / 2)) loadgen "$WORK/fan$n.json" --connections 16
+    local msgs; msgs=$(json "$WORK/fan$n.json" 'd["ok"]')
+    local total=$((msgs * n))
+    local deadline=$((SECONDS + 180))
+    while [ "$(recv_stats | json /dev/stdin 'd["requests"]')" -lt "$total" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    recv_stats > "$WORK/fan${n}_recv.json"
+    local rss; rss=$(peak_rss_mb)
+    stop_hookd
+    /usr/bin/python3 - "$WORK" "$OUT/fanout_$n.json" "$n" "$msgs" "$rss" "$(ref_rps)" <<'PY'
+import json, sys
+w, out, n, msgs, rss, ref = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+r = json.load(open(f"{w}/fan{n}_recv.json")); i = json.load(open(f"{w}/fan{n}.json"))
+rate = r["requests"] / max(1e-9, (r["last_ns"] - r["first_ns"]) / 1e9)
+json.dump({"scenario": f"fan-out x{n}", "messages": msgs, "deliveries_expected": msgs * n,
+           "deliveries": r["requests"], "deliveries_per_s": rate, "messages_per_s_ingest": i["rps"],
+           "ratio": rate / ref, "peak_rss_mb": rss,
+           "series": {"deliveries": r["per_second"]}}, open(out, "w"), indent=1)
+PY
+    plot "fanout_$n" "fan-out: deliveries per second, 1 message -> $n endpoints"
+    echo "fan-out x$n: $(json "$OUT/fanout_$n.json" 'round(d["deliveries_per_s"])') deliveries/s, $(json "$OUT/fanout_$n.json" 'd["deliveries"]')/$(json "$OUT/fanout_$n.json" 'd["deliveries_expected"]') arrived, peak RSS $(json "$OUT/fanout_$n.json" 'd["peak_rss_mb"]') MB" >&2
+  done
+}
+
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ingest e2e fanout)
+start_receiver
+[ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
+for s in "${SCENARIOS[@]}"; do
+  [ "$s" = reference ] || "scenario_$s"
+done
+say "results in $OUT/"
