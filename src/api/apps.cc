@@ -112,6 +112,11 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry =
   if (!patch && !body->Present("uid")) app->uid = uid_before;  // PUT keeps the uid unless given
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   app->updated_at = ctx.clock.Now();
+  // Cached copies go once the change is durable (the reply follows the commit).
+  reply = [&ctx, reply = std::move(reply)](Response res) {
+    ctx.apps.Clear();
+    reply(std::move(res));
+  };
   if (!create) {
     return ctx.store.UpdateApp(std::move(*app), ReplyWith<App>(std::move(reply), [](const App& a) {
                                  return JsonResponse(200, AppJson(a));
@@ -134,7 +139,11 @@ void Delete(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
   if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
-  ctx.store.DeleteApp(app->id, ReplyNoContent(std::move(reply)));
+  ctx.store.DeleteApp(app->id, [&ctx, reply = std::move(reply)](core::Status s) {
+    ctx.apps.Clear();  // after the commit, so no reader caches the deleted app again
+    ctx.tokens.Clear();  // its tokens went with it
+    reply(s ? NoContent() : ErrorResponse(s.error()));
+  });
 }
 
 }  // namespace

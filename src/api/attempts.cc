@@ -68,12 +68,12 @@ void ListAttempts(ApiContext& ctx, Request& req, Reply reply, bool by_message) {
     if (!msg) return reply(ErrorResponse(msg.error()));
     filter->msg_id = msg->id;
     if (auto ep_ref = req.Query("endpoint_id")) {
-      auto ep = ctx.store.GetEndpoint(app->id, *ep_ref);
+      auto ep = FindEndpoint(ctx, app->id, *ep_ref);
       if (!ep) return reply(ErrorResponse(ep.error()));
       filter->endpoint_id = ep->id;
     }
   } else {
-    auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+    auto ep = FindEndpoint(ctx, app->id, req.params[1]);
     if (!ep) return reply(ErrorResponse(ep.error()));
     filter->endpoint_id = ep->id;
   }
@@ -141,7 +141,7 @@ void ListEndpointMessages(ApiContext& ctx, Request& req, Reply reply) {
   if (!filter) return reply(ErrorResponse(filter.error()));
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));
-  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  auto ep = FindEndpoint(ctx, app->id, req.params[1]);
   if (!ep) return reply(ErrorResponse(ep.error()));
   auto rows = ctx.store.ListEndpointMessages(app->id, ep->id, *filter, *page);
   if (!rows) return reply(ErrorResponse(rows.error()));
@@ -159,7 +159,7 @@ void Resend(ApiContext& ctx, Request& req, Reply reply) {
   if (!app) return reply(ErrorResponse(app.error()));
   auto msg = ctx.store.GetMessage(app->id, req.params[1]);
   if (!msg) return reply(ErrorResponse(msg.error()));
-  auto ep = ctx.store.GetEndpoint(app->id, req.params[2]);
+  auto ep = FindEndpoint(ctx, app->id, req.params[2]);
   if (!ep) return reply(ErrorResponse(ep.error()));
   ctx.store.ResendDelivery(app->id, msg->id, ep->id, ctx.clock.Now(),
                            [reply = std::move(reply)](core::Status s) {
@@ -171,7 +171,7 @@ void Resend(ApiContext& ctx, Request& req, Reply reply) {
 void Recover(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  auto ep = FindEndpoint(ctx, app->id, req.params[1]);
   if (!ep) return reply(ErrorResponse(ep.error()));
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
@@ -201,7 +201,7 @@ void Recover(ApiContext& ctx, Request& req, Reply reply) {
 void Stats(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  auto ep = FindEndpoint(ctx, app->id, req.params[1]);
   if (!ep) return reply(ErrorResponse(ep.error()));
   auto since = QueryTime(req, "since");
   if (!since) return reply(ErrorResponse(since.error()));

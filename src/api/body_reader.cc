@@ -1,4 +1,5 @@
 #include "api/body_reader.h"
+#include "core/json_text.h"
 
 namespace hookd::api {
 namespace json = boost::json;
@@ -147,7 +148,7 @@ std::optional<std::string> BodyReader::Raw(std::string_view key, bool required) 
     if (required) Fail(key, "field required", "value_error.missing");
     return std::nullopt;
   }
-  return json::serialize(*Get(key));
+  return core::JsonText(*Get(key));
 }
 
 std::optional<std::string> BodyReader::Object(std::string_view key, bool required) {
@@ -159,7 +160,7 @@ std::optional<std::string> BodyReader::Object(std::string_view key, bool require
     Fail(key, "must be a JSON object", "type_error.dict");
     return std::nullopt;
   }
-  return json::serialize(*Get(key));
+  return core::JsonText(*Get(key));
 }
 
 core::Status BodyReader::Finish() const {

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <string>
 
+#include "api/http.h"
 #include "api/metrics.h"
+#include "api/ttl_cache.h"
 #include "core/clock.h"
 #include "delivery/engine.h"
 #include "store/store.h"
@@ -23,6 +25,12 @@ struct ApiContext {
   ApiOptions options;
   Metrics& metrics;
   delivery::Engine* engine = nullptr;  // null when delivery is off
+  // Applications by id and uid, briefly: nearly every request resolves one. Cleared whenever
+  // this node changes an application; other nodes' changes show within the TTL.
+  TtlCache<core::App> apps{std::chrono::seconds(2), 10000};
+  // Token hash -> principal, so authentication does not read the store per request. Cleared
+  // when an app (and so its tokens) is deleted here.
+  TtlCache<Principal> tokens{std::chrono::seconds(5), 10000};
 };
 
 }  // namespace hookd::api

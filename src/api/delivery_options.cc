@@ -8,8 +8,10 @@ namespace {
 
 namespace json = boost::json;
 
-// Moves "user:password@" out of the URL's authority into `auth`.
-std::string TakeUserinfo(const std::string& url, std::optional<core::BasicAuth>& auth) {
+// Moves "user:password@" out of the URL's authority into `auth`. Sets `error` when the
+// userinfo is not validly percent-encoded.
+std::string TakeUserinfo(const std::string& url, std::optional<core::BasicAuth>& auth,
+                         std::string& error) {
   auto scheme = url.find("://");
   if (scheme == std::string::npos) return url;
   auto start = scheme + 3;
@@ -19,15 +21,20 @@ std::string TakeUserinfo(const std::string& url, std::optional<core::BasicAuth>&
   if (at == std::string::npos || at < start) return url;
   std::string info = url.substr(start, at - start);
   auto colon = info.find(':');
-  auto decode = [](std::string s) {
+  auto decode = [&error](const std::string& s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '%' && i + 2 < s.size()) {
-        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
+      if (s[i] != '%') {
         out += s[i];
+        continue;
       }
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        error = "the credentials in the url are not validly percent-encoded";
+        return out;
+      }
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
     }
     return out;
   };
@@ -39,8 +46,10 @@ std::string TakeUserinfo(const std::string& url, std::optional<core::BasicAuth>&
 // Validates one URL (template); returns it without userinfo.
 std::string ReadUrl(BodyReader& body, std::string_view field, std::string url,
                     std::optional<core::BasicAuth>& auth, const core::StringMap* env) {
-  url = TakeUserinfo(url, auth);
-  if (auto err = delivery::CheckUrlTemplate(url, env); !err.empty()) body.Fail(field, err);
+  std::string userinfo_error;
+  url = TakeUserinfo(url, auth, userinfo_error);
+  if (!userinfo_error.empty()) body.Fail(field, userinfo_error);
+  else if (auto err = delivery::CheckUrlTemplate(url, env); !err.empty()) body.Fail(field, err);
   else if (auto err2 = core::CheckUrl(delivery::SampleUrl(url)); !err2.empty())
     body.Fail(field, err2);
   return url;
@@ -55,6 +64,13 @@ bool ReservedHeader(std::string name) {
 }
 
 }  // namespace
+
+bool IsSensitiveHeader(std::string name) {
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
+         name.find("token") != std::string::npos || name.find("secret") != std::string::npos ||
+         name.find("api-key") != std::string::npos || name.find("apikey") != std::string::npos;
+}
 
 void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers) {
   for (const auto& [k, v] : headers) {
@@ -79,7 +95,14 @@ void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
     o.urls.clear();
   }
   bool need_url = !patch && o.urls.empty();
-  if (auto url = body.String("url", need_url)) ep.url = ReadUrl(body, "url", *url, url_auth, env);
+  if (auto url = body.String("url", need_url)) {
+    ep.url = ReadUrl(body, "url", *url, url_auth, env);
+    // `url` is always the first of `urls`: a new url replaces it (as Svix clients expect).
+    if (body.Has("urls") && !o.urls.empty() && o.urls.front() != ep.url)
+      body.Fail("url", "must be the first entry of urls when both are given");
+    else if (!o.urls.empty())
+      o.urls.front() = ep.url;
+  }
 
   if (auto m = body.String("method")) {
     if (*m == "POST" || *m == "GET" || *m == "post" || *m == "get") o.method = *m == "get" || *m == "GET" ? "GET" : "POST";

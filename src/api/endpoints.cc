@@ -14,12 +14,6 @@ namespace {
 using core::Endpoint;
 namespace json = boost::json;
 
-bool SensitiveHeader(std::string name) {
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
-         name.find("token") != std::string::npos || name.find("secret") != std::string::npos ||
-         name.find("api-key") != std::string::npos || name.find("apikey") != std::string::npos;
-}
 
 // Svix accepts a secret with or without its "whsec_" prefix.
 std::string WithSecretPrefix(const std::string& s) {
@@ -108,9 +102,7 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
 core::Result<Endpoint> ResolveEndpoint(ApiContext& ctx, const Request& req) {
   auto app = ResolveApp(ctx, req);
   if (!app) return std::unexpected(app.error());
-  auto ep = ctx.store.GetEndpoint(app->id, req.params.at(1));
-  if (ep && ep->ephemeral) return core::NotFound("endpoint");  // a message's own callback
-  return ep;
+  return FindEndpoint(ctx, app->id, req.params.at(1));
 }
 
 void Get(ApiContext& ctx, Request& req, Reply reply) {
@@ -144,8 +136,8 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   if (!body) return reply(ErrorResponse(body.error()));
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto ep = ctx.store.GetEndpoint(app->id, req.params.at(1));
-  if (!ep || ep->ephemeral) return reply(ErrorResponse(core::Error{core::ErrorCode::kNotFound, "endpoint not found", {}}));
+  auto ep = FindEndpoint(ctx, app->id, req.params.at(1));
+  if (!ep) return reply(ErrorResponse(ep.error()));
   std::optional<std::string> uid_before = ep->uid;
   ReadFields(*body, *ep, patch, app->env);
   if (!patch && !body->Present("uid")) ep->uid = uid_before;  // PUT keeps the uid unless given
@@ -208,7 +200,7 @@ void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
   json::object headers;
   json::array sensitive;
   for (const auto& [name, value] : ep->headers) {
-    if (SensitiveHeader(name)) sensitive.emplace_back(name);
+    if (IsSensitiveHeader(name)) sensitive.emplace_back(name);
     else headers[name] = value;
   }
   reply(JsonResponse(200, json::object{{"headers", std::move(headers)},

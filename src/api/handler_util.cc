@@ -4,24 +4,38 @@
 
 #include "core/crypto.h"
 #include "core/time_format.h"
+#include "core/json_text.h"
 
 namespace hookd::api {
 namespace json = boost::json;
 using core::ErrorCode;
 
 Response JsonResponse(int status, const json::value& body) {
-  return {status, json::serialize(body)};
+  return {status, core::JsonText(body)};
 }
 
 Response NoContent() { return {204, ""}; }
 
 core::Result<core::App> ResolveApp(ApiContext& ctx, const Request& req, size_t index) {
-  auto app = ctx.store.GetApp(req.params.at(index));
+  const std::string& ref = req.params.at(index);
+  auto app = [&]() -> core::Result<core::App> {
+    if (auto hit = ctx.apps.Get(ref)) return *hit;
+    auto loaded = ctx.store.GetApp(ref);
+    if (loaded) ctx.apps.Put(ref, *loaded);
+    return loaded;
+  }();
   if (!app) return app;
   if (req.principal.app_id && *req.principal.app_id != app->id) {
     return core::NotFound("application");
   }
   return app;
+}
+
+core::Result<core::Endpoint> FindEndpoint(ApiContext& ctx, const std::string& app_id,
+                                          std::string_view ref) {
+  auto ep = ctx.store.GetEndpoint(app_id, ref);
+  if (ep && ep->ephemeral) return core::NotFound("endpoint");
+  return ep;
 }
 
 core::Status RequireAdmin(const Request& req) {

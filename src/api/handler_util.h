@@ -22,6 +22,10 @@ Response NoContent();
 
 // The app named by path parameter `index` (id or uid), if the caller may see it; else 404.
 core::Result<core::App> ResolveApp(ApiContext& ctx, const Request& req, size_t index = 0);
+// The app's endpoint `ref` (id or uid). Per-message callbacks are not endpoints here: 404.
+core::Result<core::Endpoint> FindEndpoint(ApiContext& ctx, const std::string& app_id,
+                                          std::string_view ref);
+
 // 403 unless the caller holds an admin token.
 core::Status RequireAdmin(const Request& req);
 

@@ -2,6 +2,7 @@
 
 #include "api/delivery_options.h"
 #include "core/time_format.h"
+#include "core/json_text.h"
 
 namespace hookd::api {
 namespace json = boost::json;
@@ -92,6 +93,18 @@ json::object AttemptJson(const core::Attempt& a) {
           {"timestamp", FormatTime(a.created_at)},
           {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
           {"errorDetail", a.error_detail.empty() ? json::value(nullptr) : json::value(a.error_detail)}};
+}
+
+std::string MessageJsonText(const core::Message& msg, bool with_content) {
+  if (msg.test_routes) return core::JsonText(MessageJson(msg, with_content));
+  std::string text = core::JsonText(MessageJson(msg, false));
+  // MessageJson puts "payload" last: replace its placeholder with the stored text.
+  constexpr std::string_view kTail = "\"payload\":{}}";
+  text.resize(text.size() - kTail.size());
+  text += "\"payload\":";
+  text += with_content ? msg.payload : "{}";
+  text += '}';
+  return text;
 }
 
 json::object MessageJson(const core::Message& msg, bool with_content) {

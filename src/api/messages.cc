@@ -1,6 +1,7 @@
 // /api/v1/app/{app}/msg: messages (events) posted by producers.
 #include <algorithm>
 
+#include "core/json_text.h"
 #include "api/body_reader.h"
 #include "api/delivery_options.h"
 #include "core/crypto.h"
@@ -31,7 +32,7 @@ void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, cons
              bool with_content, store::MessageRouting routing) {
   msg.app_id = app.id;
   if (routing.callback) routing.callback->app_id = app.id;
-  auto response = JsonResponse(202, MessageJson(msg, with_content));
+  Response response{202, MessageJsonText(msg, with_content)};
   IdempotentWrite<Message>(ctx, req, std::move(reply), std::move(response),
                            [&ctx, msg = std::move(msg), routing = std::move(routing)](
                                store::Idempotency idem, store::Done<Message> done) mutable {
@@ -89,10 +90,7 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
       for (const auto& line : req->headers) {
         auto colon = line.find(':');
         std::string name = line.substr(0, colon);
-        std::string lower = name;
-        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        bool secret = lower == "authorization" || lower == "proxy-authorization";
-        headers[name] = secret ? "[redacted]" : line.substr(colon + 2);
+        headers[name] = IsSensitiveHeader(name) ? "[redacted]" : line.substr(colon + 2);
       }
       urls.push_back(boost::json::object{{"url", req->url},
                                          {"method", req->method},
@@ -102,7 +100,7 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
     route["requests"] = std::move(urls);
     routes.push_back(std::move(route));
   }
-  return boost::json::serialize(routes);
+  return core::JsonText(routes);
 }
 
 // Routes the message (or renders it, in test mode) and persists it.
@@ -261,7 +259,7 @@ void SendExample(ApiContext& ctx, Request& req, Reply reply) {
   if (ReplayIdempotent(ctx, req, reply)) return;
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto ep = ctx.store.GetEndpoint(app->id, req.params[1]);
+  auto ep = FindEndpoint(ctx, app->id, req.params[1]);
   if (!ep) return reply(ErrorResponse(ep.error()));
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
@@ -285,7 +283,7 @@ void SendExample(ApiContext& ctx, Request& req, Reply reply) {
       }
     }
   }
-  msg.payload = boost::json::serialize(payload);
+  msg.payload = core::JsonText(payload);
   msg.id = core::NewId("msg", ctx.clock);
   msg.created_at = ctx.clock.Now();
   Persist(ctx, req, std::move(reply), std::move(msg), *app, true,

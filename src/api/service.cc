@@ -78,11 +78,16 @@ core::Status ApiService::Authenticate(Request& req) {
     req.principal = Principal{"admin", std::nullopt};
     return {};
   }
+  if (auto hit = ctx_.tokens.Get(hash)) {
+    req.principal = *hit;
+    return {};
+  }
   auto token = ctx_.store.FindTokenByHash(hash);
   if (!token || !core::ConstantTimeEquals(token->hash, hash)) {
     return core::Fail(core::ErrorCode::kUnauthorized, "invalid token");
   }
   req.principal = Principal{token->id, token->app_id};
+  ctx_.tokens.Put(hash, req.principal);
   return {};
 }
 

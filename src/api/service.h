@@ -6,6 +6,7 @@
 #include "api/context.h"
 #include "api/http.h"
 #include "api/router.h"
+#include "api/ttl_cache.h"
 
 namespace hookd::api {
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,6 +134,9 @@ struct DueDelivery {
   int attempts = 0;  // attempts already made
   AttemptTrigger trigger = AttemptTrigger::kScheduled;
   TimePoint due{};
+  // The message itself when the producer of this hint has it (fan-out right after the commit),
+  // so the sender need not read it back; null otherwise.
+  std::shared_ptr<const Message> message;
 };
 
 // One HTTP attempt and its outcome.

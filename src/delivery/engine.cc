@@ -321,6 +321,7 @@ struct Engine::Impl {
   }
 
   const core::Message* LoadMessage(const DueDelivery& d) {
+    if (d.message) return d.message.get();
     if (const auto* hit = messages.Find(d.msg_id)) return hit;
     auto loaded = store.GetMessage(d.app_id, d.msg_id);
     return loaded ? messages.Put(std::move(*loaded)) : nullptr;

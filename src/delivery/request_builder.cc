@@ -4,6 +4,7 @@
 
 #include "core/crypto.h"
 #include "delivery/url_template.h"
+#include "core/json_text.h"
 
 namespace hookd::delivery {
 namespace {
@@ -40,7 +41,7 @@ void FormField(const std::string& key, const json::value& v, std::string& out) {
   FormEscape(key, out);
   out += '=';
   if (v.is_string()) FormEscape(v.as_string(), out);
-  else if (!v.is_null()) FormEscape(json::serialize(v), out);
+  else if (!v.is_null()) FormEscape(core::JsonText(v), out);
 }
 
 }  // namespace

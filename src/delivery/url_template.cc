@@ -1,4 +1,5 @@
 #include "delivery/url_template.h"
+#include "core/json_text.h"
 
 #include <boost/json.hpp>
 
@@ -76,7 +77,7 @@ const json::value* PayloadPath(const json::value& payload, std::string_view path
 std::optional<std::string> ValueText(const json::value& v) {
   if (v.is_null()) return std::nullopt;
   if (v.is_string()) return std::string(v.as_string());
-  return json::serialize(v);
+  return core::JsonText(v);
 }
 
 }  // namespace

@@ -31,8 +31,12 @@ bool Stmt::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc != SQLITE_DONE) {
     sqlite3* db = sqlite3_db_handle(s_);
-    ErrorCode code = (rc & 0xff) == SQLITE_CONSTRAINT ? ErrorCode::kConflict : ErrorCode::kInternal;
-    error_ = core::Error{code, sqlite3_errmsg(db), {}};
+    // A missing parent (e.g. the app was deleted meanwhile) is "not found", not a conflict.
+    ErrorCode code = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? ErrorCode::kNotFound
+                     : (rc & 0xff) == SQLITE_CONSTRAINT ? ErrorCode::kConflict
+                                                        : ErrorCode::kInternal;
+    error_ = core::Error{code, code == ErrorCode::kNotFound ? "the record it belongs to no longer exists"
+                                                           : sqlite3_errmsg(db), {}};
   }
   return false;
 }

@@ -62,10 +62,11 @@ CREATE TABLE messages (
   payload TEXT NOT NULL,
   channels TEXT,
   tags TEXT,
-  created_at INTEGER NOT NULL,
-  UNIQUE (app_id, event_id)
+  created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX messages_by_app ON messages(app_id, id);
+-- Partial: most messages carry no eventId and cost no entry here.
+CREATE UNIQUE INDEX messages_event_id ON messages(app_id, event_id) WHERE event_id IS NOT NULL;
 
 CREATE TABLE tokens (
   id TEXT PRIMARY KEY,

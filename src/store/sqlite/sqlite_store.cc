@@ -29,6 +29,8 @@ constexpr const char* kEventTypeCols =
 constexpr const char* kEndpointCols =
     "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
     " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral";
+constexpr size_t kHintPayloadLimit = 64 * 1024;
+
 constexpr const char* kInsertEndpoint =
     "INSERT INTO endpoints(id, app_id, uid, url, description, disabled, event_types, channels,"
     " throttle_rate, version, metadata, headers, secrets, created_at, updated_at, retry_schedule,"
@@ -457,9 +459,13 @@ class SqliteStore final : public Store {
               .Bind(4, msg.event_type).Bind(5, channels);
           if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
           fan.Bind(7, routing.callback ? routing.callback->id : std::string());
+          std::shared_ptr<const core::Message> shared;
           while (fan.Step()) {
+            // Small payloads ride along (bounded memory: the window holds at most so many).
+            if (!shared && msg.payload.size() <= kHintPayloadLimit)
+              shared = std::make_shared<const core::Message>(msg);
             due->push_back({msg.app_id, msg.id, fan.Text(0), 0, core::AttemptTrigger::kScheduled,
-                            msg.created_at});
+                            msg.created_at, shared});
           }
           if (fan.error()) return std::unexpected(*fan.error());
           return msg;
