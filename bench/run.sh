@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/release}
+HOOKD=${HOOKD:-$BIN/hookd}  # the server under test (e.g. an older build for a before/after run)
 OUT=bench/results
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
@@ -28,7 +29,7 @@ recv_reset() { curl -sf http://127.0.0.1:$RPORT/__reset > /dev/null; }
 # start_hookd [flags...]: fresh store; sets HOOKD_PID.
 start_hookd() {
   rm -rf "$WORK/data"
-  HOOKD_ALLOWED_NETWORKS=127.0.0.0/8 HOOKD_LOG_LEVEL=warn $BIN/hookd serve \
+  HOOKD_ALLOWED_NETWORKS=127.0.0.0/8 HOOKD_LOG_LEVEL=warn $HOOKD serve \
     --listen 127.0.0.1:$HPORT --store "sqlite://$WORK/data/hookd.db" --admin-token $TOKEN "$@" \
     > "$WORK/hookd.log" 2>&1 &
   HOOKD_PID=$!

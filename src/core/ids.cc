@@ -10,41 +10,13 @@
 namespace hookd::core {
 namespace {
 
+// Layout of the 27 characters after "<prefix>_": 11 base62 digits of the microsecond timestamp
+// (fixed width, so ids sort by time as strings) and 16 random base62 digits (~95 bits).
 constexpr std::string_view kAlphabet =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";  // ASCII order
-constexpr size_t kRawLen = 20;
-constexpr size_t kEncodedLen = 27;
-
-std::string Encode(std::array<uint8_t, kRawLen> bytes) {
-  std::string out(kEncodedLen, '0');
-  for (size_t pos = kEncodedLen; pos-- > 0;) {
-    uint32_t rem = 0;
-    for (auto& b : bytes) {  // bytes /= 62, rem = bytes % 62
-      uint32_t cur = (rem << 8) | b;
-      b = static_cast<uint8_t>(cur / 62);
-      rem = cur % 62;
-    }
-    out[pos] = kAlphabet[rem];
-  }
-  return out;
-}
-
-std::optional<std::array<uint8_t, kRawLen>> Decode(std::string_view s) {
-  if (s.size() != kEncodedLen) return std::nullopt;
-  std::array<uint8_t, kRawLen> bytes{};
-  for (char c : s) {
-    auto digit = kAlphabet.find(c);
-    if (digit == std::string_view::npos) return std::nullopt;
-    uint32_t carry = static_cast<uint32_t>(digit);
-    for (size_t i = kRawLen; i-- > 0;) {  // bytes = bytes * 62 + digit
-      uint32_t cur = bytes[i] * 62u + carry;
-      bytes[i] = static_cast<uint8_t>(cur & 0xff);
-      carry = cur >> 8;
-    }
-    if (carry) return std::nullopt;
-  }
-  return bytes;
-}
+constexpr size_t kTimeLen = 11;
+constexpr size_t kRandomLen = 16;
+constexpr size_t kEncodedLen = kTimeLen + kRandomLen;
 
 std::atomic<int64_t> last_micros{0};
 
@@ -57,20 +29,47 @@ int64_t NextMicros(int64_t now) {
   return next;
 }
 
-std::string Build(std::string_view prefix, int64_t micros, bool random_tail) {
-  std::array<uint8_t, kRawLen> raw{};
-  for (int i = 0; i < 8; ++i) raw[i] = static_cast<uint8_t>(uint64_t(micros) >> (56 - 8 * i));
-  if (random_tail && RAND_bytes(raw.data() + 8, kRawLen - 8) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
+// Random bytes from the OS CSPRNG, drawn in blocks: one RAND_bytes call per 256 ids.
+uint8_t RandomByte() {
+  thread_local std::array<uint8_t, 4096> pool;
+  thread_local size_t used = pool.size();
+  if (used == pool.size()) {
+    if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1)
+      throw std::runtime_error("RAND_bytes failed");
+    used = 0;
   }
-  std::string id(prefix);
-  id += '_';
-  id += Encode(raw);
+  return pool[used++];
+}
+
+std::string Build(std::string_view prefix, int64_t micros, bool random_tail) {
+  std::string id(prefix.size() + 1 + kEncodedLen, '0');
+  char* out = id.data() + prefix.size() + 1;
+  id.replace(0, prefix.size(), prefix);
+  id[prefix.size()] = '_';
+  uint64_t t = static_cast<uint64_t>(micros);
+  for (size_t i = kTimeLen; i-- > 0;) {
+    out[i] = kAlphabet[t % 62];
+    t /= 62;
+  }
+  if (random_tail) {
+    for (size_t i = 0; i < kRandomLen; ++i) {
+      uint8_t b;
+      do b = RandomByte();
+      while (b >= 248);  // 248 = 4 * 62: no modulo bias
+      out[kTimeLen + i] = kAlphabet[b % 62];
+    }
+  }
   return id;
 }
 
 int64_t Micros(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+bool AllBase62(std::string_view s) {
+  for (char c : s)
+    if (kAlphabet.find(c) == std::string_view::npos) return false;
+  return true;
 }
 
 }  // namespace
@@ -85,16 +84,18 @@ std::string IdLowerBound(std::string_view prefix, TimePoint t) {
 
 bool HasIdPrefix(std::string_view s, std::string_view prefix) {
   return s.size() == prefix.size() + 1 + kEncodedLen && s.starts_with(prefix) &&
-         s[prefix.size()] == '_' && Decode(s.substr(prefix.size() + 1)).has_value();
+         s[prefix.size()] == '_' && AllBase62(s.substr(prefix.size() + 1));
 }
 
 std::optional<TimePoint> IdTime(std::string_view id) {
   auto us = id.find('_');
-  if (us == std::string_view::npos) return std::nullopt;
-  auto raw = Decode(id.substr(us + 1));
-  if (!raw) return std::nullopt;
+  if (us == std::string_view::npos || id.size() != us + 1 + kEncodedLen) return std::nullopt;
   uint64_t micros = 0;
-  for (int i = 0; i < 8; ++i) micros = (micros << 8) | (*raw)[i];
+  for (char c : id.substr(us + 1, kTimeLen)) {
+    auto digit = kAlphabet.find(c);
+    if (digit == std::string_view::npos) return std::nullopt;
+    micros = micros * 62 + digit;
+  }
   return TimePoint(std::chrono::microseconds(micros));
 }
 

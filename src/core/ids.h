@@ -1,6 +1,6 @@
-// Svix-style ids: "<prefix>_" + 27 base62 chars encoding 20 bytes
-// (8-byte big-endian microsecond timestamp + 12 random bytes). Ids of one prefix sort by creation
-// time as strings; within one process they are strictly increasing.
+// Svix-style ids: "<prefix>_" + 27 base62 chars: 11 for the microsecond timestamp (fixed width)
+// and 16 random (~95 bits). Ids of one prefix sort by creation time as strings; within one
+// process they are strictly increasing.
 #pragma once
 
 #include <optional>
