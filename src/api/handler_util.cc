@@ -111,9 +111,13 @@ bool Replay(ApiContext& ctx, const IdemKey& k, Reply& reply) {
   if ((*record)->fingerprint != k.fingerprint) {
     reply(ErrorResponse(ErrorCode::kConflict,
                         "idempotency key was already used for a different request"));
-  } else {
-    reply(Response{(*record)->status, (*record)->body});
+    return true;
   }
+  // The record may be committed but not yet durable: answer once it is.
+  ctx.store.Barrier([reply = std::move(reply), res = Response{(*record)->status,
+                                                              (*record)->body}](core::Status s) {
+    reply(s ? res : ErrorResponse(s.error()));
+  });
   return true;
 }
 

@@ -108,9 +108,12 @@ void ApiService::Handle(Request req, Reply reply) {
     text += "# HELP hookd_store_writes_total Writes applied by the store.\n";
     text += "# TYPE hookd_store_writes_total counter\n";
     text += "hookd_store_writes_total " + std::to_string(stats.writes) + "\n";
-    text += "# HELP hookd_store_commits_total Durable group commits.\n";
+    text += "# HELP hookd_store_commits_total Group commits.\n";
     text += "# TYPE hookd_store_commits_total counter\n";
     text += "hookd_store_commits_total " + std::to_string(stats.commits) + "\n";
+    text += "# HELP hookd_store_syncs_total Disk syncs that made commits durable.\n";
+    text += "# TYPE hookd_store_syncs_total counter\n";
+    text += "hookd_store_syncs_total " + std::to_string(stats.syncs) + "\n";
     if (ctx_.engine) text += DeliveryMetrics(ctx_.engine->Stats());
     return timed(Response{200, std::move(text), "text/plain; version=0.0.4"});
   }

@@ -102,7 +102,8 @@ struct KillResult {
 // Counters since start, for metrics and tests.
 struct StoreStats {
   uint64_t writes = 0;   // writes applied (committed or rolled back individually)
-  uint64_t commits = 0;  // durable transactions; writes/commits is the mean group size
+  uint64_t commits = 0;  // transactions; writes/commits is the mean group size
+  uint64_t syncs = 0;    // disk syncs acknowledging commits; one may cover several commits
 };
 
 class Store {
@@ -115,6 +116,9 @@ class Store {
   virtual void Close() = 0;
 
   virtual StoreStats Stats() const = 0;
+  // `done` runs once every write committed before this call is durable (readers may see a
+  // commit slightly before that).
+  virtual void Barrier(Done<void> done) = 0;
 
   // Applications
   virtual Result<core::App> GetApp(std::string_view ref) = 0;

@@ -1,15 +1,24 @@
 #include "store/sqlite/group_commit.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace hookd::store::sqlite {
 
 GroupCommitter::GroupCommitter(Db& db, GroupCommitOptions options)
-    : db_(db), options_(options) {}
+    : db_(db), options_(std::move(options)) {}
 
-GroupCommitter::~GroupCommitter() { Stop(); }
+GroupCommitter::~GroupCommitter() {
+  Stop();
+  if (wal_fd_ >= 0) close(wal_fd_);
+}
 
-void GroupCommitter::Start() { thread_ = std::thread([this] { Loop(); }); }
+void GroupCommitter::Start() {
+  syncer_ = std::thread([this] { SyncLoop(); });
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void GroupCommitter::Stop() {
   {
@@ -18,6 +27,12 @@ void GroupCommitter::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    writer_done_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 bool GroupCommitter::Submit(WriteTask task) {
@@ -82,7 +97,57 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
       (void)db_.Exec("ROLLBACK");
     }
   }
-  for (auto& task : batch) task.finish(committed);
+  if (!committed) {
+    for (auto& task : batch) task.finish(false);
+    return;
+  }
+  {
+    std::lock_guard lock(sync_mu_);
+    committed_.push_back(std::move(batch));
+  }
+  sync_cv_.notify_one();
+}
+
+bool GroupCommitter::SyncWal() {
+  if (options_.wal_path.empty()) return true;  // commits were synced by SQLite itself
+  // (Re)open the WAL if needed: it exists after the first commit and could be replaced.
+  struct stat st {};
+  if (stat(options_.wal_path.c_str(), &st) != 0) {
+    spdlog::error("store: cannot stat {}", options_.wal_path);
+    return false;
+  }
+  if (wal_fd_ < 0 || static_cast<uint64_t>(st.st_ino) != wal_inode_) {
+    if (wal_fd_ >= 0) close(wal_fd_);
+    wal_fd_ = open(options_.wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+    wal_inode_ = static_cast<uint64_t>(st.st_ino);
+    if (wal_fd_ < 0) {
+      spdlog::error("store: cannot open {}", options_.wal_path);
+      return false;
+    }
+  }
+  if (fdatasync(wal_fd_) != 0) {
+    spdlog::error("store: fdatasync of {} failed", options_.wal_path);
+    return false;
+  }
+  return true;
+}
+
+void GroupCommitter::SyncLoop() {
+  std::vector<std::deque<WriteTask>> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [&] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // writer finished and everything is synced
+      ready.swap(committed_);
+    }
+    // One sync covers every batch committed before it started.
+    bool durable = SyncWal();
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    for (auto& batch : ready)
+      for (auto& task : batch) task.finish(durable);
+    ready.clear();
+  }
 }
 
 }  // namespace hookd::store::sqlite

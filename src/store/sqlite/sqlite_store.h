@@ -13,7 +13,7 @@ struct SqliteOptions {
   std::string path;                  // database file; parent directory is created
   size_t max_batch = 1024;           // writes per commit
   int linger_us = 200;               // writer waits this long to fill a batch
-  bool durable = true;               // synchronous=FULL; false only for throwaway test stores
+  bool durable = true;               // acknowledge only durable writes; false: throwaway stores
 };
 
 std::unique_ptr<Store> MakeSqliteStore(SqliteOptions options, const core::Clock& clock);
