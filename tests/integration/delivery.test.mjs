@@ -13,23 +13,16 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
-import { HOOKD_BIN, client, request, startServer } from "./lib/server.mjs";
+import { HOOKD_BIN, client, request } from "./lib/server.mjs";
+import { newSecret, startDeliveryServer } from "./lib/delivery_api.mjs";
 import { startReceiver, waitFor } from "./lib/receiver.mjs";
 import { Webhook } from "../e2e/node_modules/standardwebhooks/dist/index.js";
 
-const LOOPBACK = { HOOKD_ALLOWED_NETWORKS: "127.0.0.0/8" };
 const VERSION = execFileSync(HOOKD_BIN, ["--version"], { encoding: "utf8" }).trim();
-const newSecret = () => `whsec_${randomBytes(24).toString("base64")}`;
 const SUCCESS = 0;
 const FAIL = 2;
 const PENDING = 1;
 const SENDING = 3;
-
-/** Start hookd for delivery tests: loopback allowed, immediate retries unless overridden. */
-function startDeliveryServer({ flags = {}, env = {} } = {}) {
-  const all = { "--retry-schedule": "0s,0s", "--attempt-timeout-ms": "2000", ...flags };
-  return startServer({ delivery: true,  env: { ...LOOPBACK, ...env }, args: Object.entries(all).flat() });
-}
 
 /** Thin API helpers bound to one server. */
 function hookdApi(server) {
