@@ -47,7 +47,7 @@ test: unit-test asan-test integration-test compat-test
 # plots in bench/results/. `make bench SCENARIOS="ingest e2e"` runs a subset.
 bench: deps
 	@bash scripts/install-bench-deps.sh
-	cmake --build $(BUILD) -j $(JOBS) --target hookd bench_loadgen bench_receiver
+	cmake --build $(BUILD) -j $(JOBS) --target hookd bench_loadgen bench_receiver bench_seed
 	bash bench/run.sh $(SCENARIOS)
 
 format:

@@ -3,7 +3,8 @@
 // rate (latency measured from each request's scheduled time, so queueing is not hidden).
 //   bench_loadgen --url http://127.0.0.1:8071/api/v1/app/bench/msg --connections 64 --seconds 10
 //     [--rate 5000] [--method POST] [--header "authorization: Bearer x"]
-//     [--body '{"eventType":"e","payload":{"sent_ns":$NS}}']   ($NS: send time, ns since epoch)
+//     [--body '{"eventType":"e","payload":{"sent_ns":$NS}}']   ($NS: send time, ns since epoch;
+//      $I%K: the connection's request number modulo K)
 //     [--max-requests N] [--json out.json] [--quiet]
 // Prints a progress bar on stderr and a JSON summary (throughput per second, latency percentiles).
 #include <algorithm>
@@ -100,6 +101,13 @@ class Conn : public std::enable_shared_from_this<Conn> {
     for (const auto& [k, v] : s_.opt.headers) req_.set(k, v);
     std::string body = s_.opt.body;
     if (auto p = body.find("$NS"); p != std::string::npos) body.replace(p, 3, std::to_string(WallNs()));
+    // "$I%K": this request's number modulo K (spreads requests over event types or channels).
+    if (auto p = body.find("$I%"); p != std::string::npos) {
+      size_t end = p + 3;
+      while (end < body.size() && std::isdigit(static_cast<unsigned char>(body[end]))) ++end;
+      long long k = std::max(1LL, std::stoll(body.substr(p + 3, end - p - 3)));
+      body.replace(p, end - p, std::to_string(number_++ % k));
+    }
     if (!body.empty()) {
       req_.set(http::field::content_type, "application/json");
       req_.body() = std::move(body);
@@ -140,6 +148,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
   Clock::time_point scheduled_;
+  long long number_ = 0;
 };
 
 double Percentile(std::vector<uint32_t>& v, double p) {

@@ -3,6 +3,7 @@
 // latency (from a "sent_ns" field in the body to arrival) and counts distinct webhook-ids.
 //   bench_receiver --port 9000
 // Paths: /hang/...  never answered (isolation scenario)
+//        /ignore/... answered 200, not counted
 //        /flaky/... answered 500 until GET /__recover, then 200 (retry storm)
 //        anything else: 200
 // Control: GET /__stats -> JSON counts, unique webhook-ids, latency percentiles, per-second
@@ -105,7 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       if (target.starts_with("/flaky/") && !st_.recovered) {
         res_.result(http::status::internal_server_error);
-      } else {
+      } else if (!target.starts_with("/ignore/")) {
         st_.Record(req_);
       }
     }

@@ -2,7 +2,10 @@
 # hookd benchmark suite (`make bench`): runs scenarios against a real hookd on loopback and writes
 # bench/results/<scenario>.json plus a PNG plot of throughput over time. Every target is a ratio
 # to the reference measured in the same run (2-core machines are noisy).
-#   bench/run.sh [scenario ...]   scenarios: reference ingest e2e fanout (default: all)
+#   bench/run.sh [scenario ...]   scenarios: reference ingest e2e fanout backlog isolation storm
+#                                 (default: all)
+# Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
+#        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/release}
@@ -26,9 +29,9 @@ start_receiver() {
 recv_stats() { curl -sf http://127.0.0.1:$RPORT/__stats; }
 recv_reset() { curl -sf http://127.0.0.1:$RPORT/__reset > /dev/null; }
 
-# start_hookd [flags...]: fresh store; sets HOOKD_PID.
+# start_hookd [flags...]: fresh store; sets HOOKD_PID. KEEP_DATA=1 keeps the store.
 start_hookd() {
-  rm -rf "$WORK/data"
+  [ -n "${KEEP_DATA:-}" ] || rm -rf "$WORK/data"
   HOOKD_ALLOWED_NETWORKS=127.0.0.0/8 HOOKD_LOG_LEVEL=warn $HOOKD serve \
     --listen 127.0.0.1:$HPORT --store "sqlite://$WORK/data/hookd.db" --admin-token $TOKEN "$@" \
     > "$WORK/hookd.log" 2>&1 &
@@ -177,8 +180,108 @@ PY
   done
 }
 
+# Delivery rate and peak RSS with a small and a large backlog already queued in the store.
+scenario_backlog() {
+  local big=${BENCH_BACKLOG:-10000000} small=10000
+  for n in $small $big; do
+    say "backlog: $n messages queued, then delivery starts"
+    start_hookd --delivery-enabled false; setup_app 1; stop_hookd
+    $BIN/bench_seed --db "$WORK/data/hookd.db" --app bench --count "$n"
+    recv_reset
+    KEEP_DATA=1 start_hookd
+    local deadline=$((SECONDS + SECS * 2))
+    while [ "$(recv_stats | json /dev/stdin 'd["unique"]')" -lt "$n" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    recv_stats > "$WORK/backlog_$n.json"
+    echo "$(peak_rss_mb)" > "$WORK/backlog_${n}_rss"
+    stop_hookd
+  done
+  /usr/bin/python3 - "$WORK" "$OUT/backlog.json" $small "$big" "$(ref_rps)" <<'PY'
+import json, sys
+w, out, small, big, ref = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+def load(n):
+    r = json.load(open(f"{w}/backlog_{n}.json"))
+    rate = r["unique"] / max(1e-9, (r["last_ns"] - r["first_ns"]) / 1e9)
+    return r, rate, float(open(f"{w}/backlog_{n}_rss").read())
+rs, rate_s, rss_s = load(small); rb, rate_b, rss_b = load(big)
+json.dump({"scenario": "backlog", "small": int(small), "big": int(big),
+           "rate_small": rate_s, "rate_big": rate_b, "ratio_big_to_small": rate_b / rate_s,
+           "target_ratio": 0.80, "peak_rss_mb_small": rss_s, "peak_rss_mb_big": rss_b,
+           "target_rss_mb": 256, "reference_rps": ref,
+           "series": {f"queued_{small}": rs["per_second"], f"queued_{big}": rb["per_second"]}},
+          open(out, "w"), indent=1)
+PY
+  plot backlog "backlog: deliveries per second with a small and a large queue"
+  echo "backlog: $(json "$OUT/backlog.json" 'round(d["rate_small"])')/s with $small queued, $(json "$OUT/backlog.json" 'round(d["rate_big"])')/s with $big queued (ratio $(json "$OUT/backlog.json" 'round(d["ratio_big_to_small"],3)'), target 0.80); peak RSS $(json "$OUT/backlog.json" 'd["peak_rss_mb_small"]') / $(json "$OUT/backlog.json" 'd["peak_rss_mb_big"]') MB (target 256)" >&2
+}
+
+# 100 endpoints; one hangs past the timeout and gets half of the messages. Healthy endpoints'
+# deliveries/s against the same run with all 100 healthy.
+scenario_isolation() {
+  local rate=${BENCH_ISOLATION_RATE:-100}
+  for mode in healthy hang; do
+    say "isolation ($mode): $rate messages/s, half to endpoint 0"
+    start_hookd; recv_reset
+    api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"bench","uid":"bench"}' > /dev/null
+    local first="ignore"; [ $mode = hang ] && first="hang"
+    api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
+      -d "{\"url\":\"http://127.0.0.1:$RPORT/$first/0\",\"eventTypes\":[\"t0\"]}" > /dev/null
+    for i in $(seq 99); do
+      api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
+        -d "{\"url\":\"http://127.0.0.1:$RPORT/ep/$i\",\"eventTypes\":[\"t1\"]}" > /dev/null
+    done
+    BODY='{"eventType":"t$I%2","payload":{"n":1}}' loadgen "$WORK/iso_$mode.json" --rate "$rate" --connections 8
+    sleep 1
+    recv_stats > "$WORK/iso_${mode}_recv.json"
+    stop_hookd
+  done
+  /usr/bin/python3 - "$WORK" "$OUT/isolation.json" <<'PY'
+import json, sys
+w, out = sys.argv[1], sys.argv[2]
+def rate(mode):
+    r = json.load(open(f"{w}/iso_{mode}_recv.json"))
+    return r, r["requests"] / max(1e-9, (r["last_ns"] - r["first_ns"]) / 1e9)
+rh, healthy = rate("healthy"); rg, hang = rate("hang")
+json.dump({"scenario": "isolation", "healthy_deliveries_per_s_all_healthy": healthy,
+           "healthy_deliveries_per_s_with_hang": hang, "ratio": hang / healthy, "target_ratio": 0.90,
+           "series": {"all_healthy": rh["per_second"], "one_hanging": rg["per_second"]}},
+          open(out, "w"), indent=1)
+PY
+  plot isolation "isolation: deliveries/s to the 99 healthy endpoints"
+  echo "isolation: healthy endpoints $(json "$OUT/isolation.json" 'round(d["healthy_deliveries_per_s_with_hang"])')/s with a hanging one vs $(json "$OUT/isolation.json" 'round(d["healthy_deliveries_per_s_all_healthy"])')/s all healthy (ratio $(json "$OUT/isolation.json" 'round(d["ratio"],3)'), target 0.90)" >&2
+}
+
+# N deliveries fail (500) until the receiver recovers; time to drain after recovery and memory.
+scenario_storm() {
+  local n=${BENCH_STORM:-100000}
+  say "retry storm: $n deliveries failing, then recovering"
+  start_hookd; recv_reset
+  api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"bench","uid":"bench"}' > /dev/null
+  api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
+    -d "{\"url\":\"http://127.0.0.1:$RPORT/flaky/0\",\"retrySchedule\":[2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2]}" > /dev/null
+  SECS=600 loadgen "$WORK/storm.json" --max-requests "$n"
+  sleep 3
+  curl -sf http://127.0.0.1:$RPORT/__recover > /dev/null
+  local t0; t0=$(date +%s.%N)
+  local deadline=$((SECONDS + 600))
+  while [ "$(recv_stats | json /dev/stdin 'd["unique"]')" -lt "$n" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  local t1; t1=$(date +%s.%N)
+  recv_stats > "$WORK/storm_recv.json"
+  local rss; rss=$(peak_rss_mb)
+  stop_hookd
+  /usr/bin/python3 - "$WORK/storm_recv.json" "$OUT/storm.json" "$n" "$t0" "$t1" "$rss" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); n = int(sys.argv[3])
+json.dump({"scenario": "retry storm", "deliveries": n, "delivered_unique": r["unique"],
+           "lost": n - r["unique"], "drain_seconds_after_recovery": float(sys.argv[5]) - float(sys.argv[4]),
+           "peak_rss_mb": float(sys.argv[6]), "series": {"delivered": r["per_second"]}},
+          open(sys.argv[2], "w"), indent=1)
+PY
+  plot storm "retry storm: deliveries per second after the receiver recovers"
+  echo "retry storm: $n deliveries drained $(json "$OUT/storm.json" 'round(d["drain_seconds_after_recovery"],1)') s after recovery, lost $(json "$OUT/storm.json" 'd["lost"]'), peak RSS $(json "$OUT/storm.json" 'd["peak_rss_mb"]') MB" >&2
+}
+
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ingest e2e fanout)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ingest e2e fanout backlog isolation storm)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do
