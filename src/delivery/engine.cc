@@ -194,16 +194,21 @@ struct Engine::Impl {
       return;
     }
     scans.fetch_add(1, std::memory_order_relaxed);
+    size_t admitted = 0;
     for (auto& d : *rows) {
       store::DueCursor at{d.due, d.msg_id, d.endpoint_id};
-      if (Admit(std::move(d)) == Admission::kWindowFull) {
+      auto result = Admit(std::move(d));
+      if (result == Admission::kWindowFull) {
         sweeping = true;  // resume here once the window has room
         return;
       }
+      if (result == Admission::kAdmitted) ++admitted;
       cursor = std::move(at);
     }
-    sweeping = static_cast<int>(rows->size()) == limit;
-    if (!sweeping) cursor.reset();  // reached the end: the next sweep starts over
+    bool more = static_cast<int>(rows->size()) == limit;
+    if (!more) cursor.reset();  // reached the end: the next sweep starts over
+    // Keep sweeping only while it finds work: rows of full endpoints are theirs to top up.
+    sweeping = more && admitted > 0;
   }
 
   // Refills endpoints that left due work in the store, from their own due order.

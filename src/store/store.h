@@ -162,7 +162,7 @@ class Store {
   // after the commit. Must not block. Set before Init().
   virtual void SetDueListener(std::function<void(std::vector<core::DueDelivery>)> listener) = 0;
   // Deliveries with next_attempt_at <= now, in due order, strictly after `after` when given;
-  // only those to `endpoint_id` when given.
+  // only those to `endpoint_id` when given. Each carries its message when the payload is small.
   virtual Result<std::vector<core::DueDelivery>> ListDueDeliveries(
       core::TimePoint now, const std::optional<DueCursor>& after, int limit,
       const std::optional<std::string>& endpoint_id = std::nullopt) = 0;
