@@ -31,7 +31,6 @@ struct Extras {
 void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, const core::App& app,
              bool with_content, store::MessageRouting routing) {
   msg.app_id = app.id;
-  if (routing.callback) routing.callback->app_id = app.id;
   Response response{202, MessageJsonText(msg, with_content)};
   IdempotentWrite<Message>(ctx, req, std::move(reply), std::move(response),
                            [&ctx, msg = std::move(msg), routing = std::move(routing)](
