@@ -118,12 +118,17 @@ struct Engine::Impl {
   Impl(store::Store& s, const core::Clock& c, core::Random& r, EngineOptions o)
       : store(s), clock(c), random(r), options(std::move(o)) {}
 
+  // Adds to the inbox under the lock. Only the first event after a drain wakes the engine
+  // thread (a wakeup stays pending until its poll consumes it), so a burst of outcomes costs
+  // one wakeup, not one each.
   void Post(const std::function<void()>& fill) {
+    bool was_empty;
     {
       std::lock_guard lock(mu);
+      was_empty = inbox.empty();
       fill();
     }
-    if (http) http->Wakeup();
+    if (was_empty && http) http->Wakeup();
   }
 
   void Run() {
@@ -532,7 +537,11 @@ core::Status Engine::Start() {
 
 void Engine::Stop() {
   if (!impl_->thread.joinable()) return;
-  impl_->Post([&] { impl_->stopping = true; });
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  if (impl_->http) impl_->http->Wakeup();
   impl_->thread.join();
   impl_->http.reset();
 }
