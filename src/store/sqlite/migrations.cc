@@ -108,7 +108,7 @@ CREATE INDEX deliveries_due_by_endpoint ON deliveries(endpoint_id, next_attempt_
   WHERE next_attempt_at IS NOT NULL;
 
 CREATE TABLE attempts (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
   app_id TEXT NOT NULL,
   msg_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
   endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
@@ -120,9 +120,9 @@ CREATE TABLE attempts (
   error_detail TEXT NOT NULL,
   trigger_type INTEGER NOT NULL,
   status INTEGER NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (msg_id, id)  -- a message's history is a range of the table itself
 ) WITHOUT ROWID;
-CREATE INDEX attempts_by_msg ON attempts(msg_id, id);
 CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);
 ALTER TABLE endpoints ADD COLUMN retry_schedule TEXT;
 )sql",
