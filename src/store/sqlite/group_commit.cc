@@ -36,12 +36,16 @@ void GroupCommitter::Stop() {
 }
 
 bool GroupCommitter::Submit(WriteTask task) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
     queue_.push_back(std::move(task));
+    // The writer waits for the first write, then lingers until the batch is full: only those
+    // two moments need a wakeup (each one is a syscall).
+    wake = queue_.size() == 1 || queue_.size() >= options_.max_batch;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return true;
 }
 
