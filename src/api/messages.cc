@@ -20,6 +20,14 @@ namespace {
 
 using core::Message;
 
+// The required eventType field.
+void ReadEventTypeField(BodyReader& body, Message& msg) {
+  if (auto type = body.String("eventType", true)) {
+    if (auto err = core::CheckEventTypeName(*type); !err.empty()) body.Fail("eventType", err);
+    msg.event_type = *type;
+  }
+}
+
 // What a message asks for beyond Svix's MessageIn.
 struct Extras {
   std::optional<core::Endpoint> callback;  // its own destination (not yet bound to an app)
@@ -172,10 +180,7 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   Message msg;
-  if (auto type = body->String("eventType", true)) {
-    if (auto err = core::CheckEventTypeName(*type); !err.empty()) body->Fail("eventType", err);
-    msg.event_type = *type;
-  }
+  ReadEventTypeField(*body, msg);
   if (auto payload = body->Object("payload", true)) msg.payload = std::move(*payload);
   if (auto event_id = body->String("eventId")) {
     if (auto err = core::CheckUid(*event_id); !err.empty()) body->Fail("eventId", err);
@@ -263,10 +268,7 @@ void SendExample(ApiContext& ctx, Request& req, Reply reply) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   Message msg;
-  if (auto type = body->String("eventType", true)) {
-    if (auto err = core::CheckEventTypeName(*type); !err.empty()) body->Fail("eventType", err);
-    msg.event_type = *type;
-  }
+  ReadEventTypeField(*body, msg);
   auto index = body->Int("exampleIndex", 0, 1000).value_or(0);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   // The type's schema examples ({"1": {"examples": [...]}}) when it has them, else a stub.

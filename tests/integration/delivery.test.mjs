@@ -13,61 +13,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
-import { HOOKD_BIN, client, request } from "./lib/server.mjs";
-import { newSecret, startDeliveryServer } from "./lib/delivery_api.mjs";
+import { HOOKD_BIN, request } from "./lib/server.mjs";
+import { STATUS, hookdApi, newSecret, startDeliveryServer } from "./lib/delivery_api.mjs";
 import { startReceiver, waitFor } from "./lib/receiver.mjs";
 import { Webhook } from "../e2e/node_modules/standardwebhooks/dist/index.js";
 
 const VERSION = execFileSync(HOOKD_BIN, ["--version"], { encoding: "utf8" }).trim();
-const SUCCESS = 0;
-const FAIL = 2;
-const PENDING = 1;
-const SENDING = 3;
-
-/** Thin API helpers bound to one server. */
-function hookdApi(server) {
-  const api = client(server);
-  const expect = (r, statuses, what) => {
-    assert.ok([].concat(statuses).includes(r.status), `${what}: HTTP ${r.status} ${r.text}`);
-    return r.json;
-  };
-  const h = {
-    api,
-    newApp: async (name = "delivery") => expect(await api.post("/api/v1/app", { name }), [200, 201], "create app"),
-    newEndpoint: async (appId, body) =>
-      expect(await api.post(`/api/v1/app/${appId}/endpoint`, body), 201, `create endpoint ${JSON.stringify(body)}`),
-    getEndpoint: async (appId, epId) => expect(await api.get(`/api/v1/app/${appId}/endpoint/${epId}`), 200, "get endpoint"),
-    send: async (appId, body = {}) =>
-      expect(await api.post(`/api/v1/app/${appId}/msg`, { eventType: "test.event", payload: { n: 1 }, ...body }), 202, "create message"),
-    /** Attempts of a message, oldest first. */
-    attempts: async (appId, msgId, query = "") => {
-      const r = await api.get(`/api/v1/app/${appId}/attempt/msg/${msgId}?limit=250&order=ascending${query}`);
-      return expect(r, 200, "list attempts by msg").data;
-    },
-    destinations: async (appId, msgId) =>
-      expect(await api.get(`/api/v1/app/${appId}/msg/${msgId}/endpoint?limit=250`), 200, "list destinations").data,
-    destination: async (appId, msgId, epId) => (await h.destinations(appId, msgId)).find((d) => d.id === epId),
-    /** Wait until the delivery of msg to ep is final (success or fail); returns its row. */
-    settled: (appId, msgId, epId, { timeoutMs = 10_000 } = {}) =>
-      waitFor(
-        async () => {
-          const d = await h.destination(appId, msgId, epId);
-          return d && (d.status === SUCCESS || d.status === FAIL) ? d : null;
-        },
-        { timeoutMs, message: `delivery ${msgId} -> ${epId} not final` }
-      ),
-    /** Wait until the message has at least n attempts to ep; returns them (oldest first). */
-    waitAttempts: (appId, msgId, epId, n, { timeoutMs = 10_000 } = {}) =>
-      waitFor(
-        async () => {
-          const list = (await h.attempts(appId, msgId)).filter((a) => a.endpointId === epId);
-          return list.length >= n ? list : null;
-        },
-        { timeoutMs, message: `fewer than ${n} attempt(s) of ${msgId} -> ${epId}` }
-      ),
-  };
-  return h;
-}
+const { SUCCESS, FAIL, PENDING, SENDING } = STATUS;
 
 function assertAttemptShape(a) {
   assert.match(a.id, /^atmpt_/);

@@ -56,8 +56,13 @@ export function hookdApi(server) {
   const h = {
     api,
     expect,
+    /** `body` is an ApplicationIn (or just a name). */
     newApp: async (body = {}) =>
-      expect(await api.post("/api/v1/app", { name: "callback-options", ...body }), [200, 201], "create app"),
+      expect(
+        await api.post("/api/v1/app", typeof body === "string" ? { name: body } : { name: "test-app", ...body }),
+        [200, 201],
+        "create app"
+      ),
     newEndpoint: async (appId, body) =>
       expect(await api.post(`/api/v1/app/${appId}/endpoint`, body), 201, `create endpoint ${JSON.stringify(body)}`),
     getEndpoint: async (appId, epId) =>
