@@ -1,6 +1,4 @@
 // /api/v1/app/{app}/msg: messages (events) posted by producers.
-#include <algorithm>
-
 #include "core/json_text.h"
 #include "api/body_reader.h"
 #include "api/delivery_options.h"
@@ -52,36 +50,15 @@ void Persist(ApiContext& ctx, const Request& req, Reply reply, Message msg, cons
                            });
 }
 
-// True if `ep` subscribes to `msg` (the same rule as the store's fan-out).
-bool Subscribes(const core::Endpoint& ep, const Message& msg) {
-  if (ep.disabled || ep.ephemeral) return false;
-  if (ep.event_types && std::find(ep.event_types->begin(), ep.event_types->end(),
-                                  msg.event_type) == ep.event_types->end())
-    return false;
-  if (!ep.channels) return true;
-  if (!msg.channels) return false;
-  for (const auto& c : *msg.channels)
-    if (std::find(ep.channels->begin(), ep.channels->end(), c) != ep.channels->end()) return true;
-  return false;
-}
-
 // Test mode: the request each destination would get (credentials redacted), as JSON text.
 core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, const Message& msg,
                                        const std::optional<core::Endpoint>& callback) {
-  std::vector<core::Endpoint> targets;
-  store::PageRequest page{.limit = 250};
-  while (true) {
-    auto eps = ctx.store.ListEndpoints(app.id, page);
-    if (!eps) return std::unexpected(eps.error());
-    for (auto& ep : eps->data)
-      if (Subscribes(ep, msg)) targets.push_back(std::move(ep));
-    if (eps->done) break;
-    page.iterator = eps->iterator;
-  }
-  if (callback) targets.push_back(*callback);
+  auto targets = ctx.store.ListSubscribedEndpoints(msg);
+  if (!targets) return std::unexpected(targets.error());
+  if (callback) targets->push_back(*callback);
   delivery::Signer signer;
   boost::json::array routes;
-  for (const auto& ep : targets) {
+  for (const auto& ep : *targets) {
     boost::json::object route{{"endpointId", ep.ephemeral ? boost::json::value(nullptr)
                                                           : boost::json::value(ep.id)},
                               {"callback", ep.ephemeral}};
@@ -113,6 +90,7 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
 // Routes the message (or renders it, in test mode) and persists it.
 void Route(ApiContext& ctx, const Request& req, Reply reply, Message msg, const core::App& app,
            bool with_content, Extras extras) {
+  msg.app_id = app.id;
   store::MessageRouting routing;
   if (extras.callback) {
     extras.callback->app_id = app.id;

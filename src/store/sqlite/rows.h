@@ -36,6 +36,16 @@ inline constexpr const char* kAttemptCols =
     "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
     " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at";
 
+// The fan-out rule, over endpoints aliased `e`, for a message whose event type is bound to ?4
+// and whose channels (JSON list or NULL) to ?5: enabled subscribed endpoints whose event types
+// include the type (or are unset) and whose channels share one with the message (or are unset).
+inline constexpr const char* kSubscribes =
+    "e.disabled = 0 AND e.ephemeral = 0"
+    " AND (e.event_types IS NULL OR EXISTS"
+    "      (SELECT 1 FROM json_each(e.event_types) WHERE value = ?4))"
+    " AND (e.channels IS NULL OR EXISTS (SELECT 1 FROM json_each(e.channels) c"
+    "      WHERE c.value IN (SELECT value FROM json_each(?5))))";
+
 // Column readers; the *At forms take the index of their first column.
 core::App ReadApp(Stmt& s);
 core::EventType ReadEventType(Stmt& s);

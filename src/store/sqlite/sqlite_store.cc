@@ -184,6 +184,19 @@ class SqliteStore final : public Store {
                                 [](const core::Endpoint& e) { return e.id; });
   }
 
+  Result<std::vector<core::Endpoint>> ListSubscribedEndpoints(const core::Message& msg) override {
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare("SELECT " + Prefixed("e", kEndpointCols) +
+                            " FROM endpoints e WHERE e.app_id = ?3 AND " + kSubscribes +
+                            " ORDER BY e.id");
+    s.Bind(3, msg.app_id).Bind(4, msg.event_type).Bind(5, EncodeList(msg.channels));
+    std::vector<core::Endpoint> out;
+    while (s.Step()) out.push_back(ReadEndpoint(s));
+    if (s.error()) return std::unexpected(*s.error());
+    return out;
+  }
+
   void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override {
     Write<core::Endpoint>(std::move(idem), std::move(done),
                           [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
@@ -288,14 +301,7 @@ class SqliteStore final : public Store {
               " next_attempt_at, next_trigger, created_at, updated_at)"
               " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
               " WHERE e.app_id = ?3 AND (";
-          sql += routing.only_endpoint ? "e.id = ?6"
-                 : routing.fan_out
-                     ? "e.disabled = 0 AND e.ephemeral = 0"
-                       " AND (e.event_types IS NULL OR EXISTS"
-                       "      (SELECT 1 FROM json_each(e.event_types) WHERE value = ?4))"
-                       " AND (e.channels IS NULL OR EXISTS (SELECT 1 FROM json_each(e.channels) c"
-                       "      WHERE c.value IN (SELECT value FROM json_each(?5))))"
-                     : "0";
+          sql += routing.only_endpoint ? "e.id = ?6" : routing.fan_out ? kSubscribes : "0";
           sql += " OR e.id = ?7) RETURNING endpoint_id";
           auto fan = db.Prepare(sql);
           fan.Bind(1, msg.id).Bind(2, ToMicros(msg.created_at)).Bind(3, msg.app_id)
