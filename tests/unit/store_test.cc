@@ -199,6 +199,37 @@ TEST_P(StoreTest, EndpointUidIsUniquePerApp) {
   EXPECT_EQ(store_->ListEndpoints(a->id, {})->data.size(), 1u);
 }
 
+TEST_P(StoreTest, SubscribedEndpointsAreExactlyTheFanOut) {
+  auto app = Create(MakeApp());
+  auto add = [&](std::optional<std::vector<std::string>> types,
+                 std::optional<std::vector<std::string>> channels, bool disabled) {
+    auto e = MakeEndpoint(app->id);
+    e.event_types = std::move(types);
+    e.channels = std::move(channels);
+    e.disabled = disabled;
+    EXPECT_TRUE(Wait<core::Endpoint>(
+        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(e, std::nullopt, d); }));
+    return e.id;
+  };
+  auto all = add(std::nullopt, std::nullopt, false);
+  auto typed = add(std::vector<std::string>{"a.b"}, std::nullopt, false);
+  add(std::vector<std::string>{"x.y"}, std::nullopt, false);                      // other type
+  auto chan = add(std::nullopt, std::vector<std::string>{"ch1", "ch9"}, false);
+  add(std::nullopt, std::vector<std::string>{"ch2"}, false);                      // other channel
+  add(std::nullopt, std::nullopt, true);                                          // disabled
+  auto msg = MakeMessage(app->id);  // type a.b, channels [ch1]
+  auto subscribed = store_->ListSubscribedEndpoints(msg);
+  ASSERT_TRUE(subscribed);
+  std::set<std::string> ids;
+  for (const auto& e : *subscribed) ids.insert(e.id);
+  EXPECT_EQ(ids, (std::set<std::string>{all, typed, chan}));
+  ASSERT_TRUE(Post(msg));
+  std::set<std::string> fanned;
+  auto rows = store_->ListMessageDestinations(app->id, msg.id, {.limit = 250});
+  for (const auto& v : rows->data) fanned.insert(v.endpoint.id);
+  EXPECT_EQ(fanned, ids);
+}
+
 TEST_P(StoreTest, MessagesFilterAndExpunge) {
   auto app = Create(MakeApp());
   auto m1 = Post(MakeMessage(app->id, "a.b", "evt-1"));
