@@ -1,7 +1,5 @@
 // Delivery history and control: attempts, per-message and per-endpoint delivery state, resend,
 // recover and endpoint stats.
-#include <charconv>
-
 #include "api/body_reader.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
@@ -15,23 +13,6 @@ namespace {
 namespace json = boost::json;
 using core::DeliveryStatus;
 
-core::Error QueryError(std::string name, std::string msg) {
-  return {core::ErrorCode::kValidation, "", {{{"query", std::move(name)}, std::move(msg)}}};
-}
-
-core::Result<std::optional<int>> QueryInt(const Request& req, std::string_view name, int min,
-                                          int max) {
-  auto v = req.Query(name);
-  if (!v) return std::nullopt;
-  int n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size() || n < min || n > max)
-    return std::unexpected(QueryError(std::string(name), "must be an integer from " +
-                                                             std::to_string(min) + " to " +
-                                                             std::to_string(max)));
-  return n;
-}
-
 // status, status_code_class, event_types, channel, before, after.
 core::Result<store::AttemptFilter> ReadFilter(const Request& req) {
   store::AttemptFilter f;
@@ -41,7 +22,7 @@ core::Result<store::AttemptFilter> ReadFilter(const Request& req) {
   auto cls = QueryInt(req, "status_code_class", 0, 500);
   if (!cls) return std::unexpected(cls.error());
   if (*cls) {
-    if (**cls % 100 != 0) return std::unexpected(QueryError("status_code_class", "must be 0, 100, ..., 500"));
+    if (**cls % 100 != 0) return QueryError("status_code_class", "must be 0, 100, ..., 500");
     f.status_code_class = **cls;
   }
   f.event_types = req.QueryAll("event_types");

@@ -44,25 +44,36 @@ core::Status RequireAdmin(const Request& req) {
   return {};
 }
 
+std::unexpected<core::Error> QueryError(std::string_view name, std::string msg) {
+  return std::unexpected(
+      core::Error{ErrorCode::kValidation, "", {{{"query", std::string(name)}, std::move(msg)}}});
+}
+
+core::Result<std::optional<int>> QueryInt(const Request& req, std::string_view name, int min,
+                                          int max) {
+  auto v = req.Query(name);
+  if (!v) return std::nullopt;
+  int n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < min || n > max) {
+    return QueryError(name, "must be an integer from " + std::to_string(min) + " to " +
+                                std::to_string(max));
+  }
+  return n;
+}
+
 core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending) {
   store::PageRequest page;
   page.descending = default_descending;
-  if (auto limit = req.Query("limit")) {
-    int n = 0;
-    auto [p, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
-    if (ec != std::errc() || p != limit->data() + limit->size() || n < 1 || n > 250) {
-      return std::unexpected(core::Error{
-          ErrorCode::kValidation, "", {{{"query", "limit"}, "must be an integer from 1 to 250"}}});
-    }
-    page.limit = n;
-  }
+  auto limit = QueryInt(req, "limit", 1, 250);
+  if (!limit) return std::unexpected(limit.error());
+  if (*limit) page.limit = **limit;
   if (auto it = req.Query("iterator"); it && !it->empty()) page.iterator = std::string(*it);
   if (auto order = req.Query("order")) {
     if (*order == "ascending") page.descending = false;
     else if (*order == "descending") page.descending = true;
     else
-      return std::unexpected(core::Error{
-          ErrorCode::kValidation, "", {{{"query", "order"}, "must be ascending or descending"}}});
+      return QueryError("order", "must be ascending or descending");
   }
   return page;
 }
@@ -72,18 +83,14 @@ core::Result<bool> QueryFlag(const Request& req, std::string_view name, bool fal
   if (!v) return fallback;
   if (*v == "true" || *v == "1") return true;
   if (*v == "false" || *v == "0") return false;
-  return std::unexpected(core::Error{
-      ErrorCode::kValidation, "", {{{"query", std::string(name)}, "must be true or false"}}});
+  return QueryError(name, "must be true or false");
 }
 
 core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name) {
   auto v = req.Query(name);
   if (!v) return std::nullopt;
   auto t = core::ParseTime(*v);
-  if (!t) {
-    return std::unexpected(core::Error{
-        ErrorCode::kValidation, "", {{{"query", std::string(name)}, "must be an RFC 3339 time"}}});
-  }
+  if (!t) return QueryError(name, "must be an RFC 3339 time");
   return t;
 }
 

@@ -44,6 +44,11 @@ boost::json::object PageJson(const store::Page<T>& page, ToJson to_json) {
   return out;
 }
 
+// A 422 naming query parameter `name`.
+std::unexpected<core::Error> QueryError(std::string_view name, std::string msg);
+// Parses an optional integer query parameter in [min, max]; 422 otherwise.
+core::Result<std::optional<int>> QueryInt(const Request& req, std::string_view name, int min,
+                                          int max);
 // Parses an optional RFC 3339 query parameter; 422 when malformed.
 core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::string_view name);
 
