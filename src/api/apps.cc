@@ -55,7 +55,6 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
   if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
-  if (ReplayIdempotent(ctx, req, reply)) return;
   auto get_if_exists = QueryFlag(req, "get_if_exists", false);
   if (!get_if_exists) return reply(ErrorResponse(get_if_exists.error()));
   auto body = BodyReader::Parse(req.body);
@@ -66,6 +65,8 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   bool get = *get_if_exists && app.uid;
   if (get) {
     if (auto existing = ctx.store.GetApp(*app.uid)) {
+      // A retried getOrCreate answers what it answered first (201 if it created the app).
+      if (ReplayIdempotent(ctx, req, reply)) return;
       return reply(JsonResponse(200, AppJson(*existing)));
     }
   }

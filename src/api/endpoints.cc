@@ -70,7 +70,6 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
-  if (ReplayIdempotent(ctx, req, reply)) return;
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
   auto body = BodyReader::Parse(req.body);
@@ -162,7 +161,6 @@ void GetSecret(ApiContext& ctx, Request& req, Reply reply) {
 
 // New current key (given or generated); the previous one stays valid for the grace period.
 void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
-  if (ReplayIdempotent(ctx, req, reply)) return;
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   auto ep = ResolveEndpoint(ctx, req);

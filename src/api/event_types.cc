@@ -44,7 +44,6 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
   if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
-  if (ReplayIdempotent(ctx, req, reply)) return;
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   EventType et;

@@ -55,10 +55,11 @@ core::Result<std::optional<core::TimePoint>> QueryTime(const Request& req, std::
 // Parses an optional boolean query flag ("true"/"false"); 422 on other values.
 core::Result<bool> QueryFlag(const Request& req, std::string_view name, bool fallback);
 
-// Runs a state-changing POST with idempotency-key support. If the request carries a key that was
-// already answered, replays that answer (409 if it was for a different request). Otherwise
-// `write(idem, done)` submits the store write with the record to store alongside it, and the
-// client gets `response` once the write is durable.
+// Runs a state-changing POST with idempotency-key support: `write(idem, done)` submits the store
+// write with the key's record alongside it, and the client gets `response` once the write is
+// durable. If the key was already answered, the store refuses the write and the client gets
+// that first answer instead (409 if it was for a different request). The check rides on the
+// write itself, so first requests pay no extra read.
 template <class T>
 using IdemWrite = std::function<void(store::Idempotency, store::Done<T>)>;
 

@@ -152,7 +152,6 @@ std::optional<core::Endpoint> ReadCallback(BodyReader& body, ApiContext& ctx) {
 }
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
-  if (ReplayIdempotent(ctx, req, reply)) return;
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));
   auto body = BodyReader::Parse(req.body);
@@ -238,7 +237,6 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
 
 // POST .../endpoint/{ep}/send-example: a sample message of an event type, to that endpoint only.
 void SendExample(ApiContext& ctx, Request& req, Reply reply) {
-  if (ReplayIdempotent(ctx, req, reply)) return;
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
   auto ep = FindEndpoint(ctx, app->id, req.params[1]);
