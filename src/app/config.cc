@@ -38,20 +38,23 @@ std::string JoinList(const std::vector<std::string>& v) {
   return out;
 }
 
-template <class T>
-ConfigKey IntKey(std::string name, std::string help, T Config::*field, int64_t min, int64_t max) {
+// "max_body_bytes" -> "HOOKD_MAX_BODY_BYTES".
+std::string EnvName(const std::string& name) {
   std::string env = "HOOKD_";
   for (char c : name) env += static_cast<char>(std::toupper(c));
-  return {name, env, std::move(help),
+  return env;
+}
+
+template <class T>
+ConfigKey IntKey(std::string name, std::string help, T Config::*field, int64_t min, int64_t max) {
+  return {name, EnvName(name), std::move(help),
           [=](Config& c, const std::string& v) { c.*field = static_cast<T>(ParseInt(name, v, min, max)); },
           [=](const Config& c) { return std::to_string(c.*field); }};
 }
 
 ConfigKey StringKey(std::string name, std::string help, std::string Config::*field,
                     std::function<void(const std::string&)> check = nullptr) {
-  std::string env = "HOOKD_";
-  for (char c : name) env += static_cast<char>(std::toupper(c));
-  return {name, env, std::move(help),
+  return {name, EnvName(name), std::move(help),
           [=](Config& c, const std::string& v) {
             if (check) check(v);
             c.*field = v;
@@ -60,9 +63,7 @@ ConfigKey StringKey(std::string name, std::string help, std::string Config::*fie
 }
 
 ConfigKey BoolKey(std::string name, std::string help, bool Config::*field) {
-  std::string env = "HOOKD_";
-  for (char c : name) env += static_cast<char>(std::toupper(c));
-  return {name, env, std::move(help),
+  return {name, EnvName(name), std::move(help),
           [=](Config& c, const std::string& v) {
             if (v == "true" || v == "1" || v == "on") c.*field = true;
             else if (v == "false" || v == "0" || v == "off") c.*field = false;
@@ -107,7 +108,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
       StringKey("admin_token",
                 "admin API token to accept (for automation); otherwise first start mints one",
                 &Config::admin_token),
-      {"allowed_networks", "HOOKD_ALLOWED_NETWORKS",
+      {"allowed_networks", EnvName("allowed_networks"),
        "comma-separated CIDRs that delivery may reach despite the SSRF guard",
        [](Config& c, const std::string& v) {
          auto list = SplitList(v);

@@ -11,22 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-void FormEscape(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '*') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-}
-
 void FormField(const std::string& key, const json::value& v, std::string& out) {
   if (v.is_object()) {
     for (const auto& [k, child] : v.as_object()) FormField(key + "[" + std::string(k) + "]", child, out);
@@ -38,10 +22,10 @@ void FormField(const std::string& key, const json::value& v, std::string& out) {
     return;
   }
   if (!out.empty()) out += '&';
-  FormEscape(key, out);
+  AppendPercentEncoded(key, out, true);
   out += '=';
-  if (v.is_string()) FormEscape(v.as_string(), out);
-  else if (!v.is_null()) FormEscape(core::JsonText(v), out);
+  if (v.is_string()) AppendPercentEncoded(v.as_string(), out, true);
+  else if (!v.is_null()) AppendPercentEncoded(core::JsonText(v), out, true);
 }
 
 }  // namespace

@@ -21,20 +21,6 @@ size_t PathStart(std::string_view url) {
   return p == std::string_view::npos ? url.size() : p;
 }
 
-void PercentEncode(std::string_view value, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : value) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-}
-
 // Walks the template, calling on_text(text) and on_var(name, offset) in order. Returns an error
 // text for malformed templates.
 template <class OnText, class OnVar>
@@ -81,6 +67,22 @@ std::optional<std::string> ValueText(const json::value& v) {
 }
 
 }  // namespace
+
+void AppendPercentEncoded(std::string_view value, std::string& out, bool form) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : value) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (alnum || c == '-' || c == '.' || c == '_' || (form ? c == '*' : c == '~')) {
+      out += static_cast<char>(c);
+    } else if (form && c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+}
 
 bool HasPlaceholders(std::string_view url) { return url.find("{{") != std::string_view::npos; }
 
@@ -130,7 +132,7 @@ core::Result<std::string> RenderUrl(std::string_view url, const core::Message& m
           value = ValueText(*v);
         }
         if (!value) return "url variable '" + std::string(name) + "' has no value for this message";
-        PercentEncode(*value, out);
+        AppendPercentEncoded(*value, out, false);
         return "";
       });
   if (!err.empty()) return core::Fail(core::ErrorCode::kValidation, err);

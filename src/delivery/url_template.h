@@ -16,6 +16,10 @@ namespace hookd::delivery {
 
 bool HasPlaceholders(std::string_view url);
 
+// Appends `value` percent-encoded: RFC 3986 unreserved characters kept (for any URL position);
+// `form`: application/x-www-form-urlencoded instead (space as '+', '*' kept, '~' encoded).
+void AppendPercentEncoded(std::string_view value, std::string& out, bool form);
+
 // Empty when `url` is a well-formed template whose variables can all be resolved or may come
 // from a message; otherwise why not (e.g. an unknown env.NAME, a placeholder in the host).
 // `env` null: env.NAME variables are not checked.
