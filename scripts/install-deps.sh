@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config ccache openssl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev
-  libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
+  libjemalloc-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
   libgtest-dev libgmock-dev
   nodejs npm
 )

@@ -9,6 +9,8 @@
 #include <array>
 #include <thread>
 
+#include "core/thread_name.h"
+
 namespace hookd::api {
 namespace {
 
@@ -143,15 +145,20 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// One event loop per io thread: a connection lives on one loop for its whole life, so its
+// handlers never run concurrently and need no strand.
 struct HttpServer::Impl {
   ServerOptions options;
   Dispatch dispatch;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  size_t next_loop = 0;
   std::vector<std::thread> threads;
 
   void Accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+    auto& loop = *loops[next_loop++ % loops.size()];
+    acceptor->async_accept(loop, [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
@@ -174,7 +181,12 @@ core::Result<uint16_t> HttpServer::Start() {
   auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec) return core::Fail(core::ErrorCode::kBadRequest, "invalid listen address '" + impl_->options.host + "'");
   tcp::endpoint ep(address, impl_->options.port);
-  auto& acc = impl_->acceptor;
+  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
+    impl_->loops.push_back(std::make_unique<asio::io_context>(1));
+    impl_->work.push_back(asio::make_work_guard(*impl_->loops.back()));
+  }
+  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[0]);
+  auto& acc = *impl_->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(ep, ec);
@@ -185,18 +197,22 @@ core::Result<uint16_t> HttpServer::Start() {
                           std::to_string(impl_->options.port) + ": " + ec.message());
   }
   impl_->Accept();
-  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& loop : impl_->loops) {
+    impl_->threads.emplace_back([&loop] {
+      core::NameThisThread("hookd-http");
+      loop->run();
+    });
+  }
   return acc.local_endpoint().port();
 }
 
 void HttpServer::Stop() {
   if (!impl_ || impl_->threads.empty()) return;
-  asio::post(impl_->ioc, [this] {
+  asio::post(*impl_->loops[0], [this] {
     beast::error_code ec;
-    impl_->acceptor.close(ec);
+    impl_->acceptor->close(ec);
   });
-  impl_->ioc.stop();
+  for (auto& loop : impl_->loops) loop->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -35,8 +35,11 @@ std::optional<std::string> Base64Decode(std::string_view b64) {
 }
 
 std::string Sha256Hex(std::string_view data) {
+  // Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up on every call, which
+  // cost more than the hash itself for the per-request token hash.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  EVP_Digest(data.data(), data.size(), digest, nullptr, kSha256, nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(2 * SHA256_DIGEST_LENGTH);

@@ -13,6 +13,7 @@
 
 #include "core/ids.h"
 #include "core/text.h"
+#include "core/thread_name.h"
 #include "delivery/request_builder.h"
 #include "delivery/signer.h"
 #include "delivery/ssrf_guard.h"
@@ -531,7 +532,10 @@ core::Status Engine::Start() {
   auto http_options = impl_->options.http;
   if (http_options.user_agent.empty()) http_options.user_agent = "hookd/" HOOKD_VERSION;
   impl_->http = std::make_unique<HttpClient>(http_options, &*impl_->guard);
-  impl_->thread = std::thread([this] { impl_->Run(); });
+  impl_->thread = std::thread([this] {
+    core::NameThisThread("hookd-delivery");
+    impl_->Run();
+  });
   return {};
 }
 

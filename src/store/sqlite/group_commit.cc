@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/thread_name.h"
+
 namespace hookd::store::sqlite {
 
 GroupCommitter::GroupCommitter(Db& db, GroupCommitOptions options)
@@ -16,8 +18,14 @@ GroupCommitter::~GroupCommitter() {
 }
 
 void GroupCommitter::Start() {
-  syncer_ = std::thread([this] { SyncLoop(); });
-  thread_ = std::thread([this] { Loop(); });
+  syncer_ = std::thread([this] {
+    core::NameThisThread("hookd-sync");
+    SyncLoop();
+  });
+  thread_ = std::thread([this] {
+    core::NameThisThread("hookd-writer");
+    Loop();
+  });
 }
 
 void GroupCommitter::Stop() {
