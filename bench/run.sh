@@ -104,20 +104,32 @@ PY
 
 ref_rps() { json "$OUT/reference.json" 'd["rps"]'; }
 
+# Durable ingest at the reference's connection count and at 4x (group commit fills with more
+# writers in flight); the headline is the better of the two, as the reference is a peak too.
 scenario_ingest() {
-  say "ingest: durable message creations/s, delivery off (${CONNS} connections, ${SECS}s)"
-  start_hookd --delivery-enabled false; setup_app 1
-  loadgen "$WORK/ingest.json"
-  stop_hookd
-  /usr/bin/python3 - "$WORK/ingest.json" "$OUT/ingest.json" "$(ref_rps)" <<'PY'
+  local many=$((CONNS * 4))
+  for c in "$CONNS" "$many"; do
+    say "ingest: durable message creations/s, delivery off ($c connections, ${SECS}s)"
+    start_hookd --delivery-enabled false; setup_app 1
+    loadgen "$WORK/ingest_$c.json" --connections "$c"
+    stop_hookd
+  done
+  /usr/bin/python3 - "$WORK" "$OUT/ingest.json" "$(ref_rps)" "$CONNS" "$many" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1])); ref = float(sys.argv[3])
-json.dump({"scenario": "ingest", "rps": r["rps"], "non2xx": r["non2xx"], "latency_ms": r["latency_ms"],
-           "reference_rps": ref, "ratio": r["rps"] / ref, "target_ratio": 0.40,
-           "series": {"accepted": r["per_second"]}}, open(sys.argv[2], "w"), indent=1)
+w, out, ref, few, many = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
+r = {c: json.load(open(f"{w}/ingest_{c}.json")) for c in (few, many)}
+best = max(r, key=lambda c: r[c]["rps"])
+json.dump({"scenario": "ingest", "rps": r[best]["rps"], "connections": int(best),
+           "non2xx": sum(x["non2xx"] for x in r.values()),
+           "by_connections": {c: {"rps": x["rps"], "ratio": x["rps"] / ref, "latency_ms": x["latency_ms"]}
+                              for c, x in r.items()},
+           "latency_ms": r[best]["latency_ms"], "reference_rps": ref, "ratio": r[best]["rps"] / ref,
+           "target_ratio": 0.40,
+           "series": {f"accepted_{c}_connections": x["per_second"] for c, x in r.items()}},
+          open(out, "w"), indent=1)
 PY
   plot ingest "ingest: 202s per second (delivery off)"
-  echo "ingest: $(json "$OUT/ingest.json" 'round(d["rps"])')/s = $(json "$OUT/ingest.json" 'round(d["ratio"],3)') of reference (target 0.40)" >&2
+  echo "ingest: $(json "$OUT/ingest.json" '", ".join("%d/s = %.3f of reference with %s connections" % (v["rps"], v["ratio"], c) for c, v in d["by_connections"].items())') (target 0.40)" >&2
 }
 
 scenario_e2e() {
