@@ -2,7 +2,8 @@
 # hookd benchmark suite (`make bench`): runs scenarios against a real hookd on loopback and writes
 # bench/results/<scenario>.json plus a PNG plot of throughput over time. Every target is a ratio
 # to the reference measured in the same run (2-core machines are noisy).
-#   bench/run.sh [scenario ...]   scenarios: reference ingest e2e fanout backlog isolation storm
+#   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest e2e fanout backlog isolation
+#                                 storm
 #                                 (default: all)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
 #        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100).
@@ -42,6 +43,31 @@ start_hookd() {
 stop_hookd() { kill "$HOOKD_PID" 2>/dev/null || true; wait "$HOOKD_PID" 2>/dev/null || true; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; }
 api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application/json" "$@"; }
+
+# cpu_snapshot FILE: CPU clock ticks used so far by each hookd thread (by name) and the receiver.
+cpu_snapshot() {
+  { for t in /proc/"$HOOKD_PID"/task/*; do echo "$(cat "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done
+    echo "receiver $(awk '{print $14+$15}' /proc/"$RECV_PID"/stat)"; } > "$1" 2>/dev/null || true
+}
+# cpu_budget BEFORE AFTER LOADGEN_JSON N: CPU microseconds per message for each hookd thread, the
+# receiver and the load generator between two snapshots (where a 2-core machine's time goes).
+cpu_budget() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, os, sys
+def load(path):
+    ticks = {}
+    for line in open(path):
+        name, _, t = line.rpartition(" ")
+        if name: ticks[name] = ticks.get(name, 0) + int(t)
+    return ticks
+a, b = load(sys.argv[1]), load(sys.argv[2])
+n, hz = max(1, int(sys.argv[4])), os.sysconf("SC_CLK_TCK")
+out = {k: round((v - a.get(k, 0)) / hz / n * 1e6, 1) for k, v in b.items() if v > a.get(k, 0)}
+out["loadgen"] = round(json.load(open(sys.argv[3]))["cpu_seconds"] / n * 1e6, 1)
+out["total"] = round(sum(out.values()), 1)
+print(json.dumps(out))
+PY
+}
 
 # setup_app N: app "bench" with N endpoints on the receiver.
 setup_app() {
@@ -111,7 +137,11 @@ scenario_ingest() {
   for c in "$CONNS" "$many"; do
     say "ingest: durable message creations/s, delivery off ($c connections, ${SECS}s)"
     start_hookd --delivery-enabled false; setup_app 1
+    cpu_snapshot "$WORK/cpu_a"
     loadgen "$WORK/ingest_$c.json" --connections "$c"
+    cpu_snapshot "$WORK/cpu_b"
+    cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" "$WORK/ingest_$c.json" \
+      "$(json "$WORK/ingest_$c.json" 'd["ok"]')" > "$WORK/ingest_${c}_cpu.json"
     stop_hookd
   done
   /usr/bin/python3 - "$WORK" "$OUT/ingest.json" "$(ref_rps)" "$CONNS" "$many" <<'PY'
@@ -121,7 +151,8 @@ r = {c: json.load(open(f"{w}/ingest_{c}.json")) for c in (few, many)}
 best = max(r, key=lambda c: r[c]["rps"])
 json.dump({"scenario": "ingest", "rps": r[best]["rps"], "connections": int(best),
            "non2xx": sum(x["non2xx"] for x in r.values()),
-           "by_connections": {c: {"rps": x["rps"], "ratio": x["rps"] / ref, "latency_ms": x["latency_ms"]}
+           "by_connections": {c: {"rps": x["rps"], "ratio": x["rps"] / ref, "latency_ms": x["latency_ms"],
+                                  "cpu_us_per_message": json.load(open(f"{w}/ingest_{c}_cpu.json"))}
                               for c, x in r.items()},
            "latency_ms": r[best]["latency_ms"], "reference_rps": ref, "ratio": r[best]["rps"] / ref,
            "target_ratio": 0.40,
@@ -130,14 +161,41 @@ json.dump({"scenario": "ingest", "rps": r[best]["rps"], "connections": int(best)
 PY
   plot ingest "ingest: 202s per second (delivery off)"
   echo "ingest: $(json "$OUT/ingest.json" '", ".join("%d/s = %.3f of reference with %s connections" % (v["rps"], v["ratio"], c) for c, v in d["by_connections"].items())') (target 0.40)" >&2
+  echo "ingest CPU µs per message ($CONNS connections): $(json "$OUT/ingest.json" 'd["by_connections"]["'"$CONNS"'"]["cpu_us_per_message"]')" >&2
+}
+
+# What the same machine allows without the store: hookd answering a request that needs no write
+# (GET /health: the HTTP layer alone) and a message rejected after auth, JSON parsing and
+# validation (422: everything of ingest except the write, the sync and the answer's JSON).
+scenario_ceiling() {
+  say "ceiling: hookd without the store (${CONNS} connections, ${SECS}s each)"
+  start_hookd --delivery-enabled false; setup_app 1
+  $BIN/bench_loadgen --url http://127.0.0.1:$HPORT/api/v1/health --connections "$CONNS" \
+    --seconds "$SECS" --json "$WORK/ceil_health.json" > /dev/null
+  BODY='{"eventType":"not a valid name!","payload":{"sent_ns":$NS}}' loadgen "$WORK/ceil_reject.json"
+  stop_hookd
+  /usr/bin/python3 - "$WORK" "$OUT/ceiling.json" "$(ref_rps)" <<'PY'
+import json, sys
+w, out, ref = sys.argv[1], sys.argv[2], float(sys.argv[3])
+h = json.load(open(w + "/ceil_health.json")); r = json.load(open(w + "/ceil_reject.json"))
+rate = lambda x: x["requests"] / x["seconds"]
+json.dump({"scenario": "ceiling", "health_rps": rate(h), "health_ratio": rate(h) / ref,
+           "rejected_rps": rate(r), "rejected_ratio": rate(r) / ref, "rejected_non2xx": r["non2xx"],
+           "reference_rps": ref,
+           "series": {"health": h["per_second"], "rejected": r["per_second"]}}, open(out, "w"), indent=1)
+PY
+  echo "ceiling: GET /health $(json "$OUT/ceiling.json" 'round(d["health_rps"])')/s ($(json "$OUT/ceiling.json" 'round(d["health_ratio"],3)') of reference); rejected POST /msg $(json "$OUT/ceiling.json" 'round(d["rejected_rps"])')/s ($(json "$OUT/ceiling.json" 'round(d["rejected_ratio"],3)'))" >&2
 }
 
 scenario_e2e() {
   say "end-to-end: peak, then latency at half the peak rate"
   start_hookd; setup_app 1; recv_reset
+  cpu_snapshot "$WORK/cpu_a"
   loadgen "$WORK/e2e_peak.json"
   local accepted; accepted=$(json "$WORK/e2e_peak.json" 'd["ok"]')
   wait_delivered "$accepted"
+  cpu_snapshot "$WORK/cpu_b"
+  cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" "$WORK/e2e_peak.json" "$accepted" > "$WORK/e2e_cpu.json"
   recv_stats > "$WORK/e2e_recv.json"
   stop_hookd
   local half; half=$(/usr/bin/python3 -c "
@@ -157,11 +215,13 @@ json.dump({"scenario": "end-to-end", "delivered_per_s": rate, "accepted": accept
            "delivered_unique": peak["unique"], "lost": accepted - peak["unique"],
            "ratio": rate / ref, "target_ratio": 0.20, "reference_rps": ref,
            "half_rate": half_in["rps"], "latency_at_half_ms": half["latency_ms"], "target_p99_ms": 25,
+           "cpu_us_per_message": json.load(open(w + "/e2e_cpu.json")),
            "series": {"accepted": peak_in["per_second"], "delivered": peak["per_second"]}},
           open(sys.argv[2], "w"), indent=1)
 PY
   plot e2e "end-to-end: accepted and delivered per second"
   echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20); lost $(json "$OUT/e2e.json" 'd["lost"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
+  echo "end-to-end CPU µs per message: $(json "$OUT/e2e.json" 'd["cpu_us_per_message"]')" >&2
 }
 
 scenario_fanout() {
@@ -293,7 +353,7 @@ PY
 }
 
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ingest e2e fanout backlog isolation storm)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest e2e fanout backlog isolation storm)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do
