@@ -7,6 +7,7 @@
 #include <deque>
 #include <list>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -31,8 +32,9 @@ std::string KeyOf(const DueDelivery& d) { return d.msg_id + '/' + d.endpoint_id;
 struct EndpointState {
   std::deque<DueDelivery> queue;
   size_t in_flight = 0;
-  // Cached settings; refreshed after the TTL or an invalidation.
-  std::optional<core::Endpoint> config;
+  // Cached settings; refreshed after the TTL or an invalidation. Shared with the attempts under
+  // way, which keep the snapshot they started with.
+  std::shared_ptr<const core::Endpoint> config;
   Steady::time_point loaded_at{};
   // Token bucket for throttleRate (tokens are messages).
   double tokens = 0;
@@ -240,23 +242,23 @@ struct Engine::Impl {
   }
 
   // The endpoint's settings, loaded from the store when stale. Null if it no longer exists.
-  const core::Endpoint* Config(const DueDelivery& d, EndpointState& ep) {
+  const std::shared_ptr<const core::Endpoint>& Config(const DueDelivery& d, EndpointState& ep) {
     auto now = Steady::now();
     if (!ep.config || now - ep.loaded_at > options.endpoint_cache_ttl) {
       auto loaded = store.GetEndpoint(d.app_id, d.endpoint_id);
       if (!loaded) {
         ep.config.reset();
-        return nullptr;
+        return ep.config;
       }
       bool rate_changed = !ep.config || ep.config->throttle_rate != loaded->throttle_rate;
-      ep.config = std::move(*loaded);
+      ep.config = std::make_shared<const core::Endpoint>(std::move(*loaded));
       ep.loaded_at = now;
       if (rate_changed && ep.config->throttle_rate) {
         ep.tokens = *ep.config->throttle_rate;
         ep.refilled_at = clock.Now();
       }
     }
-    return &*ep.config;
+    return ep.config;
   }
 
   // True when the endpoint's throttle allows one more send now (and takes the token).
@@ -283,7 +285,7 @@ struct Engine::Impl {
       while (!ep.queue.empty() && in_flight < options.max_in_flight &&
              ep.in_flight < options.endpoint_concurrency) {
         DueDelivery d = ep.queue.front();
-        const core::Endpoint* config = Config(d, ep);
+        auto config = Config(d, ep);
         if (!config) {  // endpoint deleted: its deliveries went with it
           ep.queue.pop_front();
           known.erase(KeyOf(d));
@@ -297,7 +299,7 @@ struct Engine::Impl {
         }
         if (!TakeToken(ep)) break;
         ep.queue.pop_front();
-        Send(std::move(d), *config, ep);
+        Send(std::move(d), std::move(config), ep);
       }
       if (ep.queue.empty()) drained.push_back(id);
       else if (in_flight < options.max_in_flight && ep.in_flight < options.endpoint_concurrency &&
@@ -312,8 +314,12 @@ struct Engine::Impl {
   // until one succeeds, the URLs run out, or the total timeout is spent.
   struct Flight {
     DueDelivery d;
-    core::Endpoint config;  // snapshot for the whole attempt
-    std::vector<std::string> urls;
+    std::shared_ptr<const core::Endpoint> config;  // snapshot for the whole attempt
+    // The failover list, or the endpoint's one URL.
+    std::span<const std::string> urls() const {
+      if (config->options.urls.empty()) return {&config->url, 1};
+      return config->options.urls;
+    }
     size_t url_index = 0;
     int tries_on_url = 0;
     std::optional<core::TimePoint> deadline;  // totalTimeoutMs, from the message's creation
@@ -338,15 +344,15 @@ struct Engine::Impl {
     return loaded ? messages.Put(std::move(*loaded)) : nullptr;
   }
 
-  void Send(DueDelivery d, const core::Endpoint& config, EndpointState& ep) {
+  void Send(DueDelivery d, std::shared_ptr<const core::Endpoint> config, EndpointState& ep) {
     const core::Message* msg = LoadMessage(d);
     if (!msg) {  // message deleted
       known.erase(KeyOf(d));
       return;
     }
-    Flight f{std::move(d), config, EndpointUrls(config)};
-    if (config.options.total_timeout_ms)
-      f.deadline = msg->created_at + std::chrono::milliseconds(*config.options.total_timeout_ms);
+    Flight f{std::move(d), std::move(config)};
+    if (f.config->options.total_timeout_ms)
+      f.deadline = msg->created_at + std::chrono::milliseconds(*f.config->options.total_timeout_ms);
     ++ep.in_flight;
     ++in_flight;
     flying.insert(KeyOf(f.d));
@@ -357,7 +363,7 @@ struct Engine::Impl {
     auto now = clock.Now();
     const core::Message* msg = LoadMessage(f.d);
     if (!msg) return Land(std::move(f), now, {.error = "gone", .error_detail = "message deleted"});
-    auto timeout = f.config.options.timeout_ms ? std::chrono::milliseconds(*f.config.options.timeout_ms)
+    auto timeout = f.config->options.timeout_ms ? std::chrono::milliseconds(*f.config->options.timeout_ms)
                                                : options.attempt_timeout;
     if (f.deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.deadline - now);
@@ -367,8 +373,8 @@ struct Engine::Impl {
       }
       timeout = std::min(timeout, left);
     }
-    const std::string& url = f.urls[f.url_index];
-    auto req = BuildRequest(f.config, url, *msg, AppEnv(f.d.app_id), now, signer,
+    const std::string& url = f.urls()[f.url_index];
+    auto req = BuildRequest(*f.config, url, *msg, AppEnv(f.d.app_id), now, signer,
                             {timeout, options.svix_headers});
     if (!req) {  // a URL variable without a value: no request is made
       return Land(std::move(f), now, {.error = "template", .error_detail = req.error().detail});
@@ -389,7 +395,7 @@ struct Engine::Impl {
 
   // A try finished (or could not start): record it, then try the next URL or end the attempt.
   void Land(Flight f, core::TimePoint started, HttpResult r) {
-    bool ok = Succeeded(f.config, r);
+    bool ok = Succeeded(*f.config, r);
     (ok ? attempts_ok : attempts_failed).fetch_add(1, std::memory_order_relaxed);
     double secs = std::chrono::duration<double>(r.duration).count();
     size_t b = 0;
@@ -403,7 +409,7 @@ struct Engine::Impl {
     attempt.app_id = d.app_id;
     attempt.msg_id = d.msg_id;
     attempt.endpoint_id = d.endpoint_id;
-    attempt.url = f.urls[f.url_index];
+    attempt.url = f.urls()[f.url_index];
     attempt.response_status = r.status;
     attempt.response = core::SanitizeUtf8(r.body);
     attempt.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.duration).count();
@@ -419,11 +425,11 @@ struct Engine::Impl {
     // Failover: the next try of this attempt, unless the receiver said stop (410) or time is up.
     if (!ok && r.status != 410 && r.error != "gone" &&
         (!f.deadline || clock.Now() < *f.deadline)) {
-      if (++f.tries_on_url >= f.config.options.retries_per_url) {
+      if (++f.tries_on_url >= f.config->options.retries_per_url) {
         f.tries_on_url = 0;
         ++f.url_index;
       }
-      if (f.url_index < f.urls.size()) {
+      if (f.url_index < f.urls().size()) {
         // The delivery stays due where it was: after a crash the attempt starts over.
         store.RecordOutcome(std::move(attempt),
                             {d.msg_id, d.endpoint_id, DeliveryStatus::kSending, d.attempts, d.due},
@@ -450,7 +456,7 @@ struct Engine::Impl {
         std::optional<std::chrono::seconds> retry_after;
         if ((r.status == 429 || r.status == 503) && r.retry_after)
           retry_after = ParseRetryAfter(*r.retry_after, clock.Now());
-        auto delay = NextRetryDelay(PolicyFor(f.config), update.attempts, retry_after, random);
+        auto delay = NextRetryDelay(PolicyFor(*f.config), update.attempts, retry_after, random);
         auto next = delay ? std::optional(clock.Now() + *delay) : std::nullopt;
         if (next && f.deadline && *next >= *f.deadline) next.reset();  // past the total timeout
         if (next) {
