@@ -22,6 +22,8 @@
 
 #include <sys/resource.h>
 
+#include "latency.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -53,7 +55,7 @@ struct Shared {
   Options opt;
   Clock::time_point start, end;
   long long sent = 0, ok = 0, bad = 0, errors = 0;
-  std::vector<uint32_t> latencies_us;
+  LatencyRecorder latency;
   std::vector<long long> per_second;
   bool Done() const {
     return Clock::now() >= end || (opt.max_requests && sent >= opt.max_requests);
@@ -128,10 +130,10 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void Answered() {
     auto now = Clock::now();
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - scheduled_).count();
-    s_.latencies_us.push_back(static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
     unsigned code = res_.result_int();
     (code >= 200 && code < 300 ? s_.ok : s_.bad)++;
     size_t sec = static_cast<size_t>(std::chrono::duration<double>(now - s_.start).count());
+    s_.latency.Add(sec, static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
     if (sec < s_.per_second.size()) ++s_.per_second[sec];
     Next();
   }
@@ -159,13 +161,6 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &ru);
   auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   return sec(ru.ru_utime) + sec(ru.ru_stime);
-}
-
-double Percentile(std::vector<uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1)));
-  std::nth_element(v.begin(), v.begin() + i, v.end());
-  return v[i] / 1000.0;
 }
 
 }  // namespace
@@ -207,7 +202,6 @@ int main(int argc, char** argv) {
   asio::io_context ioc(1);
   auto eps = tcp::resolver(ioc).resolve(o.host, o.port);
   s.per_second.assign(static_cast<size_t>(o.seconds) + 2, 0);
-  s.latencies_us.reserve(1 << 20);
   s.start = Clock::now();
   s.end = s.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
   for (int i = 0; i < o.connections; ++i) std::make_shared<Conn>(ioc, s, eps)->Start();
@@ -239,9 +233,10 @@ int main(int argc, char** argv) {
                 "\"rps\":%.1f,\"cpu_seconds\":%.3f,\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},"
                 "\"per_second\":[",
                 s.ok + s.bad, s.ok, s.bad, s.errors, secs, s.ok / secs, CpuSeconds(),
-                Percentile(s.latencies_us, 0.5), Percentile(s.latencies_us, 0.99),
-                Percentile(s.latencies_us, 0.999), Percentile(s.latencies_us, 1.0));
-  std::string out = std::string(buf) + series + "]}";
+                s.latency.Percentile(0.5), s.latency.Percentile(0.99),
+                s.latency.Percentile(0.999), s.latency.Percentile(1.0));
+  std::string out =
+      std::string(buf) + series + "],\"latency_per_second_ms\":" + s.latency.PerSecondJson() + "}";
   std::cout << out << "\n";
   if (!o.json_path.empty()) std::ofstream(o.json_path) << out << "\n";
   return s.errors > 0 && s.ok == 0 ? 1 : 0;

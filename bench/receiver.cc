@@ -20,6 +20,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "latency.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -37,7 +39,7 @@ struct State {
   uint64_t requests = 0;
   int64_t first_ns = 0, last_ns = 0;
   std::unordered_set<std::string> ids;
-  std::vector<uint32_t> latency_us;
+  LatencyRecorder latency;
   std::vector<uint64_t> per_second;  // arrivals per second since the first one
   bool recovered = false;
 
@@ -52,28 +54,23 @@ struct State {
     const auto& body = req.body();
     if (auto p = body.find("\"sent_ns\":"); p != std::string::npos) {
       int64_t sent = std::strtoll(body.c_str() + p + 10, nullptr, 10);
-      if (sent > 0 && now > sent) latency_us.push_back(static_cast<uint32_t>((now - sent) / 1000));
+      if (sent > 0 && now > sent) latency.Add(sec, static_cast<uint32_t>((now - sent) / 1000));
     }
   }
 
   std::string Stats() {
-    auto pct = [this](double p) {
-      if (latency_us.empty()) return 0.0;
-      size_t i = std::min(latency_us.size() - 1, static_cast<size_t>(p * (latency_us.size() - 1)));
-      std::nth_element(latency_us.begin(), latency_us.begin() + i, latency_us.end());
-      return latency_us[i] / 1000.0;
-    };
     char buf[400];
     std::snprintf(buf, sizeof buf,
                   "{\"requests\":%llu,\"unique\":%zu,\"first_ns\":%lld,\"last_ns\":%lld,"
                   "\"latency_ms\":{\"count\":%zu,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f},"
                   "\"per_second\":[",
                   (unsigned long long)requests, ids.size(), (long long)first_ns,
-                  (long long)last_ns, latency_us.size(), pct(0.5), pct(0.99), pct(0.999));
+                  (long long)last_ns, latency.count(), latency.Percentile(0.5),
+                  latency.Percentile(0.99), latency.Percentile(0.999));
     std::string out = buf;
     for (size_t i = 0; i < per_second.size(); ++i)
       out += (i ? "," : "") + std::to_string(per_second[i]);
-    return out + "]}";
+    return out + "],\"latency_per_second_ms\":" + latency.PerSecondJson() + "}";
   }
 };
 

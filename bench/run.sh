@@ -95,23 +95,31 @@ wait_delivered() {
   done
 }
 
-plot() {  # plot NAME TITLE: per-second series from $OUT/NAME.json "series" -> $OUT/NAME.png
-  /usr/bin/python3 - "$OUT/$1.json" > "$WORK/$1.dat" <<'PY'
+# plot NAME TITLE: $OUT/NAME.json's per-second "series" (throughput) and, when present,
+# "latency_series" (percentiles in ms, one value per second) -> $OUT/NAME.png.
+plot() {
+  /usr/bin/python3 - "$OUT/$1.json" "$WORK/$1" "$OUT/$1.png" "$2" > "$WORK/$1.gp" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
-series = d.get("series", {})
-names = list(series)
-n = max((len(v) for v in series.values()), default=0)
-print("#", " ".join(names))
-for i in range(n):
-    print(i, " ".join(str(series[k][i]) if i < len(series[k]) else "NaN" for k in names))
+d, base, png, title = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
+def panel(key, ylabel, logscale):
+    series = d.get(key) or {}
+    if not series: return None
+    names = list(series)
+    with open(f"{base}.{key}.dat", "w") as f:
+        for i in range(max(len(v) for v in series.values())):
+            f.write(f"{i} " + " ".join(str(series[k][i]) if i < len(series[k]) and (series[k][i] or not logscale)
+                                       else "NaN" for k in names) + "\n")
+    lines = ", ".join(f"'{base}.{key}.dat' using 1:{i + 2} with lines lw 2 title '{k}'" for i, k in enumerate(names))
+    return f"set ylabel '{ylabel}'; {'set logscale y' if logscale else 'unset logscale y'}; plot {lines}"
+panels = [p for p in (panel("series", "per second", False), panel("latency_series", "latency (ms)", True)) if p]
+print(f"set output '{png}'; set grid; set key outside; set xlabel 'seconds'")
+print(f"set multiplot layout {len(panels)},1 title '{title}'")
+for p in panels: print(p)
+print("unset multiplot")
 PY
-  local cols; cols=$(head -1 "$WORK/$1.dat" | cut -c3-)
-  local cmd="" i=2
-  for c in $cols; do cmd+="${cmd:+, }'$WORK/$1.dat' using 1:$i with lines lw 2 title '$c'"; i=$((i + 1)); done
-  gnuplot -e "set terminal pngcairo size 900,450 noenhanced; set output '$OUT/$1.png'; \
-    set title '$2'; set xlabel 'seconds'; set ylabel 'per second'; set grid; set key outside; plot $cmd" 2>/dev/null \
-  || gnuplot -e "set terminal png size 900,450; set output '$OUT/$1.png'; set title '$2'; plot $cmd"
+  local rows; rows=$(grep -c "^set ylabel" "$WORK/$1.gp")
+  { echo "set terminal pngcairo size 900,$((300 * rows + 60)) noenhanced"; cat "$WORK/$1.gp"; } | gnuplot 2>/dev/null \
+  || { echo "set terminal png size 900,$((300 * rows + 60))"; cat "$WORK/$1.gp"; } | gnuplot
 }
 
 scenario_reference() {
@@ -122,7 +130,8 @@ scenario_reference() {
 import json, sys
 r = json.load(open(sys.argv[1]))
 json.dump({"scenario": "reference", "rps": r["rps"], "latency_ms": r["latency_ms"],
-           "series": {"requests": r["per_second"]}}, open(sys.argv[2], "w"), indent=1)
+           "series": {"requests": r["per_second"]}, "latency_series": r["latency_per_second_ms"]},
+          open(sys.argv[2], "w"), indent=1)
 PY
   plot reference "reference: HTTP requests/s to the receiver alone"
   echo "reference: $(json "$OUT/reference.json" 'round(d["rps"])') req/s" >&2
@@ -156,7 +165,9 @@ json.dump({"scenario": "ingest", "rps": r[best]["rps"], "connections": int(best)
                               for c, x in r.items()},
            "latency_ms": r[best]["latency_ms"], "reference_rps": ref, "ratio": r[best]["rps"] / ref,
            "target_ratio": 0.40,
-           "series": {f"accepted_{c}_connections": x["per_second"] for c, x in r.items()}},
+           "series": {f"accepted_{c}_connections": x["per_second"] for c, x in r.items()},
+           "latency_series": {f"{k} {c} connections": v for c, x in r.items()
+                              for k, v in x["latency_per_second_ms"].items() if k != "p999"}},
           open(out, "w"), indent=1)
 PY
   plot ingest "ingest: 202s per second (delivery off)"
@@ -216,7 +227,9 @@ json.dump({"scenario": "end-to-end", "delivered_per_s": rate, "accepted": accept
            "ratio": rate / ref, "target_ratio": 0.20, "reference_rps": ref,
            "half_rate": half_in["rps"], "latency_at_half_ms": half["latency_ms"], "target_p99_ms": 25,
            "cpu_us_per_message": json.load(open(w + "/e2e_cpu.json")),
-           "series": {"accepted": peak_in["per_second"], "delivered": peak["per_second"]}},
+           "series": {"accepted": peak_in["per_second"], "delivered": peak["per_second"]},
+           "latency_series": {**{f"202 {k} (half rate)": v for k, v in half_in["latency_per_second_ms"].items()},
+                              **{f"delivered {k} (half rate)": v for k, v in half["latency_per_second_ms"].items()}}},
           open(sys.argv[2], "w"), indent=1)
 PY
   plot e2e "end-to-end: accepted and delivered per second"
@@ -245,7 +258,9 @@ rate = r["requests"] / max(1e-9, (r["last_ns"] - r["first_ns"]) / 1e9)
 json.dump({"scenario": f"fan-out x{n}", "messages": msgs, "deliveries_expected": msgs * n,
            "deliveries": r["requests"], "deliveries_per_s": rate, "messages_per_s_ingest": i["rps"],
            "ratio": rate / ref, "peak_rss_mb": rss,
-           "series": {"deliveries": r["per_second"]}}, open(out, "w"), indent=1)
+           "series": {"deliveries": r["per_second"]},
+           "latency_series": {f"delivered {k}": v for k, v in r["latency_per_second_ms"].items()}},
+          open(out, "w"), indent=1)
 PY
     plot "fanout_$n" "fan-out: deliveries per second, 1 message -> $n endpoints"
     echo "fan-out x$n: $(json "$OUT/fanout_$n.json" 'round(d["deliveries_per_s"])') deliveries/s, $(json "$OUT/fanout_$n.json" 'd["deliveries"]')/$(json "$OUT/fanout_$n.json" 'd["deliveries_expected"]') arrived, peak RSS $(json "$OUT/fanout_$n.json" 'd["peak_rss_mb"]') MB" >&2
@@ -357,7 +372,8 @@ import json, sys
 r = json.load(open(sys.argv[1])); n = int(sys.argv[3])
 json.dump({"scenario": "retry storm", "deliveries": n, "delivered_unique": r["unique"],
            "lost": n - r["unique"], "drain_seconds_after_recovery": float(sys.argv[5]) - float(sys.argv[4]),
-           "peak_rss_mb": float(sys.argv[6]), "series": {"delivered": r["per_second"]}},
+           "peak_rss_mb": float(sys.argv[6]), "series": {"delivered": r["per_second"]},
+           "latency_series": {f"delivered {k}": v for k, v in r["latency_per_second_ms"].items()}},
           open(sys.argv[2], "w"), indent=1)
 PY
   plot storm "retry storm: deliveries per second after the receiver recovers"
