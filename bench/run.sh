@@ -25,7 +25,9 @@ json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p
 start_receiver() {
   $BIN/bench_receiver --port $RPORT > "$WORK/receiver.log" &
   RECV_PID=$!
-  for _ in $(seq 100); do curl -sf http://127.0.0.1:$RPORT/__stats > /dev/null && return; sleep 0.05; done
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:$RPORT/__stats > /dev/null && break; sleep 0.05; done
+  # A receiver left over from another run would answer too: make sure it is ours.
+  kill -0 "$RECV_PID" 2>/dev/null || { echo "bench_receiver did not start (port $RPORT in use?)" >&2; exit 1; }
 }
 recv_stats() { curl -sf http://127.0.0.1:$RPORT/__stats; }
 recv_reset() { curl -sf http://127.0.0.1:$RPORT/__reset > /dev/null; }
@@ -37,8 +39,11 @@ start_hookd() {
     --listen 127.0.0.1:$HPORT --store "sqlite://$WORK/data/hookd.db" --admin-token $TOKEN "$@" \
     > "$WORK/hookd.log" 2>&1 &
   HOOKD_PID=$!
-  for _ in $(seq 200); do curl -sf http://127.0.0.1:$HPORT/api/v1/health && return; sleep 0.05; done
-  cat "$WORK/hookd.log" >&2; exit 1
+  for _ in $(seq 200); do
+    curl -sf http://127.0.0.1:$HPORT/api/v1/health && kill -0 "$HOOKD_PID" 2>/dev/null && return
+    sleep 0.05
+  done
+  echo "hookd did not start (port $HPORT in use?)" >&2; cat "$WORK/hookd.log" >&2; exit 1
 }
 stop_hookd() { kill "$HOOKD_PID" 2>/dev/null || true; wait "$HOOKD_PID" 2>/dev/null || true; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; }
