@@ -87,6 +87,7 @@ struct HttpClient::Impl {
   CURLM* multi = nullptr;
   std::vector<CURL*> idle;  // easy handles kept for reuse
   std::unordered_set<Transfer*> live;
+  std::vector<std::pair<Transfer*, CURLcode>> finished;  // Poll's scratch list
 
   void Finish(Transfer* t, CURLcode code) {
     long status = 0;
@@ -200,13 +201,18 @@ void HttpClient::Submit(HttpRequest request, HttpCallback done) {
 void HttpClient::Poll(std::chrono::milliseconds timeout) {
   int still = 0;
   curl_multi_perform(impl_->multi, &still);
+  // Read every finished transfer before removing any: curl_multi_remove_handle walks the queue
+  // of unread messages, so removing while reading costs O(n^2) per burst of n completions.
   int queued = 0;
+  auto& finished = impl_->finished;
   while (CURLMsg* msg = curl_multi_info_read(impl_->multi, &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
     Transfer* t = nullptr;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-    impl_->Finish(t, msg->data.result);
+    finished.emplace_back(t, msg->data.result);
   }
+  for (auto [t, code] : finished) impl_->Finish(t, code);
+  finished.clear();
   curl_multi_poll(impl_->multi, nullptr, 0, static_cast<int>(timeout.count()), nullptr);
 }
 
