@@ -1,7 +1,8 @@
 // Benchmark receiver: a minimal single-thread HTTP/1.1 server (Boost.Beast) that answers 200 with
 // an empty body and records arrivals. Chosen over nginx because it also measures end-to-end
-// latency (from a "sent_ns" field in the body to arrival) and counts distinct webhook-ids.
-//   bench_receiver --port 9000
+// latency (from a "sent_ns" field in the body to arrival), counts distinct webhook-ids and, given
+// the endpoints' secret, verifies each delivery's Standard Webhooks signature.
+//   bench_receiver --port 9000 [--secret whsec_...]
 // Paths: /hang/...  never answered (isolation scenario)
 //        /ignore/... answered 200, not counted
 //        /flaky/... answered 500 until GET /__recover, then 200 (retry storm)
@@ -20,6 +21,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "latency.h"
 
 namespace asio = boost::asio;
@@ -35,15 +39,55 @@ int64_t NowNs() {
       .count();
 }
 
+std::string Base64(const unsigned char* data, size_t n) {
+  std::string out(4 * ((n + 2) / 3), '\0');
+  out.resize(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n)));
+  return out;
+}
+
+// The HMAC key of a "whsec_<base64>" endpoint secret.
+std::string SecretKey(std::string_view secret) {
+  if (secret.starts_with("whsec_")) secret.remove_prefix(6);
+  std::string key(3 * secret.size() / 4, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(key.data()),
+                          reinterpret_cast<const unsigned char*>(secret.data()),
+                          static_cast<int>(secret.size()));
+  size_t pad = secret.ends_with("==") ? 2 : secret.ends_with("=") ? 1 : 0;
+  key.resize(n < 0 ? 0 : static_cast<size_t>(n) - pad);
+  return key;
+}
+
+// Standard Webhooks: one of the "v1,<base64>" signatures must be the HMAC-SHA256 of
+// "<webhook-id>.<webhook-timestamp>.<body>" under the key.
+bool SignatureValid(const std::string& key, const http::request<http::string_body>& req) {
+  auto id = req.find("webhook-id"), ts = req.find("webhook-timestamp"), sig = req.find("webhook-signature");
+  if (id == req.end() || ts == req.end() || sig == req.end()) return false;
+  std::string signed_text = std::string(id->value()) + "." + std::string(ts->value()) + "." + req.body();
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &len);
+  std::string expected = "v1," + Base64(mac, len);
+  std::string_view list = sig->value();
+  while (!list.empty()) {
+    auto space = list.find(' ');
+    if (list.substr(0, space) == expected) return true;
+    list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
+  }
+  return false;
+}
+
 struct State {
   uint64_t requests = 0;
+  uint64_t verified = 0, bad_signature = 0;  // only with --secret
   int64_t first_ns = 0, last_ns = 0;
   std::unordered_set<std::string> ids;
   LatencyRecorder latency;
   std::vector<uint64_t> per_second;  // arrivals per second since the first one
   bool recovered = false;
 
-  void Record(const http::request<http::string_body>& req) {
+  void Record(const http::request<http::string_body>& req, const std::string& key) {
+    if (!key.empty()) (SignatureValid(key, req) ? verified : bad_signature)++;
     int64_t now = NowNs();
     if (requests++ == 0) first_ns = now;
     last_ns = now;
@@ -61,10 +105,12 @@ struct State {
   std::string Stats() {
     char buf[400];
     std::snprintf(buf, sizeof buf,
-                  "{\"requests\":%llu,\"unique\":%zu,\"first_ns\":%lld,\"last_ns\":%lld,"
+                  "{\"requests\":%llu,\"unique\":%zu,\"verified\":%llu,\"bad_signature\":%llu,"
+                  "\"first_ns\":%lld,\"last_ns\":%lld,"
                   "\"latency_ms\":{\"count\":%zu,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f},"
                   "\"per_second\":[",
-                  (unsigned long long)requests, ids.size(), (long long)first_ns,
+                  (unsigned long long)requests, ids.size(), (unsigned long long)verified,
+                  (unsigned long long)bad_signature, (long long)first_ns,
                   (long long)last_ns, latency.count(), latency.Percentile(0.5),
                   latency.Percentile(0.99), latency.Percentile(0.999));
     std::string out = buf;
@@ -76,7 +122,8 @@ struct State {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, State& st) : stream_(std::move(s)), st_(st) {}
+  Session(tcp::socket s, State& st, const std::string& key)
+      : stream_(std::move(s)), st_(st), key_(key) {}
   void Start() { Read(); }
 
  private:
@@ -104,7 +151,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (target.starts_with("/flaky/") && !st_.recovered) {
         res_.result(http::status::internal_server_error);
       } else if (!target.starts_with("/ignore/")) {
-        st_.Record(req_);
+        st_.Record(req_, key_);
       }
     }
     res_.prepare_payload();
@@ -118,15 +165,16 @@ class Session : public std::enable_shared_from_this<Session> {
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
   State& st_;
+  const std::string& key_;
 };
 
-void Accept(tcp::acceptor& acc, State& st) {
-  acc.async_accept([&acc, &st](beast::error_code ec, tcp::socket s) {
+void Accept(tcp::acceptor& acc, State& st, const std::string& key) {
+  acc.async_accept([&acc, &st, &key](beast::error_code ec, tcp::socket s) {
     if (!ec) {
       s.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(s), st)->Start();
+      std::make_shared<Session>(std::move(s), st, key)->Start();
     }
-    Accept(acc, st);
+    Accept(acc, st, key);
   });
 }
 
@@ -134,13 +182,16 @@ void Accept(tcp::acceptor& acc, State& st) {
 
 int main(int argc, char** argv) {
   unsigned short port = 9000;
-  for (int i = 1; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--port") && i + 1 < argc) port = static_cast<unsigned short>(std::atoi(argv[++i]));
+  std::string key;  // --secret whsec_...: verify every recorded delivery's signature
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (!std::strcmp(argv[i], "--port")) port = static_cast<unsigned short>(std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--secret")) key = SecretKey(argv[++i]);
+  }
   asio::io_context ioc(1);
   tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), port});
   State st;
   std::printf("bench_receiver listening on 127.0.0.1:%u\n", acc.local_endpoint().port());
   std::fflush(stdout);
-  Accept(acc, st);
+  Accept(acc, st, key);
   ioc.run();
 }

@@ -17,13 +17,14 @@ CONNS=${BENCH_CONNECTIONS:-64}
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
 RPORT=19501; HPORT=19502; TOKEN=bench
+SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  # every endpoint's; the receiver verifies with it
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 say() { printf '\n== %s\n' "$*" >&2; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 start_receiver() {
-  $BIN/bench_receiver --port $RPORT > "$WORK/receiver.log" &
+  $BIN/bench_receiver --port $RPORT --secret $SECRET > "$WORK/receiver.log" &
   RECV_PID=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$RPORT/__stats > /dev/null && break; sleep 0.05; done
   # A receiver left over from another run would answer too: make sure it is ours.
@@ -74,12 +75,12 @@ print(json.dumps(out))
 PY
 }
 
-# setup_app N: app "bench" with N endpoints on the receiver.
+# setup_app N: app "bench" with N endpoints (uids ep1..epN) on the receiver.
 setup_app() {
   api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"bench","uid":"bench"}' > /dev/null
   for i in $(seq "$1"); do
-    api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
-      -d "{\"url\":\"http://127.0.0.1:$RPORT/ep/$i\",\"retrySchedule\":[1]}" > /dev/null
+    api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint -d "{\"uid\":\"ep$i\",\
+\"url\":\"http://127.0.0.1:$RPORT/ep/$i\",\"secret\":\"$SECRET\",\"retrySchedule\":[1]}" > /dev/null
   done
 }
 
@@ -102,6 +103,18 @@ wait_delivered() {
 
 # plot NAME TITLE: $OUT/NAME.json's per-second "series" (throughput) and, when present,
 # "latency_series" (percentiles in ms, one value per second) -> $OUT/NAME.png.
+# recorded_successes: successful deliveries hookd has recorded for endpoint ep1; waits (up to
+# 30 s) until it reaches $1, as outcomes commit just after the receiver answers.
+recorded_successes() {
+  local n=0 deadline=$((SECONDS + 30))
+  while :; do
+    n=$(api http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint/ep1/stats | json /dev/stdin 'd["success"]')
+    [ "$n" -lt "$1" ] && [ $SECONDS -lt $deadline ] || break
+    sleep 0.2
+  done
+  echo "$n"
+}
+
 plot() {
   /usr/bin/python3 - "$OUT/$1.json" "$WORK/$1" "$OUT/$1.png" "$2" > "$WORK/$1.gp" <<'PY'
 import json, sys
@@ -213,6 +226,7 @@ scenario_e2e() {
   cpu_snapshot "$WORK/cpu_b"
   cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" "$WORK/e2e_peak.json" "$accepted" > "$WORK/e2e_cpu.json"
   recv_stats > "$WORK/e2e_recv.json"
+  local recorded; recorded=$(recorded_successes "$accepted")
   stop_hookd
   local half; half=$(/usr/bin/python3 -c "
 import json; r=json.load(open('$WORK/e2e_recv.json')); print(int(r['unique']/((r['last_ns']-r['first_ns'])/1e9)/2))")
@@ -221,14 +235,16 @@ import json; r=json.load(open('$WORK/e2e_recv.json')); print(int(r['unique']/((r
   wait_delivered "$(json "$WORK/e2e_half.json" 'd["ok"]')"
   recv_stats > "$WORK/e2e_half_recv.json"
   stop_hookd
-  /usr/bin/python3 - "$WORK" "$OUT/e2e.json" "$(ref_rps)" "$accepted" <<'PY'
+  /usr/bin/python3 - "$WORK" "$OUT/e2e.json" "$(ref_rps)" "$accepted" "$recorded" <<'PY'
 import json, sys
-w = sys.argv[1]; ref = float(sys.argv[3]); accepted = int(sys.argv[4])
+w = sys.argv[1]; ref = float(sys.argv[3]); accepted = int(sys.argv[4]); recorded = int(sys.argv[5])
 peak_in = json.load(open(w + "/e2e_peak.json")); peak = json.load(open(w + "/e2e_recv.json"))
 half_in = json.load(open(w + "/e2e_half.json")); half = json.load(open(w + "/e2e_half_recv.json"))
 rate = peak["unique"] / ((peak["last_ns"] - peak["first_ns"]) / 1e9)
 json.dump({"scenario": "end-to-end", "delivered_per_s": rate, "accepted": accepted,
            "delivered_unique": peak["unique"], "lost": accepted - peak["unique"],
+           "signatures_verified": peak["verified"], "bad_signatures": peak["bad_signature"],
+           "successes_recorded": recorded,
            "ratio": rate / ref, "target_ratio": 0.20, "reference_rps": ref,
            "half_rate": half_in["rps"], "latency_at_half_ms": half["latency_ms"], "target_p99_ms": 25,
            "cpu_us_per_message": json.load(open(w + "/e2e_cpu.json")),
@@ -238,7 +254,7 @@ json.dump({"scenario": "end-to-end", "delivered_per_s": rate, "accepted": accept
           open(sys.argv[2], "w"), indent=1)
 PY
   plot e2e "end-to-end: accepted and delivered per second"
-  echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20); lost $(json "$OUT/e2e.json" 'd["lost"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
+  echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20); lost $(json "$OUT/e2e.json" 'd["lost"]'), bad signatures $(json "$OUT/e2e.json" 'd["bad_signatures"]'), successes recorded $(json "$OUT/e2e.json" 'd["successes_recorded"]')/$(json "$OUT/e2e.json" 'd["accepted"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
   echo "end-to-end CPU µs per message: $(json "$OUT/e2e.json" 'd["cpu_us_per_message"]')" >&2
 }
 
@@ -262,6 +278,7 @@ r = json.load(open(f"{w}/fan{n}_recv.json")); i = json.load(open(f"{w}/fan{n}.js
 rate = r["requests"] / max(1e-9, (r["last_ns"] - r["first_ns"]) / 1e9)
 json.dump({"scenario": f"fan-out x{n}", "messages": msgs, "deliveries_expected": msgs * n,
            "deliveries": r["requests"], "deliveries_per_s": rate, "messages_per_s_ingest": i["rps"],
+           "bad_signatures": r["bad_signature"],
            "ratio": rate / ref, "peak_rss_mb": rss,
            "series": {"deliveries": r["per_second"]},
            "latency_series": {f"delivered {k}": v for k, v in r["latency_per_second_ms"].items()}},
@@ -328,10 +345,10 @@ scenario_isolation() {
     api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"bench","uid":"bench"}' > /dev/null
     local first="ignore"; [ $mode = hang ] && first="hang"
     api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
-      -d "{\"url\":\"http://127.0.0.1:$RPORT/$first/0\",\"eventTypes\":[\"t0\"]}" > /dev/null
+      -d "{\"url\":\"http://127.0.0.1:$RPORT/$first/0\",\"secret\":\"$SECRET\",\"eventTypes\":[\"t0\"]}" > /dev/null
     for i in $(seq 99); do
       api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
-        -d "{\"url\":\"http://127.0.0.1:$RPORT/ep/$i\",\"eventTypes\":[\"t1\"]}" > /dev/null
+        -d "{\"url\":\"http://127.0.0.1:$RPORT/ep/$i\",\"secret\":\"$SECRET\",\"eventTypes\":[\"t1\"]}" > /dev/null
     done
     BODY='{"eventType":"t$I%2","payload":{"n":1}}' loadgen "$WORK/iso_$mode.json" --rate "$rate" --connections 8
     sleep 1
@@ -361,7 +378,7 @@ scenario_storm() {
   start_hookd; recv_reset
   api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"bench","uid":"bench"}' > /dev/null
   api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
-    -d "{\"url\":\"http://127.0.0.1:$RPORT/flaky/0\",\"retrySchedule\":[2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2]}" > /dev/null
+    -d "{\"url\":\"http://127.0.0.1:$RPORT/flaky/0\",\"secret\":\"$SECRET\",\"retrySchedule\":[2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2]}" > /dev/null
   SECS=600 loadgen "$WORK/storm.json" --max-requests "$n"
   sleep 3
   curl -sf http://127.0.0.1:$RPORT/__recover > /dev/null
@@ -376,6 +393,7 @@ scenario_storm() {
 import json, sys
 r = json.load(open(sys.argv[1])); n = int(sys.argv[3])
 json.dump({"scenario": "retry storm", "deliveries": n, "delivered_unique": r["unique"],
+           "bad_signatures": r["bad_signature"],
            "lost": n - r["unique"], "drain_seconds_after_recovery": float(sys.argv[5]) - float(sys.argv[4]),
            "peak_rss_mb": float(sys.argv[6]), "series": {"delivered": r["per_second"]},
            "latency_series": {f"delivered {k}": v for k, v in r["latency_per_second_ms"].items()}},
