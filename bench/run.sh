@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hookd benchmark suite (`make bench`): runs scenarios against a real hookd on loopback and writes
-# bench/results/<scenario>.json plus a PNG plot of throughput over time. Every target is a ratio
-# to the reference measured in the same run (2-core machines are noisy).
+# bench/results/<scenario>.json plus a PNG plot of throughput and latency over time. Every target
+# is a ratio to the reference (load generator -> receiver alone) measured again right next to the
+# scenario (2-core machines are noisy and drift).
 #   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest e2e fanout backlog isolation
 #                                 storm
 #                                 (default: all)
@@ -101,8 +102,6 @@ wait_delivered() {
   done
 }
 
-# plot NAME TITLE: $OUT/NAME.json's per-second "series" (throughput) and, when present,
-# "latency_series" (percentiles in ms, one value per second) -> $OUT/NAME.png.
 # recorded_successes: successful deliveries hookd has recorded for endpoint ep1; waits (up to
 # 30 s) until it reaches $1, as outcomes commit just after the receiver answers.
 recorded_successes() {
@@ -115,6 +114,8 @@ recorded_successes() {
   echo "$n"
 }
 
+# plot NAME TITLE: $OUT/NAME.json's per-second "series" (throughput) and, when present,
+# "latency_series" (percentiles in ms, one value per second) -> $OUT/NAME.png.
 plot() {
   /usr/bin/python3 - "$OUT/$1.json" "$WORK/$1" "$OUT/$1.png" "$2" > "$WORK/$1.gp" <<'PY'
 import json, sys
@@ -155,7 +156,13 @@ PY
   echo "reference: $(json "$OUT/reference.json" 'round(d["rps"])') req/s" >&2
 }
 
-ref_rps() { json "$OUT/reference.json" 'd["rps"]'; }
+# ref_rps: the reference measured again now (5 s), next to the scenario that asks for it: this
+# machine's speed drifts by tens of percent over minutes, so a ratio compares like with like.
+ref_rps() {
+  $BIN/bench_loadgen --url http://127.0.0.1:$RPORT/hook --connections "$CONNS" \
+    --seconds "$(( SECS < 5 ? SECS : 5 ))" --quiet --json "$WORK/ref_now.json" > /dev/null
+  json "$WORK/ref_now.json" 'd["rps"]'
+}
 
 # Durable ingest at the reference's connection count and at 4x (group commit fills with more
 # writers in flight); the headline is the better of the two, as the reference is a peak too.
@@ -189,7 +196,7 @@ json.dump({"scenario": "ingest", "rps": r[best]["rps"], "connections": int(best)
           open(out, "w"), indent=1)
 PY
   plot ingest "ingest: 202s per second (delivery off)"
-  echo "ingest: $(json "$OUT/ingest.json" '", ".join("%d/s = %.3f of reference with %s connections" % (v["rps"], v["ratio"], c) for c, v in d["by_connections"].items())') (target 0.40)" >&2
+  echo "ingest: $(json "$OUT/ingest.json" '", ".join("%d/s = %.3f of reference with %s connections" % (v["rps"], v["ratio"], c) for c, v in d["by_connections"].items())') (target 0.40; reference alongside $(json "$OUT/ingest.json" 'round(d["reference_rps"])') req/s)" >&2
   echo "ingest CPU µs per message ($CONNS connections): $(json "$OUT/ingest.json" 'd["by_connections"]["'"$CONNS"'"]["cpu_us_per_message"]')" >&2
 }
 
@@ -213,7 +220,7 @@ json.dump({"scenario": "ceiling", "health_rps": rate(h), "health_ratio": rate(h)
            "reference_rps": ref,
            "series": {"health": h["per_second"], "rejected": r["per_second"]}}, open(out, "w"), indent=1)
 PY
-  echo "ceiling: GET /health $(json "$OUT/ceiling.json" 'round(d["health_rps"])')/s ($(json "$OUT/ceiling.json" 'round(d["health_ratio"],3)') of reference); rejected POST /msg $(json "$OUT/ceiling.json" 'round(d["rejected_rps"])')/s ($(json "$OUT/ceiling.json" 'round(d["rejected_ratio"],3)'))" >&2
+  echo "ceiling: GET /health $(json "$OUT/ceiling.json" 'round(d["health_rps"])')/s ($(json "$OUT/ceiling.json" 'round(d["health_ratio"],3)') of reference); rejected POST /msg $(json "$OUT/ceiling.json" 'round(d["rejected_rps"])')/s ($(json "$OUT/ceiling.json" 'round(d["rejected_ratio"],3)')); reference alongside $(json "$OUT/ceiling.json" 'round(d["reference_rps"])') req/s" >&2
 }
 
 scenario_e2e() {
@@ -254,7 +261,7 @@ json.dump({"scenario": "end-to-end", "delivered_per_s": rate, "accepted": accept
           open(sys.argv[2], "w"), indent=1)
 PY
   plot e2e "end-to-end: accepted and delivered per second"
-  echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20); lost $(json "$OUT/e2e.json" 'd["lost"]'), bad signatures $(json "$OUT/e2e.json" 'd["bad_signatures"]'), successes recorded $(json "$OUT/e2e.json" 'd["successes_recorded"]')/$(json "$OUT/e2e.json" 'd["accepted"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
+  echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20; reference alongside $(json "$OUT/e2e.json" 'round(d["reference_rps"])') req/s); lost $(json "$OUT/e2e.json" 'd["lost"]'), bad signatures $(json "$OUT/e2e.json" 'd["bad_signatures"]'), successes recorded $(json "$OUT/e2e.json" 'd["successes_recorded"]')/$(json "$OUT/e2e.json" 'd["accepted"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
   echo "end-to-end CPU µs per message: $(json "$OUT/e2e.json" 'd["cpu_us_per_message"]')" >&2
 }
 
