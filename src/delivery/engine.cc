@@ -7,7 +7,6 @@
 #include <deque>
 #include <list>
 #include <mutex>
-#include <span>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -315,11 +314,7 @@ struct Engine::Impl {
   struct Flight {
     DueDelivery d;
     std::shared_ptr<const core::Endpoint> config;  // snapshot for the whole attempt
-    // The failover list, or the endpoint's one URL.
-    std::span<const std::string> urls() const {
-      if (config->options.urls.empty()) return {&config->url, 1};
-      return config->options.urls;
-    }
+    std::span<const std::string> urls() const { return EndpointUrls(*config); }
     size_t url_index = 0;
     int tries_on_url = 0;
     std::optional<core::TimePoint> deadline;  // totalTimeoutMs, from the message's creation

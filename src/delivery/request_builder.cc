@@ -30,8 +30,9 @@ void FormField(const std::string& key, const json::value& v, std::string& out) {
 
 }  // namespace
 
-std::vector<std::string> EndpointUrls(const core::Endpoint& ep) {
-  return ep.options.urls.empty() ? std::vector<std::string>{ep.url} : ep.options.urls;
+std::span<const std::string> EndpointUrls(const core::Endpoint& ep) {
+  if (ep.options.urls.empty()) return {&ep.url, 1};
+  return ep.options.urls;
 }
 
 std::string FormEncode(std::string_view json_object) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,8 @@ struct RequestOptions {
   bool svix_headers = false;
 };
 
-// The URLs an endpoint is tried at, in order: its failover list, or its url.
-std::vector<std::string> EndpointUrls(const core::Endpoint& ep);
+// The URLs an endpoint is tried at, in order: its failover list, or its url. A view into `ep`.
+std::span<const std::string> EndpointUrls(const core::Endpoint& ep);
 
 // The request for one try of `ep` at `url_template`: POST of the payload as JSON or as a form
 // (application/x-www-form-urlencoded, nested keys as a[b]), or GET with no body; URL variables
