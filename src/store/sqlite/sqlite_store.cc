@@ -22,7 +22,45 @@ using core::ErrorCode;
 using core::FromMicros;
 using core::ToMicros;
 
+// The fan-out INSERT of a new message's deliveries, built once per routing: to endpoint ?6 only,
+// to every subscribed endpoint, or to none; each also to the per-message callback endpoint ?7.
+const std::string& FanOutSql(const MessageRouting& routing) {
+  static const auto make = [](std::string_view to) {
+    return "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+           " next_attempt_at, next_trigger, created_at, updated_at)"
+           " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
+           " WHERE e.app_id = ?3 AND (" +
+           std::string(to) + " OR e.id = ?7) RETURNING endpoint_id";
+  };
+  static const std::string kOne = make("e.id = ?6"), kSubscribed = make(kSubscribes),
+                           kNone = make("0");
+  return routing.only_endpoint ? kOne : routing.fan_out ? kSubscribed : kNone;
+}
 
+// The due-deliveries scan, built once per shape: all endpoints or endpoint ?6; from the start or
+// resuming after the cursor (?2 due, ?3 msg, ?4 endpoint). Small messages come along (one query
+// instead of a read per delivery when sending).
+const std::string& DueSql(bool one_endpoint, bool resume) {
+  static const auto make = [](bool ep, bool res) {
+    std::string sql =
+        "SELECT d.app_id, d.msg_id, d.endpoint_id, d.attempts, d.next_trigger, d.next_attempt_at,"
+        " length(m.payload) <= " + std::to_string(kHintPayloadLimit) + ", " +
+        Prefixed("m", kMessageCols) +
+        " FROM deliveries d JOIN messages m ON m.id = d.msg_id"
+        " WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1";
+    if (ep) sql += " AND d.endpoint_id = ?6";
+    // The first term bounds the index range; the second resumes within ties.
+    if (res) {
+      sql += " AND d.next_attempt_at >= ?2 AND (d.next_attempt_at > ?2 OR"
+             " (d.msg_id, d.endpoint_id) > (?3, ?4))";
+    }
+    return sql + (ep ? " ORDER BY d.next_attempt_at, d.msg_id LIMIT ?5"
+                     : " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5");
+  };
+  static const std::string kSql[2][2] = {{make(false, false), make(false, true)},
+                                         {make(true, false), make(true, true)}};
+  return kSql[one_endpoint][resume];
+}
 
 class SqliteStore final : public Store {
  public:
@@ -245,30 +283,12 @@ class SqliteStore final : public Store {
                                            const PageRequest& page) override {
     std::string where = "app_id = ?";
     std::vector<Param> params{std::string(app_id)};
-    if (!filter.event_types.empty()) {
-      where += " AND event_type IN (";
-      for (size_t i = 0; i < filter.event_types.size(); ++i) {
-        where += i ? ",?" : "?";
-        params.emplace_back(filter.event_types[i]);
-      }
-      where += ")";
-    }
-    if (filter.channel) {
-      where += " AND EXISTS (SELECT 1 FROM json_each(messages.channels) WHERE value = ?)";
-      params.emplace_back(*filter.channel);
-    }
+    AddMessageFilters(filter.event_types, filter.channel, "messages", where, params);
     if (filter.tag) {
       where += " AND EXISTS (SELECT 1 FROM json_each(messages.tags) WHERE value = ?)";
       params.emplace_back(*filter.tag);
     }
-    if (filter.before) {
-      where += " AND created_at < ?";
-      params.emplace_back(ToMicros(*filter.before));
-    }
-    if (filter.after) {
-      where += " AND created_at > ?";
-      params.emplace_back(ToMicros(*filter.after));
-    }
+    AddTimeRange("created_at", filter.before, filter.after, where, params);
     return List<core::Message>(std::string("SELECT ") + kMessageCols + " FROM messages", where,
                                params, "id", page, ReadMessage,
                                [](const core::Message& m) { return m.id; });
@@ -294,16 +314,7 @@ class SqliteStore final : public Store {
             auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
             if (!cb) return std::unexpected(cb.error());
           }
-          // Deliveries: fan-out to every enabled, matching subscribed endpoint, or to one
-          // endpoint; plus the per-message callback.
-          std::string sql =
-              "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
-              " next_attempt_at, next_trigger, created_at, updated_at)"
-              " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
-              " WHERE e.app_id = ?3 AND (";
-          sql += routing.only_endpoint ? "e.id = ?6" : routing.fan_out ? kSubscribes : "0";
-          sql += " OR e.id = ?7) RETURNING endpoint_id";
-          auto fan = db.Prepare(sql);
+          auto fan = db.Prepare(FanOutSql(routing));
           fan.Bind(1, msg.id).Bind(2, ToMicros(msg.created_at)).Bind(3, msg.app_id)
               .Bind(4, msg.event_type).Bind(5, channels);
           if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
@@ -343,22 +354,7 @@ class SqliteStore final : public Store {
       const std::optional<std::string>& endpoint_id) override {
     auto db = reads_.Acquire();
     if (!db) return std::unexpected(db.error());
-    // Small messages come along (one query instead of a read per delivery when sending).
-    std::string sql =
-        "SELECT d.app_id, d.msg_id, d.endpoint_id, d.attempts, d.next_trigger, d.next_attempt_at,"
-        " length(m.payload) <= " + std::to_string(kHintPayloadLimit) + ", " +
-        Prefixed("m", kMessageCols) +
-        " FROM deliveries d JOIN messages m ON m.id = d.msg_id"
-        " WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1";
-    if (endpoint_id) sql += " AND d.endpoint_id = ?6";
-    // The first term bounds the index range; the second resumes within ties.
-    if (after) {
-      sql += " AND d.next_attempt_at >= ?2 AND (d.next_attempt_at > ?2 OR"
-             " (d.msg_id, d.endpoint_id) > (?3, ?4))";
-    }
-    sql += endpoint_id ? " ORDER BY d.next_attempt_at, d.msg_id LIMIT ?5"
-                       : " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
-    auto s = (*db)->Prepare(sql);
+    auto s = (*db)->Prepare(DueSql(endpoint_id.has_value(), after.has_value()));
     s.Bind(1, ToMicros(now)).Bind(5, int64_t{limit});
     if (endpoint_id) s.Bind(6, *endpoint_id);
     if (after) s.Bind(2, ToMicros(after->due)).Bind(3, after->msg_id).Bind(4, after->endpoint_id);
@@ -504,15 +500,8 @@ class SqliteStore final : public Store {
                                               : " AND a.response_status / 100 = ?";
       if (*filter.status_code_class != 0) params.emplace_back(int64_t{*filter.status_code_class / 100});
     }
-    AddMessageFilters(filter, "m", where, params);
-    if (filter.before) {
-      where += " AND a.created_at < ?";
-      params.emplace_back(ToMicros(*filter.before));
-    }
-    if (filter.after) {
-      where += " AND a.created_at > ?";
-      params.emplace_back(ToMicros(*filter.after));
-    }
+    AddMessageFilters(filter.event_types, filter.channel, "m", where, params);
+    AddTimeRange("a.created_at", filter.before, filter.after, where, params);
     return List<core::Attempt>(std::string("SELECT ") + kAttemptCols +
                                    " FROM attempts a JOIN messages m ON m.id = a.msg_id",
                                where, params, "a.id", page, ReadAttempt,
@@ -555,15 +544,8 @@ class SqliteStore final : public Store {
       where += " AND d.status = ?";
       params.emplace_back(int64_t{static_cast<int>(*filter.status)});
     }
-    AddMessageFilters(filter, "m", where, params);
-    if (filter.before) {
-      where += " AND m.created_at < ?";
-      params.emplace_back(ToMicros(*filter.before));
-    }
-    if (filter.after) {
-      where += " AND m.created_at > ?";
-      params.emplace_back(ToMicros(*filter.after));
-    }
+    AddMessageFilters(filter.event_types, filter.channel, "m", where, params);
+    AddTimeRange("m.created_at", filter.before, filter.after, where, params);
     return List<DeliveryView>(
         "SELECT d.status, d.next_attempt_at, " + Prefixed("m", kMessageCols) +
             " FROM deliveries d JOIN messages m ON m.id = d.msg_id",
@@ -755,20 +737,36 @@ class SqliteStore final : public Store {
     }
   }
 
-  // Message-level filters shared by attempt and delivery lists; `m` aliases messages.
-  static void AddMessageFilters(const AttemptFilter& filter, const std::string& m,
+  // `col` strictly between `after` and `before`, each bound when given.
+  static void AddTimeRange(const char* col, const std::optional<core::TimePoint>& before,
+                           const std::optional<core::TimePoint>& after, std::string& where,
+                           std::vector<Param>& params) {
+    if (before) {
+      where += std::string(" AND ") + col + " < ?";
+      params.emplace_back(ToMicros(*before));
+    }
+    if (after) {
+      where += std::string(" AND ") + col + " > ?";
+      params.emplace_back(ToMicros(*after));
+    }
+  }
+
+  // The message-level filters of message, attempt and delivery lists; `m` names the messages
+  // table (or its alias) in the query.
+  static void AddMessageFilters(const std::vector<std::string>& event_types,
+                                const std::optional<std::string>& channel, const std::string& m,
                                 std::string& where, std::vector<Param>& params) {
-    if (!filter.event_types.empty()) {
+    if (!event_types.empty()) {
       where += " AND " + m + ".event_type IN (";
-      for (size_t i = 0; i < filter.event_types.size(); ++i) {
+      for (size_t i = 0; i < event_types.size(); ++i) {
         where += i ? ",?" : "?";
-        params.emplace_back(filter.event_types[i]);
+        params.emplace_back(event_types[i]);
       }
       where += ")";
     }
-    if (filter.channel) {
+    if (channel) {
       where += " AND EXISTS (SELECT 1 FROM json_each(" + m + ".channels) WHERE value = ?)";
-      params.emplace_back(*filter.channel);
+      params.emplace_back(*channel);
     }
   }
 
