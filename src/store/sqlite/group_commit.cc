@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/thread_name.h"
@@ -122,20 +121,12 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
 
 bool GroupCommitter::SyncWal() {
   if (options_.wal_path.empty()) return true;  // commits were synced by SQLite itself
-  // (Re)open the WAL if needed: it exists after the first commit and could be replaced.
-  struct stat st {};
-  if (stat(options_.wal_path.c_str(), &st) != 0) {
-    spdlog::error("store: cannot stat {}", options_.wal_path);
+  // Opened once, after the first commit created it. The WAL keeps its inode while the writer's
+  // connection is open (SQLite removes it only when the last connection closes).
+  if (wal_fd_ < 0) wal_fd_ = open(options_.wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (wal_fd_ < 0) {
+    spdlog::error("store: cannot open {}", options_.wal_path);
     return false;
-  }
-  if (wal_fd_ < 0 || static_cast<uint64_t>(st.st_ino) != wal_inode_) {
-    if (wal_fd_ >= 0) close(wal_fd_);
-    wal_fd_ = open(options_.wal_path.c_str(), O_RDONLY | O_CLOEXEC);
-    wal_inode_ = static_cast<uint64_t>(st.st_ino);
-    if (wal_fd_ < 0) {
-      spdlog::error("store: cannot open {}", options_.wal_path);
-      return false;
-    }
   }
   if (fdatasync(wal_fd_) != 0) {
     spdlog::error("store: fdatasync of {} failed", options_.wal_path);

@@ -80,7 +80,6 @@ class GroupCommitter {
   bool writer_done_ = false;
   std::thread syncer_;
   int wal_fd_ = -1;
-  uint64_t wal_inode_ = 0;
 
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> commits_{0};
