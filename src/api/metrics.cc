@@ -2,7 +2,37 @@
 
 #include <fmt/format.h>
 
+#include <span>
+
 namespace hookd::api {
+namespace {
+
+// "# HELP" and "# TYPE" lines of one metric family.
+void Family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+// One sample; `labels` is "" or "{k=\"v\"}".
+template <class V>
+void Sample(std::string& out, std::string_view name, V value, std::string_view labels = "") {
+  out += fmt::format("{}{} {}\n", name, labels, value);
+}
+
+// A histogram from per-bucket counts (one more count than bounds: the last is +Inf).
+void Histogram(std::string& out, std::string_view name, std::string_view help,
+               std::span<const double> bounds, std::span<const uint64_t> counts, double sum) {
+  Family(out, name, "histogram", help);
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < counts.size(); ++b) {
+    cumulative += counts[b];
+    std::string le = b < bounds.size() ? fmt::format("{}", bounds[b]) : "+Inf";
+    Sample(out, fmt::format("{}_bucket", name), cumulative, "{le=\"" + le + "\"}");
+  }
+  Sample(out, fmt::format("{}_sum", name), sum);
+  Sample(out, fmt::format("{}_count", name), cumulative);
+}
+
+}  // namespace
 
 void Metrics::RecordRequest(int status, double seconds) {
   size_t cls = static_cast<size_t>(status / 100);
@@ -16,29 +46,45 @@ void Metrics::RecordRequest(int status, double seconds) {
 
 std::string Metrics::Render() const {
   std::string out;
-  out += "# HELP hookd_http_requests_total HTTP requests answered, by status class.\n";
-  out += "# TYPE hookd_http_requests_total counter\n";
+  Family(out, "hookd_http_requests_total", "counter", "HTTP requests answered, by status class.");
   for (size_t c = 1; c < requests_by_class_.size(); ++c) {
-    out += fmt::format("hookd_http_requests_total{{code=\"{}xx\"}} {}\n", c,
-                       requests_by_class_[c].load(std::memory_order_relaxed));
+    Sample(out, "hookd_http_requests_total", requests_by_class_[c].load(std::memory_order_relaxed),
+           fmt::format("{{code=\"{}xx\"}}", c));
   }
-  out += "# HELP hookd_http_request_duration_seconds Time from parsed request to reply.\n";
-  out += "# TYPE hookd_http_request_duration_seconds histogram\n";
-  uint64_t cumulative = 0;
-  for (size_t b = 0; b < kBuckets.size(); ++b) {
-    cumulative += latency_buckets_[b].load(std::memory_order_relaxed);
-    out += fmt::format("hookd_http_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", kBuckets[b],
-                       cumulative);
-  }
-  cumulative += latency_buckets_[kBuckets.size()].load(std::memory_order_relaxed);
-  out += fmt::format("hookd_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
-  out += fmt::format("hookd_http_request_duration_seconds_sum {}\n",
-                     latency_sum_us_.load(std::memory_order_relaxed) / 1e6);
-  out += fmt::format("hookd_http_request_duration_seconds_count {}\n", cumulative);
-  out += "# HELP hookd_messages_created_total Messages accepted (durably stored).\n";
-  out += "# TYPE hookd_messages_created_total counter\n";
-  out += fmt::format("hookd_messages_created_total {}\n",
-                     messages_created_.load(std::memory_order_relaxed));
+  std::array<uint64_t, kBuckets.size() + 1> counts;
+  for (size_t b = 0; b < counts.size(); ++b) counts[b] = latency_buckets_[b].load(std::memory_order_relaxed);
+  Histogram(out, "hookd_http_request_duration_seconds", "Time from parsed request to reply.",
+            kBuckets, counts, latency_sum_us_.load(std::memory_order_relaxed) / 1e6);
+  Family(out, "hookd_messages_created_total", "counter", "Messages accepted (durably stored).");
+  Sample(out, "hookd_messages_created_total", messages_created_.load(std::memory_order_relaxed));
+  return out;
+}
+
+std::string RenderStoreMetrics(const store::StoreStats& s) {
+  std::string out;
+  Family(out, "hookd_store_writes_total", "counter", "Writes applied by the store.");
+  Sample(out, "hookd_store_writes_total", s.writes);
+  Family(out, "hookd_store_commits_total", "counter", "Group commits.");
+  Sample(out, "hookd_store_commits_total", s.commits);
+  Family(out, "hookd_store_syncs_total", "counter", "Disk syncs that made commits durable.");
+  Sample(out, "hookd_store_syncs_total", s.syncs);
+  return out;
+}
+
+std::string RenderDeliveryMetrics(const delivery::EngineStats& s) {
+  std::string out;
+  Family(out, "hookd_delivery_attempts_total", "counter", "Delivery attempts by outcome.");
+  Sample(out, "hookd_delivery_attempts_total", s.attempts_ok, "{result=\"success\"}");
+  Sample(out, "hookd_delivery_attempts_total", s.attempts_failed, "{result=\"failure\"}");
+  Family(out, "hookd_delivery_exhausted_total", "counter",
+         "Deliveries that failed after their last retry.");
+  Sample(out, "hookd_delivery_exhausted_total", s.deliveries_exhausted);
+  Family(out, "hookd_delivery_in_flight", "gauge", "Requests in flight.");
+  Sample(out, "hookd_delivery_in_flight", s.in_flight);
+  Family(out, "hookd_delivery_window", "gauge", "Deliveries held in memory.");
+  Sample(out, "hookd_delivery_window", s.window);
+  Histogram(out, "hookd_delivery_attempt_duration_seconds", "Time from request start to response.",
+            delivery::kLatencyBuckets, s.latency_counts, s.latency_sum_seconds);
   return out;
 }
 

@@ -1,10 +1,14 @@
-// Process-wide counters exposed as Prometheus text at /metrics. Lock-free increments.
+// Process-wide counters exposed as Prometheus text at /metrics. Lock-free increments. Every
+// family of the exposition (HTTP, store, delivery) is rendered here with the same helpers.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+#include "delivery/engine.h"
+#include "store/store.h"
 
 namespace hookd::api {
 
@@ -23,5 +27,8 @@ class Metrics {
   std::atomic<uint64_t> latency_sum_us_{0};
   std::atomic<uint64_t> messages_created_{0};
 };
+
+std::string RenderStoreMetrics(const store::StoreStats& s);
+std::string RenderDeliveryMetrics(const delivery::EngineStats& s);
 
 }  // namespace hookd::api

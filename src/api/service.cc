@@ -5,8 +5,6 @@
 #include <atomic>
 #include <chrono>
 
-#include <fmt/format.h>
-
 #include "api/errors.h"
 #include "api/handler_util.h"
 #include "api/resources.h"
@@ -15,44 +13,6 @@
 namespace hookd::api {
 
 std::string HashToken(std::string_view token) { return core::Sha256Hex(token); }
-
-namespace {
-
-std::string DeliveryMetrics(const delivery::EngineStats& s) {
-  std::string out;
-  auto counter = [&out](const char* name, const char* help, const std::string& labels,
-                        uint64_t v) {
-    if (labels.empty() || labels.find("success") != std::string::npos) {
-      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
-    }
-    out += std::string(name) + labels + " " + std::to_string(v) + "\n";
-  };
-  counter("hookd_delivery_attempts_total", "Delivery attempts by outcome.", "{result=\"success\"}",
-          s.attempts_ok);
-  counter("hookd_delivery_attempts_total", "", "{result=\"failure\"}", s.attempts_failed);
-  counter("hookd_delivery_exhausted_total", "Deliveries that failed after their last retry.", "",
-          s.deliveries_exhausted);
-  out += "# HELP hookd_delivery_in_flight Requests in flight.\n# TYPE hookd_delivery_in_flight gauge\n";
-  out += "hookd_delivery_in_flight " + std::to_string(s.in_flight) + "\n";
-  out += "# HELP hookd_delivery_window Deliveries held in memory.\n# TYPE hookd_delivery_window gauge\n";
-  out += "hookd_delivery_window " + std::to_string(s.window) + "\n";
-  out += "# HELP hookd_delivery_attempt_duration_seconds Time from request start to response.\n";
-  out += "# TYPE hookd_delivery_attempt_duration_seconds histogram\n";
-  uint64_t cumulative = 0;
-  for (size_t b = 0; b < s.latency_counts.size(); ++b) {
-    cumulative += s.latency_counts[b];
-    std::string le = b < std::size(delivery::kLatencyBuckets)
-                         ? fmt::format("{}", delivery::kLatencyBuckets[b])
-                         : "+Inf";
-    out += "hookd_delivery_attempt_duration_seconds_bucket{le=\"" + le + "\"} " +
-           std::to_string(cumulative) + "\n";
-  }
-  out += fmt::format("hookd_delivery_attempt_duration_seconds_sum {}\n", s.latency_sum_seconds);
-  out += "hookd_delivery_attempt_duration_seconds_count " + std::to_string(cumulative) + "\n";
-  return out;
-}
-
-}  // namespace
 
 ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions options,
                        delivery::Engine* engine)
@@ -103,18 +63,8 @@ void ApiService::Handle(Request req, Reply reply) {
     return timed(Response{204, ""});
   }
   if (req.method == Method::kGet && req.path == "/metrics") {
-    auto stats = ctx_.store.Stats();
-    std::string text = metrics_.Render();
-    text += "# HELP hookd_store_writes_total Writes applied by the store.\n";
-    text += "# TYPE hookd_store_writes_total counter\n";
-    text += "hookd_store_writes_total " + std::to_string(stats.writes) + "\n";
-    text += "# HELP hookd_store_commits_total Group commits.\n";
-    text += "# TYPE hookd_store_commits_total counter\n";
-    text += "hookd_store_commits_total " + std::to_string(stats.commits) + "\n";
-    text += "# HELP hookd_store_syncs_total Disk syncs that made commits durable.\n";
-    text += "# TYPE hookd_store_syncs_total counter\n";
-    text += "hookd_store_syncs_total " + std::to_string(stats.syncs) + "\n";
-    if (ctx_.engine) text += DeliveryMetrics(ctx_.engine->Stats());
+    std::string text = metrics_.Render() + RenderStoreMetrics(ctx_.store.Stats());
+    if (ctx_.engine) text += RenderDeliveryMetrics(ctx_.engine->Stats());
     return timed(Response{200, std::move(text), "text/plain; version=0.0.4"});
   }
   int status = 404;
