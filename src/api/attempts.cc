@@ -1,5 +1,7 @@
 // Delivery history and control: attempts, per-message and per-endpoint delivery state, resend,
 // recover and endpoint stats.
+#include <unordered_map>
+
 #include "api/body_reader.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
@@ -36,38 +38,57 @@ core::Result<store::AttemptFilter> ReadFilter(const Request& req) {
   return f;
 }
 
+// What the filtered history lists share: the app, a page (newest first) and the filter.
+struct HistoryQuery {
+  core::App app;
+  store::PageRequest page;
+  store::AttemptFilter filter;
+};
+core::Result<HistoryQuery> ReadHistoryQuery(ApiContext& ctx, const Request& req) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return std::unexpected(app.error());
+  auto page = ReadPage(req, true);
+  if (!page) return std::unexpected(page.error());
+  auto filter = ReadFilter(req);
+  if (!filter) return std::unexpected(filter.error());
+  return HistoryQuery{std::move(*app), *page, std::move(*filter)};
+}
+
 // Lists attempts filtered by message (path param 1) or endpoint.
 void ListAttempts(ApiContext& ctx, Request& req, Reply reply, bool by_message) {
-  auto app = ResolveApp(ctx, req);
-  if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, true);
-  if (!page) return reply(ErrorResponse(page.error()));
-  auto filter = ReadFilter(req);
-  if (!filter) return reply(ErrorResponse(filter.error()));
-  if (by_message) {
-    auto msg = ctx.store.GetMessage(app->id, req.params[1]);
-    if (!msg) return reply(ErrorResponse(msg.error()));
-    filter->msg_id = msg->id;
-    if (auto ep_ref = req.Query("endpoint_id")) {
-      auto ep = FindEndpoint(ctx, app->id, *ep_ref);
-      if (!ep) return reply(ErrorResponse(ep.error()));
-      filter->endpoint_id = ep->id;
-    }
-  } else {
-    auto ep = FindEndpoint(ctx, app->id, req.params[1]);
-    if (!ep) return reply(ErrorResponse(ep.error()));
-    filter->endpoint_id = ep->id;
-  }
-  auto attempts = ctx.store.ListAttempts(app->id, *filter, *page);
-  if (!attempts) return reply(ErrorResponse(attempts.error()));
+  auto q = ReadHistoryQuery(ctx, req);
+  if (!q) return reply(ErrorResponse(q.error()));
   auto with_msg = QueryFlag(req, "with_msg", false);
   if (!with_msg) return reply(ErrorResponse(with_msg.error()));
+  const core::App& app = q->app;
+  store::AttemptFilter& filter = q->filter;
+  if (by_message) {
+    auto msg = ctx.store.GetMessage(app.id, req.params[1]);
+    if (!msg) return reply(ErrorResponse(msg.error()));
+    filter.msg_id = msg->id;
+    if (auto ep_ref = req.Query("endpoint_id")) {
+      auto ep = FindEndpoint(ctx, app.id, *ep_ref);
+      if (!ep) return reply(ErrorResponse(ep.error()));
+      filter.endpoint_id = ep->id;
+    }
+  } else {
+    auto ep = FindEndpoint(ctx, app.id, req.params[1]);
+    if (!ep) return reply(ErrorResponse(ep.error()));
+    filter.endpoint_id = ep->id;
+  }
+  auto attempts = ctx.store.ListAttempts(app.id, filter, q->page);
+  if (!attempts) return reply(ErrorResponse(attempts.error()));
   bool include_msg = *with_msg && !by_message;
+  std::unordered_map<std::string, json::value> msgs;  // one read per message on the page
   auto out = PageJson(*attempts, [&](const core::Attempt& a) {
     auto o = AttemptJson(a);
     if (include_msg) {
-      auto m = ctx.store.GetMessage(app->id, a.msg_id);
-      o["msg"] = m ? json::value(MessageJson(*m, false)) : nullptr;
+      auto [it, fresh] = msgs.try_emplace(a.msg_id);
+      if (fresh) {
+        auto m = ctx.store.GetMessage(app.id, a.msg_id);
+        it->second = m ? json::value(MessageJson(*m, false)) : nullptr;
+      }
+      o["msg"] = it->second;
     }
     return o;
   });
@@ -114,17 +135,13 @@ void ListDestinations(ApiContext& ctx, Request& req, Reply reply) {
 
 // GET .../endpoint/{ep}/msg: messages sent to an endpoint and how each delivery stands.
 void ListEndpointMessages(ApiContext& ctx, Request& req, Reply reply) {
-  auto app = ResolveApp(ctx, req);
-  if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, true);
-  if (!page) return reply(ErrorResponse(page.error()));
-  auto filter = ReadFilter(req);
-  if (!filter) return reply(ErrorResponse(filter.error()));
+  auto q = ReadHistoryQuery(ctx, req);
+  if (!q) return reply(ErrorResponse(q.error()));
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));
-  auto ep = FindEndpoint(ctx, app->id, req.params[1]);
+  auto ep = FindEndpoint(ctx, q->app.id, req.params[1]);
   if (!ep) return reply(ErrorResponse(ep.error()));
-  auto rows = ctx.store.ListEndpointMessages(app->id, ep->id, *filter, *page);
+  auto rows = ctx.store.ListEndpointMessages(q->app.id, ep->id, q->filter, q->page);
   if (!rows) return reply(ErrorResponse(rows.error()));
   bool content = *with_content;
   reply(JsonResponse(200, PageJson(*rows, [content](const store::DeliveryView& v) {
