@@ -1,5 +1,6 @@
 #include "api/delivery_options.h"
 
+#include "core/text.h"
 #include "core/validation.h"
 #include "delivery/url_template.h"
 
@@ -56,8 +57,8 @@ std::string ReadUrl(BodyReader& body, std::string_view field, std::string url,
 }
 
 // Headers hookd sets itself; an endpoint may not override them.
-bool ReservedHeader(std::string name) {
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+bool ReservedHeader(const std::string& header) {
+  std::string name = core::AsciiLower(header);
   return name.starts_with("webhook-") || name.starts_with("svix-") || name == "content-length" ||
          name == "host" || name == "content-type" || name == "user-agent" ||
          name == "transfer-encoding" || name == "connection";
@@ -65,8 +66,8 @@ bool ReservedHeader(std::string name) {
 
 }  // namespace
 
-bool IsSensitiveHeader(std::string name) {
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+bool IsSensitiveHeader(const std::string& header) {
+  std::string name = core::AsciiLower(header);
   return name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
          name.find("token") != std::string::npos || name.find("secret") != std::string::npos ||
          name.find("api-key") != std::string::npos || name.find("apikey") != std::string::npos;

@@ -16,7 +16,7 @@ void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
                          const core::StringMap* env);
 
 // Headers whose values are credentials: write-only through the API, redacted in renderings.
-bool IsSensitiveHeader(std::string name);
+bool IsSensitiveHeader(const std::string& header);
 
 // Records a problem for each header that is malformed or that hookd sets itself.
 void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers);

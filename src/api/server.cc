@@ -9,6 +9,7 @@
 #include <array>
 #include <thread>
 
+#include "core/text.h"
 #include "core/thread_name.h"
 
 namespace hookd::api {
@@ -87,11 +88,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ParseTarget(msg.target(), req)) {
       return Write(PlainError(400, "bad_request", "malformed request target"));
     }
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
+    for (const auto& field : msg)
+      req.headers.emplace_back(core::AsciiLower(std::string(field.name_string())),
+                               std::string(field.value()));
     req.body = std::move(msg.body());
     auto self = shared_from_this();
     dispatch_(std::move(req), [self](Response res) {
@@ -208,13 +207,11 @@ core::Result<uint16_t> HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (!impl_ || impl_->threads.empty()) return;
-  asio::post(*impl_->loops[0], [this] {
-    beast::error_code ec;
-    impl_->acceptor->close(ec);
-  });
   for (auto& loop : impl_->loops) loop->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  beast::error_code ec;
+  impl_->acceptor->close(ec);  // no loop runs any more: closing here races with nothing
 }
 
 }  // namespace hookd::api

@@ -30,4 +30,10 @@ std::string SanitizeUtf8(std::string_view in) {
   return out;
 }
 
+std::string AsciiLower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 }  // namespace hookd::core

@@ -10,4 +10,7 @@ namespace hookd::core {
 // result can be embedded in JSON.
 std::string SanitizeUtf8(std::string_view bytes);
 
+// `s` with ASCII letters lowercased (header names compare case-insensitively).
+std::string AsciiLower(std::string s);
+
 }  // namespace hookd::core
