@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/crypto.h"
 #include "latency.h"
 
 namespace asio = boost::asio;
@@ -39,22 +40,10 @@ int64_t NowNs() {
       .count();
 }
 
-std::string Base64(const unsigned char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3), '\0');
-  out.resize(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n)));
-  return out;
-}
-
 // The HMAC key of a "whsec_<base64>" endpoint secret.
 std::string SecretKey(std::string_view secret) {
   if (secret.starts_with("whsec_")) secret.remove_prefix(6);
-  std::string key(3 * secret.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(key.data()),
-                          reinterpret_cast<const unsigned char*>(secret.data()),
-                          static_cast<int>(secret.size()));
-  size_t pad = secret.ends_with("==") ? 2 : secret.ends_with("=") ? 1 : 0;
-  key.resize(n < 0 ? 0 : static_cast<size_t>(n) - pad);
-  return key;
+  return hookd::core::Base64Decode(secret).value_or("");
 }
 
 // Standard Webhooks: one of the "v1,<base64>" signatures must be the HMAC-SHA256 of
@@ -67,7 +56,8 @@ bool SignatureValid(const std::string& key, const http::request<http::string_bod
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &len);
-  std::string expected = "v1," + Base64(mac, len);
+  std::string expected =
+      "v1," + hookd::core::Base64Encode(std::string_view(reinterpret_cast<char*>(mac), len));
   std::string_view list = sig->value();
   while (!list.empty()) {
     auto space = list.find(' ');
