@@ -18,6 +18,14 @@ void Sample(std::string& out, std::string_view name, V value, std::string_view l
   out += fmt::format("{}{} {}\n", name, labels, value);
 }
 
+// A family with one unlabelled sample.
+template <class V>
+void Single(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            V value) {
+  Family(out, name, type, help);
+  Sample(out, name, value);
+}
+
 // A histogram from per-bucket counts (one more count than bounds: the last is +Inf).
 void Histogram(std::string& out, std::string_view name, std::string_view help,
                std::span<const double> bounds, std::span<const uint64_t> counts, double sum) {
@@ -55,19 +63,17 @@ std::string Metrics::Render() const {
   for (size_t b = 0; b < counts.size(); ++b) counts[b] = latency_buckets_[b].load(std::memory_order_relaxed);
   Histogram(out, "hookd_http_request_duration_seconds", "Time from parsed request to reply.",
             kBuckets, counts, latency_sum_us_.load(std::memory_order_relaxed) / 1e6);
-  Family(out, "hookd_messages_created_total", "counter", "Messages accepted (durably stored).");
-  Sample(out, "hookd_messages_created_total", messages_created_.load(std::memory_order_relaxed));
+  Single(out, "hookd_messages_created_total", "counter", "Messages accepted (durably stored).",
+         messages_created_.load(std::memory_order_relaxed));
   return out;
 }
 
 std::string RenderStoreMetrics(const store::StoreStats& s) {
   std::string out;
-  Family(out, "hookd_store_writes_total", "counter", "Writes applied by the store.");
-  Sample(out, "hookd_store_writes_total", s.writes);
-  Family(out, "hookd_store_commits_total", "counter", "Group commits.");
-  Sample(out, "hookd_store_commits_total", s.commits);
-  Family(out, "hookd_store_syncs_total", "counter", "Disk syncs that made commits durable.");
-  Sample(out, "hookd_store_syncs_total", s.syncs);
+  Single(out, "hookd_store_writes_total", "counter", "Writes applied by the store.", s.writes);
+  Single(out, "hookd_store_commits_total", "counter", "Group commits.", s.commits);
+  Single(out, "hookd_store_syncs_total", "counter", "Disk syncs that made commits durable.",
+         s.syncs);
   return out;
 }
 
@@ -76,13 +82,10 @@ std::string RenderDeliveryMetrics(const delivery::EngineStats& s) {
   Family(out, "hookd_delivery_attempts_total", "counter", "Delivery attempts by outcome.");
   Sample(out, "hookd_delivery_attempts_total", s.attempts_ok, "{result=\"success\"}");
   Sample(out, "hookd_delivery_attempts_total", s.attempts_failed, "{result=\"failure\"}");
-  Family(out, "hookd_delivery_exhausted_total", "counter",
-         "Deliveries that failed after their last retry.");
-  Sample(out, "hookd_delivery_exhausted_total", s.deliveries_exhausted);
-  Family(out, "hookd_delivery_in_flight", "gauge", "Requests in flight.");
-  Sample(out, "hookd_delivery_in_flight", s.in_flight);
-  Family(out, "hookd_delivery_window", "gauge", "Deliveries held in memory.");
-  Sample(out, "hookd_delivery_window", s.window);
+  Single(out, "hookd_delivery_exhausted_total", "counter",
+         "Deliveries that failed after their last retry.", s.deliveries_exhausted);
+  Single(out, "hookd_delivery_in_flight", "gauge", "Requests in flight.", s.in_flight);
+  Single(out, "hookd_delivery_window", "gauge", "Deliveries held in memory.", s.window);
   Histogram(out, "hookd_delivery_attempt_duration_seconds", "Time from request start to response.",
             delivery::kLatencyBuckets, s.latency_counts, s.latency_sum_seconds);
   return out;
