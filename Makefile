@@ -4,7 +4,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS ?= $(shell nproc)
 
-.PHONY: bench all deps build run test unit-test asan-test integration-test compat-test node-deps clean format
+.PHONY: bench all deps build run test unit-test asan-test integration-test compat-test node-deps pg-check clean format
 
 all: build
 
@@ -42,6 +42,12 @@ compat-test: build node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test tests/e2e/
 
 test: unit-test asan-test integration-test compat-test
+
+# Starts a private PostgreSQL cluster (scripts/pg-cluster.sh), asks it for its version, removes it.
+pg-check: deps
+	@dir=$$(mktemp -d) && trap 'bash scripts/pg-cluster.sh stop "$$dir"' EXIT && \
+	url=$$(bash scripts/pg-cluster.sh start "$$dir") && echo "$$url" && \
+	bash scripts/pg-cluster.sh psql "$$dir" -Atc 'select version()'
 
 # Benchmarks (not part of `make test`): scenarios against a real hookd on loopback; results and
 # plots in bench/results/. `make bench SCENARIOS="ingest e2e"` runs a subset.
