@@ -109,25 +109,13 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
   reply(ep ? JsonResponse(200, EndpointJson(*ep)) : ErrorResponse(ep.error()));
 }
 
-// Wraps `done` so the delivery engine drops its cached copy of the endpoint once the change
-// is durable.
-template <class T>
-store::Done<T> InvalidateThen(ApiContext& ctx, std::string endpoint_id, store::Done<T> done) {
-  return [&ctx, id = std::move(endpoint_id), done = std::move(done)](core::Result<T> r) {
-    if (r && ctx.engine) ctx.engine->InvalidateEndpoint(id);
-    done(std::move(r));
-  };
-}
-
 // Writes `ep` back and answers with `ok` (or the endpoint JSON when ok is unset).
 void Save(ApiContext& ctx, Endpoint ep, Reply reply, std::optional<Response> ok = std::nullopt) {
   ep.updated_at = ctx.clock.Now();
-  std::string id = ep.id;
-  ctx.store.UpdateEndpoint(
-      std::move(ep), std::nullopt,
-      InvalidateThen<Endpoint>(ctx, id, ReplyWith<Endpoint>(std::move(reply), [ok](const Endpoint& e) {
-                                 return ok ? *ok : JsonResponse(200, EndpointJson(e));
-                               })));
+  ctx.store.UpdateEndpoint(std::move(ep), std::nullopt,
+                           ReplyWith<Endpoint>(std::move(reply), [ok](const Endpoint& e) {
+                             return ok ? *ok : JsonResponse(200, EndpointJson(e));
+                           }));
 }
 
 void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
@@ -149,8 +137,7 @@ void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::m
 void Delete(ApiContext& ctx, Request& req, Reply reply) {
   auto ep = ResolveEndpoint(ctx, req);
   if (!ep) return reply(ErrorResponse(ep.error()));
-  ctx.store.DeleteEndpoint(ep->app_id, ep->id,
-                           InvalidateThen<void>(ctx, ep->id, ReplyNoContent(std::move(reply))));
+  ctx.store.DeleteEndpoint(ep->app_id, ep->id, ReplyNoContent(std::move(reply)));
 }
 
 void GetSecret(ApiContext& ctx, Request& req, Reply reply) {
@@ -186,8 +173,7 @@ void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
   IdempotentWrite<Endpoint>(ctx, req, std::move(reply), NoContent(),
                             [&ctx, e = std::move(*ep)](store::Idempotency idem,
                                                        store::Done<Endpoint> done) {
-                              ctx.store.UpdateEndpoint(e, std::move(idem),
-                                                       InvalidateThen(ctx, e.id, std::move(done)));
+                              ctx.store.UpdateEndpoint(e, std::move(idem), std::move(done));
                             });
 }
 

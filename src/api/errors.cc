@@ -14,6 +14,7 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kIdempotencyTaken: return 409;
+    case ErrorCode::kLeaseLost: return 409;
     case ErrorCode::kPayloadTooLarge: return 413;
     case ErrorCode::kValidation: return 422;
     case ErrorCode::kUnavailable: return 503;
@@ -31,6 +32,7 @@ const char* CodeName(ErrorCode code) {
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kIdempotencyTaken: return "idempotency_conflict";
+    case ErrorCode::kLeaseLost: return "conflict";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
     case ErrorCode::kValidation: return "validation_error";
     case ErrorCode::kUnavailable: return "unavailable";

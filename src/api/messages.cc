@@ -268,8 +268,8 @@ void SendExample(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 // DELETE .../msg/{msg} (or POST .../msg/{msg}/kill): cancels every delivery of the message that
-// has not been sent; answers which endpoints were killed and which were not (already sent or
-// under way).
+// has not been sent; answers which endpoints were killed and which were not (already finished,
+// or claimed by a node that is sending it).
 void Kill(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
@@ -281,8 +281,7 @@ void Kill(ApiContext& ctx, Request& req, Reply reply) {
                                                 {"killed", boost::json::value_from(r->killed)},
                                                 {"notKilled", boost::json::value_from(r->not_killed)}}));
   };
-  if (ctx.engine) ctx.engine->Kill(msg->id, std::move(done));
-  else ctx.store.KillDeliveries(msg->id, {}, std::move(done));
+  ctx.store.KillDeliveries(msg->id, ctx.clock.Now(), std::move(done));
 }
 
 void ExpungeContent(ApiContext& ctx, Request& req, Reply reply) {

@@ -92,6 +92,7 @@ int RunServe(const Config& config) {
     eo.svix_headers = config.svix_headers;
     eo.window = static_cast<size_t>(config.delivery_window);
     eo.endpoint_queue = std::max<size_t>(eo.window / 10, 100);
+    eo.app_window = std::max<size_t>(eo.window / 4, eo.endpoint_queue);
     eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
     eo.allowed_networks = config.allowed_networks;
     eo.http.ca_file = config.tls_ca_file;

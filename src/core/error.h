@@ -17,6 +17,7 @@ enum class ErrorCode {
   kPayloadTooLarge,   // 413
   kValidation,        // 422: field-level errors in `fields`
   kIdempotencyTaken,  // store: the idempotency key is already recorded (caller replays it)
+  kLeaseLost,         // store: another node holds the delivery; the outcome was not recorded
   kUnavailable,       // 503: shutting down / overloaded
   kInternal,          // 500
 };

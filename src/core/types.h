@@ -126,7 +126,14 @@ enum class AttemptTrigger : int { kScheduled = 0, kManual = 1 };
 
 const char* StatusText(DeliveryStatus s);
 
-// A message's delivery to one endpoint, as the scheduler needs it.
+// Identifies a delivery: one message to one endpoint.
+struct DeliveryKey {
+  std::string msg_id;
+  std::string endpoint_id;
+  bool operator==(const DeliveryKey&) const = default;
+};
+
+// A claimed delivery, with what sending it needs (snapshots taken at claim time).
 struct DueDelivery {
   std::string app_id;
   std::string msg_id;
@@ -134,9 +141,11 @@ struct DueDelivery {
   int attempts = 0;  // attempts already made
   AttemptTrigger trigger = AttemptTrigger::kScheduled;
   TimePoint due{};
-  // The message itself when the producer of this hint has it (fan-out right after the commit),
-  // so the sender need not read it back; null otherwise.
   std::shared_ptr<const Message> message;
+  std::shared_ptr<const Endpoint> endpoint;
+  std::shared_ptr<const StringMap> app_env;  // values for URL templates
+  TimePoint lease_until{};                   // the claim's expiry when it was made
+  DeliveryKey key() const { return {msg_id, endpoint_id}; }
 };
 
 // One HTTP attempt and its outcome.
@@ -165,6 +174,8 @@ struct DeliveryUpdate {
   std::optional<TimePoint> next_attempt_at;  // set while retries remain
   bool disable_endpoint = false;             // e.g. the receiver answered 410 Gone
   AttemptTrigger trigger = AttemptTrigger::kScheduled;  // of the attempt that led here
+  std::string node;        // the claimant recording it
+  bool keep_claim = false;  // a failover try within one attempt: the claim goes on
 };
 
 }  // namespace hookd::core

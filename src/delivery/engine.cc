@@ -2,10 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <deque>
-#include <list>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -31,46 +30,12 @@ std::string KeyOf(const DueDelivery& d) { return d.msg_id + '/' + d.endpoint_id;
 struct EndpointState {
   std::deque<DueDelivery> queue;
   size_t in_flight = 0;
-  // Cached settings; refreshed after the TTL or an invalidation. Shared with the attempts under
-  // way, which keep the snapshot they started with.
+  size_t held = 0;  // claimed deliveries of this endpoint: queued, in flight or being recorded
+  // The newest settings a claim brought; attempts keep the snapshot they started with.
   std::shared_ptr<const core::Endpoint> config;
-  Steady::time_point loaded_at{};
   // Token bucket for throttleRate (tokens are messages).
   double tokens = 0;
   core::TimePoint refilled_at{};
-  // Due deliveries were left in the store because the queue was full; `cursor` is how far the
-  // endpoint's own top-up scans have read.
-  bool backlog = false;
-  std::optional<store::DueCursor> cursor;
-};
-
-enum class Admission { kAdmitted, kKnown, kEndpointFull, kWindowFull };
-
-// Small LRU of messages, so fan-out to many endpoints reads a payload once.
-class MessageCache {
- public:
-  explicit MessageCache(size_t capacity) : capacity_(capacity) {}
-  const core::Message* Find(const std::string& id) {
-    auto it = index_.find(id);
-    if (it == index_.end()) return nullptr;
-    order_.splice(order_.begin(), order_, it->second);
-    return &*it->second;
-  }
-  const core::Message* Put(core::Message msg) {
-    if (auto* hit = Find(msg.id)) return hit;
-    order_.push_front(std::move(msg));
-    index_[order_.front().id] = order_.begin();
-    if (order_.size() > capacity_) {
-      index_.erase(order_.back().id);
-      order_.pop_back();
-    }
-    return &order_.front();
-  }
-
- private:
-  size_t capacity_;
-  std::list<core::Message> order_;
-  std::unordered_map<std::string, std::list<core::Message>::iterator> index_;
 };
 
 }  // namespace
@@ -80,32 +45,35 @@ struct Engine::Impl {
   const core::Clock& clock;
   core::Random& random;
   EngineOptions options;
+  std::string node = core::NewId("node");  // this run's identity in the store's claims
   std::optional<SsrfGuard> guard;
   std::unique_ptr<HttpClient> http;
   Signer signer;
-  MessageCache messages{4096};
 
   // Engine-thread state.
   std::unordered_map<std::string, EndpointState> endpoints;
-  std::unordered_set<std::string> known;  // deliveries queued, in flight or being recorded
+  std::unordered_map<std::string, size_t> app_held;  // claimed deliveries per app
+  std::unordered_map<std::string, DueDelivery> known;  // every claimed delivery, by key
   std::unordered_set<std::string> active;  // endpoints with queued deliveries
-  std::unordered_set<std::string> flying;  // deliveries with an attempt under way
-  std::unordered_set<std::string> killing;  // messages whose kill is being committed
-  std::unordered_map<std::string, std::pair<Steady::time_point, core::StringMap>> app_envs;
-  std::optional<store::DueCursor> cursor;  // global sweep position
-  bool sweeping = false;                   // the last sweep batch was full: more to read
+  bool claiming = false;  // a claim is out
+  size_t claim_limit = 0;    // of the last claim
+  bool claim_swept = false;  // the last claim swept the due order (and moved the cursor)
+  bool woken = false;     // commits made deliveries due since the last claim started
+  std::optional<store::DueCursor> cursor;  // sweep position
+  bool sweeping = false;                   // the last sweep found work and stopped early
   Steady::time_point next_scan{};
+  bool renewing = false;
+  core::TimePoint renewed_until{};  // every lease held before the last renewal lasts until then
+  core::TimePoint next_renew{};
   size_t in_flight = 0;
 
-  // Inbox from other threads.
+  // Inbox from store threads, handled in order on the engine thread.
   std::mutex mu;
-  // Events from store threads, in the order they happened: a delivery's "due" hint from its
-  // commit must be handled before its "recorded" event, or it would be admitted twice.
   struct Event {
-    enum Kind { kDue, kRecorded, kInvalidated, kKill, kKilled } kind;
-    DueDelivery due;     // kDue
-    std::string key;     // kRecorded: delivery key; kInvalidated: endpoint id; kKill(ed): msg id
-    store::Done<store::KillResult> kill_done;  // kKill
+    enum Kind { kWake, kClaimed, kRecorded, kRenewed } kind;
+    core::Result<store::ClaimBatch> batch = store::ClaimBatch{};  // kClaimed
+    std::string key;                                              // kRecorded
+    std::optional<core::TimePoint> renewed;                       // kRenewed: null on failure
   };
   std::vector<Event> inbox;
   bool stopping = false;
@@ -123,12 +91,12 @@ struct Engine::Impl {
   // Adds to the inbox under the lock. Only the first event after a drain wakes the engine
   // thread (a wakeup stays pending until its poll consumes it), so a burst of outcomes costs
   // one wakeup, not one each.
-  void Post(const std::function<void()>& fill) {
+  void Post(Event e) {
     bool was_empty;
     {
       std::lock_guard lock(mu);
       was_empty = inbox.empty();
-      fill();
+      inbox.push_back(std::move(e));
     }
     if (was_empty && http) http->Wakeup();
   }
@@ -140,9 +108,10 @@ struct Engine::Impl {
         if (stopping) return;
       }
       DrainInbox();
+      if (clock.Now() >= next_renew) Renew();
       bool room = known.size() < options.window / 2;
-      if ((sweeping && room) || Steady::now() >= next_scan) Scan();
-      if (room) TopUp();
+      auto now = Steady::now();
+      if (!claiming && room && (woken || sweeping || now >= next_scan)) Claim(now >= next_scan || sweeping);
       bool more = Dispatch();
       stat_in_flight = in_flight;
       stat_window = known.size();
@@ -163,106 +132,128 @@ struct Engine::Impl {
     }
     for (auto& e : events) {
       switch (e.kind) {
-        case Event::kDue: Admit(std::move(e.due)); break;
-        case Event::kRecorded: known.erase(e.key); break;
-        case Event::kInvalidated: InvalidateLocal(e.key); break;
-        case Event::kKill: KillNow(e.key, std::move(e.kill_done)); break;
-        case Event::kKilled: killing.erase(e.key); break;
+        case Event::kWake: woken = true; break;
+        case Event::kClaimed: Claimed(std::move(e.batch)); break;
+        case Event::kRecorded: Forget(e.key); break;
+        case Event::kRenewed:
+          renewing = false;
+          if (e.renewed) renewed_until = *e.renewed;
+          break;
       }
     }
   }
 
-  // Takes a due delivery into the window if there is room; otherwise the store keeps it (and
-  // a full endpoint is marked for top-up scans of its own).
-  Admission Admit(DueDelivery d) {
-    if (known.contains(KeyOf(d)) || killing.contains(d.msg_id)) return Admission::kKnown;
-    if (known.size() >= options.window) return Admission::kWindowFull;
-    auto& ep = endpoints[d.endpoint_id];
-    if (ep.queue.size() >= options.endpoint_queue) {
-      ep.backlog = true;
-      return Admission::kEndpointFull;
+  // Asks the store for due work, as much as the window has room for, fairly: no endpoint or
+  // app more than its share. `sweep`: also read the due order (not only what commits of this
+  // node just made due).
+  void Claim(bool sweep) {
+    claiming = true;
+    woken = false;
+    if (sweep && Steady::now() >= next_scan) next_scan = Steady::now() + options.scan_interval;
+    store::ClaimRequest req;
+    req.node = node;
+    req.now = clock.Now();
+    req.lease_until = req.now + options.lease;
+    req.limit = claim_limit = std::min(options.scan_batch, options.window - known.size());
+    req.per_endpoint = options.endpoint_queue;
+    req.per_app = options.app_window;
+    req.sweep = claim_swept = sweep;
+    if (sweep) req.after = cursor;
+    for (auto it = endpoints.begin(); it != endpoints.end();) {
+      auto& ep = it->second;
+      if (ep.held == 0 && (!ep.config || !ep.config->throttle_rate)) {
+        it = endpoints.erase(it);  // nothing to remember
+        continue;
+      }
+      size_t room = ep.held < options.endpoint_queue ? options.endpoint_queue - ep.held : 0;
+      if (ep.config && ep.config->throttle_rate) {
+        Refill(ep);
+        size_t tokens = static_cast<size_t>(ep.tokens);
+        room = std::min(room, tokens > ep.queue.size() ? tokens - ep.queue.size() : 0);
+      }
+      req.endpoint_room[it->first] = room;
+      ++it;
     }
-    known.insert(KeyOf(d));
-    active.insert(d.endpoint_id);
-    ep.queue.push_back(std::move(d));
-    return Admission::kAdmitted;
+    for (const auto& [app, held] : app_held) {
+      req.app_room[app] = held < options.app_window ? options.app_window - held : 0;
+    }
+    store.ClaimDue(std::move(req), [this](core::Result<store::ClaimBatch> r) {
+      Event e{Event::kClaimed};
+      e.batch = std::move(r);
+      Post(std::move(e));
+    });
   }
 
-  // Reads due deliveries from the store, continuing the global sweep from its cursor. The sweep
-  // passes over endpoints whose queues are full (they top up on their own), so one saturated
-  // endpoint never hides the others' due work.
-  void Scan() {
-    next_scan = Steady::now() + options.scan_interval;
-    if (known.size() >= options.window) return;
-    int limit = static_cast<int>(options.scan_batch);
-    auto rows = store.ListDueDeliveries(clock.Now(), cursor, limit);
-    if (!rows) {
-      spdlog::warn("delivery: scan failed: {}", rows.error().detail);
+  void Claimed(core::Result<store::ClaimBatch> batch) {
+    claiming = false;
+    scans.fetch_add(1, std::memory_order_relaxed);
+    if (!batch) {
+      spdlog::warn("delivery: claim failed: {}", batch.error().detail);
       return;
     }
-    scans.fetch_add(1, std::memory_order_relaxed);
-    size_t admitted = 0;
-    for (auto& d : *rows) {
-      store::DueCursor at{d.due, d.msg_id, d.endpoint_id};
-      auto result = Admit(std::move(d));
-      if (result == Admission::kWindowFull) {
-        sweeping = true;  // resume here once the window has room
-        return;
-      }
-      if (result == Admission::kAdmitted) ++admitted;
-      cursor = std::move(at);
+    for (auto& d : batch->claimed) Admit(std::move(d));
+    // Claim again at once while claims come back full or the sweep finds work; a sweep that
+    // reached the end starts over next time.
+    bool full = batch->claimed.size() >= claim_limit;
+    if (!claim_swept) {
+      sweeping = sweeping || full;
+      return;
     }
-    bool more = static_cast<int>(rows->size()) == limit;
-    if (!more) cursor.reset();  // reached the end: the next sweep starts over
-    // Keep sweeping only while it finds work: rows of full endpoints are theirs to top up.
-    sweeping = more && admitted > 0;
+    sweeping = full || (batch->next && !batch->claimed.empty());
+    cursor = std::move(batch->next);
   }
 
-  // Refills endpoints that left due work in the store, from their own due order.
-  void TopUp() {
-    for (auto& [id, ep] : endpoints) {
-      if (!ep.backlog || ep.queue.size() > options.endpoint_queue / 2) continue;
-      if (known.size() >= options.window) return;
-      int limit = static_cast<int>(std::min(options.endpoint_queue - ep.queue.size(),
-                                            options.window - known.size()));
-      auto rows = store.ListDueDeliveries(clock.Now(), ep.cursor, limit, id);
-      if (!rows) {
-        spdlog::warn("delivery: top-up scan failed: {}", rows.error().detail);
-        return;
-      }
-      ep.backlog = false;
-      for (auto& d : *rows) {
-        ep.cursor = store::DueCursor{d.due, d.msg_id, d.endpoint_id};
-        Admit(std::move(d));
-      }
-      if (static_cast<int>(rows->size()) == limit) ep.backlog = true;  // more to read
-      else ep.cursor.reset();
+  void Admit(DueDelivery d) {
+    auto key = KeyOf(d);
+    if (known.contains(key)) return;  // claimed again while held (its lease was renewed)
+    auto& ep = endpoints[d.endpoint_id];
+    bool rate_changed =
+        !ep.config || ep.config->throttle_rate != d.endpoint->throttle_rate;
+    ep.config = d.endpoint;
+    if (rate_changed && ep.config->throttle_rate) {
+      ep.tokens = *ep.config->throttle_rate;
+      ep.refilled_at = clock.Now();
     }
+    ++ep.held;
+    ++app_held[d.app_id];
+    active.insert(d.endpoint_id);
+    ep.queue.push_back(d);
+    known.emplace(std::move(key), std::move(d));
   }
 
-  // The endpoint's settings, loaded from the store when stale. Null if it no longer exists.
-  const std::shared_ptr<const core::Endpoint>& Config(const DueDelivery& d, EndpointState& ep) {
-    auto now = Steady::now();
-    if (!ep.config || now - ep.loaded_at > options.endpoint_cache_ttl) {
-      auto loaded = store.GetEndpoint(d.app_id, d.endpoint_id);
-      if (!loaded) {
-        ep.config.reset();
-        return ep.config;
-      }
-      bool rate_changed = !ep.config || ep.config->throttle_rate != loaded->throttle_rate;
-      ep.config = std::make_shared<const core::Endpoint>(std::move(*loaded));
-      ep.loaded_at = now;
-      if (rate_changed && ep.config->throttle_rate) {
-        ep.tokens = *ep.config->throttle_rate;
-        ep.refilled_at = clock.Now();
-      }
-    }
-    return ep.config;
+  // The delivery left the window (its outcome is recorded, or it was given back).
+  void Forget(const std::string& key) {
+    auto it = known.find(key);
+    if (it == known.end()) return;
+    auto ep = endpoints.find(it->second.endpoint_id);
+    if (ep != endpoints.end() && ep->second.held > 0) --ep->second.held;
+    auto app = app_held.find(it->second.app_id);
+    if (app != app_held.end() && --app->second == 0) app_held.erase(app);
+    known.erase(it);
   }
 
-  // True when the endpoint's throttle allows one more send now (and takes the token).
-  bool TakeToken(EndpointState& ep) {
-    if (!ep.config || !ep.config->throttle_rate) return true;
+  // Extends this node's leases well before they expire.
+  void Renew() {
+    auto now = clock.Now();
+    next_renew = now + options.lease / 3;
+    if (renewing) return;
+    renewing = true;
+    auto until = now + options.lease;
+    store.RenewLeases(node, until, [this, until](core::Result<int64_t> r) {
+      if (!r) spdlog::warn("delivery: renewing claims failed: {}", r.error().detail);
+      Event e{Event::kRenewed};
+      if (r) e.renewed = until;
+      Post(std::move(e));
+    });
+  }
+
+  // Whether the claim on `d` is still valid long enough to start an attempt.
+  bool LeaseValid(const DueDelivery& d) {
+    auto until = std::max(d.lease_until, renewed_until);
+    return clock.Now() + options.lease / 6 < until;
+  }
+
+  void Refill(EndpointState& ep) {
     double rate = *ep.config->throttle_rate;
     auto now = clock.Now();
     double elapsed = std::chrono::duration<double>(now - ep.refilled_at).count();
@@ -270,6 +261,12 @@ struct Engine::Impl {
       ep.tokens = std::min(rate, ep.tokens + elapsed * rate);
       ep.refilled_at = now;
     }
+  }
+
+  // True when the endpoint's throttle allows one more send now (and takes the token).
+  bool TakeToken(EndpointState& ep) {
+    if (!ep.config || !ep.config->throttle_rate) return true;
+    Refill(ep);
     if (ep.tokens < 1.0) return false;
     ep.tokens -= 1.0;
     return true;
@@ -283,22 +280,26 @@ struct Engine::Impl {
       auto& ep = endpoints[id];
       while (!ep.queue.empty() && in_flight < options.max_in_flight &&
              ep.in_flight < options.endpoint_concurrency) {
-        DueDelivery d = ep.queue.front();
-        auto config = Config(d, ep);
-        if (!config) {  // endpoint deleted: its deliveries went with it
+        DueDelivery& d = ep.queue.front();
+        if (!LeaseValid(d)) {  // held too long without a renewal: give it back
+          store.ReleaseClaims(node, {d.key()}, [](core::Status) {});
+          auto key = KeyOf(d);
           ep.queue.pop_front();
-          known.erase(KeyOf(d));
+          Forget(key);
           continue;
         }
-        if (config->disabled) {
+        if (d.endpoint->disabled) {
+          DueDelivery gone = std::move(d);
           ep.queue.pop_front();
-          Record(d, std::nullopt,
-                 {d.msg_id, d.endpoint_id, DeliveryStatus::kFail, d.attempts, std::nullopt});
+          core::DeliveryUpdate update{gone.msg_id, gone.endpoint_id, DeliveryStatus::kFail,
+                                      gone.attempts, std::nullopt};
+          Record(gone, std::nullopt, std::move(update));
           continue;
         }
         if (!TakeToken(ep)) break;
+        DueDelivery next = std::move(d);
         ep.queue.pop_front();
-        Send(std::move(d), std::move(config), ep);
+        Send(std::move(next), ep);
       }
       if (ep.queue.empty()) drained.push_back(id);
       else if (in_flight < options.max_in_flight && ep.in_flight < options.endpoint_concurrency &&
@@ -313,53 +314,27 @@ struct Engine::Impl {
   // until one succeeds, the URLs run out, or the total timeout is spent.
   struct Flight {
     DueDelivery d;
-    std::shared_ptr<const core::Endpoint> config;  // snapshot for the whole attempt
-    std::span<const std::string> urls() const { return EndpointUrls(*config); }
+    std::span<const std::string> urls() const { return EndpointUrls(*d.endpoint); }
     size_t url_index = 0;
     int tries_on_url = 0;
     std::optional<core::TimePoint> deadline;  // totalTimeoutMs, from the message's creation
   };
 
-  // The app's env (for URL templates), cached like endpoint settings.
-  const core::StringMap& AppEnv(const std::string& app_id) {
-    auto& entry = app_envs[app_id];
-    auto now = Steady::now();
-    if (entry.first == Steady::time_point{} || now - entry.first > options.endpoint_cache_ttl) {
-      auto app = store.GetApp(app_id);
-      entry.second = app ? app->env : core::StringMap{};
-      entry.first = now;
-    }
-    return entry.second;
-  }
-
-  const core::Message* LoadMessage(const DueDelivery& d) {
-    if (d.message) return d.message.get();
-    if (const auto* hit = messages.Find(d.msg_id)) return hit;
-    auto loaded = store.GetMessage(d.app_id, d.msg_id);
-    return loaded ? messages.Put(std::move(*loaded)) : nullptr;
-  }
-
-  void Send(DueDelivery d, std::shared_ptr<const core::Endpoint> config, EndpointState& ep) {
-    const core::Message* msg = LoadMessage(d);
-    if (!msg) {  // message deleted
-      known.erase(KeyOf(d));
-      return;
-    }
-    Flight f{std::move(d), std::move(config)};
-    if (f.config->options.total_timeout_ms)
-      f.deadline = msg->created_at + std::chrono::milliseconds(*f.config->options.total_timeout_ms);
+  void Send(DueDelivery d, EndpointState& ep) {
+    Flight f{std::move(d)};
+    const auto& options_of = f.d.endpoint->options;
+    if (options_of.total_timeout_ms)
+      f.deadline = f.d.message->created_at + std::chrono::milliseconds(*options_of.total_timeout_ms);
     ++ep.in_flight;
     ++in_flight;
-    flying.insert(KeyOf(f.d));
     StartTry(std::move(f));
   }
 
   void StartTry(Flight f) {
     auto now = clock.Now();
-    const core::Message* msg = LoadMessage(f.d);
-    if (!msg) return Land(std::move(f), now, {.error = "gone", .error_detail = "message deleted"});
-    auto timeout = f.config->options.timeout_ms ? std::chrono::milliseconds(*f.config->options.timeout_ms)
-                                               : options.attempt_timeout;
+    const auto& config = *f.d.endpoint;
+    auto timeout = config.options.timeout_ms ? std::chrono::milliseconds(*config.options.timeout_ms)
+                                             : options.attempt_timeout;
     if (f.deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.deadline - now);
       if (left.count() <= 0) {
@@ -369,7 +344,7 @@ struct Engine::Impl {
       timeout = std::min(timeout, left);
     }
     const std::string& url = f.urls()[f.url_index];
-    auto req = BuildRequest(*f.config, url, *msg, AppEnv(f.d.app_id), now, signer,
+    auto req = BuildRequest(config, url, *f.d.message, *f.d.app_env, now, signer,
                             {timeout, options.svix_headers});
     if (!req) {  // a URL variable without a value: no request is made
       return Land(std::move(f), now, {.error = "template", .error_detail = req.error().detail});
@@ -390,7 +365,8 @@ struct Engine::Impl {
 
   // A try finished (or could not start): record it, then try the next URL or end the attempt.
   void Land(Flight f, core::TimePoint started, HttpResult r) {
-    bool ok = Succeeded(*f.config, r);
+    const core::Endpoint& config = *f.d.endpoint;
+    bool ok = Succeeded(config, r);
     (ok ? attempts_ok : attempts_failed).fetch_add(1, std::memory_order_relaxed);
     double secs = std::chrono::duration<double>(r.duration).count();
     size_t b = 0;
@@ -418,23 +394,23 @@ struct Engine::Impl {
     }
 
     // Failover: the next try of this attempt, unless the receiver said stop (410) or time is up.
-    if (!ok && r.status != 410 && r.error != "gone" &&
-        (!f.deadline || clock.Now() < *f.deadline)) {
-      if (++f.tries_on_url >= f.config->options.retries_per_url) {
+    if (!ok && r.status != 410 && (!f.deadline || clock.Now() < *f.deadline)) {
+      if (++f.tries_on_url >= config.options.retries_per_url) {
         f.tries_on_url = 0;
         ++f.url_index;
       }
       if (f.url_index < f.urls().size()) {
         // The delivery stays due where it was: after a crash the attempt starts over.
-        store.RecordOutcome(std::move(attempt),
-                            {d.msg_id, d.endpoint_id, DeliveryStatus::kSending, d.attempts, d.due},
-                            [](core::Status) {});
+        core::DeliveryUpdate keep{d.msg_id, d.endpoint_id, DeliveryStatus::kSending, d.attempts,
+                                  d.due};
+        keep.node = node;
+        keep.keep_claim = true;
+        store.RecordOutcome(std::move(attempt), std::move(keep), [](core::Status) {});
         return StartTry(std::move(f));
       }
     }
 
     --in_flight;
-    flying.erase(KeyOf(d));
     auto it = endpoints.find(d.endpoint_id);
     if (it != endpoints.end() && it->second.in_flight > 0) --it->second.in_flight;
 
@@ -445,13 +421,12 @@ struct Engine::Impl {
       update.status = DeliveryStatus::kFail;
       if (r.status == 410) {  // Gone: the receiver asks us to stop
         update.disable_endpoint = true;
-        InvalidateLocal(d.endpoint_id);
         spdlog::info("delivery: endpoint {} answered 410 Gone; disabled", d.endpoint_id);
-      } else if (r.error != "gone") {
+      } else {
         std::optional<std::chrono::seconds> retry_after;
         if ((r.status == 429 || r.status == 503) && r.retry_after)
           retry_after = ParseRetryAfter(*r.retry_after, clock.Now());
-        auto delay = NextRetryDelay(PolicyFor(*f.config), update.attempts, retry_after, random);
+        auto delay = NextRetryDelay(PolicyFor(config), update.attempts, retry_after, random);
         auto next = delay ? std::optional(clock.Now() + *delay) : std::nullopt;
         if (next && f.deadline && *next >= *f.deadline) next.reset();  // past the total timeout
         if (next) {
@@ -465,32 +440,6 @@ struct Engine::Impl {
     Record(d, std::move(attempt), std::move(update));
   }
 
-  // Drops the message's queued deliveries, then cancels in the store all that are not under
-  // way; until that commits, scans must not admit them again.
-  void KillNow(const std::string& msg_id, store::Done<store::KillResult> done) {
-    killing.insert(msg_id);
-    for (const auto& id : active) {
-      auto& q = endpoints[id].queue;
-      for (auto it = q.begin(); it != q.end();) {
-        if (it->msg_id == msg_id) {
-          known.erase(KeyOf(*it));
-          it = q.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    std::vector<std::string> under_way;
-    std::string prefix = msg_id + '/';
-    for (const auto& key : flying)
-      if (key.starts_with(prefix)) under_way.push_back(key.substr(prefix.size()));
-    store.KillDeliveries(msg_id, std::move(under_way),
-                         [this, msg_id, done = std::move(done)](core::Result<store::KillResult> r) {
-                           Post([&] { inbox.push_back({Event::kKilled, {}, msg_id, {}}); });
-                           done(std::move(r));
-                         });
-  }
-
   // The endpoint's own retry schedule when it has one, else the global policy.
   RetryPolicy PolicyFor(const core::Endpoint& config) {
     if (!config.retry_schedule) return options.retry;
@@ -500,18 +449,17 @@ struct Engine::Impl {
     return p;
   }
 
-  void InvalidateLocal(const std::string& endpoint_id) {
-    auto it = endpoints.find(endpoint_id);
-    if (it != endpoints.end()) it->second.config.reset();
-  }
-
   // Stores the outcome; the delivery leaves the window once that is durable.
   void Record(const DueDelivery& d, std::optional<core::Attempt> attempt,
               core::DeliveryUpdate update) {
+    update.node = node;
     store.RecordOutcome(std::move(attempt), std::move(update),
                         [this, key = KeyOf(d)](core::Status s) {
-                          if (!s) spdlog::warn("delivery: recording failed: {}", s.error().detail);
-                          Post([&] { inbox.push_back({Event::kRecorded, {}, key, {}}); });
+                          if (!s && s.error().code != core::ErrorCode::kLeaseLost)
+                            spdlog::warn("delivery: recording failed: {}", s.error().detail);
+                          Event e{Event::kRecorded};
+                          e.key = key;
+                          Post(std::move(e));
                         });
   }
 };
@@ -523,7 +471,7 @@ Engine::Engine(store::Store& store, const core::Clock& clock, core::Random& rand
 Engine::~Engine() { Stop(); }
 
 void Engine::AttachToStore() {
-  impl_->store.SetDueListener([this](std::vector<core::DueDelivery> due) { Enqueue(std::move(due)); });
+  impl_->store.SetDueListener([this] { impl_->Post({Impl::Event::kWake}); });
 }
 
 core::Status Engine::Start() {
@@ -548,24 +496,15 @@ void Engine::Stop() {
   }
   if (impl_->http) impl_->http->Wakeup();
   impl_->thread.join();
-  impl_->http.reset();
-}
-
-void Engine::Enqueue(std::vector<core::DueDelivery> due) {
-  impl_->Post([&] {
-    for (auto& d : due) impl_->inbox.push_back({Impl::Event::kDue, std::move(d), {}, {}});
+  impl_->http.reset();  // abandons the attempts under way
+  // Every claim still held is given back, so any node may take the work at once.
+  std::vector<core::DeliveryKey> held;
+  for (const auto& [key, d] : impl_->known) held.push_back(d.key());
+  if (held.empty()) return;
+  auto released = store::Wait<void>([&](store::Done<void> done) {
+    impl_->store.ReleaseClaims(impl_->node, std::move(held), std::move(done));
   });
-}
-
-void Engine::InvalidateEndpoint(const std::string& endpoint_id) {
-  impl_->Post([&] { impl_->inbox.push_back({Impl::Event::kInvalidated, {}, endpoint_id, {}}); });
-}
-
-void Engine::Kill(const std::string& msg_id, store::Done<store::KillResult> done) {
-  if (!impl_->thread.joinable()) {
-    return impl_->store.KillDeliveries(msg_id, {}, std::move(done));
-  }
-  impl_->Post([&] { impl_->inbox.push_back({Impl::Event::kKill, {}, msg_id, std::move(done)}); });
+  if (!released) spdlog::warn("delivery: giving back claims failed: {}", released.error().detail);
 }
 
 EngineStats Engine::Stats() const {

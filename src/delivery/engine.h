@@ -1,11 +1,13 @@
-// The delivery engine: takes due deliveries from the store, sends them with the HTTP client and
-// records every attempt's outcome back in the store.
+// The delivery engine: claims due deliveries from the store, sends them with the HTTP client and
+// records every attempt's outcome back in the store under its claim.
 //
-// Data flow (one way): store (due listener + scans) -> bounded in-memory window (per-endpoint
-// queues) -> HttpClient -> outcome -> store.RecordOutcome. The store stays the source of truth:
-// the window holds at most `window` deliveries, and anything that does not fit is found by a
-// later scan. After a crash every delivery that was due or in flight is still due in the store
-// and is sent again (at least once; receivers dedupe by webhook-id).
+// Data flow (one way): store (claims, woken by the due listener) -> bounded in-memory window
+// (per-endpoint queues) -> HttpClient -> outcome -> store.RecordOutcome. The store stays the
+// source of truth: the window holds at most `window` claimed deliveries, claims give every
+// endpoint and app a bounded share of it, and what is not claimed stays due in the store. Claims
+// are leases, renewed while held and given back on Stop; after a crash they expire and any node
+// sends the work again (at least once; receivers dedupe by webhook-id). The engine thread never
+// waits for the store: claims, renewals and outcomes complete into its inbox.
 //
 // Threading: one engine thread runs scheduling and all HTTP I/O. Public methods are thread-safe.
 #pragma once
@@ -28,11 +30,12 @@ struct EngineOptions {
   std::chrono::milliseconds attempt_timeout{15000};
   size_t window = 10000;             // deliveries held in memory (queued, in flight, recording)
   size_t endpoint_queue = 1000;      // per-endpoint share of the window
+  size_t app_window = 2500;          // per-app share of the window
   size_t endpoint_concurrency = 32;  // requests in flight per endpoint
   size_t max_in_flight = 2048;       // requests in flight in all
-  std::chrono::milliseconds scan_interval{500};  // how often the store is scanned for due work
-  size_t scan_batch = 1000;
-  std::chrono::seconds endpoint_cache_ttl{2};
+  std::chrono::milliseconds scan_interval{500};  // how often the due order is swept for work
+  size_t scan_batch = 1000;                      // deliveries claimed at most at once
+  std::chrono::seconds lease{30};  // claims last this long unless renewed (every third of it)
   bool svix_headers = false;  // also send svix-id/svix-timestamp/svix-signature
   std::vector<std::string> allowed_networks;  // CIDRs the SSRF guard lets through
   HttpClientOptions http;
@@ -43,7 +46,7 @@ struct EngineStats {
   uint64_t attempts_ok = 0;
   uint64_t attempts_failed = 0;
   uint64_t deliveries_exhausted = 0;
-  uint64_t scans = 0;  // completed store scans
+  uint64_t scans = 0;  // completed claims
   uint64_t in_flight = 0;
   uint64_t window = 0;
   // Attempt durations: counts per bucket of kLatencyBuckets (seconds), last is +Inf.
@@ -67,13 +70,6 @@ class Engine {
   // Stops sending; deliveries not yet recorded stay due in the store.
   void Stop();
 
-  // Hints that deliveries became due (also used by the store's due listener).
-  void Enqueue(std::vector<core::DueDelivery> due);
-  // Cancels the message's deliveries that are not under way (see Store::KillDeliveries).
-  // `done` runs on a store thread.
-  void Kill(const std::string& msg_id, store::Done<store::KillResult> done);
-  // The endpoint changed (updated, disabled, deleted): drop cached settings.
-  void InvalidateEndpoint(const std::string& endpoint_id);
   EngineStats Stats() const;
 
  private:

@@ -3,17 +3,23 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
 #include <filesystem>
+#include <limits>
 #include <mutex>
+#include <unordered_map>
 #include <variant>
 
 #include "core/time_format.h"
 #include "store/json_fields.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/group_commit.h"
+#include "store/sqlite/lease_table.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/read_pool.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/task_thread.h"
 
 namespace hookd::store::sqlite {
 namespace {
@@ -37,30 +43,43 @@ const std::string& FanOutSql(const MessageRouting& routing) {
   return routing.only_endpoint ? kOne : routing.fan_out ? kSubscribed : kNone;
 }
 
-// The due-deliveries scan, built once per shape: all endpoints or endpoint ?6; from the start or
-// resuming after the cursor (?2 due, ?3 msg, ?4 endpoint). Small messages come along (one query
-// instead of a read per delivery when sending).
-const std::string& DueSql(bool one_endpoint, bool resume) {
-  static const auto make = [](bool ep, bool res) {
+// The due-order sweep of claims, built once per shape: from the start or resuming after the
+// cursor (?2 due, ?3 msg, ?4 endpoint). Small messages come along (one query instead of a read
+// per delivery).
+const std::string& DueSql(bool resume) {
+  static const auto make = [](bool res) {
     std::string sql =
         "SELECT d.app_id, d.msg_id, d.endpoint_id, d.attempts, d.next_trigger, d.next_attempt_at,"
         " length(m.payload) <= " + std::to_string(kHintPayloadLimit) + ", " +
         Prefixed("m", kMessageCols) +
         " FROM deliveries d JOIN messages m ON m.id = d.msg_id"
         " WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1";
-    if (ep) sql += " AND d.endpoint_id = ?6";
     // The first term bounds the index range; the second resumes within ties.
     if (res) {
       sql += " AND d.next_attempt_at >= ?2 AND (d.next_attempt_at > ?2 OR"
              " (d.msg_id, d.endpoint_id) > (?3, ?4))";
     }
-    return sql + (ep ? " ORDER BY d.next_attempt_at, d.msg_id LIMIT ?5"
-                     : " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5");
+    return sql + " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
   };
-  static const std::string kSql[2][2] = {{make(false, false), make(false, true)},
-                                         {make(true, false), make(true, true)}};
-  return kSql[one_endpoint][resume];
+  static const std::string kSql[2] = {make(false), make(true)};
+  return kSql[resume];
 }
+
+std::string KeyOf(std::string_view msg_id, std::string_view endpoint_id) {
+  std::string key(msg_id);
+  key += '/';
+  key += endpoint_id;
+  return key;
+}
+
+// Deliveries that commits of this store made due, kept for its next claim (no read back).
+// Bounded: what does not fit stays due in the database, where sweeps find it.
+constexpr size_t kFreshLimit = 16384;
+// A fresh delivery kept longer may have been claimed by a sweep and recorded meanwhile, longer
+// ago than the lease table remembers (LeaseTable::End); it is left to sweeps.
+constexpr auto kFreshLife = std::chrono::seconds(2);
+// Claims of killed deliveries, held until the kill commits.
+constexpr const char* kKillNode = "kill";
 
 class SqliteStore final : public Store {
  public:
@@ -68,6 +87,7 @@ class SqliteStore final : public Store {
       : options_(std::move(options)),
         clock_(clock),
         reads_(options_.path),
+        leases_(LeaseTable::For(options_.path)),
         writer_(write_db_, {.max_batch = options_.max_batch,
                             .linger = std::chrono::microseconds(options_.linger_us),
                             .maintenance = [this](Db& db) { PurgeExpired(db); },
@@ -93,6 +113,7 @@ class SqliteStore final : public Store {
       return s;
     if (auto s = Migrate(write_db_); !s) return s;
     writer_.Start();
+    claims_.Start();
     started_ = true;
     return {};
   }
@@ -100,11 +121,12 @@ class SqliteStore final : public Store {
   void Close() override {
     if (!started_) return;
     started_ = false;
+    claims_.Stop();
     writer_.Stop();
   }
 
   StoreStats Stats() const override {
-    return {writer_.writes(), writer_.commits(), writer_.syncs()};
+    return {writer_.writes(), writer_.commits(), writer_.syncs(), outcomes_refused_.load()};
   }
 
   void Barrier(Done<void> done) override {
@@ -325,7 +347,7 @@ class SqliteStore final : public Store {
             if (!shared && msg.payload.size() <= kHintPayloadLimit)
               shared = std::make_shared<const core::Message>(msg);
             due->push_back({msg.app_id, msg.id, fan.Text(0), 0, core::AttemptTrigger::kScheduled,
-                            msg.created_at, shared});
+                            msg.created_at, shared, nullptr, nullptr, {}});
           }
           if (fan.error()) return std::unexpected(*fan.error());
           return msg;
@@ -345,33 +367,44 @@ class SqliteStore final : public Store {
   }
 
   // ---- Delivery state ----
-  void SetDueListener(std::function<void(std::vector<core::DueDelivery>)> listener) override {
-    due_listener_ = std::move(listener);
+  void SetDueListener(std::function<void()> wake) override { wake_ = std::move(wake); }
+
+  void ClaimDue(ClaimRequest request, Done<ClaimBatch> done) override {
+    auto task = [this, request = std::move(request), done]() { done(Claim(request)); };
+    if (!claims_.Post(std::move(task))) {
+      done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
+    }
   }
 
-  Result<std::vector<core::DueDelivery>> ListDueDeliveries(
-      core::TimePoint now, const std::optional<DueCursor>& after, int limit,
-      const std::optional<std::string>& endpoint_id) override {
-    auto db = reads_.Acquire();
-    if (!db) return std::unexpected(db.error());
-    auto s = (*db)->Prepare(DueSql(endpoint_id.has_value(), after.has_value()));
-    s.Bind(1, ToMicros(now)).Bind(5, int64_t{limit});
-    if (endpoint_id) s.Bind(6, *endpoint_id);
-    if (after) s.Bind(2, ToMicros(after->due)).Bind(3, after->msg_id).Bind(4, after->endpoint_id);
-    std::vector<core::DueDelivery> out;
-    while (s.Step()) {
-      out.push_back({s.Text(0), s.Text(1), s.Text(2), static_cast<int>(s.Int(3)),
-                     static_cast<core::AttemptTrigger>(s.Int(4)), FromMicros(s.Int(5))});
-      if (s.Int(6) != 0) out.back().message = std::make_shared<const core::Message>(ReadMessageAt(s, 7));
+  void RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) override {
+    auto task = [this, node = std::move(node), until, done] { done(leases_->Renew(node, until)); };
+    if (!claims_.Post(std::move(task))) {
+      done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
     }
-    if (s.error()) return std::unexpected(*s.error());
-    return out;
+  }
+
+  void ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
+                     Done<void> done) override {
+    for (const auto& k : keys) leases_->Release(KeyOf(k.msg_id, k.endpoint_id), node);
+    auto task = [done] { done({}); };
+    if (!claims_.Post(task)) task();
   }
 
   void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
                      Done<void> done) override {
-    Write<void>(std::nullopt, std::move(done),
-                [attempt = std::move(attempt), u = std::move(update), this](Db& db) -> Status {
+    auto key = KeyOf(update.msg_id, update.endpoint_id);
+    // The claim ends once the outcome is durable (not before: a sweep would find the delivery
+    // still due and claim it again).
+    Done<void> end_claim = [this, key, keep = update.keep_claim, done = std::move(done)](Status s) {
+      if (s && !keep) leases_->End(key, writer_.commits());
+      done(std::move(s));
+    };
+    Write<void>(std::nullopt, std::move(end_claim),
+                [attempt = std::move(attempt), u = std::move(update), key, this](Db& db) -> Status {
+      if (leases_->HeldByOther(key, u.node)) {
+        outcomes_refused_.fetch_add(1, std::memory_order_relaxed);
+        return core::Fail(ErrorCode::kLeaseLost, "another node holds the delivery");
+      }
       auto now = ToMicros(clock_.Now());
       // A manual resend requested while a scheduled attempt was in flight stays pending.
       auto s = db.Prepare("UPDATE deliveries SET status=?1, attempts=?2,"
@@ -450,11 +483,21 @@ class SqliteStore final : public Store {
     });
   }
 
-  void KillDeliveries(std::string msg_id, std::vector<std::string> in_flight,
-                      Done<KillResult> done) override {
-    Write<KillResult>(std::nullopt, std::move(done),
-                      [msg_id = std::move(msg_id), in_flight = std::move(in_flight),
-                       this](Db& db) -> Result<KillResult> {
+  void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override {
+    // Killed deliveries are claimed (so no sweep claims them meanwhile) until the kill commits;
+    // then their claims end for good.
+    auto held = std::make_shared<std::vector<std::string>>();
+    Done<KillResult> finish = [this, held, done = std::move(done)](Result<KillResult> r) {
+      for (const auto& key : *held) {
+        if (r) leases_->End(key, writer_.commits());
+        else leases_->Release(key, kKillNode);
+      }
+      done(std::move(r));
+    };
+    Write<KillResult>(std::nullopt, std::move(finish),
+                      [msg_id = std::move(msg_id), now, held, this](Db& db) -> Result<KillResult> {
+      for (const auto& key : *held) leases_->Release(key, kKillNode);
+      held->clear();
       KillResult out;
       auto rows = db.Prepare("SELECT endpoint_id, next_attempt_at IS NOT NULL FROM deliveries"
                              " WHERE msg_id = ? ORDER BY endpoint_id");
@@ -462,16 +505,19 @@ class SqliteStore final : public Store {
       std::vector<std::pair<std::string, bool>> all;
       while (rows.Step()) all.emplace_back(rows.Text(0), rows.Int(1) != 0);
       if (rows.error()) return std::unexpected(*rows.error());
-      auto now = ToMicros(clock_.Now());
+      // The writer's own reads are never stale.
+      auto seq = std::numeric_limits<uint64_t>::max();
       for (auto& [endpoint, pending] : all) {
-        bool flying = std::find(in_flight.begin(), in_flight.end(), endpoint) != in_flight.end();
-        if (!pending || flying) {
+        auto key = KeyOf(msg_id, endpoint);
+        if (!pending || !leases_->TryClaim(key, kKillNode, seq, now, now + std::chrono::minutes(1))) {
           out.not_killed.push_back(endpoint);
           continue;
         }
-        auto s = db.Prepare("UPDATE deliveries SET status=4, next_attempt_at=NULL, updated_at=?"
+        held->push_back(key);
+        auto s = db.Prepare("UPDATE deliveries SET status=?, next_attempt_at=NULL, updated_at=?"
                             " WHERE msg_id=? AND endpoint_id=?")
-                     .Bind(1, now).Bind(2, msg_id).Bind(3, endpoint).Run();
+                     .Bind(1, static_cast<int>(core::DeliveryStatus::kCanceled))
+                     .Bind(2, ToMicros(now)).Bind(3, msg_id).Bind(4, endpoint).Run();
         if (!s) return std::unexpected(s.error());
         out.killed.push_back(endpoint);
       }
@@ -706,13 +752,13 @@ class SqliteStore final : public Store {
   }
 
   // Queues `fn` on the writer; records `idem` in the same savepoint.
-  // `due`, when given, is filled by `fn` and reported to the due listener after commit.
+  // `due`, when given, is filled by `fn` with deliveries it made due; after commit they are kept
+  // for the next claim and the due listener is woken.
   template <class T, class Fn>
   void Write(Idempotency idem, Done<T> done, Fn fn,
              std::shared_ptr<std::vector<core::DueDelivery>> due = nullptr) {
     auto result = std::make_shared<Result<T>>(core::Fail(ErrorCode::kInternal, "not applied"));
     const core::Clock& clock = clock_;
-    auto* listener = &due_listener_;
     WriteTask task{
         [result, idem = std::move(idem), fn = std::move(fn), &clock](Db& db) {
           if (idem && !RecordIdempotency(db, *idem, clock)) {
@@ -722,10 +768,8 @@ class SqliteStore final : public Store {
           *result = fn(db);
           return result->has_value();
         },
-        [result, done, due, listener](bool committed) {
-          if (committed && result->has_value() && due && !due->empty() && *listener) {
-            (*listener)(std::move(*due));
-          }
+        [this, result, done, due](bool committed) {
+          if (committed && result->has_value() && due && !due->empty()) AddFresh(std::move(*due));
           if (!committed && result->has_value()) {
             done(core::Fail(ErrorCode::kUnavailable, "the store could not commit the write"));
           } else {
@@ -790,12 +834,136 @@ class SqliteStore final : public Store {
         .has_value();
   }
 
+  void AddFresh(std::vector<core::DueDelivery> due) {
+    {
+      std::lock_guard lock(fresh_mu_);
+      auto now = std::chrono::steady_clock::now();
+      auto seq = writer_.commits();  // their commit is visible
+      for (auto& d : due) {
+        if (fresh_.size() >= kFreshLimit) break;
+        fresh_.push_back({now, seq, std::move(d)});
+      }
+    }
+    if (wake_) wake_();
+  }
+
+  // Where a claim batch stands: per-endpoint and per-app counts and room, and the endpoint and
+  // app snapshots read for it.
+  struct ClaimContext {
+    const ClaimRequest& req;
+    ClaimBatch out;
+    std::unordered_map<std::string, std::shared_ptr<const core::Endpoint>> endpoints;
+    std::unordered_map<std::string, std::shared_ptr<const core::StringMap>> envs;
+    std::unordered_map<std::string, size_t> per_endpoint, per_app;
+    bool full() const { return out.claimed.size() >= req.limit; }
+  };
+
+  Result<ClaimBatch> Claim(const ClaimRequest& req) {
+    ClaimContext ctx{req, {}, {}, {}, {}, {}};
+    std::deque<Fresh> fresh;
+    {
+      std::lock_guard lock(fresh_mu_);
+      fresh.swap(fresh_);
+    }
+    // Fresh deliveries without room now, or kept too long to trust, are left to sweeps (they
+    // are due in the database).
+    auto stale = std::chrono::steady_clock::now() - kFreshLife;
+    while (!fresh.empty() && !ctx.full()) {
+      auto& f = fresh.front();
+      if (f.added > stale) TryClaim(ctx, std::move(f.due), f.seq);
+      fresh.pop_front();
+    }
+    if (!fresh.empty()) {
+      std::lock_guard lock(fresh_mu_);
+      fresh_.insert(fresh_.begin(), std::make_move_iterator(fresh.begin()),
+                    std::make_move_iterator(fresh.end()));
+    }
+    if (ctx.full() || !req.sweep) {
+      ctx.out.next = req.after;  // the sweep did not move
+      return std::move(ctx.out);
+    }
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto seq = writer_.commits();  // the sweep reads at least what was committed by now
+    auto s = (*db)->Prepare(DueSql(req.after.has_value()));
+    // Rows held by other claims are passed over; read past a few of them.
+    auto scan = static_cast<int64_t>(req.limit) * 4;
+    s.Bind(1, ToMicros(req.now)).Bind(5, scan);
+    if (req.after) {
+      s.Bind(2, ToMicros(req.after->due)).Bind(3, req.after->msg_id).Bind(4, req.after->endpoint_id);
+    }
+    int64_t rows = 0;
+    std::optional<DueCursor> last;
+    while (!ctx.full() && s.Step()) {
+      ++rows;
+      core::DueDelivery d{s.Text(0), s.Text(1), s.Text(2), static_cast<int>(s.Int(3)),
+                          static_cast<core::AttemptTrigger>(s.Int(4)), FromMicros(s.Int(5))};
+      if (s.Int(6) != 0) d.message = std::make_shared<const core::Message>(ReadMessageAt(s, 7));
+      last = DueCursor{d.due, d.msg_id, d.endpoint_id};
+      TryClaim(ctx, std::move(d), seq);
+    }
+    if (s.error()) return std::unexpected(*s.error());
+    if (rows == scan || ctx.full()) ctx.out.next = std::move(last);
+    return std::move(ctx.out);
+  }
+
+  // Claims `d` into the batch if its endpoint and app have room and no other node holds it;
+  // fills in what sending it needs. Deliveries whose endpoint or message is gone are skipped.
+  void TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq) {
+    const auto& req = ctx.req;
+    auto& endpoint = ctx.endpoints[d.endpoint_id];
+    if (!endpoint) {
+      auto loaded = GetEndpoint(d.app_id, d.endpoint_id);
+      if (!loaded) return;
+      endpoint = std::make_shared<const core::Endpoint>(std::move(*loaded));
+    }
+    auto room = [](const std::unordered_map<std::string, size_t>& given, const std::string& id,
+                   size_t otherwise) {
+      auto it = given.find(id);
+      return it == given.end() ? otherwise : it->second;
+    };
+    size_t& ep_taken = ctx.per_endpoint[d.endpoint_id];
+    size_t& app_taken = ctx.per_app[d.app_id];
+    if (ep_taken >= room(req.endpoint_room, d.endpoint_id,
+                         endpoint->throttle_rate ? 1 : req.per_endpoint) ||
+        app_taken >= room(req.app_room, d.app_id, req.per_app))
+      return;
+    auto key = KeyOf(d.msg_id, d.endpoint_id);
+    if (!leases_->TryClaim(key, req.node, read_seq, req.now, req.lease_until)) return;
+    if (!d.message) {
+      auto loaded = GetMessage(d.app_id, d.msg_id);
+      if (!loaded) return leases_->Release(key, req.node);
+      d.message = std::make_shared<const core::Message>(std::move(*loaded));
+    }
+    auto& env = ctx.envs[d.app_id];
+    if (!env) {
+      auto app = GetApp(d.app_id);
+      env = std::make_shared<const core::StringMap>(app ? app->env : core::StringMap{});
+    }
+    d.endpoint = endpoint;
+    d.app_env = env;
+    d.lease_until = req.lease_until;
+    ++ep_taken;
+    ++app_taken;
+    ctx.out.claimed.push_back(std::move(d));
+  }
+
   SqliteOptions options_;
   const core::Clock& clock_;
-  std::function<void(std::vector<core::DueDelivery>)> due_listener_;
+  std::function<void()> wake_;
   Db write_db_;
   ReadPool reads_;
+  std::shared_ptr<LeaseTable> leases_;
+  std::mutex fresh_mu_;
+  struct Fresh {
+    std::chrono::steady_clock::time_point added;
+    uint64_t seq;  // as read by the commit that made it due
+    core::DueDelivery due;
+  };
+  std::deque<Fresh> fresh_;
+  std::atomic<uint64_t> outcomes_refused_{0};
   GroupCommitter writer_;
+  TaskThread claims_{"hookd-claims"};
   bool started_ = false;
 };
 

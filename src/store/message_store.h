@@ -1,0 +1,43 @@
+// Messages of an application. Lookups by ref accept the id or the eventId.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/common.h"
+
+namespace hookd::store {
+
+struct MessageFilter {
+  std::vector<std::string> event_types;  // empty: all
+  std::optional<std::string> channel;
+  std::optional<std::string> tag;
+  std::optional<core::TimePoint> before;  // created strictly before
+  std::optional<core::TimePoint> after;   // created strictly after
+};
+
+// Which deliveries a new message gets.
+struct MessageRouting {
+  bool fan_out = true;                       // every enabled subscribed endpoint that matches
+  std::optional<std::string> only_endpoint;  // instead: just this endpoint (send-example)
+  std::optional<core::Endpoint> callback;    // plus: a per-message destination, stored as an
+                                             // ephemeral endpoint in the same commit
+};
+
+class MessageStore {
+ public:
+  virtual ~MessageStore() = default;
+  virtual Result<core::Message> GetMessage(std::string_view app_id, std::string_view ref) = 0;
+  virtual Result<Page<core::Message>> ListMessages(std::string_view app_id,
+                                                   const MessageFilter& filter,
+                                                   const PageRequest& page) = 0;
+  // Also creates, in the same commit, the message's deliveries as `routing` says (and the
+  // callback endpoint), due at once; the due listener is woken after the commit.
+  virtual void CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
+                             Done<core::Message> done) = 0;
+  virtual void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) = 0;
+};
+
+}  // namespace hookd::store

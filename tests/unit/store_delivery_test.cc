@@ -1,0 +1,312 @@
+// The delivery-state part of the store contract, run against every implementation: due order and
+// sweep cursors, claims and leases (expiry, renewal, release, takeover), outcomes under a lost
+// lease, resend during flight, recover, kill, stats, and two stores on one database.
+#include <set>
+
+#include "store_fixture.h"
+
+namespace hookd::store {
+namespace {
+
+using core::DeliveryStatus;
+using core::ErrorCode;
+
+class DeliveryStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    app_ = *Create(MakeApp());
+  }
+
+  core::Endpoint AddEndpoint(std::optional<int> throttle = std::nullopt) {
+    auto ep = MakeEndpoint(app_.id);
+    ep.event_types.reset();
+    ep.throttle_rate = throttle;
+    EXPECT_TRUE(Wait<core::Endpoint>(
+        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(ep, std::nullopt, d); }));
+    return ep;
+  }
+  std::string PostAt(std::optional<core::App> app = std::nullopt) {
+    auto m = MakeMessage(app ? app->id : app_.id);
+    EXPECT_TRUE(Post(m));
+    clock_.Advance(1ms);
+    return m.id;
+  }
+
+  ClaimRequest Request(std::string node, size_t limit = 100) {
+    ClaimRequest r;
+    r.node = std::move(node);
+    r.now = clock_.Now();
+    r.lease_until = r.now + 30s;
+    r.limit = limit;
+    return r;
+  }
+  ClaimBatch Claim(ClaimRequest r, Store* store = nullptr) {
+    auto batch = Wait<ClaimBatch>(
+        [&](Done<ClaimBatch> d) { (store ? store : store_.get())->ClaimDue(std::move(r), d); });
+    EXPECT_TRUE(batch) << batch.error().detail;
+    return batch ? *batch : ClaimBatch{};
+  }
+  static std::vector<std::string> Msgs(const ClaimBatch& b) {
+    std::vector<std::string> out;
+    for (const auto& d : b.claimed) out.push_back(d.msg_id);
+    return out;
+  }
+  Status Record(const core::DueDelivery& d, const std::string& node, DeliveryStatus status,
+                std::optional<core::TimePoint> next = std::nullopt) {
+    core::Attempt a;
+    a.id = core::NewId("atmpt", clock_);
+    a.app_id = d.app_id;
+    a.msg_id = d.msg_id;
+    a.endpoint_id = d.endpoint_id;
+    a.url = "https://example.com/hook";
+    a.response_status = status == DeliveryStatus::kSuccess ? 200 : 500;
+    a.status = status == DeliveryStatus::kSuccess ? status : DeliveryStatus::kFail;
+    a.created_at = clock_.Now();
+    core::DeliveryUpdate u{d.msg_id, d.endpoint_id, status, d.attempts + 1, next};
+    u.node = node;
+    return Wait<void>([&](Done<void> done) { store_->RecordOutcome(a, u, done); });
+  }
+  DeliveryView View(const std::string& msg_id) {
+    auto page = store_->ListMessageDestinations(app_.id, msg_id, {});
+    EXPECT_TRUE(page && page->data.size() == 1);
+    return page && !page->data.empty() ? page->data[0] : DeliveryView{};
+  }
+
+  core::App app_;
+};
+
+TEST_P(DeliveryStoreTest, ClaimsFollowTheDueOrderAndTheSweepResumesAfterItsCursor) {
+  AddEndpoint();
+  std::vector<std::string> msgs;
+  for (int i = 0; i < 5; ++i) msgs.push_back(PostAt());
+  Reopen();  // only the database: nothing kept in memory from the commits
+
+  auto first = Claim(Request("n1", 2));
+  EXPECT_EQ(Msgs(first), (std::vector<std::string>{msgs[0], msgs[1]}));
+  ASSERT_TRUE(first.next);
+  auto req = Request("n1", 2);
+  req.after = first.next;
+  auto second = Claim(req);
+  EXPECT_EQ(Msgs(second), (std::vector<std::string>{msgs[2], msgs[3]}));
+  req.after = second.next;
+  auto third = Claim(req);
+  EXPECT_EQ(Msgs(third), (std::vector<std::string>{msgs[4]}));
+  EXPECT_FALSE(third.next);  // the end of what is due
+
+  // Each claim carries what sending needs.
+  const auto& d = first.claimed[0];
+  ASSERT_TRUE(d.message && d.endpoint && d.app_env);
+  EXPECT_EQ(d.message->payload, R"({"x":1})");
+  EXPECT_EQ(d.endpoint->app_id, app_.id);
+  EXPECT_EQ(d.lease_until, clock_.Now() + 30s);
+  EXPECT_EQ(d.attempts, 0);
+}
+
+TEST_P(DeliveryStoreTest, NotYetDueIsNotClaimed) {
+  AddEndpoint();
+  auto msg = PostAt();
+  auto batch = Claim(Request("n1"));
+  ASSERT_EQ(batch.claimed.size(), 1u);
+  clock_.Advance(1s);
+  ASSERT_TRUE(Record(batch.claimed[0], "n1", DeliveryStatus::kSending, clock_.Now() + 5s));
+  EXPECT_TRUE(Claim(Request("n1")).claimed.empty());
+  clock_.Advance(5s);
+  auto retry = Claim(Request("n1"));
+  ASSERT_EQ(Msgs(retry), std::vector<std::string>{msg});
+  EXPECT_EQ(retry.claimed[0].attempts, 1);
+}
+
+TEST_P(DeliveryStoreTest, AClaimIsExclusiveUntilItsLeaseExpiresThenAnotherNodeTakesOver) {
+  AddEndpoint();
+  auto msg = PostAt();
+  ASSERT_EQ(Claim(Request("n1")).claimed.size(), 1u);
+  EXPECT_TRUE(Claim(Request("n2")).claimed.empty());
+  clock_.Advance(29s);
+  EXPECT_TRUE(Claim(Request("n2")).claimed.empty());
+  clock_.Advance(2s);  // n1 died: its lease ran out
+  auto taken = Claim(Request("n2"));
+  ASSERT_EQ(Msgs(taken), std::vector<std::string>{msg});
+
+  // n1 comes back with an outcome: refused, nothing written, counted.
+  auto refused_before = store_->Stats().outcomes_refused;
+  auto late = Record(taken.claimed[0], "n1", DeliveryStatus::kSuccess);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kLeaseLost);
+  EXPECT_EQ(store_->Stats().outcomes_refused, refused_before + 1);
+  EXPECT_TRUE(store_->ListAttempts(app_.id, {.msg_id = msg}, {})->data.empty());
+  EXPECT_EQ(View(msg).status, DeliveryStatus::kPending);
+
+  // n2's outcome stands, and ends the claim.
+  ASSERT_TRUE(Record(taken.claimed[0], "n2", DeliveryStatus::kSuccess));
+  EXPECT_EQ(View(msg).status, DeliveryStatus::kSuccess);
+  EXPECT_EQ(store_->ListAttempts(app_.id, {.msg_id = msg}, {})->data.size(), 1u);
+  clock_.Advance(1h);
+  EXPECT_TRUE(Claim(Request("n1")).claimed.empty());
+}
+
+TEST_P(DeliveryStoreTest, RenewingExtendsLeasesAndReleasingHandsThemBack) {
+  AddEndpoint();
+  auto a = PostAt();
+  auto b = PostAt();
+  ASSERT_EQ(Claim(Request("n1")).claimed.size(), 2u);
+  clock_.Advance(20s);
+  auto held =
+      Wait<int64_t>([&](Done<int64_t> d) { store_->RenewLeases("n1", clock_.Now() + 30s, d); });
+  ASSERT_TRUE(held);
+  EXPECT_EQ(*held, 2);
+  clock_.Advance(20s);  // past the first lease, inside the renewed one
+  EXPECT_TRUE(Claim(Request("n2")).claimed.empty());
+
+  ASSERT_TRUE(Wait<void>([&](Done<void> d) {
+    store_->ReleaseClaims("n1", {core::DeliveryKey{b, View(b).endpoint.id}}, d);
+  }));
+  EXPECT_EQ(Msgs(Claim(Request("n2"))), std::vector<std::string>{b});
+  EXPECT_EQ(*Wait<int64_t>([&](Done<int64_t> d) { store_->RenewLeases("n1", clock_.Now(), d); }),
+            1);
+  (void)a;
+}
+
+TEST_P(DeliveryStoreTest, ClaimsAreFairAcrossEndpointsAndApps) {
+  auto busy = AddEndpoint();
+  auto quiet = AddEndpoint();
+  for (int i = 0; i < 10; ++i) PostAt();  // each message goes to both endpoints
+  auto other = *Create(MakeApp());
+  auto other_ep = MakeEndpoint(other.id);
+  other_ep.event_types.reset();
+  ASSERT_TRUE(Wait<core::Endpoint>(
+      [&](Done<core::Endpoint> d) { store_->CreateEndpoint(other_ep, std::nullopt, d); }));
+  auto victim = PostAt(other);
+  Reopen();
+
+  auto req = Request("n1", 100);
+  req.per_endpoint = 3;
+  req.per_app = 4;
+  req.endpoint_room[quiet.id] = 0;  // the claimant holds enough of this one
+  auto batch = Claim(req);
+  std::map<std::string, int> per_endpoint;
+  for (const auto& d : batch.claimed) per_endpoint[d.endpoint_id]++;
+  EXPECT_EQ(per_endpoint[busy.id], 3);
+  EXPECT_EQ(per_endpoint.count(quiet.id), 0u);
+  EXPECT_EQ(per_endpoint[other_ep.id], 1);  // the other tenant's message is not held back
+  EXPECT_EQ(Msgs(batch).back(), victim);
+
+  req.endpoint_room.clear();
+  req.app_room[app_.id] = 0;
+  batch = Claim(req);
+  ASSERT_EQ(batch.claimed.size(), 0u);  // the victim's is claimed already; app_ has no room
+}
+
+TEST_P(DeliveryStoreTest, AThrottledEndpointUnknownToTheClaimantGetsOneAtATime) {
+  auto ep = AddEndpoint(/*throttle=*/2);
+  for (int i = 0; i < 4; ++i) PostAt();
+  EXPECT_EQ(Claim(Request("n1")).claimed.size(), 1u);
+  auto req = Request("n1");
+  req.endpoint_room[ep.id] = 2;
+  EXPECT_EQ(Claim(req).claimed.size(), 2u);
+}
+
+TEST_P(DeliveryStoreTest, ResendDuringFlightSendsAgainAfterTheAttempt) {
+  auto ep = AddEndpoint();
+  auto msg = PostAt();
+  auto batch = Claim(Request("n1"));
+  ASSERT_EQ(batch.claimed.size(), 1u);
+  ASSERT_TRUE(Wait<void>(
+      [&](Done<void> d) { store_->ResendDelivery(app_.id, msg, ep.id, clock_.Now(), d); }));
+  EXPECT_TRUE(Claim(Request("n2")).claimed.empty());  // still n1's
+  ASSERT_TRUE(Record(batch.claimed[0], "n1", DeliveryStatus::kSuccess));
+  auto again = Claim(Request("n2"));
+  ASSERT_EQ(Msgs(again), std::vector<std::string>{msg});
+  EXPECT_EQ(again.claimed[0].trigger, core::AttemptTrigger::kManual);
+}
+
+TEST_P(DeliveryStoreTest, RecoverMakesFailedDeliveriesDueAgain) {
+  auto ep = AddEndpoint();
+  auto t0 = clock_.Now();
+  auto failed = PostAt();
+  auto ok = PostAt();
+  auto batch = Claim(Request("n1"));
+  ASSERT_EQ(batch.claimed.size(), 2u);
+  for (const auto& d : batch.claimed) {
+    ASSERT_TRUE(
+        Record(d, "n1", d.msg_id == failed ? DeliveryStatus::kFail : DeliveryStatus::kSuccess));
+  }
+  clock_.Advance(1s);
+  EXPECT_TRUE(Claim(Request("n1")).claimed.empty());
+  auto n = Wait<int64_t>([&](Done<int64_t> d) {
+    store_->RecoverDeliveries(ep.id, t0, std::nullopt, clock_.Now(), d);
+  });
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(Msgs(Claim(Request("n1"))), std::vector<std::string>{failed});
+  (void)ok;
+}
+
+TEST_P(DeliveryStoreTest, KillCancelsWhatIsNeitherFinishedNorClaimed) {
+  auto claimed_ep = AddEndpoint();
+  auto waiting_ep = AddEndpoint();
+  auto done_ep = AddEndpoint();
+  auto msg = PostAt();
+  auto batch = Claim(Request("n1"));
+  ASSERT_EQ(batch.claimed.size(), 3u);
+  for (const auto& d : batch.claimed) {
+    if (d.endpoint_id == done_ep.id) {
+      ASSERT_TRUE(Record(d, "n1", DeliveryStatus::kSuccess));
+    } else if (d.endpoint_id == waiting_ep.id) {
+      ASSERT_TRUE(Record(d, "n1", DeliveryStatus::kSending, clock_.Now() + 1h));
+    }
+  }
+  auto kill =
+      Wait<KillResult>([&](Done<KillResult> d) { store_->KillDeliveries(msg, clock_.Now(), d); });
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(kill->killed, std::vector<std::string>{waiting_ep.id});
+  std::set<std::string> not_killed(kill->not_killed.begin(), kill->not_killed.end());
+  EXPECT_EQ(not_killed, (std::set<std::string>{claimed_ep.id, done_ep.id}));
+  clock_.Advance(2h);  // the killed one never becomes due; the claimed one does once its lease ends
+  auto later = Claim(Request("n2"));
+  ASSERT_EQ(later.claimed.size(), 1u);
+  EXPECT_EQ(later.claimed[0].endpoint_id, claimed_ep.id);
+
+  auto stats = store_->GetEndpointStats(app_.id, waiting_ep.id, std::nullopt, std::nullopt);
+  EXPECT_EQ(stats->canceled, 1);
+  stats = store_->GetEndpointStats(app_.id, done_ep.id, std::nullopt, std::nullopt);
+  EXPECT_EQ(stats->success, 1);
+  stats = store_->GetEndpointStats(app_.id, claimed_ep.id, std::nullopt, std::nullopt);
+  EXPECT_EQ(stats->pending, 1);
+}
+
+TEST_P(DeliveryStoreTest, TwoStoresOnOneDatabaseClaimDisjointWork) {
+  AddEndpoint();
+  AddEndpoint();
+  constexpr int kMessages = 150;
+  for (int i = 0; i < kMessages; ++i) PostAt();
+  auto second = OpenSecond();
+  struct Node {
+    std::string name;
+    Store* store;
+    size_t limit;
+    std::optional<DueCursor> cursor;
+    bool done = false;
+  };
+  std::vector<Node> nodes{{"n1", store_.get(), 7, {}}, {"n2", second.get(), 11, {}}};
+  std::set<std::string> seen;
+  for (int round = 0; round < 200 && !(nodes[0].done && nodes[1].done); ++round) {
+    for (auto& node : nodes) {
+      auto req = Request(node.name, node.limit);
+      req.after = node.cursor;
+      auto batch = Claim(req, node.store);
+      for (const auto& d : batch.claimed) {
+        EXPECT_TRUE(seen.insert(d.msg_id + "/" + d.endpoint_id).second) << "claimed twice";
+      }
+      node.done = batch.claimed.empty() && !batch.next && !node.cursor;
+      node.cursor = batch.next;
+    }
+  }
+  EXPECT_EQ(seen.size(), 2u * kMessages);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, DeliveryStoreTest, ::testing::ValuesIn(Backends()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace hookd::store
