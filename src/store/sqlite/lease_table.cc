@@ -52,9 +52,9 @@ bool LeaseTable::Held(const std::string& key, core::TimePoint now) {
   return it != leases_.end() && !it->second.node.empty() && now < it->second.until;
 }
 
-void LeaseTable::End(const std::string& key, uint64_t seq) {
+void LeaseTable::End(const std::string& key) {
   std::lock_guard lock(mu_);
-  leases_[key] = Lease{"", {}, seq, Steady::now()};
+  leases_[key] = Lease{"", {}, seq_.fetch_add(1, std::memory_order_acq_rel) + 1, Steady::now()};
 }
 
 void LeaseTable::Release(const std::string& key, const std::string& node) {

@@ -3,6 +3,7 @@
 // and the claims of two such objects are disjoint. Internal to store/sqlite; thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -19,18 +20,20 @@ class LeaseTable {
   // The table shared by every store of this process on `path`.
   static std::shared_ptr<LeaseTable> For(const std::string& path);
 
+  // Where reads stand against ended claims: take it before reading deliveries, pass it to
+  // TryClaim.
+  uint64_t Seq() const { return seq_.load(std::memory_order_acquire); }
   // Claims `key` for `node` until `until` unless it is held under a valid lease (by any node,
-  // `node` too), or the caller read it before its claim last ended: `read_seq` is the writer's
-  // commit count when the caller's read began (see End).
+  // `node` too), or the caller's read began (read_seq = Seq()) before the claim last ended.
   bool TryClaim(const std::string& key, const std::string& node, uint64_t read_seq,
                 core::TimePoint now, core::TimePoint until);
   // Whether a node other than `node` holds `key` (an outcome of `node` must then be refused).
   bool HeldByOther(const std::string& key, const std::string& node);
   // Whether anyone holds `key` under a valid lease.
   bool Held(const std::string& key, core::TimePoint now);
-  // Ends the claim once its outcome is visible to readers, at commit count `seq`: reads that
-  // began before (and may show the delivery still due) cannot claim it again.
-  void End(const std::string& key, uint64_t seq);
+  // Ends the claim once its outcome is visible to readers: reads that began before (and may
+  // show the delivery still due) cannot claim it again.
+  void End(const std::string& key);
   // Drops the claim: the delivery is claimable at once.
   void Release(const std::string& key, const std::string& node);
   // Extends `node`'s leases; returns how many it holds.
@@ -40,13 +43,14 @@ class LeaseTable {
   struct Lease {
     std::string node;         // empty once ended
     core::TimePoint until{};  // valid while now < until
-    uint64_t ended_seq = 0;   // commit count when the claim ended
+    uint64_t ended_seq = 0;   // Seq() after the claim ended
     std::chrono::steady_clock::time_point ended_at{};
   };
   void ForgetEnded();  // under mu_; drops end markers older than any read in progress
 
   std::mutex mu_;
   std::unordered_map<std::string, Lease> leases_;
+  std::atomic<uint64_t> seq_{0};
   std::chrono::steady_clock::time_point last_sweep_{};
 };
 

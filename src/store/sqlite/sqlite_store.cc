@@ -13,6 +13,7 @@
 
 #include "core/time_format.h"
 #include "store/json_fields.h"
+#include "store/state_sql.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/lease_table.h"
@@ -32,10 +33,11 @@ using core::ToMicros;
 // to every subscribed endpoint, or to none; each also to the per-message callback endpoint ?7.
 const std::string& FanOutSql(const MessageRouting& routing) {
   static const auto make = [](std::string_view to) {
-    return "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
-           " next_attempt_at, next_trigger, created_at, updated_at)"
-           " SELECT ?1, e.id, e.app_id, 1, 0, ?2, 0, ?2, ?2 FROM endpoints e"
-           " WHERE e.app_id = ?3 AND (" +
+    return WithStates(
+               "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+               " next_attempt_at, next_trigger, created_at, updated_at)"
+               " SELECT ?1, e.id, e.app_id, {pending}, 0, ?2, {scheduled}, ?2, ?2 FROM endpoints e"
+               " WHERE e.app_id = ?3 AND (") +
            std::string(to) + " OR e.id = ?7) RETURNING endpoint_id";
   };
   static const std::string kOne = make("e.id = ?6"), kSubscribed = make(kSubscribes),
@@ -396,7 +398,7 @@ class SqliteStore final : public Store {
     // The claim ends once the outcome is durable (not before: a sweep would find the delivery
     // still due and claim it again).
     Done<void> end_claim = [this, key, keep = update.keep_claim, done = std::move(done)](Status s) {
-      if (s && !keep) leases_->End(key, writer_.commits());
+      if (s && !keep) leases_->End(key);
       done(std::move(s));
     };
     Write<void>(std::nullopt, std::move(end_claim),
@@ -407,11 +409,14 @@ class SqliteStore final : public Store {
       }
       auto now = ToMicros(clock_.Now());
       // A manual resend requested while a scheduled attempt was in flight stays pending.
-      auto s = db.Prepare("UPDATE deliveries SET status=?1, attempts=?2,"
-                          " next_attempt_at=CASE WHEN next_trigger=1 AND ?7=0"
-                          "   THEN next_attempt_at ELSE ?3 END,"
-                          " next_trigger=CASE WHEN next_trigger=1 AND ?7=0 THEN 1 ELSE 0 END,"
-                          " updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6 AND status != 4")
+      static const std::string kSql = WithStates(
+          "UPDATE deliveries SET status=?1, attempts=?2,"
+          " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
+          "   THEN next_attempt_at ELSE ?3 END,"
+          " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
+          "   THEN {manual} ELSE {scheduled} END,"
+          " updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
+      auto s = db.Prepare(kSql)
                    .Bind(1, static_cast<int>(u.status)).Bind(2, u.attempts)
                    .Bind(3, u.next_attempt_at ? std::optional<int64_t>(ToMicros(*u.next_attempt_at))
                                               : std::nullopt)
@@ -451,13 +456,15 @@ class SqliteStore final : public Store {
         [app_id = std::move(app_id), msg_id = std::move(msg_id),
          endpoint_id = std::move(endpoint_id), now, due](Db& db) -> Status {
           due->clear();
-          auto s = db.Prepare(
+          static const std::string kSql = WithStates(
               "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
               " next_attempt_at, next_trigger, created_at, updated_at)"
-              " VALUES (?1, ?2, ?3, 1, 0, ?4, 1, ?4, ?4)"
+              " VALUES (?1, ?2, ?3, {pending}, 0, ?4, {manual}, ?4, ?4)"
               " ON CONFLICT(msg_id, endpoint_id) DO UPDATE SET next_attempt_at=?4,"
-              " next_trigger=1, updated_at=?4, status=CASE WHEN status=3 THEN 3 ELSE 1 END"
+              " next_trigger={manual}, updated_at=?4,"
+              " status=CASE WHEN status={sending} THEN {sending} ELSE {pending} END"
               " RETURNING attempts");
+          auto s = db.Prepare(kSql);
           s.Bind(1, msg_id).Bind(2, endpoint_id).Bind(3, app_id).Bind(4, ToMicros(now));
           if (!s.Step()) return std::unexpected(s.error().value_or(core::Error{}));
           due->push_back({app_id, msg_id, endpoint_id, static_cast<int>(s.Int(0)),
@@ -473,9 +480,11 @@ class SqliteStore final : public Store {
     Write<int64_t>(std::nullopt, std::move(done),
                    [endpoint_id = std::move(endpoint_id), since, until,
                     now](Db& db) -> Result<int64_t> {
-      auto s = db.Prepare("UPDATE deliveries SET status=1, attempts=0, next_attempt_at=?1,"
-                          " next_trigger=1, updated_at=?1 WHERE endpoint_id=?2 AND status=2"
-                          " AND created_at >= ?3 AND created_at < ?4")
+      static const std::string kSql = WithStates(
+          "UPDATE deliveries SET status={pending}, attempts=0, next_attempt_at=?1,"
+          " next_trigger={manual}, updated_at=?1 WHERE endpoint_id=?2 AND status={fail}"
+          " AND created_at >= ?3 AND created_at < ?4");
+      auto s = db.Prepare(kSql)
                    .Bind(1, ToMicros(now)).Bind(2, endpoint_id).Bind(3, ToMicros(since))
                    .Bind(4, until ? ToMicros(*until) : INT64_MAX).Run();
       if (!s) return std::unexpected(s.error());
@@ -489,7 +498,7 @@ class SqliteStore final : public Store {
     auto held = std::make_shared<std::vector<std::string>>();
     Done<KillResult> finish = [this, held, done = std::move(done)](Result<KillResult> r) {
       for (const auto& key : *held) {
-        if (r) leases_->End(key, writer_.commits());
+        if (r) leases_->End(key);
         else leases_->Release(key, kKillNode);
       }
       done(std::move(r));
@@ -723,32 +732,24 @@ class SqliteStore final : public Store {
   Result<Page<T>> List(const std::string& select, const std::string& where,
                        std::vector<Param> params, const std::string& key,
                        const PageRequest& page, Reader read, KeyOf key_of) {
-    bool backwards = page.iterator && page.iterator->starts_with('-');
-    bool ascending = page.descending == backwards;  // scan direction in SQL
+    auto scan = ScanFor(page);
     std::string sql = select + " WHERE ";
     sql += where.empty() ? "1" : where;
-    if (page.iterator) {
-      sql += " AND " + key + (ascending ? " > ?" : " < ?");
-      params.emplace_back(backwards ? page.iterator->substr(1) : *page.iterator);
+    if (scan.after) {
+      sql += " AND " + key + (scan.ascending ? " > ?" : " < ?");
+      params.emplace_back(*scan.after);
     }
-    sql += " ORDER BY " + key + (ascending ? " ASC" : " DESC") + " LIMIT ?";
-    params.emplace_back(static_cast<int64_t>(page.limit) + 1);
+    sql += " ORDER BY " + key + (scan.ascending ? " ASC" : " DESC") + " LIMIT ?";
+    params.emplace_back(static_cast<int64_t>(scan.fetch));
 
     auto db = reads_.Acquire();
     if (!db) return std::unexpected(db.error());
     auto s = (*db)->Prepare(sql);
     BindAll(s, params);
-    Page<T> out;
-    while (s.Step()) out.data.push_back(read(s));
+    std::vector<T> rows;
+    while (s.Step()) rows.push_back(read(s));
     if (s.error()) return std::unexpected(*s.error());
-    out.done = out.data.size() <= static_cast<size_t>(page.limit);
-    if (!out.done) out.data.pop_back();
-    if (backwards) std::reverse(out.data.begin(), out.data.end());
-    if (!out.data.empty()) {
-      out.iterator = key_of(out.data.back());
-      out.prev_iterator = "-" + key_of(out.data.front());
-    }
-    return out;
+    return FinishPage(std::move(rows), page, key_of);
   }
 
   // Queues `fn` on the writer; records `idem` in the same savepoint.
@@ -838,7 +839,7 @@ class SqliteStore final : public Store {
     {
       std::lock_guard lock(fresh_mu_);
       auto now = std::chrono::steady_clock::now();
-      auto seq = writer_.commits();  // their commit is visible
+      auto seq = leases_->Seq();  // their commit is visible
       for (auto& d : due) {
         if (fresh_.size() >= kFreshLimit) break;
         fresh_.push_back({now, seq, std::move(d)});
@@ -884,7 +885,7 @@ class SqliteStore final : public Store {
     }
     auto db = reads_.Acquire();
     if (!db) return std::unexpected(db.error());
-    auto seq = writer_.commits();  // the sweep reads at least what was committed by now
+    auto seq = leases_->Seq();
     auto s = (*db)->Prepare(DueSql(req.after.has_value()));
     // Rows held by other claims are passed over; read past a few of them.
     auto scan = static_cast<int64_t>(req.limit) * 4;
