@@ -74,6 +74,9 @@ std::string RenderStoreMetrics(const store::StoreStats& s) {
   Single(out, "hookd_store_commits_total", "counter", "Group commits.", s.commits);
   Single(out, "hookd_store_syncs_total", "counter", "Disk syncs that made commits durable.",
          s.syncs);
+  Single(out, "hookd_store_outcomes_refused_total", "counter",
+         "Delivery outcomes not recorded because another node held the delivery.",
+         s.outcomes_refused);
   return out;
 }
 

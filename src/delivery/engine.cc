@@ -30,6 +30,11 @@ std::string KeyOf(const DueDelivery& d) { return d.msg_id + '/' + d.endpoint_id;
 struct EndpointState {
   std::deque<DueDelivery> queue;
   size_t in_flight = 0;
+  struct FlightRef {
+    uint64_t transfer;
+    core::TimePoint lease_until;  // of the claim when it was made
+  };
+  std::unordered_map<std::string, FlightRef> flights;  // requests under way, by delivery key
   size_t held = 0;  // claimed deliveries of this endpoint: queued, in flight or being recorded
   // The newest settings a claim brought; attempts keep the snapshot they started with.
   std::shared_ptr<const core::Endpoint> config;
@@ -65,7 +70,13 @@ struct Engine::Impl {
   bool renewing = false;
   core::TimePoint renewed_until{};  // every lease held before the last renewal lasts until then
   core::TimePoint next_renew{};
+  bool renew_failed = false;  // the last renewal failed: the store is out of reach
   size_t in_flight = 0;
+  struct FlightRef {
+    uint64_t transfer;
+    core::TimePoint lease_until;  // of the claim when it was made
+  };
+  std::unordered_map<std::string, FlightRef> flights;  // requests under way, by delivery key
 
   // Inbox from store threads, handled in order on the engine thread.
   std::mutex mu;
@@ -109,6 +120,7 @@ struct Engine::Impl {
       }
       DrainInbox();
       if (clock.Now() >= next_renew) Renew();
+      GiveUpExpiredClaims();
       bool room = known.size() < options.window / 2;
       auto now = Steady::now();
       if (!claiming && room && (woken || sweeping || now >= next_scan)) Claim(now >= next_scan || sweeping);
@@ -137,6 +149,7 @@ struct Engine::Impl {
         case Event::kRecorded: Forget(e.key); break;
         case Event::kRenewed:
           renewing = false;
+          renew_failed = !e.renewed;
           if (e.renewed) renewed_until = *e.renewed;
           break;
       }
@@ -247,6 +260,23 @@ struct Engine::Impl {
     });
   }
 
+  // Renewals fail (the store is out of reach) and claims run out: requests under way for them are
+  // canceled, so none is still in flight when another node may claim the delivery.
+  void GiveUpExpiredClaims() {
+    auto now = clock.Now();
+    auto margin = options.lease / 6;
+    if (!renew_failed || flights.empty() || now + margin < renewed_until) return;
+    std::vector<uint64_t> expired;
+    for (const auto& [key, f] : flights) {
+      if (now + margin >= std::max(f.lease_until, renewed_until)) expired.push_back(f.transfer);
+    }
+    if (!expired.empty()) {
+      spdlog::warn("delivery: claims not renewed in time; giving up {} request(s) under way",
+                   expired.size());
+    }
+    for (auto id : expired) http->Cancel(id);
+  }
+
   // Whether the claim on `d` is still valid long enough to start an attempt.
   bool LeaseValid(const DueDelivery& d) {
     auto until = std::max(d.lease_until, renewed_until);
@@ -349,9 +379,13 @@ struct Engine::Impl {
     if (!req) {  // a URL variable without a value: no request is made
       return Land(std::move(f), now, {.error = "template", .error_detail = req.error().detail});
     }
-    http->Submit(std::move(*req), [this, f = std::move(f), now](HttpResult r) mutable {
+    auto key = KeyOf(f.d);
+    auto lease_until = f.d.lease_until;
+    auto id = http->Submit(std::move(*req), [this, f = std::move(f), now](HttpResult r) mutable {
+      flights.erase(KeyOf(f.d));
       Land(std::move(f), now, std::move(r));
     });
+    flights[key] = {id, lease_until};
   }
 
   bool Succeeded(const core::Endpoint& config, const HttpResult& r) {
@@ -393,8 +427,10 @@ struct Engine::Impl {
       attempt.error_detail = "redirects are not followed";
     }
 
-    // Failover: the next try of this attempt, unless the receiver said stop (410) or time is up.
-    if (!ok && r.status != 410 && (!f.deadline || clock.Now() < *f.deadline)) {
+    // Failover: the next try of this attempt, unless the receiver said stop (410), time is up or
+    // the claim was given up.
+    if (!ok && r.status != 410 && r.error != "canceled" &&
+        (!f.deadline || clock.Now() < *f.deadline)) {
       if (++f.tries_on_url >= config.options.retries_per_url) {
         f.tries_on_url = 0;
         ++f.url_index;

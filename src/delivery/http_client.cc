@@ -5,7 +5,7 @@
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace hookd::delivery {
 namespace {
@@ -16,6 +16,7 @@ struct GlobalInit {
 
 // Per-transfer state, owned by Impl while the transfer runs.
 struct Transfer {
+  uint64_t id = 0;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   HttpRequest request;
@@ -86,16 +87,22 @@ struct HttpClient::Impl {
   const SsrfGuard* guard;
   CURLM* multi = nullptr;
   std::vector<CURL*> idle;  // easy handles kept for reuse
-  std::unordered_set<Transfer*> live;
+  std::unordered_map<uint64_t, Transfer*> live;  // by id
+  uint64_t next_id = 1;
   std::vector<std::pair<Transfer*, CURLcode>> finished;  // Poll's scratch list
 
-  void Finish(Transfer* t, CURLcode code) {
+  // `canceled`: ended by Cancel(), not by libcurl.
+  void Finish(Transfer* t, CURLcode code, bool canceled = false) {
     long status = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_off_t total_us = 0;
     curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
     t->result.duration = std::chrono::microseconds(total_us);
-    if (code == CURLE_OK) {
+    if (canceled) {
+      t->result.status = 0;
+      t->result.error = "canceled";
+      t->result.error_detail = "the attempt was given up before it finished";
+    } else if (code == CURLE_OK) {
       t->result.status = static_cast<int>(status);
     } else {
       t->result.status = 0;
@@ -107,7 +114,7 @@ struct HttpClient::Impl {
     curl_multi_remove_handle(multi, t->easy);
     curl_slist_free_all(t->headers);
     idle.push_back(t->easy);
-    live.erase(t);
+    live.erase(t->id);
     auto done = std::move(t->done);
     auto result = std::move(t->result);
     delete t;
@@ -133,7 +140,7 @@ HttpClient::HttpClient(HttpClientOptions options, const SsrfGuard* guard)
 
 HttpClient::~HttpClient() {
   // Abandon transfers still running; their callbacks never fire.
-  for (Transfer* t : impl_->live) {
+  for (auto [id, t] : impl_->live) {
     curl_multi_remove_handle(impl_->multi, t->easy);
     curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
@@ -143,8 +150,9 @@ HttpClient::~HttpClient() {
   curl_multi_cleanup(impl_->multi);
 }
 
-void HttpClient::Submit(HttpRequest request, HttpCallback done) {
+uint64_t HttpClient::Submit(HttpRequest request, HttpCallback done) {
   auto* t = new Transfer;
+  t->id = impl_->next_id++;
   t->request = std::move(request);
   t->done = std::move(done);
   t->max_body = impl_->options.max_response_bytes;
@@ -195,7 +203,13 @@ void HttpClient::Submit(HttpRequest request, HttpCallback done) {
                      static_cast<curl_off_t>(t->request.body.size()));
   }
   curl_multi_add_handle(impl_->multi, e);
-  impl_->live.insert(t);
+  impl_->live.emplace(t->id, t);
+  return t->id;
+}
+
+void HttpClient::Cancel(uint64_t id) {
+  auto it = impl_->live.find(id);
+  if (it != impl_->live.end()) impl_->Finish(it->second, CURLE_OK, true);
 }
 
 void HttpClient::Poll(std::chrono::milliseconds timeout) {

@@ -29,7 +29,7 @@ struct HttpResult {
   int status = 0;      // HTTP status; 0 when no response arrived
   std::string body;    // response body, at most max_response_bytes
   std::optional<std::string> retry_after;  // Retry-After header, if any
-  std::string error;   // "" or timeout, dns, connect, tls, ssrf, network
+  std::string error;   // "" or timeout, dns, connect, tls, ssrf, network, canceled
   std::string error_detail;
   std::chrono::microseconds duration{0};
 };
@@ -52,7 +52,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  void Submit(HttpRequest request, HttpCallback done);
+  // Returns the transfer's id, for Cancel().
+  uint64_t Submit(HttpRequest request, HttpCallback done);
+  // Ends a transfer still under way: its callback runs now, with error "canceled". Does nothing
+  // when it has finished.
+  void Cancel(uint64_t id);
   // Drives transfers, waiting at most `timeout` for network activity or Wakeup(); fires the
   // callbacks of finished transfers.
   void Poll(std::chrono::milliseconds timeout);

@@ -886,6 +886,7 @@ describe("delivery metrics", () => {
           success: get('hookd_delivery_attempts_total{result="success"}'),
           failure: get('hookd_delivery_attempts_total{result="failure"}'),
           exhausted: get("hookd_delivery_exhausted_total"),
+          refused: get("hookd_store_outcomes_refused_total"),
           count: get("hookd_delivery_attempt_duration_seconds_count"),
           sum: get("hookd_delivery_attempt_duration_seconds_sum"),
           le025: get('hookd_delivery_attempt_duration_seconds_bucket{le="0.25"}'),
@@ -895,6 +896,7 @@ describe("delivery metrics", () => {
         };
       };
       const before = await scrape();
+      assert.equal(before.refused, 0, "one node never loses a claim");
       assert.deepEqual(
         [before.success, before.failure, before.count],
         [0, 0, 0],
