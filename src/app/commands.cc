@@ -94,6 +94,7 @@ int RunServe(const Config& config) {
     eo.endpoint_queue = std::max<size_t>(eo.window / 10, 100);
     eo.app_window = std::max<size_t>(eo.window / 4, eo.endpoint_queue);
     eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
+    eo.lease = std::chrono::seconds(config.claim_lease_seconds);
     eo.allowed_networks = config.allowed_networks;
     eo.http.ca_file = config.tls_ca_file;
     engine = std::make_unique<delivery::Engine>(**store, core::SystemClock::Instance(), random,

@@ -152,6 +152,10 @@ const std::vector<ConfigKey>& ConfigKeys() {
              &Config::delivery_window, 100, 10'000'000),
       IntKey("endpoint_concurrency", "requests in flight per endpoint",
              &Config::endpoint_concurrency, 1, 10000),
+      IntKey("claim_lease_seconds",
+             "how long a node's claim on a delivery lasts without renewal (renewed every third of"
+             " it); after a node dies, others take its work over this much later",
+             &Config::claim_lease_seconds, 3, 3600),
       StringKey("tls_ca_file",
                 "PEM file of CAs that receivers' certificates are verified against (default: the"
                 " system store)",

@@ -29,6 +29,7 @@ struct Config {
   bool svix_headers = false;
   int64_t delivery_window = 10000;
   int64_t endpoint_concurrency = 32;
+  int64_t claim_lease_seconds = 30;
   std::string tls_ca_file;  // empty: the system's CA store
 
   // host and port of `listen`; throws std::invalid_argument when malformed.

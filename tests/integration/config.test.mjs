@@ -33,6 +33,7 @@ const KEYS = [
   "svix_headers",
   "delivery_window",
   "endpoint_concurrency",
+  "claim_lease_seconds",
   "tls_ca_file",
 ].map((name) => ({ name, flag: `--${name.replaceAll("_", "-")}`, env: `HOOKD_${name.toUpperCase()}` }));
 

@@ -8,6 +8,7 @@
 //
 // Clusters still running when the test process exits (or dies by SIGINT/SIGTERM) are stopped.
 import { execFile, execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -51,9 +52,19 @@ function cluster(cmd, dir) {
   });
 }
 
+/** `pg-cluster.sh psql <dir> args...`; resolves to its trimmed stdout. */
+function psql(dir, args) {
+  return new Promise((resolve, reject) => {
+    execFile("bash", [PG_CLUSTER_SCRIPT, "psql", dir, ...args], { timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`psql ${args.join(" ")} failed (${err.code ?? err.signal})\n${stderr}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
 /**
  * Start a fresh cluster in a new temp dir. Returns
- *   { url, dir, port, start(), restart(), kill(), stop() }
+ *   { url, dir, port, start(), restart(), kill(), stop(), createDatabase(), query(sql) }
  * url and port stay the same across restarts.
  */
 export async function startPostgres() {
@@ -83,6 +94,15 @@ export async function startPostgres() {
     kill: async () => {
       await cluster("kill", dir);
     },
+    /** A new empty database on this cluster; resolves to its URL. */
+    createDatabase: async (name = `hookd_${randomBytes(6).toString("hex")}`) => {
+      await psql(dir, ["-v", "ON_ERROR_STOP=1", "-q", "-c", `CREATE DATABASE ${name}`]);
+      const u = new URL(url);
+      u.pathname = `/${name}`;
+      return u.toString();
+    },
+    /** Runs one SQL statement; resolves to psql's unaligned, tuples-only output. */
+    query: (sql) => psql(dir, ["-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]),
     /** Fast shutdown and removal of the cluster's directory. */
     stop: async () => {
       await cluster("stop", dir);

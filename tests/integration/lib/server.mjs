@@ -122,7 +122,8 @@ export async function createToken(store, { app } = {}) {
  *   token    admin token; default a random one; null: no --admin-token flag
  *   dataDir  directory for the store (default: fresh temp dir, removed by stop())
  *   listen   --listen value (default "127.0.0.1:0"); null: no --listen flag
- *   store    false: no --store flag (e.g. when a config file sets it)
+ *   store    false: no --store flag (e.g. when a config file sets it); a string: this store URL
+ *            (e.g. a PostgreSQL database shared by several servers)
  *   args     extra CLI args after `serve`
  *   env      extra environment variables (HOOKD_* from the test's own env are never passed)
  *   delivery true: send webhooks. Off by default, so servers whose endpoints name made-up hosts
@@ -135,7 +136,7 @@ export async function startServer(opts = {}) {
   const token = opts.token === undefined ? randomToken() : opts.token;
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? (await makeTempDir());
-  const store = `sqlite://${path.join(dataDir, "hookd.db")}`;
+  const store = typeof opts.store === "string" ? opts.store : `sqlite://${path.join(dataDir, "hookd.db")}`;
   const listen = opts.listen === undefined ? "127.0.0.1:0" : opts.listen;
 
   let child = null;

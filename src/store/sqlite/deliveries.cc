@@ -1,0 +1,439 @@
+// Delivery state in SQLite: claims (leases in memory, see lease_table.h), outcomes, manual
+// control and the attempt history.
+#include <limits>
+
+#include "store/sqlite/sqlite_store_impl.h"
+#include "store/state_sql.h"
+
+namespace hookd::store::sqlite {
+namespace {
+
+// The due-order sweep of claims, built once per shape: from the start or resuming after the
+// cursor (?2 due, ?3 msg, ?4 endpoint). Small messages come along (one query instead of a read
+// per delivery).
+const std::string& DueSql(bool resume) {
+  static const auto make = [](bool res) {
+    std::string sql =
+        "SELECT d.app_id, d.msg_id, d.endpoint_id, d.attempts, d.next_trigger, d.next_attempt_at,"
+        " length(m.payload) <= " +
+        std::to_string(kHintPayloadLimit) + ", " + Prefixed("m", kMessageCols) +
+        " FROM deliveries d JOIN messages m ON m.id = d.msg_id"
+        " WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1";
+    // The first term bounds the index range; the second resumes within ties.
+    if (res) {
+      sql +=
+          " AND d.next_attempt_at >= ?2 AND (d.next_attempt_at > ?2 OR"
+          " (d.msg_id, d.endpoint_id) > (?3, ?4))";
+    }
+    return sql + " ORDER BY d.next_attempt_at, d.msg_id, d.endpoint_id LIMIT ?5";
+  };
+  static const std::string kSql[2] = {make(false), make(true)};
+  return kSql[resume];
+}
+
+}  // namespace
+
+void SqliteStore::SetDueListener(std::function<void()> wake) { wake_ = std::move(wake); }
+
+void SqliteStore::ClaimDue(ClaimRequest request, Done<ClaimBatch> done) {
+  auto task = [this, request = std::move(request), done]() { done(Claim(request)); };
+  if (!claims_.Post(std::move(task))) {
+    done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
+  }
+}
+
+void SqliteStore::RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) {
+  auto task = [this, node = std::move(node), until, done] { done(leases_->Renew(node, until)); };
+  if (!claims_.Post(std::move(task))) {
+    done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
+  }
+}
+
+void SqliteStore::ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
+                                Done<void> done) {
+  for (const auto& k : keys) leases_->Release(KeyOf(k.msg_id, k.endpoint_id), node);
+  auto task = [done] { done({}); };
+  if (!claims_.Post(task)) task();
+}
+
+void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
+                                Done<void> done) {
+  auto key = KeyOf(update.msg_id, update.endpoint_id);
+  // The claim ends once the outcome is durable (not before: a sweep would find the delivery
+  // still due and claim it again).
+  Done<void> end_claim = [this, key, keep = update.keep_claim, done = std::move(done)](Status s) {
+    if (s && !keep) leases_->End(key);
+    done(std::move(s));
+  };
+  Write<void>(
+      std::nullopt, std::move(end_claim),
+      [attempt = std::move(attempt), u = std::move(update), key, this](Db& db) -> Status {
+        if (leases_->HeldByOther(key, u.node)) {
+          outcomes_refused_.fetch_add(1, std::memory_order_relaxed);
+          return core::Fail(ErrorCode::kLeaseLost, "another node holds the delivery");
+        }
+        auto now = ToMicros(clock_.Now());
+        // A manual resend requested while a scheduled attempt was in flight stays pending.
+        static const std::string kSql = WithStates(
+            "UPDATE deliveries SET status=?1, attempts=?2,"
+            " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
+            "   THEN next_attempt_at ELSE ?3 END,"
+            " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
+            "   THEN {manual} ELSE {scheduled} END,"
+            " updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
+        auto s =
+            db.Prepare(kSql)
+                .Bind(1, static_cast<int>(u.status))
+                .Bind(2, u.attempts)
+                .Bind(3, u.next_attempt_at ? std::optional<int64_t>(ToMicros(*u.next_attempt_at))
+                                           : std::nullopt)
+                .Bind(4, now)
+                .Bind(5, u.msg_id)
+                .Bind(6, u.endpoint_id)
+                .Bind(7, static_cast<int>(u.trigger))
+                .Run();
+        if (!s) return s;
+        if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
+          auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE msg_id=? AND endpoint_id=?");
+          exists.Bind(1, u.msg_id).Bind(2, u.endpoint_id);
+          if (!exists.Step()) return {};
+        }
+        if (attempt) {
+          const auto& a = *attempt;
+          s = db.Prepare(
+                    "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
+                    " response_status, response, duration_ms, error, error_detail,"
+                    " trigger_type, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                  .Bind(1, a.id)
+                  .Bind(2, a.app_id)
+                  .Bind(3, a.msg_id)
+                  .Bind(4, a.endpoint_id)
+                  .Bind(5, a.url)
+                  .Bind(6, a.response_status)
+                  .Bind(7, a.response)
+                  .Bind(8, a.duration_ms)
+                  .Bind(9, a.error)
+                  .Bind(10, a.error_detail)
+                  .Bind(11, static_cast<int>(a.trigger))
+                  .Bind(12, static_cast<int>(a.status))
+                  .Bind(13, ToMicros(a.created_at))
+                  .Run();
+          if (!s) return s;
+        }
+        if (u.disable_endpoint) {
+          s = db.Prepare("UPDATE endpoints SET disabled=1, updated_at=? WHERE id=?")
+                  .Bind(1, now)
+                  .Bind(2, u.endpoint_id)
+                  .Run();
+        }
+        return s;
+      });
+}
+
+void SqliteStore::ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
+                                 core::TimePoint now, Done<void> done) {
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
+  Write<void>(
+      std::nullopt, std::move(done),
+      [app_id = std::move(app_id), msg_id = std::move(msg_id), endpoint_id = std::move(endpoint_id),
+       now, due](Db& db) -> Status {
+        due->clear();
+        static const std::string kSql = WithStates(
+            "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+            " next_attempt_at, next_trigger, created_at, updated_at)"
+            " VALUES (?1, ?2, ?3, {pending}, 0, ?4, {manual}, ?4, ?4)"
+            " ON CONFLICT(msg_id, endpoint_id) DO UPDATE SET next_attempt_at=?4,"
+            " next_trigger={manual}, updated_at=?4,"
+            " status=CASE WHEN status={sending} THEN {sending} ELSE {pending} END"
+            " RETURNING attempts");
+        auto s = db.Prepare(kSql);
+        s.Bind(1, msg_id).Bind(2, endpoint_id).Bind(3, app_id).Bind(4, ToMicros(now));
+        if (!s.Step()) return std::unexpected(s.error().value_or(core::Error{}));
+        due->push_back({app_id, msg_id, endpoint_id, static_cast<int>(s.Int(0)),
+                        core::AttemptTrigger::kManual, now});
+        return {};
+      },
+      due);
+}
+
+void SqliteStore::RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
+                                    std::optional<core::TimePoint> until, core::TimePoint now,
+                                    Done<int64_t> done) {
+  Write<int64_t>(
+      std::nullopt, std::move(done),
+      [endpoint_id = std::move(endpoint_id), since, until, now](Db& db) -> Result<int64_t> {
+        static const std::string kSql = WithStates(
+            "UPDATE deliveries SET status={pending}, attempts=0, next_attempt_at=?1,"
+            " next_trigger={manual}, updated_at=?1 WHERE endpoint_id=?2 AND status={fail}"
+            " AND created_at >= ?3 AND created_at < ?4");
+        auto s = db.Prepare(kSql)
+                     .Bind(1, ToMicros(now))
+                     .Bind(2, endpoint_id)
+                     .Bind(3, ToMicros(since))
+                     .Bind(4, until ? ToMicros(*until) : INT64_MAX)
+                     .Run();
+        if (!s) return std::unexpected(s.error());
+        return db.Changes();
+      });
+}
+
+void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {
+  // Killed deliveries are claimed (so no sweep claims them meanwhile) until the kill commits;
+  // then their claims end for good.
+  auto held = std::make_shared<std::vector<std::string>>();
+  Done<KillResult> finish = [this, held, done = std::move(done)](Result<KillResult> r) {
+    for (const auto& key : *held) {
+      if (r)
+        leases_->End(key);
+      else
+        leases_->Release(key, kKillNode);
+    }
+    done(std::move(r));
+  };
+  Write<KillResult>(
+      std::nullopt, std::move(finish),
+      [msg_id = std::move(msg_id), now, held, this](Db& db) -> Result<KillResult> {
+        for (const auto& key : *held) leases_->Release(key, kKillNode);
+        held->clear();
+        KillResult out;
+        auto rows = db.Prepare(
+            "SELECT endpoint_id, next_attempt_at IS NOT NULL FROM deliveries"
+            " WHERE msg_id = ? ORDER BY endpoint_id");
+        rows.Bind(1, msg_id);
+        std::vector<std::pair<std::string, bool>> all;
+        while (rows.Step()) all.emplace_back(rows.Text(0), rows.Int(1) != 0);
+        if (rows.error()) return std::unexpected(*rows.error());
+        // The writer's own reads are never stale.
+        auto seq = std::numeric_limits<uint64_t>::max();
+        for (auto& [endpoint, pending] : all) {
+          auto key = KeyOf(msg_id, endpoint);
+          if (!pending ||
+              !leases_->TryClaim(key, kKillNode, seq, now, now + std::chrono::minutes(1))) {
+            out.not_killed.push_back(endpoint);
+            continue;
+          }
+          held->push_back(key);
+          auto s = db.Prepare(
+                         "UPDATE deliveries SET status=?, next_attempt_at=NULL, updated_at=?"
+                         " WHERE msg_id=? AND endpoint_id=?")
+                       .Bind(1, static_cast<int>(core::DeliveryStatus::kCanceled))
+                       .Bind(2, ToMicros(now))
+                       .Bind(3, msg_id)
+                       .Bind(4, endpoint)
+                       .Run();
+          if (!s) return std::unexpected(s.error());
+          out.killed.push_back(endpoint);
+        }
+        return out;
+      });
+}
+
+Result<Page<core::Attempt>> SqliteStore::ListAttempts(std::string_view app_id,
+                                                      const AttemptFilter& filter,
+                                                      const PageRequest& page) {
+  std::string where = "a.app_id = ?";
+  std::vector<Param> params{std::string(app_id)};
+  if (filter.msg_id) {
+    where += " AND a.msg_id = ?";
+    params.emplace_back(*filter.msg_id);
+  }
+  if (filter.endpoint_id) {
+    where += " AND a.endpoint_id = ?";
+    params.emplace_back(*filter.endpoint_id);
+  }
+  if (filter.status) {
+    where += " AND a.status = ?";
+    params.emplace_back(int64_t{static_cast<int>(*filter.status)});
+  }
+  if (filter.status_code_class) {
+    where += *filter.status_code_class == 0 ? " AND a.response_status = 0"
+                                            : " AND a.response_status / 100 = ?";
+    if (*filter.status_code_class != 0)
+      params.emplace_back(int64_t{*filter.status_code_class / 100});
+  }
+  AddMessageFilters(filter.event_types, filter.channel, "m", where, params);
+  AddTimeRange("a.created_at", filter.before, filter.after, where, params);
+  return List<core::Attempt>(
+      std::string("SELECT ") + kAttemptCols + " FROM attempts a JOIN messages m ON m.id = a.msg_id",
+      where, params, "a.id", page, ReadAttempt, [](const core::Attempt& a) { return a.id; });
+}
+
+Result<core::Attempt> SqliteStore::GetAttempt(std::string_view app_id, std::string_view msg_id,
+                                              std::string_view attempt_id) {
+  return ReadOne<core::Attempt>(std::string("SELECT ") + kAttemptCols +
+                                    " FROM attempts a WHERE a.app_id = ?1 AND a.msg_id = ?2"
+                                    " AND a.id = ?3",
+                                {std::string(app_id), std::string(msg_id), std::string(attempt_id)},
+                                ReadAttempt, "attempt");
+}
+
+Result<Page<DeliveryView>> SqliteStore::ListMessageDestinations(std::string_view app_id,
+                                                                std::string_view msg_id,
+                                                                const PageRequest& page) {
+  return List<DeliveryView>(
+      "SELECT d.status, d.next_attempt_at, " + Prefixed("e", kEndpointCols) +
+          " FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id",
+      "d.app_id = ? AND d.msg_id = ?", {std::string(app_id), std::string(msg_id)}, "d.endpoint_id",
+      page,
+      [](Stmt& s) {
+        return ReadDeliveryView(
+            s, [](DeliveryView& v, Stmt& st) { v.endpoint = ReadEndpointAt(st, 2); });
+      },
+      [](const DeliveryView& v) { return v.endpoint.id; });
+}
+
+Result<Page<DeliveryView>> SqliteStore::ListEndpointMessages(std::string_view app_id,
+                                                             std::string_view endpoint_id,
+                                                             const AttemptFilter& filter,
+                                                             const PageRequest& page) {
+  std::string where = "d.app_id = ? AND d.endpoint_id = ?";
+  std::vector<Param> params{std::string(app_id), std::string(endpoint_id)};
+  if (filter.status) {
+    where += " AND d.status = ?";
+    params.emplace_back(int64_t{static_cast<int>(*filter.status)});
+  }
+  AddMessageFilters(filter.event_types, filter.channel, "m", where, params);
+  AddTimeRange("m.created_at", filter.before, filter.after, where, params);
+  return List<DeliveryView>(
+      "SELECT d.status, d.next_attempt_at, " + Prefixed("m", kMessageCols) +
+          " FROM deliveries d JOIN messages m ON m.id = d.msg_id",
+      where, params, "d.msg_id", page,
+      [](Stmt& s) {
+        return ReadDeliveryView(
+            s, [](DeliveryView& v, Stmt& st) { v.message = ReadMessageAt(st, 2); });
+      },
+      [](const DeliveryView& v) { return v.message.id; });
+}
+
+Result<DeliveryStats> SqliteStore::GetEndpointStats(std::string_view app_id,
+                                                    std::string_view endpoint_id,
+                                                    std::optional<core::TimePoint> since,
+                                                    std::optional<core::TimePoint> until) {
+  auto db = reads_.Acquire();
+  if (!db) return std::unexpected(db.error());
+  auto s = (*db)->Prepare(
+      "SELECT status, COUNT(*) FROM deliveries WHERE app_id = ?"
+      " AND endpoint_id = ? AND created_at >= ? AND created_at < ?"
+      " GROUP BY status");
+  s.Bind(1, app_id)
+      .Bind(2, endpoint_id)
+      .Bind(3, since ? ToMicros(*since) : INT64_MIN)
+      .Bind(4, until ? ToMicros(*until) : INT64_MAX);
+  DeliveryStats stats;
+  while (s.Step()) {
+    int64_t n = s.Int(1);
+    switch (static_cast<core::DeliveryStatus>(s.Int(0))) {
+      case core::DeliveryStatus::kSuccess:
+        stats.success = n;
+        break;
+      case core::DeliveryStatus::kPending:
+        stats.pending = n;
+        break;
+      case core::DeliveryStatus::kSending:
+        stats.sending = n;
+        break;
+      case core::DeliveryStatus::kFail:
+        stats.fail = n;
+        break;
+      case core::DeliveryStatus::kCanceled:
+        stats.canceled = n;
+        break;
+    }
+  }
+  if (s.error()) return std::unexpected(*s.error());
+  return stats;
+}
+
+Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
+  ClaimContext ctx{req, {}, {}, {}, {}, {}};
+  std::deque<Fresh> fresh;
+  {
+    std::lock_guard lock(fresh_mu_);
+    fresh.swap(fresh_);
+  }
+  // Fresh deliveries without room now, or kept too long to trust, are left to sweeps (they
+  // are due in the database).
+  auto stale = std::chrono::steady_clock::now() - kFreshLife;
+  while (!fresh.empty() && !ctx.full()) {
+    auto& f = fresh.front();
+    if (f.added > stale) TryClaim(ctx, std::move(f.due), f.seq);
+    fresh.pop_front();
+  }
+  if (!fresh.empty()) {
+    std::lock_guard lock(fresh_mu_);
+    fresh_.insert(fresh_.begin(), std::make_move_iterator(fresh.begin()),
+                  std::make_move_iterator(fresh.end()));
+  }
+  if (ctx.full() || !req.sweep) {
+    ctx.out.next = req.after;  // the sweep did not move
+    return std::move(ctx.out);
+  }
+  auto db = reads_.Acquire();
+  if (!db) return std::unexpected(db.error());
+  auto seq = leases_->Seq();
+  auto s = (*db)->Prepare(DueSql(req.after.has_value()));
+  // Rows held by other claims are passed over; read past a few of them.
+  auto scan = static_cast<int64_t>(req.limit) * 4;
+  s.Bind(1, ToMicros(req.now)).Bind(5, scan);
+  if (req.after) {
+    s.Bind(2, ToMicros(req.after->due)).Bind(3, req.after->msg_id).Bind(4, req.after->endpoint_id);
+  }
+  int64_t rows = 0;
+  std::optional<DueCursor> last;
+  while (!ctx.full() && s.Step()) {
+    ++rows;
+    core::DueDelivery d{s.Text(0),
+                        s.Text(1),
+                        s.Text(2),
+                        static_cast<int>(s.Int(3)),
+                        static_cast<core::AttemptTrigger>(s.Int(4)),
+                        FromMicros(s.Int(5))};
+    if (s.Int(6) != 0) d.message = std::make_shared<const core::Message>(ReadMessageAt(s, 7));
+    last = DueCursor{d.due, d.msg_id, d.endpoint_id};
+    TryClaim(ctx, std::move(d), seq);
+  }
+  if (s.error()) return std::unexpected(*s.error());
+  if (rows == scan || ctx.full()) ctx.out.next = std::move(last);
+  return std::move(ctx.out);
+}
+
+void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq) {
+  const auto& req = ctx.req;
+  auto& endpoint = ctx.endpoints[d.endpoint_id];
+  if (!endpoint) {
+    auto loaded = GetEndpoint(d.app_id, d.endpoint_id);
+    if (!loaded) return;
+    endpoint = std::make_shared<const core::Endpoint>(std::move(*loaded));
+  }
+  auto room = [](const std::unordered_map<std::string, size_t>& given, const std::string& id,
+                 size_t otherwise) {
+    auto it = given.find(id);
+    return it == given.end() ? otherwise : it->second;
+  };
+  size_t& ep_taken = ctx.per_endpoint[d.endpoint_id];
+  size_t& app_taken = ctx.per_app[d.app_id];
+  if (ep_taken >=
+          room(req.endpoint_room, d.endpoint_id, endpoint->throttle_rate ? 1 : req.per_endpoint) ||
+      app_taken >= room(req.app_room, d.app_id, req.per_app))
+    return;
+  auto key = KeyOf(d.msg_id, d.endpoint_id);
+  if (!leases_->TryClaim(key, req.node, read_seq, req.now, req.lease_until)) return;
+  if (!d.message) {
+    auto loaded = GetMessage(d.app_id, d.msg_id);
+    if (!loaded) return leases_->Release(key, req.node);
+    d.message = std::make_shared<const core::Message>(std::move(*loaded));
+  }
+  auto& env = ctx.envs[d.app_id];
+  if (!env) {
+    auto app = GetApp(d.app_id);
+    env = std::make_shared<const core::StringMap>(app ? app->env : core::StringMap{});
+  }
+  d.endpoint = endpoint;
+  d.app_env = env;
+  d.lease_until = req.lease_until;
+  ++ep_taken;
+  ++app_taken;
+  ctx.out.claimed.push_back(std::move(d));
+}
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,72 @@
+// Endpoints in SQLite.
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace hookd::store::sqlite {
+
+Result<core::Endpoint> SqliteStore::GetEndpoint(std::string_view app_id, std::string_view ref) {
+  return ReadOne<core::Endpoint>(std::string("SELECT ") + kEndpointCols +
+                                     " FROM endpoints WHERE app_id = ?1 AND (id = ?2 OR uid = ?2)",
+                                 {std::string(app_id), std::string(ref)}, ReadEndpoint, "endpoint");
+}
+
+Result<Page<core::Endpoint>> SqliteStore::ListEndpoints(std::string_view app_id,
+                                                        const PageRequest& page) {
+  return List<core::Endpoint>(std::string("SELECT ") + kEndpointCols + " FROM endpoints",
+                              "app_id = ? AND ephemeral = 0", {std::string(app_id)}, "id", page,
+                              ReadEndpoint, [](const core::Endpoint& e) { return e.id; });
+}
+
+Result<std::vector<core::Endpoint>> SqliteStore::ListSubscribedEndpoints(const core::Message& msg) {
+  auto db = reads_.Acquire();
+  if (!db) return std::unexpected(db.error());
+  auto s =
+      (*db)->Prepare("SELECT " + Prefixed("e", kEndpointCols) +
+                     " FROM endpoints e WHERE e.app_id = ?3 AND " + kSubscribes + " ORDER BY e.id");
+  s.Bind(3, msg.app_id).Bind(4, msg.event_type).Bind(5, EncodeList(msg.channels));
+  std::vector<core::Endpoint> out;
+  while (s.Step()) out.push_back(ReadEndpoint(s));
+  if (s.error()) return std::unexpected(*s.error());
+  return out;
+}
+
+void SqliteStore::CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) {
+  Write<core::Endpoint>(std::move(idem), std::move(done),
+                        [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
+                          auto s = BindEndpoint(db.Prepare(kInsertEndpoint), ep).Run();
+                          if (!s)
+                            return Conflict(s.error(), "an endpoint with this uid already exists");
+                          return ep;
+                        });
+}
+
+void SqliteStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) {
+  Write<core::Endpoint>(
+      std::move(idem), std::move(done), [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
+        auto s = BindEndpoint(db.Prepare("UPDATE endpoints SET uid=?3, url=?4, description=?5,"
+                                         " disabled=?6, event_types=?7, channels=?8,"
+                                         " throttle_rate=?9, version=?10, metadata=?11,"
+                                         " headers=?12, secrets=?13, created_at=?14,"
+                                         " updated_at=?15, retry_schedule=?16, options=?17,"
+                                         " ephemeral=?18 WHERE id=?1 AND app_id=?2"),
+                              ep)
+                     .Run();
+        if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
+        if (db.Changes() == 0) return core::NotFound("endpoint");
+        return ep;
+      });
+}
+
+void SqliteStore::DeleteEndpoint(std::string app_id, std::string id, Done<void> done) {
+  Write<void>(std::nullopt, std::move(done),
+              [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
+                auto s = db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?")
+                             .Bind(1, app_id)
+                             .Bind(2, id)
+                             .Run();
+                if (!s) return s;
+                if (db.Changes() == 0) return core::NotFound("endpoint");
+                return {};
+              });
+}
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,121 @@
+// Messages in SQLite, with the fan-out of their deliveries.
+#include "store/sqlite/sqlite_store_impl.h"
+#include "store/state_sql.h"
+
+namespace hookd::store::sqlite {
+namespace {
+
+// The fan-out INSERT of a new message's deliveries, built once per routing: to endpoint ?6 only,
+// to every subscribed endpoint, or to none; each also to the per-message callback endpoint ?7.
+const std::string& FanOutSql(const MessageRouting& routing) {
+  static const auto make = [](std::string_view to) {
+    return WithStates(
+               "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+               " next_attempt_at, next_trigger, created_at, updated_at)"
+               " SELECT ?1, e.id, e.app_id, {pending}, 0, ?2, {scheduled}, ?2, ?2 FROM endpoints e"
+               " WHERE e.app_id = ?3 AND (") +
+           std::string(to) + " OR e.id = ?7) RETURNING endpoint_id";
+  };
+  static const std::string kOne = make("e.id = ?6"), kSubscribed = make(kSubscribes),
+                           kNone = make("0");
+  return routing.only_endpoint ? kOne : routing.fan_out ? kSubscribed : kNone;
+}
+
+}  // namespace
+
+Result<core::Message> SqliteStore::GetMessage(std::string_view app_id, std::string_view ref) {
+  return ReadOne<core::Message>(
+      std::string("SELECT ") + kMessageCols +
+          " FROM messages WHERE app_id = ?1 AND (id = ?2 OR event_id = ?2)",
+      {std::string(app_id), std::string(ref)}, ReadMessage, "message");
+}
+
+Result<Page<core::Message>> SqliteStore::ListMessages(std::string_view app_id,
+                                                      const MessageFilter& filter,
+                                                      const PageRequest& page) {
+  std::string where = "app_id = ?";
+  std::vector<Param> params{std::string(app_id)};
+  AddMessageFilters(filter.event_types, filter.channel, "messages", where, params);
+  if (filter.tag) {
+    where += " AND EXISTS (SELECT 1 FROM json_each(messages.tags) WHERE value = ?)";
+    params.emplace_back(*filter.tag);
+  }
+  AddTimeRange("created_at", filter.before, filter.after, where, params);
+  return List<core::Message>(std::string("SELECT ") + kMessageCols + " FROM messages", where,
+                             params, "id", page, ReadMessage,
+                             [](const core::Message& m) { return m.id; });
+}
+
+void SqliteStore::CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
+                                Done<core::Message> done) {
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
+  Write<core::Message>(
+      std::move(idem), std::move(done),
+      [msg = std::move(msg), due, routing = std::move(routing)](Db& db) -> Result<core::Message> {
+        due->clear();
+        auto channels = EncodeList(msg.channels);
+        auto s = db.Prepare(
+                       "INSERT INTO messages(id, app_id, event_id, event_type, payload,"
+                       " channels, tags, created_at, test_routes)"
+                       " VALUES (?,?,?,?,?,?,?,?,?)")
+                     .Bind(1, msg.id)
+                     .Bind(2, msg.app_id)
+                     .Bind(3, msg.event_id)
+                     .Bind(4, msg.event_type)
+                     .Bind(5, msg.payload)
+                     .Bind(6, channels)
+                     .Bind(7, EncodeList(msg.tags))
+                     .Bind(8, ToMicros(msg.created_at))
+                     .Bind(9, msg.test_routes)
+                     .Run();
+        if (!s) return Conflict(s.error(), "a message with this eventId already exists");
+        if (routing.callback) {
+          auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
+          if (!cb) return std::unexpected(cb.error());
+        }
+        auto fan = db.Prepare(FanOutSql(routing));
+        fan.Bind(1, msg.id)
+            .Bind(2, ToMicros(msg.created_at))
+            .Bind(3, msg.app_id)
+            .Bind(4, msg.event_type)
+            .Bind(5, channels);
+        if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
+        fan.Bind(7, routing.callback ? routing.callback->id : std::string());
+        std::shared_ptr<const core::Message> shared;
+        while (fan.Step()) {
+          // Small payloads ride along (bounded memory: the window holds at most so many).
+          if (!shared && msg.payload.size() <= kHintPayloadLimit)
+            shared = std::make_shared<const core::Message>(msg);
+          due->push_back({msg.app_id,
+                          msg.id,
+                          fan.Text(0),
+                          0,
+                          core::AttemptTrigger::kScheduled,
+                          msg.created_at,
+                          shared,
+                          nullptr,
+                          nullptr,
+                          {}});
+        }
+        if (fan.error()) return std::unexpected(*fan.error());
+        return msg;
+      },
+      due);
+}
+
+void SqliteStore::ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) {
+  Write<void>(
+      std::nullopt, std::move(done),
+      [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
+        auto s =
+            db.Prepare("UPDATE messages SET payload='{\"expired\":true}' WHERE app_id=? AND id=?")
+                .Bind(1, app_id)
+                .Bind(2, id)
+                .Run();
+        if (!s) return s;
+        if (db.Changes() == 0) return core::NotFound("message");
+        return {};
+      });
+}
+
+}  // namespace hookd::store::sqlite

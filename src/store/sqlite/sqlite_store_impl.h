@@ -1,0 +1,365 @@
+// The SQLite store's class, defined across one file per aggregate (internal to store/sqlite):
+// sqlite_store.cc (lifecycle), apps.cc, event_types.cc, endpoints.cc, messages.cc,
+// deliveries.cc, tokens.cc. Rules shared by its files live here.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time_format.h"
+#include "store/json_fields.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/group_commit.h"
+#include "store/sqlite/lease_table.h"
+#include "store/sqlite/read_pool.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/task_thread.h"
+
+namespace hookd::store::sqlite {
+
+using core::ErrorCode;
+using core::FromMicros;
+using core::ToMicros;
+
+// The lease table's key of a delivery.
+inline std::string KeyOf(std::string_view msg_id, std::string_view endpoint_id) {
+  std::string key(msg_id);
+  key += '/';
+  key += endpoint_id;
+  return key;
+}
+
+// Deliveries that commits of this store made due, kept for its next claim (no read back).
+// Bounded: what does not fit stays due in the database, where sweeps find it.
+inline constexpr size_t kFreshLimit = 16384;
+// A fresh delivery kept longer may have been claimed by a sweep and recorded meanwhile, longer
+// ago than the lease table remembers (LeaseTable::End); it is left to sweeps.
+inline constexpr auto kFreshLife = std::chrono::seconds(2);
+// Claims of killed deliveries, held until the kill commits.
+inline constexpr const char* kKillNode = "kill";
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(SqliteOptions options, const core::Clock& clock)
+      : options_(std::move(options)),
+        clock_(clock),
+        reads_(options_.path),
+        leases_(LeaseTable::For(options_.path)),
+        writer_(write_db_, {.max_batch = options_.max_batch,
+                            .linger = std::chrono::microseconds(options_.linger_us),
+                            .maintenance = [this](Db& db) { PurgeExpired(db); },
+                            .wal_path = options_.durable ? options_.path + "-wal" : ""}) {}
+
+  ~SqliteStore() override { Close(); }
+
+  Status Init() override;
+  void Close() override;
+  StoreStats Stats() const override;
+  void Barrier(Done<void> done) override;
+
+  // Applications
+  Result<core::App> GetApp(std::string_view ref) override;
+  Result<Page<core::App>> ListApps(const PageRequest& page) override;
+  void CreateApp(core::App app, Idempotency idem, Done<core::App> done) override;
+  void UpdateApp(core::App app, Done<core::App> done) override;
+  void DeleteApp(std::string id, Done<void> done) override;
+
+  // Event types
+  Result<core::EventType> GetEventType(std::string_view name) override;
+  Result<Page<core::EventType>> ListEventTypes(const PageRequest& page,
+                                               bool include_archived) override;
+  void CreateEventType(core::EventType et, Idempotency idem, Done<core::EventType> done) override;
+  void UpdateEventType(core::EventType et, Idempotency idem, Done<core::EventType> done) override;
+  void DeleteEventType(std::string name, Done<void> done) override;
+
+  // Endpoints
+  Result<core::Endpoint> GetEndpoint(std::string_view app_id, std::string_view ref) override;
+  Result<Page<core::Endpoint>> ListEndpoints(std::string_view app_id,
+                                             const PageRequest& page) override;
+  Result<std::vector<core::Endpoint>> ListSubscribedEndpoints(const core::Message& msg) override;
+  void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
+  void UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
+  void DeleteEndpoint(std::string app_id, std::string id, Done<void> done) override;
+
+  // Messages
+  Result<core::Message> GetMessage(std::string_view app_id, std::string_view ref) override;
+  Result<Page<core::Message>> ListMessages(std::string_view app_id, const MessageFilter& filter,
+                                           const PageRequest& page) override;
+  void CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
+                     Done<core::Message> done) override;
+  void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) override;
+
+  // Delivery state and history
+  void SetDueListener(std::function<void()> wake) override;
+  void ClaimDue(ClaimRequest request, Done<ClaimBatch> done) override;
+  void RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) override;
+  void ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
+                     Done<void> done) override;
+  void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
+                     Done<void> done) override;
+  void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
+                      core::TimePoint now, Done<void> done) override;
+  void RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
+                         std::optional<core::TimePoint> until, core::TimePoint now,
+                         Done<int64_t> done) override;
+  void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
+  Result<Page<core::Attempt>> ListAttempts(std::string_view app_id, const AttemptFilter& filter,
+                                           const PageRequest& page) override;
+  Result<core::Attempt> GetAttempt(std::string_view app_id, std::string_view msg_id,
+                                   std::string_view attempt_id) override;
+  Result<Page<DeliveryView>> ListMessageDestinations(std::string_view app_id,
+                                                     std::string_view msg_id,
+                                                     const PageRequest& page) override;
+  Result<Page<DeliveryView>> ListEndpointMessages(std::string_view app_id,
+                                                  std::string_view endpoint_id,
+                                                  const AttemptFilter& filter,
+                                                  const PageRequest& page) override;
+  Result<DeliveryStats> GetEndpointStats(std::string_view app_id, std::string_view endpoint_id,
+                                         std::optional<core::TimePoint> since,
+                                         std::optional<core::TimePoint> until) override;
+
+  // Tokens and idempotency
+  Result<core::Token> FindTokenByHash(std::string_view hash) override;
+  Result<int64_t> CountTokens() override;
+  void CreateToken(core::Token token, Done<core::Token> done) override;
+  Result<std::optional<core::IdempotencyRecord>> GetIdempotency(std::string_view scope,
+                                                                std::string_view key) override;
+
+ private:
+  static std::unexpected<core::Error> Conflict(const core::Error& e, std::string detail) {
+    if (e.code == ErrorCode::kConflict) return core::Fail(ErrorCode::kConflict, std::move(detail));
+    return std::unexpected(e);
+  }
+  static std::unexpected<core::Error> Internal(const Stmt& s) {
+    return std::unexpected(s.error().value_or(core::Error{ErrorCode::kInternal, "no row", {}}));
+  }
+
+  template <class S>
+  static S& BindEventType(S&& s, const core::EventType& et) {
+    s.Bind(1, et.id)
+        .Bind(2, et.name)
+        .Bind(3, et.description)
+        .Bind(4, et.archived)
+        .Bind(5, et.deprecated)
+        .Bind(6, et.schemas)
+        .Bind(7, EncodeList(et.feature_flags))
+        .Bind(8, et.group_name)
+        .Bind(9, ToMicros(et.created_at))
+        .Bind(10, ToMicros(et.updated_at));
+    return s;
+  }
+  template <class S>
+  static S& BindEndpoint(S&& s, const core::Endpoint& e) {
+    s.Bind(1, e.id)
+        .Bind(2, e.app_id)
+        .Bind(3, e.uid)
+        .Bind(4, e.url)
+        .Bind(5, e.description)
+        .Bind(6, e.disabled)
+        .Bind(7, EncodeList(e.event_types))
+        .Bind(8, EncodeList(e.channels))
+        .Bind(9, e.throttle_rate)
+        .Bind(10, e.version)
+        .Bind(11, EncodeMap(e.metadata))
+        .Bind(12, EncodeMap(e.headers))
+        .Bind(13, EncodeSecrets(e.secrets))
+        .Bind(14, ToMicros(e.created_at))
+        .Bind(15, ToMicros(e.updated_at))
+        .Bind(16, EncodeInts(e.retry_schedule))
+        .Bind(17, EncodeOptions(e.options))
+        .Bind(18, e.ephemeral);
+    return s;
+  }
+
+  template <class T, class Reader>
+  Result<T> ReadOne(const std::string& sql, const std::vector<Param>& params, Reader read,
+                    const char* what) {
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare(sql);
+    BindAll(s, params);
+    if (!s.Step()) {
+      if (s.error()) return std::unexpected(*s.error());
+      return core::NotFound(what);
+    }
+    return read(s);
+  }
+
+  // Keyset pagination over `key` (unique). See PageRequest.
+  template <class T, class Reader, class KeyOf>
+  Result<Page<T>> List(const std::string& select, const std::string& where,
+                       std::vector<Param> params, const std::string& key, const PageRequest& page,
+                       Reader read, KeyOf key_of) {
+    auto scan = ScanFor(page);
+    std::string sql = select + " WHERE ";
+    sql += where.empty() ? "1" : where;
+    if (scan.after) {
+      sql += " AND " + key + (scan.ascending ? " > ?" : " < ?");
+      params.emplace_back(*scan.after);
+    }
+    sql += " ORDER BY " + key + (scan.ascending ? " ASC" : " DESC") + " LIMIT ?";
+    params.emplace_back(static_cast<int64_t>(scan.fetch));
+
+    auto db = reads_.Acquire();
+    if (!db) return std::unexpected(db.error());
+    auto s = (*db)->Prepare(sql);
+    BindAll(s, params);
+    std::vector<T> rows;
+    while (s.Step()) rows.push_back(read(s));
+    if (s.error()) return std::unexpected(*s.error());
+    return FinishPage(std::move(rows), page, key_of);
+  }
+
+  // Queues `fn` on the writer; records `idem` in the same savepoint.
+  // `due`, when given, is filled by `fn` with deliveries it made due; after commit they are kept
+  // for the next claim and the due listener is woken.
+  template <class T, class Fn>
+  void Write(Idempotency idem, Done<T> done, Fn fn,
+             std::shared_ptr<std::vector<core::DueDelivery>> due = nullptr) {
+    auto result = std::make_shared<Result<T>>(core::Fail(ErrorCode::kInternal, "not applied"));
+    const core::Clock& clock = clock_;
+    WriteTask task{
+        [result, idem = std::move(idem), fn = std::move(fn), &clock](Db& db) {
+          if (idem && !RecordIdempotency(db, *idem, clock)) {
+            *result = core::Fail(ErrorCode::kIdempotencyTaken, "idempotency key already used");
+            return false;
+          }
+          *result = fn(db);
+          return result->has_value();
+        },
+        [this, result, done, due](bool committed) {
+          if (committed && result->has_value() && due && !due->empty()) AddFresh(std::move(*due));
+          if (!committed && result->has_value()) {
+            done(core::Fail(ErrorCode::kUnavailable, "the store could not commit the write"));
+          } else {
+            done(std::move(*result));
+          }
+        }};
+    if (!writer_.Submit(std::move(task))) {
+      done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
+    }
+  }
+
+  // `col` strictly between `after` and `before`, each bound when given.
+  static void AddTimeRange(const char* col, const std::optional<core::TimePoint>& before,
+                           const std::optional<core::TimePoint>& after, std::string& where,
+                           std::vector<Param>& params) {
+    if (before) {
+      where += std::string(" AND ") + col + " < ?";
+      params.emplace_back(ToMicros(*before));
+    }
+    if (after) {
+      where += std::string(" AND ") + col + " > ?";
+      params.emplace_back(ToMicros(*after));
+    }
+  }
+
+  // The message-level filters of message, attempt and delivery lists; `m` names the messages
+  // table (or its alias) in the query.
+  static void AddMessageFilters(const std::vector<std::string>& event_types,
+                                const std::optional<std::string>& channel, const std::string& m,
+                                std::string& where, std::vector<Param>& params) {
+    if (!event_types.empty()) {
+      where += " AND " + m + ".event_type IN (";
+      for (size_t i = 0; i < event_types.size(); ++i) {
+        where += i ? ",?" : "?";
+        params.emplace_back(event_types[i]);
+      }
+      where += ")";
+    }
+    if (channel) {
+      where += " AND EXISTS (SELECT 1 FROM json_each(" + m + ".channels) WHERE value = ?)";
+      params.emplace_back(*channel);
+    }
+  }
+
+  // Deletes a bounded number of expired idempotency records (runs on the writer).
+  void PurgeExpired(Db& db) {
+    (void)db
+        .Prepare(
+            "DELETE FROM idempotency WHERE (scope, key) IN (SELECT scope, key FROM"
+            " idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT 10000)")
+        .Bind(1, ToMicros(clock_.Now()))
+        .Run();
+  }
+
+  // False if an unexpired record holds the key. Expired records are replaced.
+  static bool RecordIdempotency(Db& db, const core::IdempotencyRecord& r,
+                                const core::Clock& clock) {
+    (void)db.Prepare("DELETE FROM idempotency WHERE scope=? AND key=? AND expires_at <= ?")
+        .Bind(1, r.scope)
+        .Bind(2, r.key)
+        .Bind(3, ToMicros(clock.Now()))
+        .Run();
+    return db
+        .Prepare(
+            "INSERT INTO idempotency(scope, key, fingerprint, status, body, expires_at)"
+            " VALUES (?,?,?,?,?,?)")
+        .Bind(1, r.scope)
+        .Bind(2, r.key)
+        .Bind(3, r.fingerprint)
+        .Bind(4, r.status)
+        .Bind(5, r.body)
+        .Bind(6, ToMicros(r.expires_at))
+        .Run()
+        .has_value();
+  }
+
+  void AddFresh(std::vector<core::DueDelivery> due) {
+    {
+      std::lock_guard lock(fresh_mu_);
+      auto now = std::chrono::steady_clock::now();
+      auto seq = leases_->Seq();  // their commit is visible
+      for (auto& d : due) {
+        if (fresh_.size() >= kFreshLimit) break;
+        fresh_.push_back({now, seq, std::move(d)});
+      }
+    }
+    if (wake_) wake_();
+  }
+
+  // Where a claim batch stands: per-endpoint and per-app counts and room, and the endpoint and
+  // app snapshots read for it.
+  struct ClaimContext {
+    const ClaimRequest& req;
+    ClaimBatch out;
+    std::unordered_map<std::string, std::shared_ptr<const core::Endpoint>> endpoints;
+    std::unordered_map<std::string, std::shared_ptr<const core::StringMap>> envs;
+    std::unordered_map<std::string, size_t> per_endpoint, per_app;
+    bool full() const { return out.claimed.size() >= req.limit; }
+  };
+
+  // Claims for `req` on the claims thread: fresh deliveries first, then a sweep of the due order.
+  Result<ClaimBatch> Claim(const ClaimRequest& req);
+  // Claims `d` into the batch if its endpoint and app have room and no other node holds it;
+  // fills in what sending it needs. Deliveries whose endpoint or message is gone are skipped.
+  void TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq);
+
+  SqliteOptions options_;
+  const core::Clock& clock_;
+  std::function<void()> wake_;
+  Db write_db_;
+  ReadPool reads_;
+  std::shared_ptr<LeaseTable> leases_;
+  std::mutex fresh_mu_;
+  struct Fresh {
+    std::chrono::steady_clock::time_point added;
+    uint64_t seq;  // as read by the commit that made it due
+    core::DueDelivery due;
+  };
+  std::deque<Fresh> fresh_;
+  std::atomic<uint64_t> outcomes_refused_{0};
+  GroupCommitter writer_;
+  TaskThread claims_{"hookd-claims"};
+  bool started_ = false;
+};
+
+}  // namespace hookd::store::sqlite
