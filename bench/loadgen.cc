@@ -2,6 +2,7 @@
 // connection sends its next request when the previous answer arrives) or open loop at a fixed
 // rate (latency measured from each request's scheduled time, so queueing is not hidden).
 //   bench_loadgen --url http://127.0.0.1:8071/api/v1/app/bench/msg --connections 64 --seconds 10
+//   (--url may repeat, e.g. one per node: connections are spread over the URLs in turn)
 //     [--rate 5000] [--method POST] [--header "authorization: Bearer x"]
 //     [--body '{"eventType":"e","payload":{"sent_ns":$NS}}']   ($NS: send time, ns since epoch;
 //      $I%K: the connection's request number modulo K)
@@ -168,11 +169,11 @@ double CpuSeconds() {
 int main(int argc, char** argv) {
   Shared s;
   Options& o = s.opt;
-  std::string url;
+  std::vector<std::string> urls;  // --url repeats: connections are spread over them in turn
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--url") url = next();
+    if (a == "--url") urls.push_back(next());
     else if (a == "--connections") o.connections = std::stoi(next());
     else if (a == "--seconds") o.seconds = std::stod(next());
     else if (a == "--rate") o.rate = std::stod(next());
@@ -190,21 +191,24 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  // http://host:port/target
-  auto rest = url.substr(url.find("://") + 3);
-  auto slash = rest.find('/');
-  auto hostport = rest.substr(0, slash);
-  o.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  auto colon = hostport.rfind(':');
-  o.host = hostport.substr(0, colon);
-  o.port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
-
+  if (urls.empty()) urls.push_back("http://127.0.0.1:8071/");
   asio::io_context ioc(1);
-  auto eps = tcp::resolver(ioc).resolve(o.host, o.port);
+  std::vector<tcp::resolver::results_type> eps;
+  for (const auto& url : urls) {  // http://host:port/target; host and target as in the first
+    auto rest = url.substr(url.find("://") + 3);
+    auto slash = rest.find('/');
+    auto hostport = rest.substr(0, slash);
+    o.target = slash == std::string::npos ? "/" : rest.substr(slash);
+    auto colon = hostport.rfind(':');
+    o.host = hostport.substr(0, colon);
+    o.port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
+    eps.push_back(tcp::resolver(ioc).resolve(o.host, o.port));
+  }
   s.per_second.assign(static_cast<size_t>(o.seconds) + 2, 0);
   s.start = Clock::now();
   s.end = s.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-  for (int i = 0; i < o.connections; ++i) std::make_shared<Conn>(ioc, s, eps)->Start();
+  for (int i = 0; i < o.connections; ++i)
+    std::make_shared<Conn>(ioc, s, eps[i % eps.size()])->Start();
 
   // Progress bar, once per 250 ms.
   asio::steady_timer ticker(ioc);

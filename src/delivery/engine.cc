@@ -26,6 +26,24 @@ using Steady = std::chrono::steady_clock;
 
 std::string KeyOf(const DueDelivery& d) { return d.msg_id + '/' + d.endpoint_id; }
 
+// Logs a failing store call once per outage, and its recovery, instead of once per call.
+// Thread-safe.
+class OutageLog {
+ public:
+  explicit OutageLog(const char* what) : what_(what) {}
+  void Failed(const core::Error& e) {
+    if (!failing_.exchange(true)) spdlog::warn("delivery: {} failing: {}", what_, e.detail);
+  }
+  void Succeeded() {
+    if (failing_.load(std::memory_order_relaxed) && failing_.exchange(false))
+      spdlog::info("delivery: {} working again", what_);
+  }
+
+ private:
+  const char* what_;
+  std::atomic<bool> failing_{false};
+};
+
 // Per-endpoint scheduling state, owned by the engine thread.
 struct EndpointState {
   std::deque<DueDelivery> queue;
@@ -89,6 +107,9 @@ struct Engine::Impl {
   std::vector<Event> inbox;
   bool stopping = false;
   std::thread thread;
+
+  OutageLog claim_log{"claiming deliveries"}, renew_log{"renewing claims"},
+      record_log{"recording outcomes"};
 
   // Stats.
   std::atomic<uint64_t> attempts_ok{0}, attempts_failed{0}, exhausted{0}, scans{0};
@@ -200,10 +221,8 @@ struct Engine::Impl {
   void Claimed(core::Result<store::ClaimBatch> batch) {
     claiming = false;
     scans.fetch_add(1, std::memory_order_relaxed);
-    if (!batch) {
-      spdlog::warn("delivery: claim failed: {}", batch.error().detail);
-      return;
-    }
+    if (!batch) return claim_log.Failed(batch.error());
+    claim_log.Succeeded();
     for (auto& d : batch->claimed) Admit(std::move(d));
     // Claim again at once while claims come back full or the sweep finds work; a sweep that
     // reached the end starts over next time.
@@ -253,7 +272,8 @@ struct Engine::Impl {
     renewing = true;
     auto until = now + options.lease;
     store.RenewLeases(node, until, [this, until](core::Result<int64_t> r) {
-      if (!r) spdlog::warn("delivery: renewing claims failed: {}", r.error().detail);
+      if (r) renew_log.Succeeded();
+      else renew_log.Failed(r.error());
       Event e{Event::kRenewed};
       if (r) e.renewed = until;
       Post(std::move(e));
@@ -491,8 +511,9 @@ struct Engine::Impl {
     update.node = node;
     store.RecordOutcome(std::move(attempt), std::move(update),
                         [this, key = KeyOf(d)](core::Status s) {
-                          if (!s && s.error().code != core::ErrorCode::kLeaseLost)
-                            spdlog::warn("delivery: recording failed: {}", s.error().detail);
+                          if (s) record_log.Succeeded();
+                          else if (s.error().code != core::ErrorCode::kLeaseLost)
+                            record_log.Failed(s.error());
                           Event e{Event::kRecorded};
                           e.key = key;
                           Post(std::move(e));
