@@ -350,6 +350,7 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
   {
     std::lock_guard lock(fresh_mu_);
     fresh.swap(fresh_);
+    fresh_bytes_ = 0;
   }
   // Fresh deliveries without room now, or kept too long to trust, are left to sweeps (they
   // are due in the database).
@@ -361,6 +362,7 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
   }
   if (!fresh.empty()) {
     std::lock_guard lock(fresh_mu_);
+    for (const auto& f : fresh) fresh_bytes_ += f.bytes;
     fresh_.insert(fresh_.begin(), std::make_move_iterator(fresh.begin()),
                   std::make_move_iterator(fresh.end()));
   }

@@ -40,6 +40,7 @@ inline std::string KeyOf(std::string_view msg_id, std::string_view endpoint_id) 
 // Deliveries that commits of this store made due, kept for its next claim (no read back).
 // Bounded: what does not fit stays due in the database, where sweeps find it.
 inline constexpr size_t kFreshLimit = 16384;
+inline constexpr size_t kFreshBytes = 32 << 20;  // payload bytes the fresh deliveries carry
 // A fresh delivery kept longer may have been claimed by a sweep and recorded meanwhile, longer
 // ago than the lease table remembers (LeaseTable::End); it is left to sweeps.
 inline constexpr auto kFreshLife = std::chrono::seconds(2);
@@ -314,16 +315,19 @@ class SqliteStore final : public Store {
   }
 
   void AddFresh(std::vector<core::DueDelivery> due) {
+    if (!wake_) return;  // nobody claims from this store
     {
       std::lock_guard lock(fresh_mu_);
       auto now = std::chrono::steady_clock::now();
       auto seq = leases_->Seq();  // their commit is visible
       for (auto& d : due) {
-        if (fresh_.size() >= kFreshLimit) break;
-        fresh_.push_back({now, seq, std::move(d)});
+        size_t bytes = d.message ? d.message->payload.size() : 0;
+        if (fresh_.size() >= kFreshLimit || fresh_bytes_ + bytes > kFreshBytes) break;
+        fresh_bytes_ += bytes;
+        fresh_.push_back({now, seq, bytes, std::move(d)});
       }
     }
-    if (wake_) wake_();
+    wake_();
   }
 
   // Where a claim batch stands: per-endpoint and per-app counts and room, and the endpoint and
@@ -353,9 +357,11 @@ class SqliteStore final : public Store {
   struct Fresh {
     std::chrono::steady_clock::time_point added;
     uint64_t seq;  // as read by the commit that made it due
+    size_t bytes;  // of the payload it carries
     core::DueDelivery due;
   };
   std::deque<Fresh> fresh_;
+  size_t fresh_bytes_ = 0;
   std::atomic<uint64_t> outcomes_refused_{0};
   GroupCommitter writer_;
   TaskThread claims_{"hookd-claims"};
