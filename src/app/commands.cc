@@ -93,6 +93,7 @@ int RunServe(const Config& config) {
     eo.window = static_cast<size_t>(config.delivery_window);
     eo.endpoint_queue = std::max<size_t>(eo.window / 10, 100);
     eo.app_window = std::max<size_t>(eo.window / 4, eo.endpoint_queue);
+    eo.app_in_flight = std::max<size_t>(eo.max_in_flight / 4, eo.endpoint_concurrency);
     eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
     eo.lease = std::chrono::seconds(config.claim_lease_seconds);
     eo.allowed_networks = config.allowed_networks;

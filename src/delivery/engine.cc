@@ -75,7 +75,8 @@ struct Engine::Impl {
 
   // Engine-thread state.
   std::unordered_map<std::string, EndpointState> endpoints;
-  std::unordered_map<std::string, size_t> app_held;  // claimed deliveries per app
+  std::unordered_map<std::string, size_t> app_held;       // claimed deliveries per app
+  std::unordered_map<std::string, size_t> app_in_flight;  // requests under way per app
   std::unordered_map<std::string, DueDelivery> known;  // every claimed delivery, by key
   std::unordered_set<std::string> active;  // endpoints with queued deliveries
   bool claiming = false;  // a claim is out
@@ -322,14 +323,21 @@ struct Engine::Impl {
     return true;
   }
 
+  // Whether the app may have one more request under way.
+  bool AppRoom(const std::string& app) {
+    auto it = app_in_flight.find(app);
+    return it == app_in_flight.end() || it->second < options.app_in_flight;
+  }
+
   // Starts as many sends as limits allow. True if more could be started right away.
   bool Dispatch() {
     bool more = false;
     std::vector<std::string> drained;
     for (const auto& id : active) {
       auto& ep = endpoints[id];
+      const std::string& app = ep.config->app_id;
       while (!ep.queue.empty() && in_flight < options.max_in_flight &&
-             ep.in_flight < options.endpoint_concurrency) {
+             ep.in_flight < options.endpoint_concurrency && AppRoom(app)) {
         DueDelivery& d = ep.queue.front();
         if (!LeaseValid(d)) {  // held too long without a renewal: give it back
           store.ReleaseClaims(node, {d.key()}, [](core::Status) {});
@@ -353,7 +361,7 @@ struct Engine::Impl {
       }
       if (ep.queue.empty()) drained.push_back(id);
       else if (in_flight < options.max_in_flight && ep.in_flight < options.endpoint_concurrency &&
-               (!ep.config || !ep.config->throttle_rate))
+               AppRoom(app) && !ep.config->throttle_rate)
         more = true;
     }
     for (const auto& id : drained) active.erase(id);
@@ -377,6 +385,7 @@ struct Engine::Impl {
       f.deadline = f.d.message->created_at + std::chrono::milliseconds(*options_of.total_timeout_ms);
     ++ep.in_flight;
     ++in_flight;
+    ++app_in_flight[f.d.app_id];
     StartTry(std::move(f));
   }
 
@@ -469,6 +478,8 @@ struct Engine::Impl {
     --in_flight;
     auto it = endpoints.find(d.endpoint_id);
     if (it != endpoints.end() && it->second.in_flight > 0) --it->second.in_flight;
+    if (auto app = app_in_flight.find(d.app_id); app != app_in_flight.end() && --app->second == 0)
+      app_in_flight.erase(app);
 
     core::DeliveryUpdate update{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess,
                                 d.attempts + 1, std::nullopt};

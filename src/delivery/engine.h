@@ -33,6 +33,7 @@ struct EngineOptions {
   size_t app_window = 2500;          // per-app share of the window
   size_t endpoint_concurrency = 32;  // requests in flight per endpoint
   size_t max_in_flight = 2048;       // requests in flight in all
+  size_t app_in_flight = 512;        // per-app share of them
   std::chrono::milliseconds scan_interval{500};  // how often the due order is swept for work
   size_t scan_batch = 1000;                      // deliveries claimed at most at once
   std::chrono::seconds lease{30};  // claims last this long unless renewed (every third of it)
