@@ -77,12 +77,12 @@ struct Engine::Impl {
   std::unordered_map<std::string, EndpointState> endpoints;
   std::unordered_map<std::string, size_t> app_held;       // claimed deliveries per app
   std::unordered_map<std::string, size_t> app_in_flight;  // requests under way per app
-  std::unordered_map<std::string, DueDelivery> known;  // every claimed delivery, by key
-  std::unordered_set<std::string> active;  // endpoints with queued deliveries
-  bool claiming = false;  // a claim is out
-  size_t claim_limit = 0;    // of the last claim
+  std::unordered_map<std::string, DueDelivery> known;     // every claimed delivery, by key
+  std::unordered_set<std::string> active;                 // endpoints with queued deliveries
+  bool claiming = false;                                  // a claim is out
+  size_t claim_limit = 0;                                 // of the last claim
   bool claim_swept = false;  // the last claim swept the due order (and moved the cursor)
-  bool woken = false;     // commits made deliveries due since the last claim started
+  bool woken = false;        // commits made deliveries due since the last claim started
   std::optional<store::DueCursor> cursor;  // sweep position
   bool sweeping = false;                   // the last sweep found work and stopped early
   Steady::time_point next_scan{};
@@ -145,15 +145,16 @@ struct Engine::Impl {
       GiveUpExpiredClaims();
       bool room = known.size() < options.window / 2;
       auto now = Steady::now();
-      if (!claiming && room && (woken || sweeping || now >= next_scan)) Claim(now >= next_scan || sweeping);
+      if (!claiming && room && (woken || sweeping || now >= next_scan))
+        Claim(now >= next_scan || sweeping);
       bool more = Dispatch();
       stat_in_flight = in_flight;
       stat_window = known.size();
-      auto wait = more ? std::chrono::milliseconds(0)
-                       : std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::clamp<Steady::duration>(next_scan - Steady::now(),
-                                                          std::chrono::milliseconds(0),
-                                                          std::chrono::milliseconds(100)));
+      auto wait =
+          more ? std::chrono::milliseconds(0)
+               : std::chrono::duration_cast<std::chrono::milliseconds>(std::clamp<Steady::duration>(
+                     next_scan - Steady::now(), std::chrono::milliseconds(0),
+                     std::chrono::milliseconds(100)));
       http->Poll(wait);
     }
   }
@@ -166,9 +167,15 @@ struct Engine::Impl {
     }
     for (auto& e : events) {
       switch (e.kind) {
-        case Event::kWake: woken = true; break;
-        case Event::kClaimed: Claimed(std::move(e.batch)); break;
-        case Event::kRecorded: Forget(e.key); break;
+        case Event::kWake:
+          woken = true;
+          break;
+        case Event::kClaimed:
+          Claimed(std::move(e.batch));
+          break;
+        case Event::kRecorded:
+          Forget(e.key);
+          break;
         case Event::kRenewed:
           renewing = false;
           renew_failed = !e.renewed;
@@ -238,10 +245,9 @@ struct Engine::Impl {
 
   void Admit(DueDelivery d) {
     auto key = KeyOf(d);
-    if (known.contains(key)) return;  // claimed again while held (its lease was renewed)
+    if (known.contains(key)) return;  // claimed again after its lease ran out while held here
     auto& ep = endpoints[d.endpoint_id];
-    bool rate_changed =
-        !ep.config || ep.config->throttle_rate != d.endpoint->throttle_rate;
+    bool rate_changed = !ep.config || ep.config->throttle_rate != d.endpoint->throttle_rate;
     ep.config = d.endpoint;
     if (rate_changed && ep.config->throttle_rate) {
       ep.tokens = *ep.config->throttle_rate;
@@ -273,8 +279,10 @@ struct Engine::Impl {
     renewing = true;
     auto until = now + options.lease;
     store.RenewLeases(node, until, [this, until](core::Result<int64_t> r) {
-      if (r) renew_log.Succeeded();
-      else renew_log.Failed(r.error());
+      if (r)
+        renew_log.Succeeded();
+      else
+        renew_log.Failed(r.error());
       Event e{Event::kRenewed};
       if (r) e.renewed = until;
       Post(std::move(e));
@@ -359,7 +367,8 @@ struct Engine::Impl {
         ep.queue.pop_front();
         Send(std::move(next), ep);
       }
-      if (ep.queue.empty()) drained.push_back(id);
+      if (ep.queue.empty())
+        drained.push_back(id);
       else if (in_flight < options.max_in_flight && ep.in_flight < options.endpoint_concurrency &&
                AppRoom(app) && !ep.config->throttle_rate)
         more = true;
@@ -382,7 +391,8 @@ struct Engine::Impl {
     Flight f{std::move(d)};
     const auto& options_of = f.d.endpoint->options;
     if (options_of.total_timeout_ms)
-      f.deadline = f.d.message->created_at + std::chrono::milliseconds(*options_of.total_timeout_ms);
+      f.deadline =
+          f.d.message->created_at + std::chrono::milliseconds(*options_of.total_timeout_ms);
     ++ep.in_flight;
     ++in_flight;
     ++app_in_flight[f.d.app_id];
@@ -481,8 +491,8 @@ struct Engine::Impl {
     if (auto app = app_in_flight.find(d.app_id); app != app_in_flight.end() && --app->second == 0)
       app_in_flight.erase(app);
 
-    core::DeliveryUpdate update{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess,
-                                d.attempts + 1, std::nullopt};
+    core::DeliveryUpdate update{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess, d.attempts + 1,
+                                std::nullopt};
     update.trigger = d.trigger;
     if (!ok) {
       update.status = DeliveryStatus::kFail;
@@ -522,7 +532,8 @@ struct Engine::Impl {
     update.node = node;
     store.RecordOutcome(std::move(attempt), std::move(update),
                         [this, key = KeyOf(d)](core::Status s) {
-                          if (s) record_log.Succeeded();
+                          if (s)
+                            record_log.Succeeded();
                           else if (s.error().code != core::ErrorCode::kLeaseLost)
                             record_log.Failed(s.error());
                           Event e{Event::kRecorded};

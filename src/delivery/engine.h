@@ -37,7 +37,7 @@ struct EngineOptions {
   std::chrono::milliseconds scan_interval{500};  // how often the due order is swept for work
   size_t scan_batch = 1000;                      // deliveries claimed at most at once
   std::chrono::seconds lease{30};  // claims last this long unless renewed (every third of it)
-  bool svix_headers = false;  // also send svix-id/svix-timestamp/svix-signature
+  bool svix_headers = false;       // also send svix-id/svix-timestamp/svix-signature
   std::vector<std::string> allowed_networks;  // CIDRs the SSRF guard lets through
   HttpClientOptions http;
 };
@@ -56,7 +56,7 @@ struct EngineStats {
 };
 
 inline constexpr double kLatencyBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                             0.25,  0.5,    1,     2.5,  5,     10,  30};
+                                             0.25,  0.5,    1,     2.5,  5,     10,   30};
 
 class Engine {
  public:
