@@ -1,3 +1,4 @@
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -14,8 +15,15 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const core::Clock
                                     .linger_us = options.commit_linger_us},
                                    clock);
   }
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    return postgres::MakePostgresStore({.url = std::string(url),
+                                        .max_batch = options.commit_max_batch,
+                                        .linger_us = options.commit_linger_us},
+                                       clock);
+  }
   return core::Fail(core::ErrorCode::kBadRequest,
-                    "unsupported store URL '" + std::string(url) + "' (expected sqlite://PATH)");
+                    "unsupported store URL '" + std::string(url) +
+                        "' (expected sqlite://PATH or postgres://USER@HOST:PORT/DB)");
 }
 
 }  // namespace hookd::store

@@ -1,0 +1,59 @@
+// Applications.
+#include "core/time_format.h"
+#include "store/json_fields.h"
+#include "store/postgres/rows.h"
+#include "store/postgres/store_impl.h"
+
+namespace hookd::store::postgres {
+
+using core::ToMicros;
+
+Result<core::App> PostgresStore::GetApp(std::string_view ref) {
+  return ReadOne<core::App>(
+      {std::string("SELECT ") + kAppCols + " FROM apps WHERE id = $1 OR uid = $1", {P(ref)}},
+      [](const Row& r) { return ReadApp(r); }, "application");
+}
+
+Result<Page<core::App>> PostgresStore::ListApps(const PageRequest& page) {
+  return List<core::App>(
+      std::string("SELECT ") + kAppCols + " FROM apps", {}, "id", page,
+      [](const Row& r) { return ReadApp(r); }, [](const core::App& a) { return a.id; });
+}
+
+void PostgresStore::CreateApp(core::App app, Idempotency idem, Done<core::App> done) {
+  Query q{"INSERT INTO apps(" + std::string(kAppCols) + ") VALUES (" + Placeholders(1, 8) + ")",
+          {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
+           P(ToMicros(app.created_at)), P(ToMicros(app.updated_at)), EncodeMap(app.env)}};
+  Write<core::App>(std::move(idem), std::move(done), {std::move(q)},
+                   [app = std::move(app)](Result<std::vector<Rows>> r, Keys&) -> Result<core::App> {
+                     if (!r)
+                       return Conflict(r.error(), "an application with this uid already exists");
+                     return app;
+                   });
+}
+
+void PostgresStore::UpdateApp(core::App app, Done<core::App> done) {
+  Query q{
+      "UPDATE apps SET uid = $2, name = $3, rate_limit = $4, metadata = $5, updated_at = $6,"
+      " env = $7 WHERE id = $1",
+      {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
+       P(ToMicros(app.updated_at)), EncodeMap(app.env)}};
+  Write<core::App>(std::nullopt, std::move(done), {std::move(q)},
+                   [app = std::move(app)](Result<std::vector<Rows>> r, Keys&) -> Result<core::App> {
+                     if (!r)
+                       return Conflict(r.error(), "an application with this uid already exists");
+                     if ((*r)[0].affected() == 0) return core::NotFound("application");
+                     return app;
+                   });
+}
+
+void PostgresStore::DeleteApp(std::string id, Done<void> done) {
+  Write<void>(std::nullopt, std::move(done), {{"DELETE FROM apps WHERE id = $1", {P(id)}}},
+              [](Result<std::vector<Rows>> r, Keys&) -> Status {
+                if (!r) return std::unexpected(r.error());
+                if ((*r)[0].affected() == 0) return core::NotFound("application");
+                return {};
+              });
+}
+
+}  // namespace hookd::store::postgres

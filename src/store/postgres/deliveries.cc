@@ -1,0 +1,270 @@
+// Delivery state: outcomes under claims, manual control (resend, recover, kill) and the attempt
+// history.
+#include <algorithm>
+#include <climits>
+
+#include "core/time_format.h"
+#include "store/postgres/rows.h"
+#include "store/postgres/store_impl.h"
+#include "store/state_sql.h"
+
+namespace hookd::store::postgres {
+
+using core::FromMicros;
+using core::ToMicros;
+
+void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
+                                  Done<void> done) {
+  // 1: the delivery's claim, locked until the commit (no claim or kill slips in).
+  // 2: the update. A manual resend requested while a scheduled attempt was in flight stays
+  //    due; the claim ends unless the update keeps it.
+  // 3, 4: the attempt and the endpoint's disabling, while the delivery exists.
+  static const std::string kLock =
+      "SELECT lease_node FROM deliveries WHERE msg_id = $1 AND endpoint_id = $2 FOR UPDATE";
+  static const std::string kUpdate = WithStates(
+      "UPDATE deliveries SET status = $1, attempts = $2,"
+      " next_attempt_at = CASE WHEN next_trigger = {manual} AND $7 = {scheduled}"
+      "   THEN next_attempt_at ELSE $3 END,"
+      " next_trigger = CASE WHEN next_trigger = {manual} AND $7 = {scheduled}"
+      "   THEN {manual} ELSE {scheduled} END,"
+      " lease_node = CASE WHEN $8 THEN lease_node END,"
+      " lease_until = CASE WHEN $8 THEN lease_until END,"
+      " updated_at = $4 WHERE msg_id = $5 AND endpoint_id = $6 AND status <> {canceled}"
+      " RETURNING next_attempt_at");
+  static const std::string kAttempt =
+      "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url, response_status, response,"
+      " duration_ms, error, error_detail, trigger_type, status, created_at)"
+      " SELECT $1, $2, $3, $4, $5, $6::integer, $7, $8::bigint, $9, $10, $11::integer,"
+      " $12::integer, $13::bigint WHERE EXISTS (SELECT 1 FROM deliveries"
+      " WHERE msg_id = $3 AND endpoint_id = $4)";
+  static const std::string kDisable =
+      "UPDATE endpoints SET disabled = true, updated_at = $1 WHERE id = $2 AND EXISTS"
+      " (SELECT 1 FROM deliveries WHERE msg_id = $3 AND endpoint_id = $2)";
+
+  auto now = ToMicros(clock_.Now());
+  const auto& u = update;
+  std::vector<Query> queries;
+  queries.push_back({kLock, {P(u.msg_id), P(u.endpoint_id)}});
+  queries.push_back(
+      {kUpdate,
+       {P(static_cast<int>(u.status)), P(u.attempts),
+        u.next_attempt_at ? P(ToMicros(*u.next_attempt_at)) : std::nullopt, P(now), P(u.msg_id),
+        P(u.endpoint_id), P(static_cast<int>(u.trigger)), P(u.keep_claim)}});
+  if (attempt) {
+    const auto& a = *attempt;
+    queries.push_back({kAttempt,
+                       {P(a.id), P(a.app_id), P(a.msg_id), P(a.endpoint_id), P(a.url),
+                        P(a.response_status), P(a.response), P(a.duration_ms), P(a.error),
+                        P(a.error_detail), P(static_cast<int>(a.trigger)),
+                        P(static_cast<int>(a.status)), P(ToMicros(a.created_at))}});
+  }
+  if (u.disable_endpoint) queries.push_back({kDisable, {P(now), P(u.endpoint_id), P(u.msg_id)}});
+
+  Done<void> count_refused = [this, done = std::move(done)](Status s) {
+    if (!s && s.error().code == core::ErrorCode::kLeaseLost) outcomes_refused_.fetch_add(1);
+    done(std::move(s));
+  };
+  Write<void>(std::nullopt, std::move(count_refused), std::move(queries),
+              [u = std::move(update), now](Result<std::vector<Rows>> r, Keys& due) -> Status {
+                if (!r) return std::unexpected(r.error());
+                const Rows& lease = (*r)[0];
+                if (lease.size() == 0) return {};  // deleted meanwhile: nothing to record
+                if (!lease.IsNull(0, 0) && lease.View(0, 0) != u.node) {
+                  return core::Fail(core::ErrorCode::kLeaseLost, "another node holds the delivery");
+                }
+                // A resend requested meanwhile is due now that the claim ended.
+                const Rows& updated = (*r)[1];
+                if (!u.keep_claim && updated.size() == 1 && !updated.IsNull(0, 0) &&
+                    updated.Int(0, 0) <= now) {
+                  due.push_back({u.msg_id, u.endpoint_id});
+                }
+                return {};
+              });
+}
+
+void PostgresStore::ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
+                                   core::TimePoint now, Done<void> done) {
+  // A claimed delivery keeps its claim: it is sent again once its outcome is recorded.
+  static const std::string kSql = WithStates(
+      "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts, next_attempt_at,"
+      " next_trigger, created_at, updated_at)"
+      " VALUES ($1, $2, $3, {pending}, 0, $4, {manual}, $4, $4)"
+      " ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET next_attempt_at = $4,"
+      " next_trigger = {manual}, updated_at = $4,"
+      " status = CASE WHEN deliveries.status = {sending} THEN {sending} ELSE {pending} END");
+  Write<void>(std::nullopt, std::move(done),
+              {{kSql, {P(msg_id), P(endpoint_id), P(app_id), P(ToMicros(now))}}},
+              [msg_id, endpoint_id](Result<std::vector<Rows>> r, Keys& due) -> Status {
+                if (!r) return std::unexpected(r.error());
+                due.push_back({msg_id, endpoint_id});
+                return {};
+              });
+}
+
+void PostgresStore::RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
+                                      std::optional<core::TimePoint> until, core::TimePoint now,
+                                      Done<int64_t> done) {
+  static const std::string kSql = WithStates(
+      "UPDATE deliveries SET status = {pending}, attempts = 0, next_attempt_at = $1,"
+      " next_trigger = {manual}, updated_at = $1 WHERE endpoint_id = $2 AND status = {fail}"
+      " AND created_at >= $3 AND created_at < $4 RETURNING msg_id");
+  Write<int64_t>(std::nullopt, std::move(done),
+                 {{kSql,
+                   {P(ToMicros(now)), P(endpoint_id), P(ToMicros(since)),
+                    P(until ? ToMicros(*until) : INT64_MAX)}}},
+                 [endpoint_id](Result<std::vector<Rows>> r, Keys& due) -> Result<int64_t> {
+                   if (!r) return std::unexpected(r.error());
+                   const Rows& rows = (*r)[0];
+                   for (int i = 0; i < rows.size(); ++i)
+                     due.push_back({rows.Text(i, 0), endpoint_id});
+                   return rows.size();
+                 });
+}
+
+void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {
+  // The message's deliveries are locked first, so no claim slips in; then those that are due
+  // and not under a valid claim are canceled.
+  static const std::string kLock =
+      "SELECT endpoint_id FROM deliveries WHERE msg_id = $1 ORDER BY endpoint_id FOR UPDATE";
+  static const std::string kCancel = WithStates(
+      "UPDATE deliveries SET status = {canceled}, next_attempt_at = NULL, lease_node = NULL,"
+      " lease_until = NULL, updated_at = $2 WHERE msg_id = $1 AND next_attempt_at IS NOT NULL"
+      " AND (lease_until IS NULL OR lease_until < $2) RETURNING endpoint_id");
+  Write<KillResult>(std::nullopt, std::move(done),
+                    {{kLock, {P(msg_id)}}, {kCancel, {P(msg_id), P(ToMicros(now))}}},
+                    [](Result<std::vector<Rows>> r, Keys&) -> Result<KillResult> {
+                      if (!r) return std::unexpected(r.error());
+                      const Rows& all = (*r)[0];
+                      const Rows& canceled = (*r)[1];
+                      KillResult out;
+                      for (int i = 0; i < canceled.size(); ++i) {
+                        out.killed.push_back(canceled.Text(i, 0));
+                      }
+                      std::sort(out.killed.begin(), out.killed.end());
+                      for (int i = 0; i < all.size(); ++i) {
+                        auto id = all.Text(i, 0);
+                        if (!std::binary_search(out.killed.begin(), out.killed.end(), id)) {
+                          out.not_killed.push_back(std::move(id));
+                        }
+                      }
+                      return out;
+                    });
+}
+
+Result<Page<core::Attempt>> PostgresStore::ListAttempts(std::string_view app_id,
+                                                        const AttemptFilter& filter,
+                                                        const PageRequest& page) {
+  Where where;
+  where.And("a.app_id = {}", {P(app_id)});
+  if (filter.msg_id) where.And("a.msg_id = {}", {P(*filter.msg_id)});
+  if (filter.endpoint_id) where.And("a.endpoint_id = {}", {P(*filter.endpoint_id)});
+  if (filter.status) where.And("a.status = {}", {P(static_cast<int>(*filter.status))});
+  if (filter.status_code_class) {
+    if (*filter.status_code_class == 0) {
+      where.And("a.response_status = 0");
+    } else {
+      where.And("a.response_status / 100 = {}", {P(*filter.status_code_class / 100)});
+    }
+  }
+  AddMessageFilters(where, filter.event_types, filter.channel, "m");
+  AddTimeRange(where, "a.created_at", filter.before, filter.after);
+  return List<core::Attempt>(
+      std::string("SELECT ") + kAttemptCols + " FROM attempts a JOIN messages m ON m.id = a.msg_id",
+      std::move(where), "a.id", page, [](const Row& r) { return ReadAttempt(r); },
+      [](const core::Attempt& a) { return a.id; });
+}
+
+Result<core::Attempt> PostgresStore::GetAttempt(std::string_view app_id, std::string_view msg_id,
+                                                std::string_view attempt_id) {
+  return ReadOne<core::Attempt>(
+      {std::string("SELECT ") + kAttemptCols +
+           " FROM attempts a WHERE a.app_id = $1 AND a.msg_id = $2 AND a.id = $3",
+       {P(app_id), P(msg_id), P(attempt_id)}},
+      [](const Row& r) { return ReadAttempt(r); }, "attempt");
+}
+
+namespace {
+// "d.status, d.next_attempt_at" followed by the joined row.
+template <class Fill>
+DeliveryView ReadDeliveryView(const Row& r, Fill fill) {
+  DeliveryView v;
+  v.status = static_cast<core::DeliveryStatus>(r.Int(0));
+  if (auto t = r.OptInt(1)) v.next_attempt_at = FromMicros(*t);
+  fill(v, r);
+  return v;
+}
+}  // namespace
+
+Result<Page<DeliveryView>> PostgresStore::ListMessageDestinations(std::string_view app_id,
+                                                                  std::string_view msg_id,
+                                                                  const PageRequest& page) {
+  Where where;
+  where.And("d.app_id = {} AND d.msg_id = {}", {P(app_id), P(msg_id)});
+  return List<DeliveryView>(
+      "SELECT d.status, d.next_attempt_at, " + Prefixed("e", kEndpointCols) +
+          " FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id",
+      std::move(where), "d.endpoint_id", page,
+      [](const Row& r) {
+        return ReadDeliveryView(
+            r, [](DeliveryView& v, const Row& row) { v.endpoint = ReadEndpoint(row, 2); });
+      },
+      [](const DeliveryView& v) { return v.endpoint.id; });
+}
+
+Result<Page<DeliveryView>> PostgresStore::ListEndpointMessages(std::string_view app_id,
+                                                               std::string_view endpoint_id,
+                                                               const AttemptFilter& filter,
+                                                               const PageRequest& page) {
+  Where where;
+  where.And("d.app_id = {} AND d.endpoint_id = {}", {P(app_id), P(endpoint_id)});
+  if (filter.status) where.And("d.status = {}", {P(static_cast<int>(*filter.status))});
+  AddMessageFilters(where, filter.event_types, filter.channel, "m");
+  AddTimeRange(where, "m.created_at", filter.before, filter.after);
+  return List<DeliveryView>(
+      "SELECT d.status, d.next_attempt_at, " + Prefixed("m", kMessageCols) +
+          " FROM deliveries d JOIN messages m ON m.id = d.msg_id",
+      std::move(where), "d.msg_id", page,
+      [](const Row& r) {
+        return ReadDeliveryView(
+            r, [](DeliveryView& v, const Row& row) { v.message = ReadMessage(row, 2); });
+      },
+      [](const DeliveryView& v) { return v.message.id; });
+}
+
+Result<DeliveryStats> PostgresStore::GetEndpointStats(std::string_view app_id,
+                                                      std::string_view endpoint_id,
+                                                      std::optional<core::TimePoint> since,
+                                                      std::optional<core::TimePoint> until) {
+  static const std::string kSql =
+      "SELECT status, COUNT(*) FROM deliveries WHERE app_id = $1 AND endpoint_id = $2"
+      " AND created_at >= $3 AND created_at < $4 GROUP BY status";
+  return Read([&](Conn& c) -> Result<DeliveryStats> {
+    auto rows = c.Exec(kSql, {P(app_id), P(endpoint_id), P(since ? ToMicros(*since) : INT64_MIN),
+                              P(until ? ToMicros(*until) : INT64_MAX)});
+    if (!rows) return std::unexpected(rows.error());
+    DeliveryStats stats;
+    for (int i = 0; i < rows->size(); ++i) {
+      int64_t n = rows->Int(i, 1);
+      switch (static_cast<core::DeliveryStatus>(rows->Int(i, 0))) {
+        case core::DeliveryStatus::kSuccess:
+          stats.success = n;
+          break;
+        case core::DeliveryStatus::kPending:
+          stats.pending = n;
+          break;
+        case core::DeliveryStatus::kSending:
+          stats.sending = n;
+          break;
+        case core::DeliveryStatus::kFail:
+          stats.fail = n;
+          break;
+        case core::DeliveryStatus::kCanceled:
+          stats.canceled = n;
+          break;
+      }
+    }
+    return stats;
+  });
+}
+
+}  // namespace hookd::store::postgres

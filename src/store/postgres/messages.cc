@@ -1,0 +1,98 @@
+// Messages, and the fan-out of their deliveries.
+#include "core/time_format.h"
+#include "store/json_fields.h"
+#include "store/postgres/rows.h"
+#include "store/postgres/store_impl.h"
+#include "store/state_sql.h"
+
+namespace hookd::store::postgres {
+namespace {
+
+using core::ToMicros;
+
+// The fan-out INSERT of a new message's deliveries (message $1, due $2, app $3), built once per
+// routing: to every subscribed endpoint (type $4, channels $5) and the callback $6; to endpoint
+// $4 and the callback $5; or to the callback $4 only. A callback id of '' matches nothing.
+const std::string& FanOutSql(const MessageRouting& routing) {
+  static const auto make = [](const std::string& to) {
+    return WithStates(
+               "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
+               " next_attempt_at, next_trigger, created_at, updated_at)"
+               " SELECT $1, e.id, e.app_id, {pending}, 0, $2::bigint, {scheduled}, $2::bigint,"
+               " $2::bigint FROM endpoints e WHERE e.app_id = $3 AND (") +
+           to + ") RETURNING endpoint_id";
+  };
+  static const std::string kSubscribed = make(Subscribes("$4", "$5") + " OR e.id = $6"),
+                           kOne = make("e.id = $4 OR e.id = $5"), kNone = make("e.id = $4");
+  return routing.only_endpoint ? kOne : routing.fan_out ? kSubscribed : kNone;
+}
+
+}  // namespace
+
+Result<core::Message> PostgresStore::GetMessage(std::string_view app_id, std::string_view ref) {
+  return ReadOne<core::Message>(
+      {std::string("SELECT ") + kMessageCols +
+           " FROM messages WHERE app_id = $1 AND (id = $2 OR event_id = $2)",
+       {P(app_id), P(ref)}},
+      [](const Row& r) { return ReadMessage(r); }, "message");
+}
+
+Result<Page<core::Message>> PostgresStore::ListMessages(std::string_view app_id,
+                                                        const MessageFilter& filter,
+                                                        const PageRequest& page) {
+  Where where;
+  where.And("app_id = {}", {P(app_id)});
+  AddMessageFilters(where, filter.event_types, filter.channel, "messages");
+  if (filter.tag) where.And("tags ? {}", {P(*filter.tag)});
+  AddTimeRange(where, "created_at", filter.before, filter.after);
+  return List<core::Message>(
+      std::string("SELECT ") + kMessageCols + " FROM messages", std::move(where), "id", page,
+      [](const Row& r) { return ReadMessage(r); }, [](const core::Message& m) { return m.id; });
+}
+
+void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
+                                  Done<core::Message> done) {
+  std::vector<Query> queries;
+  queries.push_back({"INSERT INTO messages(" + std::string(kMessageCols) + ") VALUES (" +
+                         Placeholders(1, 9) + ")",
+                     {P(msg.id), P(msg.app_id), P(msg.event_id), P(msg.event_type), P(msg.payload),
+                      EncodeList(msg.channels), EncodeList(msg.tags), P(ToMicros(msg.created_at)),
+                      msg.test_routes}});
+  std::string callback;
+  if (routing.callback) {
+    callback = routing.callback->id;
+    queries.push_back({"INSERT INTO endpoints(" + std::string(kEndpointCols) + ") VALUES (" +
+                           Placeholders(1, 18) + ")",
+                       EndpointParams(*routing.callback)});
+  }
+  Query fan{FanOutSql(routing), {P(msg.id), P(ToMicros(msg.created_at)), P(msg.app_id)}};
+  if (routing.only_endpoint) {
+    fan.params.push_back(P(*routing.only_endpoint));
+  } else if (routing.fan_out) {
+    fan.params.push_back(P(msg.event_type));
+    fan.params.push_back(TextArray(msg.channels.value_or(std::vector<std::string>{})));
+  }
+  fan.params.push_back(P(callback));
+  queries.push_back(std::move(fan));
+  Write<core::Message>(
+      std::move(idem), std::move(done), std::move(queries),
+      [msg = std::move(msg)](Result<std::vector<Rows>> r, Keys& due) -> Result<core::Message> {
+        if (!r) return Conflict(r.error(), "a message with this eventId already exists");
+        const Rows& fanned = r->back();
+        for (int i = 0; i < fanned.size(); ++i) due.push_back({msg.id, fanned.Text(i, 0)});
+        return msg;
+      });
+}
+
+void PostgresStore::ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) {
+  Write<void>(std::nullopt, std::move(done),
+              {{"UPDATE messages SET payload = '{\"expired\":true}' WHERE app_id = $1 AND id = $2",
+                {P(app_id), P(id)}}},
+              [](Result<std::vector<Rows>> r, Keys&) -> Status {
+                if (!r) return std::unexpected(r.error());
+                if ((*r)[0].affected() == 0) return core::NotFound("message");
+                return {};
+              });
+}
+
+}  // namespace hookd::store::postgres

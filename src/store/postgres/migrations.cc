@@ -1,0 +1,176 @@
+#include "store/postgres/migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace hookd::store::postgres {
+namespace {
+
+// Keys the advisory lock of migrations (any constant unlikely to be used by others).
+constexpr int64_t kMigrationLock = 0x686f6f6b64;  // "hookd"
+
+// Append only: never edit a released migration. The tables of the SQLite store's migrations with
+// PostgreSQL types: times are BIGINT microseconds since the epoch; list fields the fan-out rule
+// and the filters test membership of are JSONB, other JSON-valued fields TEXT as json_fields.h
+// encodes them (payloads byte for byte). Keys collate as bytes ("C"), as in SQLite, so pages and
+// the due order do not depend on the database's collation. Deliveries carry their claim:
+// lease_node, lease_until.
+const std::vector<const char*> kMigrations = {
+    // 1: the schema of SQLite's migrations 1-3, and claims
+    R"sql(
+CREATE TABLE apps (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  uid TEXT UNIQUE,
+  name TEXT NOT NULL,
+  rate_limit INTEGER,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  env TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE event_types (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  archived BOOLEAN NOT NULL DEFAULT false,
+  deprecated BOOLEAN NOT NULL DEFAULT false,
+  schemas TEXT,
+  feature_flags JSONB,
+  group_name TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE endpoints (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  app_id TEXT COLLATE "C" NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  uid TEXT,
+  url TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  disabled BOOLEAN NOT NULL DEFAULT false,
+  event_types JSONB,
+  channels JSONB,
+  throttle_rate INTEGER,
+  version INTEGER NOT NULL DEFAULT 1,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  headers TEXT NOT NULL DEFAULT '{}',
+  secrets TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  retry_schedule TEXT,
+  options TEXT,
+  ephemeral BOOLEAN NOT NULL DEFAULT false,
+  UNIQUE (app_id, uid)
+);
+CREATE INDEX endpoints_by_app ON endpoints(app_id, id);
+
+CREATE TABLE messages (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  app_id TEXT COLLATE "C" NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  event_id TEXT,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  channels JSONB,
+  tags JSONB,
+  created_at BIGINT NOT NULL,
+  test_routes TEXT
+);
+CREATE INDEX messages_by_app ON messages(app_id, id);
+CREATE UNIQUE INDEX messages_event_id ON messages(app_id, event_id) WHERE event_id IS NOT NULL;
+
+CREATE TABLE tokens (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  app_id TEXT COLLATE "C" REFERENCES apps(id) ON DELETE CASCADE,
+  name TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX tokens_by_app ON tokens(app_id);
+
+CREATE TABLE idempotency (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_by_expiry ON idempotency(expires_at);
+
+CREATE TABLE deliveries (
+  msg_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  endpoint_id TEXT COLLATE "C" NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+  app_id TEXT COLLATE "C" NOT NULL,
+  status INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  next_trigger INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  lease_node TEXT,
+  lease_until BIGINT,
+  PRIMARY KEY (msg_id, endpoint_id)
+);
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at, msg_id, endpoint_id)
+  WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, msg_id);
+CREATE INDEX deliveries_leased ON deliveries(lease_node) WHERE lease_node IS NOT NULL;
+
+CREATE TABLE attempts (
+  id TEXT COLLATE "C" NOT NULL,
+  app_id TEXT COLLATE "C" NOT NULL,
+  msg_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  endpoint_id TEXT COLLATE "C" NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  response_status INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  duration_ms BIGINT NOT NULL,
+  error TEXT NOT NULL,
+  error_detail TEXT NOT NULL,
+  trigger_type INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (msg_id, id)
+);
+CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);
+CREATE INDEX attempts_by_app ON attempts(app_id, id);
+)sql",
+};
+
+}  // namespace
+
+Status Migrate(Conn& conn) {
+  if (auto s = conn.ExecScript("BEGIN"); !s) return s;
+  auto fail = [&conn](std::string detail) {
+    (void)conn.ExecScript("ROLLBACK");
+    return core::Fail(core::ErrorCode::kInternal, std::move(detail));
+  };
+  auto s = conn.ExecScript("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) +
+                           ");"
+                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+  if (!s) return fail("cannot lock migrations: " + s.error().detail);
+  auto current = conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!current) return fail("cannot read the schema version: " + current.error().detail);
+  int64_t version = current->Int(0, 0);
+  if (version > static_cast<int64_t>(kMigrations.size())) {
+    return fail("database schema version " + std::to_string(version) +
+                " is newer than this hookd supports (" + std::to_string(kMigrations.size()) + ")");
+  }
+  for (size_t v = version + 1; v <= kMigrations.size(); ++v) {
+    auto m = conn.ExecScript(kMigrations[v - 1]);
+    if (m) {
+      auto r = conn.Exec(
+          "INSERT INTO schema_migrations(version, applied_at)"
+          " VALUES ($1, (extract(epoch FROM now()) * 1000000)::bigint)",
+          {P(static_cast<int64_t>(v))});
+      if (!r) m = std::unexpected(r.error());
+    }
+    if (!m) return fail("migration " + std::to_string(v) + " failed: " + m.error().detail);
+  }
+  return conn.ExecScript("COMMIT");
+}
+
+}  // namespace hookd::store::postgres

@@ -1,0 +1,234 @@
+// The PostgreSQL store's class, shared by its per-aggregate source files (apps.cc,
+// event_types.cc, endpoints.cc, messages.cc, deliveries.cc, claims.cc, tokens.cc). Internal to
+// store/postgres.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/postgres/conn.h"
+#include "store/postgres/health.h"
+#include "store/postgres/listener.h"
+#include "store/postgres/pool.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/rows.h"
+#include "store/postgres/task_thread.h"
+#include "store/postgres/writer.h"
+
+namespace hookd::store::postgres {
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(PostgresOptions options, const core::Clock& clock);
+  ~PostgresStore() override { Close(); }
+
+  Status Init() override;
+  void Close() override;
+  StoreStats Stats() const override;
+  void Barrier(Done<void> done) override;
+
+  // apps.cc
+  Result<core::App> GetApp(std::string_view ref) override;
+  Result<Page<core::App>> ListApps(const PageRequest& page) override;
+  void CreateApp(core::App app, Idempotency idem, Done<core::App> done) override;
+  void UpdateApp(core::App app, Done<core::App> done) override;
+  void DeleteApp(std::string id, Done<void> done) override;
+
+  // event_types.cc
+  Result<core::EventType> GetEventType(std::string_view name) override;
+  Result<Page<core::EventType>> ListEventTypes(const PageRequest& page,
+                                               bool include_archived) override;
+  void CreateEventType(core::EventType et, Idempotency idem, Done<core::EventType> done) override;
+  void UpdateEventType(core::EventType et, Idempotency idem, Done<core::EventType> done) override;
+  void DeleteEventType(std::string name, Done<void> done) override;
+
+  // endpoints.cc
+  Result<core::Endpoint> GetEndpoint(std::string_view app_id, std::string_view ref) override;
+  Result<Page<core::Endpoint>> ListEndpoints(std::string_view app_id,
+                                             const PageRequest& page) override;
+  Result<std::vector<core::Endpoint>> ListSubscribedEndpoints(const core::Message& msg) override;
+  void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
+  void UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
+  void DeleteEndpoint(std::string app_id, std::string id, Done<void> done) override;
+
+  // messages.cc
+  Result<core::Message> GetMessage(std::string_view app_id, std::string_view ref) override;
+  Result<Page<core::Message>> ListMessages(std::string_view app_id, const MessageFilter& filter,
+                                           const PageRequest& page) override;
+  void CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
+                     Done<core::Message> done) override;
+  void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) override;
+
+  // claims.cc
+  void SetDueListener(std::function<void()> wake) override { wake_ = std::move(wake); }
+  void ClaimDue(ClaimRequest request, Done<ClaimBatch> done) override;
+  void RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) override;
+  void ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
+                     Done<void> done) override;
+
+  // deliveries.cc
+  void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
+                     Done<void> done) override;
+  void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
+                      core::TimePoint now, Done<void> done) override;
+  void RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
+                         std::optional<core::TimePoint> until, core::TimePoint now,
+                         Done<int64_t> done) override;
+  void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
+  Result<Page<core::Attempt>> ListAttempts(std::string_view app_id, const AttemptFilter& filter,
+                                           const PageRequest& page) override;
+  Result<core::Attempt> GetAttempt(std::string_view app_id, std::string_view msg_id,
+                                   std::string_view attempt_id) override;
+  Result<Page<DeliveryView>> ListMessageDestinations(std::string_view app_id,
+                                                     std::string_view msg_id,
+                                                     const PageRequest& page) override;
+  Result<Page<DeliveryView>> ListEndpointMessages(std::string_view app_id,
+                                                  std::string_view endpoint_id,
+                                                  const AttemptFilter& filter,
+                                                  const PageRequest& page) override;
+  Result<DeliveryStats> GetEndpointStats(std::string_view app_id, std::string_view endpoint_id,
+                                         std::optional<core::TimePoint> since,
+                                         std::optional<core::TimePoint> until) override;
+
+  // tokens.cc
+  Result<core::Token> FindTokenByHash(std::string_view hash) override;
+  Result<int64_t> CountTokens() override;
+  void CreateToken(core::Token token, Done<core::Token> done) override;
+  Result<std::optional<core::IdempotencyRecord>> GetIdempotency(std::string_view scope,
+                                                                std::string_view key) override;
+
+ private:
+  using Keys = std::vector<core::DeliveryKey>;
+
+  // Runs `fn(Conn&)` on a pooled connection; once more on a new one when the pooled connection
+  // turned out broken (e.g. the server restarted since it was last used).
+  template <class Fn>
+  auto Read(Fn fn) -> decltype(fn(std::declval<Conn&>())) {
+    for (int attempt = 0;; ++attempt) {
+      auto conn = pool_.Acquire();
+      if (!conn) return std::unexpected(conn.error());
+      auto r = fn(**conn);
+      if (r || attempt > 0 || !(*conn)->broken()) return r;
+    }
+  }
+
+  template <class T, class Reader>
+  Result<T> ReadOne(Query q, Reader read, const char* what) {
+    return Read([&](Conn& c) -> Result<T> {
+      auto rows = c.Exec(q);
+      if (!rows) return std::unexpected(rows.error());
+      if (rows->size() == 0) return core::NotFound(what);
+      return read(Row{*rows, 0});
+    });
+  }
+
+  // One keyset page (store/paging.h) of `select` (ending in FROM ...), filtered by `where`,
+  // ordered by the unique `key`.
+  template <class T, class Reader, class KeyOf>
+  Result<Page<T>> List(const std::string& select, Where where, const std::string& key,
+                       const PageRequest& page, Reader read, KeyOf key_of) {
+    auto scan = ScanFor(page);
+    if (scan.after) where.And(key + (scan.ascending ? " > {}" : " < {}"), {*scan.after});
+    std::string sql = select + " WHERE " + (where.sql.empty() ? "true" : where.sql);
+    sql += " ORDER BY " + key + (scan.ascending ? " ASC" : " DESC") + " LIMIT $" +
+           std::to_string(where.params.size() + 1);
+    where.params.push_back(P(scan.fetch));
+    return Read([&](Conn& c) -> Result<Page<T>> {
+      auto rows = c.Exec(sql, where.params);
+      if (!rows) return std::unexpected(rows.error());
+      std::vector<T> out;
+      out.reserve(rows->size());
+      for (int i = 0; i < rows->size(); ++i) out.push_back(read(Row{*rows, i}));
+      return FinishPage(std::move(out), page, key_of);
+    });
+  }
+
+  // Queues a write of `queries`, run in one savepoint with `idem` recorded first. `check(rows,
+  // due)` turns their results (or the first error) into the write's result, rolling the write
+  // back when that is an error; it fills `due` with deliveries the write made due (kept for the
+  // next claim; the due listener is woken after the commit). It may run more than once.
+  template <class T, class Check>
+  void Write(Idempotency idem, Done<T> done, std::vector<Query> queries, Check check) {
+    struct State {
+      Result<T> result = Unavailable();  // until the write ran
+      Keys due;
+    };
+    auto st = std::make_shared<State>();
+    bool with_idem = idem.has_value();
+    if (idem) queries.insert(queries.begin(), IdempotencyQuery(*idem));
+    WriteTask task{std::move(queries),
+                   [st, with_idem, check = std::move(check)](Result<std::vector<Rows>> rows) {
+                     st->due.clear();
+                     if (rows && with_idem) {
+                       if (rows->front().affected() == 0) {
+                         st->result = core::Fail(core::ErrorCode::kIdempotencyTaken,
+                                                 "idempotency key already used");
+                         return Verdict::kRollBack;
+                       }
+                       rows->erase(rows->begin());
+                     }
+                     st->result = check(std::move(rows), st->due);
+                     if (!st->result) return Verdict::kRollBack;
+                     return st->due.empty() ? Verdict::kApplied : Verdict::kMadeDue;
+                   },
+                   [this, st, done](bool committed) {
+                     if (!committed && st->result) return done(Unavailable());
+                     if (st->result && !st->due.empty()) AddFresh(std::move(st->due));
+                     done(std::move(st->result));
+                   }};
+    if (!writer_.Submit(std::move(task))) {
+      done(core::Fail(core::ErrorCode::kUnavailable, "the store is shutting down"));
+    }
+  }
+
+  // Records `r` unless an unexpired record holds its key (then it affects no row).
+  Query IdempotencyQuery(const core::IdempotencyRecord& r) const;
+  // Deletes a bounded number of expired idempotency records (on the writer).
+  void PurgeExpired(Conn& conn);
+
+  // claims.cc
+  // Deliveries this store's commits made due, claimed first (bounded: the rest stays due in the
+  // database, where sweeps find it).
+  void AddFresh(Keys keys);
+  Result<ClaimBatch> Claim(const ClaimRequest& req);
+  // One claim transaction: `fresh` by key, then (`sweep`) the due order, after req.after when
+  // `moves_cursor` (else from its head, leaving the cursor where it was).
+  Result<ClaimBatch> ClaimOn(Conn& conn, const ClaimRequest& req, const Keys& fresh, bool sweep,
+                             bool moves_cursor);
+
+  PostgresOptions options_;
+  const core::Clock& clock_;
+  std::function<void()> wake_;
+  Health health_;
+  Pool pool_;
+  Writer writer_;
+  Listener listener_;
+  TaskThread claims_;
+  std::mutex fresh_mu_;
+  std::deque<core::DeliveryKey> fresh_;
+  // Another node made deliveries due: the next claim also looks at the head of the due order.
+  std::atomic<bool> foreign_due_{false};
+  std::atomic<uint64_t> outcomes_refused_{0};
+  bool started_ = false;
+};
+
+// "the message/endpoint key" of a delivery, for sets and maps.
+inline std::string KeyOf(std::string_view msg_id, std::string_view endpoint_id) {
+  std::string key(msg_id);
+  key += '/';
+  key += endpoint_id;
+  return key;
+}
+
+// A conflict with a friendlier detail, other errors as they are.
+inline std::unexpected<core::Error> Conflict(const core::Error& e, std::string detail) {
+  if (e.code == core::ErrorCode::kConflict) {
+    return core::Fail(core::ErrorCode::kConflict, std::move(detail));
+  }
+  return std::unexpected(e);
+}
+
+}  // namespace hookd::store::postgres

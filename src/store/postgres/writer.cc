@@ -1,0 +1,157 @@
+#include "store/postgres/writer.h"
+
+#include "core/thread_name.h"
+#include "store/postgres/pool.h"
+
+namespace hookd::store::postgres {
+
+Writer::Writer(std::string url, Health& health, WriterOptions options)
+    : url_(std::move(url)), health_(health), options_(std::move(options)) {}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Start(std::unique_ptr<Conn> conn) {
+  conn_ = std::move(conn);
+  pid_ = conn_ ? conn_->backend_pid() : 0;
+  thread_ = std::thread([this] {
+    core::NameThisThread("hookd-writer");
+    Loop();
+  });
+}
+
+void Writer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  conn_.reset();
+}
+
+bool Writer::Submit(WriteTask task) {
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return false;
+    queue_.push_back(std::move(task));
+    // The writer waits for the first write, then lingers until the batch is full.
+    wake = queue_.size() == 1 || queue_.size() >= options_.max_batch;
+  }
+  if (wake) cv_.notify_one();
+  return true;
+}
+
+void Writer::Loop() {
+  std::deque<WriteTask> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      if (queue_.size() < options_.max_batch && options_.linger.count() > 0 && !stopping_) {
+        cv_.wait_for(lock, options_.linger,
+                     [&] { return stopping_ || queue_.size() >= options_.max_batch; });
+      }
+      size_t n = std::min(queue_.size(), options_.max_batch);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+    MaybeMaintain();
+  }
+}
+
+void Writer::CommitBatch(std::deque<WriteTask>& batch) {
+  if (!conn_ || conn_->broken()) {
+    conn_.reset();
+    pid_ = 0;
+    if (auto c = Connect(url_, health_)) {
+      conn_ = std::move(*c);
+      pid_ = conn_->backend_pid();
+    }
+  }
+  bool made_due = false;
+  bool committed = conn_ && Apply(batch, made_due);
+  writes_.fetch_add(batch.size(), std::memory_order_relaxed);
+  if (committed) commits_.fetch_add(1, std::memory_order_relaxed);
+  for (auto& task : batch) task.finish(committed);
+  if (committed && made_due && options_.made_due) options_.made_due();
+}
+
+bool Writer::Abort() {
+  if (!conn_->broken()) (void)conn_->ExecScript("ROLLBACK");
+  return false;
+}
+
+bool Writer::Apply(std::deque<WriteTask>& batch, bool& made_due) {
+  const size_t n = batch.size();
+  std::vector<Verdict> verdicts(n, Verdict::kRollBack);
+  std::optional<size_t> undo;  // ROLLBACK TO the savepoint of this write before going on
+  bool begun = false;
+  std::vector<Query> queries;
+  auto savepoint = [](std::string_view verb, size_t i) {
+    return Query{std::string(verb) + " s" + std::to_string(i), {}, true};
+  };
+  for (size_t from = 0; from < n;) {
+    queries.clear();
+    if (!begun) queries.push_back({"BEGIN", {}});
+    if (undo) queries.push_back(savepoint("ROLLBACK TO SAVEPOINT", *undo));
+    for (size_t i = from; i < n; ++i) {
+      queries.push_back(savepoint("SAVEPOINT", i));
+      for (auto& q : batch[i].queries) queries.push_back(q);
+    }
+    auto results = conn_->Pipeline(queries);
+    if (!results) return false;  // the connection failed: nothing committed
+    size_t pos = 0;
+    auto ok = [&] { return (*results)[pos++].has_value(); };
+    if ((!begun && !ok()) || (undo && !ok())) return Abort();
+    begun = true;
+    undo.reset();
+    size_t next = n;
+    for (size_t i = from; i < n; ++i) {
+      if (!ok()) return Abort();  // its savepoint
+      Result<std::vector<Rows>> rows = std::vector<Rows>();
+      for (size_t q = 0; q < batch[i].queries.size(); ++q) {
+        auto& r = (*results)[pos++];
+        if (!rows) continue;
+        if (r) {
+          rows->push_back(std::move(*r));
+        } else {
+          rows = std::unexpected(r.error());
+        }
+      }
+      verdicts[i] = batch[i].check(std::move(rows));
+      if (verdicts[i] == Verdict::kRollBack) {
+        undo = i;
+        next = i + 1;
+        break;
+      }
+    }
+    from = next;
+  }
+  for (auto v : verdicts) made_due = made_due || v == Verdict::kMadeDue;
+  queries.clear();
+  if (undo) queries.push_back(savepoint("ROLLBACK TO SAVEPOINT", *undo));
+  if (made_due) queries.push_back({"SELECT pg_notify('hookd_due', '')", {}});
+  queries.push_back({"COMMIT", {}});
+  auto results = conn_->Pipeline(queries);
+  if (!results) return false;  // the COMMIT's outcome is unknown: reported as failed
+  // COMMIT of a failed transaction answers ROLLBACK.
+  if (!results->back() || results->back()->command() != "COMMIT") return Abort();
+  return true;
+}
+
+void Writer::MaybeMaintain() {
+  auto now = std::chrono::steady_clock::now();
+  if (!options_.maintenance || !conn_ || conn_->broken() ||
+      now - last_maintenance_ < options_.maintenance_interval)
+    return;
+  last_maintenance_ = now;
+  options_.maintenance(*conn_);
+}
+
+}  // namespace hookd::store::postgres
