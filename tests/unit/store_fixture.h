@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "store/postgres/conn.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -29,13 +30,16 @@ struct Backend {
   std::string name;
   // Makes an uninitialised store on fresh storage at `dir`.
   std::function<std::unique_ptr<Store>(const std::string& dir, const core::Clock&)> make;
+  // When set: the test on `dir` is over (its stores are closed); the storage may be reused.
+  std::function<void(const std::string& dir)> release;
 };
 
 // The PostgreSQL server of the store suites, in this order: HOOKD_TEST_POSTGRES_URL; the cluster
 // in HOOKD_TEST_POSTGRES_DIR (ctest starts one there for all test processes); else a private
 // cluster started on first use by scripts/pg-cluster.sh and removed at exit. HOOKD_TEST_POSTGRES=0
-// leaves the postgres backend out (a quick local run). Each test's storage is a schema of its
-// own, named by search_path in the store's URL.
+// leaves the postgres backend out (a quick local run). A test's storage is a schema of its own,
+// named by search_path in the store's URL; released schemas are emptied and reused (migrating a
+// new one costs ~100 ms).
 class TestPostgres {
  public:
   static bool Wanted() {
@@ -55,24 +59,39 @@ class TestPostgres {
     return pg;
   }
 
-  // A URL of fresh storage for `dir`, the same for every store opened on `dir`. When there is no
-  // server: reports a failure and returns a URL that cannot connect.
+  // A URL of storage for `dir`, the same for every store opened on `dir` until Release(dir).
+  // When there is no server: reports a failure and returns a URL that cannot connect.
   std::string UrlFor(const std::string& dir) {
     std::lock_guard lock(mu_);
-    if (url_.empty()) {
+    if (!admin_) {
       ADD_FAILURE() << "no PostgreSQL for the store tests (HOOKD_TEST_POSTGRES=0 skips them): "
                     << error_;
       return "postgres://hookd@127.0.0.1:1/none?connect_timeout=1";
     }
-    auto [it, fresh] = schemas_.try_emplace(dir);
-    if (fresh) {
-      it->second = "t" + std::to_string(getpid()) + "_" + std::to_string(schemas_.size());
-      auto out = Run("psql '" + url_ + "' -qAt -v ON_ERROR_STOP=1 -c 'CREATE SCHEMA " + it->second +
-                     "' 2>&1 && echo ok");
-      if (out.find("ok") == std::string::npos) ADD_FAILURE() << "CREATE SCHEMA failed: " << out;
+    auto [it, fresh] = in_use_.try_emplace(dir);
+    if (fresh && !free_.empty()) {
+      it->second = free_.back();
+      free_.pop_back();
+    } else if (fresh) {
+      it->second = "t" + std::to_string(getpid()) + "_" + std::to_string(++created_);
+      Exec("CREATE SCHEMA " + it->second);
     }
     return url_ + (url_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
            it->second;
+  }
+
+  // Empties the schema of `dir` for the next test.
+  void Release(const std::string& dir) {
+    std::lock_guard lock(mu_);
+    auto it = in_use_.find(dir);
+    if (it == in_use_.end()) return;
+    // Every table but the migrations' (deletes cascade along the foreign keys).
+    Exec(
+        "DO $$DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '" +
+        it->second + "' AND tablename <> 'schema_migrations' LOOP EXECUTE format('DELETE FROM " +
+        it->second + ".%I', t); END LOOP; END$$");
+    free_.push_back(it->second);
+    in_use_.erase(it);
   }
 
  private:
@@ -94,17 +113,28 @@ class TestPostgres {
         error_ = out;
       }
     }
+    if (url_.empty()) return;
+    auto conn = postgres::Conn::Open(url_);
+    if (conn) {
+      admin_ = std::move(*conn);
+    } else {
+      error_ = conn.error().detail;
+    }
   }
   ~TestPostgres() {
+    if (external_ && admin_) {
+      for (const auto& [dir, name] : in_use_) free_.push_back(name);
+      for (const auto& name : free_) Exec("DROP SCHEMA " + name + " CASCADE");
+    }
+    admin_.reset();
     if (!own_dir_.empty()) {
       // No checkpoint: the cluster is thrown away.
       Run("bash " + Script() + " kill " + own_dir_ + " >/dev/null 2>&1; bash " + Script() +
           " stop " + own_dir_ + " >/dev/null 2>&1");
-    } else if (external_ && !schemas_.empty()) {
-      std::string names;
-      for (const auto& [dir, name] : schemas_) names += (names.empty() ? "" : ", ") + name;
-      Run("psql '" + url_ + "' -qAt -c 'DROP SCHEMA " + names + " CASCADE' >/dev/null 2>&1");
     }
+  }
+  void Exec(const std::string& sql) {
+    if (auto s = admin_->ExecScript(sql); !s) ADD_FAILURE() << sql << ": " << s.error().detail;
   }
   static std::string Script() { return std::string(HOOKD_SOURCE_DIR) + "/scripts/pg-cluster.sh"; }
   // Runs a shell command; its standard output.
@@ -122,7 +152,10 @@ class TestPostgres {
   std::mutex mu_;
   std::string url_, error_, own_dir_;
   bool external_ = false;
-  std::map<std::string, std::string> schemas_;  // dir -> schema
+  std::unique_ptr<postgres::Conn> admin_;
+  std::map<std::string, std::string> in_use_;  // dir -> schema
+  std::vector<std::string> free_;              // emptied schemas
+  int created_ = 0;
 };
 
 inline std::vector<Backend> Backends() {
@@ -130,10 +163,12 @@ inline std::vector<Backend> Backends() {
                               return sqlite::MakeSqliteStore({.path = dir + "/hookd.db"}, clock);
                             }}};
   if (TestPostgres::Wanted()) {
-    out.push_back({"postgres", [](const std::string& dir, const core::Clock& clock) {
+    out.push_back({"postgres",
+                   [](const std::string& dir, const core::Clock& clock) {
                      return postgres::MakePostgresStore({.url = TestPostgres::Get().UrlFor(dir)},
                                                         clock);
-                   }});
+                   },
+                   [](const std::string& dir) { TestPostgres::Get().Release(dir); }});
   }
   return out;
 }

@@ -26,6 +26,10 @@ core::Error ErrorOf(const PGresult* r, const PGconn* c) {
   if (s.starts_with("23")) return {ErrorCode::kConflict, Trimmed(PQresultErrorMessage(r)), {}};
   // Connection exceptions; the server shutting down or starting.
   if (s.starts_with("08") || s.starts_with("57P")) return Unavailable().error();
+  // Deadlocks and serialization failures between nodes: the write may be tried again.
+  if (s.starts_with("40")) {
+    return {ErrorCode::kUnavailable, "database: " + Trimmed(PQresultErrorMessage(r)), {}};
+  }
   return {ErrorCode::kInternal,
           "database: " + Trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c)),
           {}};

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <string>
 
 namespace hookd::store::postgres {
 namespace {
@@ -18,7 +19,12 @@ bool Health::MayConnect() {
 void Health::Failed(std::string_view detail) {
   std::lock_guard lock(mu_);
   if (!down_) {
-    spdlog::error("store: the database is unavailable ({}); retrying", detail);
+    std::string line;  // libpq's messages span lines
+    for (char ch : detail) {
+      if (ch == '\n' || ch == '\t') ch = ' ';
+      if (ch != ' ' || (!line.empty() && line.back() != ' ')) line += ch;
+    }
+    spdlog::error("store: the database is unavailable ({}); retrying", line);
     backoff_ = kFirstBackoff;
   } else {
     backoff_ = std::min<Steady::duration>(backoff_ * 2, kMaxBackoff);
