@@ -4,7 +4,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS ?= $(shell nproc)
 
-.PHONY: bench all deps build run test unit-test asan-test integration-test compat-test node-deps pg-check clean format
+.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format
 
 all: build
 
@@ -38,10 +38,16 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 integration-test: build node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=2 tests/integration/
 
+# The integration suites again with every server on PostgreSQL (a private cluster per test file;
+# config.test.mjs is about SQLite paths, multinode.test.mjs runs on PostgreSQL anyway).
+integration-test-pg: build node-deps
+	HOOKD_IT_STORE=postgres HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=2 \
+	  $$(ls tests/integration/*.test.mjs | grep -v -e /config.test.mjs -e /multinode.test.mjs)
+
 compat-test: build node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test tests/e2e/
 
-test: unit-test asan-test integration-test compat-test
+test: unit-test asan-test integration-test integration-test-pg compat-test
 
 # Starts a private PostgreSQL cluster (scripts/pg-cluster.sh), asks it for its version, removes it.
 pg-check: deps

@@ -16,7 +16,9 @@ test(`SIGKILL mid-delivery: all ${N} acknowledged messages arrive after a restar
   rx.on("/crash", { status: 200, delayMs: 25 });
   const server = await startServer({ delivery: true, 
     env: { HOOKD_ALLOWED_NETWORKS: "127.0.0.0/8" },
-    args: ["--retry-schedule", "0s,0s", "--endpoint-concurrency", "2", "--attempt-timeout-ms", "5000"],
+    // A short lease: on PostgreSQL the killed run's claims block their deliveries until it ends.
+    args: ["--retry-schedule", "0s,0s", "--endpoint-concurrency", "2", "--attempt-timeout-ms", "5000",
+           "--claim-lease-seconds", "3"],
   });
   try {
     let api = client(server);

@@ -16,6 +16,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { startPostgres } from "./postgres.mjs";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, "..", "..", "..");
 export const HOOKD_BIN = process.env.HOOKD_BIN || path.join(REPO_ROOT, "build", "release", "hookd");
@@ -117,6 +119,20 @@ export async function createToken(store, { app } = {}) {
   return tok;
 }
 
+// HOOKD_IT_STORE=postgres runs the suites on PostgreSQL: a server's store is then a database of
+// its own (one per data directory, so a restart finds its data) on a private cluster shared by
+// this test process. Otherwise it is SQLite in the data directory.
+let itCluster = null;
+const itDatabases = new Map();
+async function defaultStore(dataDir) {
+  if (process.env.HOOKD_IT_STORE !== "postgres") return `sqlite://${path.join(dataDir, "hookd.db")}`;
+  if (!itDatabases.has(dataDir)) {
+    itCluster ??= startPostgres();
+    itDatabases.set(dataDir, (await itCluster).createDatabase());
+  }
+  return itDatabases.get(dataDir);
+}
+
 /**
  * Start `hookd serve`. Options:
  *   token    admin token; default a random one; null: no --admin-token flag
@@ -136,7 +152,7 @@ export async function startServer(opts = {}) {
   const token = opts.token === undefined ? randomToken() : opts.token;
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? (await makeTempDir());
-  const store = typeof opts.store === "string" ? opts.store : `sqlite://${path.join(dataDir, "hookd.db")}`;
+  const store = typeof opts.store === "string" ? opts.store : await defaultStore(dataDir);
   const listen = opts.listen === undefined ? "127.0.0.1:0" : opts.listen;
 
   let child = null;
