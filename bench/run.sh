@@ -4,7 +4,7 @@
 # is a ratio to the reference (load generator -> receiver alone) measured again right next to the
 # scenario (2-core machines are noisy and drift).
 #   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest e2e fanout backlog isolation
-#                                 storm
+#                                 storm scale
 #                                 (default: all)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
 #        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100).
@@ -19,7 +19,8 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d)
 RPORT=19501; HPORT=19502; TOKEN=bench
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  # every endpoint's; the receiver verifies with it
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
+      [ -z "${PGDIR:-}" ] || bash scripts/pg-cluster.sh stop "$PGDIR" > /dev/null 2>&1; rm -rf "$WORK"' EXIT
 
 say() { printf '\n== %s\n' "$*" >&2; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
@@ -410,8 +411,86 @@ PY
   echo "retry storm: $n deliveries drained $(json "$OUT/storm.json" 'round(d["drain_seconds_after_recovery"],1)') s after recovery, lost $(json "$OUT/storm.json" 'd["lost"]'), peak RSS $(json "$OUT/storm.json" 'd["peak_rss_mb"]') MB" >&2
 }
 
+# Scale-out: ingest and end-to-end on SQLite (one node) beside PostgreSQL with one node and with
+# two nodes on one database (the load generator spreads its connections over both, as a load
+# balancer would). A private PostgreSQL cluster runs in the work directory.
+# scale_node PORT STORE [flags...]: starts one more node; appends its pid to NODE_PIDS.
+scale_node() {
+  local port=$1 store=$2; shift 2
+  HOOKD_ALLOWED_NETWORKS=127.0.0.0/8 HOOKD_LOG_LEVEL=warn $HOOKD serve --listen 127.0.0.1:$port \
+    --store "$store" --admin-token $TOKEN "$@" >> "$WORK/hookd-$port.log" 2>&1 &
+  NODE_PIDS+=($!)
+  for _ in $(seq 200); do curl -sf http://127.0.0.1:$port/api/v1/health && return; sleep 0.05; done
+  echo "node on $port did not start" >&2; cat "$WORK/hookd-$port.log" >&2; exit 1
+}
+# box_cpu: "BUSY_TICKS POSTGRES_TICKS": CPU used so far by the whole machine and by PostgreSQL's
+# processes (those of the postgres user).
+box_cpu() {
+  local busy pg=0 t
+  busy=$(awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat)
+  for p in $(pgrep -u postgres); do
+    t=$(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null) && pg=$((pg + t))
+  done
+  echo "$busy $pg"
+}
+# scale_run SETUP NODES STORE: ingest, then end-to-end; writes $WORK/scale_SETUP_{ingest,e2e}.json.
+scale_run() {
+  local setup=$1 nodes=$2 store=$3 urls=() pids
+  for i in $(seq "$nodes"); do urls+=(--url "http://127.0.0.1:$((HPORT + i - 1))/api/v1/app/bench/msg"); done
+  for phase in ingest e2e; do
+    [ "$setup" = sqlite ] && rm -rf "$WORK/data"
+    [ "$setup" != sqlite ] && bash scripts/pg-cluster.sh psql "$PGDIR" -q -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench" > /dev/null
+    NODE_PIDS=()
+    local delivery=false; [ $phase = e2e ] && delivery=true
+    for i in $(seq "$nodes"); do scale_node $((HPORT + i - 1)) "$store" --delivery-enabled $delivery; done
+    setup_app 1; recv_reset
+    local cpu_a; cpu_a=$(box_cpu)
+    $BIN/bench_loadgen "${urls[@]}" --method POST --header "authorization: Bearer $TOKEN" \
+      --body "$BODY" --connections "$CONNS" --seconds "$SECS" --json "$WORK/scale_${setup}_$phase.json" > /dev/null
+    [ $phase = e2e ] && wait_delivered "$(json "$WORK/scale_${setup}_e2e.json" 'd["ok"]')"
+    echo "$cpu_a $(box_cpu)" > "$WORK/scale_${setup}_${phase}_cpu"
+    [ $phase = e2e ] && recv_stats > "$WORK/scale_${setup}_recv.json"
+    kill "${NODE_PIDS[@]}" 2>/dev/null || true; wait "${NODE_PIDS[@]}" 2>/dev/null || true
+  done
+}
+scenario_scale() {
+  say "scale-out: SQLite, PostgreSQL with 1 and 2 nodes (ingest, end-to-end)"
+  PGDIR=$(mktemp -d -t hookd-bench-pg.XXXXXX)  # its parents must be searchable by postgres
+  local pgurl; pgurl=$(bash scripts/pg-cluster.sh start "$PGDIR")
+  local bench_url=${pgurl/\/hookd\?/\/bench?}
+  scale_run sqlite 1 "sqlite://$WORK/data/hookd.db"
+  scale_run pg1 1 "$bench_url"
+  scale_run pg2 2 "$bench_url"
+  bash scripts/pg-cluster.sh stop "$PGDIR"
+  /usr/bin/python3 - "$WORK" "$OUT/scale.json" "$(ref_rps)" <<'PY'
+import json, os, sys
+w, out, ref = sys.argv[1], sys.argv[2], float(sys.argv[3])
+res = {"scenario": "scale-out", "reference_rps": ref, "setups": {}, "series": {}}
+for setup in ("sqlite", "pg1", "pg2"):
+    ing = json.load(open(f"{w}/scale_{setup}_ingest.json"))
+    e2e_in = json.load(open(f"{w}/scale_{setup}_e2e.json")); recv = json.load(open(f"{w}/scale_{setup}_recv.json"))
+    rate = recv["unique"] / max(1e-9, (recv["last_ns"] - recv["first_ns"]) / 1e9)
+    hz = os.sysconf("SC_CLK_TCK")
+    def cpu(phase, n):  # µs per message: the whole machine, and PostgreSQL's share of it
+        a_busy, a_pg, b_busy, b_pg = map(int, open(f"{w}/scale_{setup}_{phase}_cpu").read().split())
+        n = max(1, n)
+        return {"box": round((b_busy - a_busy) / hz / n * 1e6, 1),
+                "postgres": round((b_pg - a_pg) / hz / n * 1e6, 1)}
+    res["setups"][setup] = {"ingest_per_s": ing["rps"], "ingest_latency_ms": ing["latency_ms"],
+                            "ingest_cpu_us_per_message": cpu("ingest", ing["ok"]),
+                            "e2e_delivered_per_s": rate, "e2e_accepted": e2e_in["ok"],
+                            "e2e_cpu_us_per_message": cpu("e2e", recv["unique"]),
+                            "e2e_lost": e2e_in["ok"] - recv["unique"], "bad_signatures": recv["bad_signature"]}
+    res["series"][f"{setup} ingest"] = ing["per_second"]
+    res["series"][f"{setup} delivered"] = recv["per_second"]
+json.dump(res, open(out, "w"), indent=1)
+PY
+  plot scale "scale-out: ingest and delivered per second (SQLite; PostgreSQL 1 and 2 nodes)"
+  echo "scale-out: $(json "$OUT/scale.json" '"; ".join("%s ingest %d/s (p99 %.1f ms, CPU µs/msg %s), end-to-end %d/s (CPU µs/msg %s), lost %d" % (k, v["ingest_per_s"], v["ingest_latency_ms"]["p99"], v["ingest_cpu_us_per_message"], v["e2e_delivered_per_s"], v["e2e_cpu_us_per_message"], v["e2e_lost"]) for k, v in d["setups"].items())')" >&2
+}
+
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest e2e fanout backlog isolation storm)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest e2e fanout backlog isolation storm scale)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do
