@@ -33,25 +33,26 @@ void PostgresStore::CreateApp(core::App app, Idempotency idem, Done<core::App> d
 }
 
 void PostgresStore::UpdateApp(core::App app, Done<core::App> done) {
-  Query q{
-      "UPDATE apps SET uid = $2, name = $3, rate_limit = $4, metadata = $5, updated_at = $6,"
-      " env = $7 WHERE id = $1",
-      {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
-       P(ToMicros(app.updated_at)), EncodeMap(app.env)}};
+  static const std::string kSql = OrNotFound(
+      "UPDATE apps SET uid = $2, name = $3, rate_limit = $4, metadata = $5,"
+      " updated_at = $6, env = $7 WHERE id = $1",
+      "application");
+  Query q{kSql,
+          {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
+           P(ToMicros(app.updated_at)), EncodeMap(app.env)}};
   Write<core::App>(std::nullopt, std::move(done), {std::move(q)},
                    [app = std::move(app)](Result<std::vector<Rows>> r, Keys&) -> Result<core::App> {
                      if (!r)
                        return Conflict(r.error(), "an application with this uid already exists");
-                     if ((*r)[0].affected() == 0) return core::NotFound("application");
                      return app;
                    });
 }
 
 void PostgresStore::DeleteApp(std::string id, Done<void> done) {
-  Write<void>(std::nullopt, std::move(done), {{"DELETE FROM apps WHERE id = $1", {P(id)}}},
+  static const std::string kSql = OrNotFound("DELETE FROM apps WHERE id = $1", "application");
+  Write<void>(std::nullopt, std::move(done), {{kSql, {P(id)}}},
               [](Result<std::vector<Rows>> r, Keys&) -> Status {
                 if (!r) return std::unexpected(r.error());
-                if ((*r)[0].affected() == 0) return core::NotFound("application");
                 return {};
               });
 }

@@ -127,7 +127,7 @@ void PostgresStore::ReleaseClaims(std::string node, std::vector<core::DeliveryKe
                   " FROM unnest($2::text[], $3::text[]) AS k(m, e)"
                   " WHERE d.msg_id = k.m AND d.endpoint_id = k.e AND d.lease_node = $1",
                   {P(node), TextArray(msgs), TextArray(endpoints)}},
-                 {"SELECT pg_notify('hookd_due', '')", {}}};
+                 {kNotifyDue, {}}};
     done(Read([&](Conn& c) -> Status {
       auto r = c.Pipeline(q);
       if (!r) return std::unexpected(r.error());

@@ -5,11 +5,19 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 
 namespace hookd::store::postgres {
 namespace {
 
 using core::ErrorCode;
+
+// SQLSTATEs of hookd's own errors (raised by hookd_fail, see migrations.cc).
+constexpr std::pair<ErrorCode, std::string_view> kOwnStates[] = {
+    {ErrorCode::kNotFound, "HK404"},
+    {ErrorCode::kIdempotencyTaken, "HK412"},
+    {ErrorCode::kLeaseLost, "HK423"},
+};
 
 std::string Trimmed(const char* s) {
   std::string out = s ? s : "";
@@ -21,6 +29,9 @@ core::Error ErrorOf(const PGresult* r, const PGconn* c) {
   if (PQstatus(c) == CONNECTION_BAD) return Unavailable().error();
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   std::string_view s = state ? state : "";
+  for (const auto& [code, state] : kOwnStates) {
+    if (s == state) return {code, Trimmed(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)), {}};
+  }
   // A missing parent (e.g. the app was deleted meanwhile) is "not found", as in the SQLite store.
   if (s == "23503") return {ErrorCode::kNotFound, "the record it belongs to no longer exists", {}};
   if (s.starts_with("23")) return {ErrorCode::kConflict, Trimmed(PQresultErrorMessage(r)), {}};
@@ -38,6 +49,13 @@ core::Error ErrorOf(const PGresult* r, const PGconn* c) {
 void IgnoreNotice(void*, const char*) {}
 
 }  // namespace
+
+std::string_view SqlStateOf(ErrorCode code) {
+  for (const auto& [c, state] : kOwnStates) {
+    if (c == code) return state;
+  }
+  std::abort();  // a bug: no state for this code
+}
 
 std::unexpected<core::Error> Unavailable() {
   return core::Fail(ErrorCode::kUnavailable, "the database is unavailable");
@@ -153,6 +171,13 @@ Status Conn::ExecScript(const std::string& sql) {
 }
 
 Result<std::vector<Result<Rows>>> Conn::Pipeline(std::span<const Query> queries) {
+  std::vector<const Query*> all;
+  all.reserve(queries.size());
+  for (const auto& q : queries) all.push_back(&q);
+  return Pipeline(all);
+}
+
+Result<std::vector<Result<Rows>>> Conn::Pipeline(std::span<const Query* const> queries) {
   if (broken() || PQenterPipelineMode(c_) != 1) return Unavailable();
   // On a failure in the middle the pipeline's state is unknown: only a new connection is safe.
   auto lost = [this]() {
@@ -164,7 +189,7 @@ Result<std::vector<Result<Rows>>> Conn::Pipeline(std::span<const Query> queries)
   std::unordered_map<std::string_view, size_t> pending;  // prepared by an earlier query here
   std::vector<const char*> values;
   for (size_t i = 0; i < queries.size(); ++i) {
-    const Query& q = queries[i];
+    const Query& q = *queries[i];
     values.clear();
     for (const auto& p : q.params) values.push_back(p ? p->c_str() : nullptr);
     if (q.once) {
@@ -210,7 +235,7 @@ Result<std::vector<Result<Rows>>> Conn::Pipeline(std::span<const Query> queries)
       if (!r) return lost();
       auto status = PQresultStatus(r);
       if (status == PGRES_COMMAND_OK) {
-        prepared_.emplace(queries[i].sql, names[i]);
+        prepared_.emplace(queries[i]->sql, names[i]);
       } else if (status != PGRES_PIPELINE_ABORTED) {
         prepare_error = ErrorOf(r, c_);
       }

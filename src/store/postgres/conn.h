@@ -82,6 +82,9 @@ struct Row {
 
 // The error of a lost or unusable connection (the API answers 503).
 std::unexpected<core::Error> Unavailable();
+// The SQLSTATE hookd's own statement errors raise for `code` (kNotFound, kIdempotencyTaken,
+// kLeaseLost); errors with it map back to `code`.
+std::string_view SqlStateOf(core::ErrorCode code);
 
 class Conn {
  public:
@@ -108,6 +111,7 @@ class Conn {
   // Sends every query in one pipeline and then reads their results in order: one round trip.
   // Queries after a failed one are not run (their results are errors too) but a transaction
   // block stays open. The outer error: the connection failed (results unknown).
+  Result<std::vector<Result<Rows>>> Pipeline(std::span<const Query* const> queries);
   Result<std::vector<Result<Rows>>> Pipeline(std::span<const Query> queries);
 
   // Listener support: reads what arrived without blocking; false when the connection failed.

@@ -15,12 +15,15 @@ using core::ToMicros;
 
 void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
                                   Done<void> done) {
-  // 1: the delivery's claim, locked until the commit (no claim or kill slips in).
+  // 1: the delivery, locked until the commit (no claim or kill slips in); the outcome is refused
+  //    (kLeaseLost) when another node's claim is on it. A deleted delivery records nothing.
   // 2: the update. A manual resend requested while a scheduled attempt was in flight stays
   //    due; the claim ends unless the update keeps it.
   // 3, 4: the attempt and the endpoint's disabling, while the delivery exists.
-  static const std::string kLock =
-      "SELECT lease_node FROM deliveries WHERE msg_id = $1 AND endpoint_id = $2 FOR UPDATE";
+  static const std::string kClaimed =
+      "SELECT hookd_fail('" + std::string(SqlStateOf(core::ErrorCode::kLeaseLost)) +
+      "', 'another node holds the delivery') FROM (SELECT lease_node FROM deliveries"
+      " WHERE msg_id = $1 AND endpoint_id = $2 FOR UPDATE) d WHERE d.lease_node <> $3";
   static const std::string kUpdate = WithStates(
       "UPDATE deliveries SET status = $1, attempts = $2,"
       " next_attempt_at = CASE WHEN next_trigger = {manual} AND $7 = {scheduled}"
@@ -44,7 +47,7 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
   auto now = ToMicros(clock_.Now());
   const auto& u = update;
   std::vector<Query> queries;
-  queries.push_back({kLock, {P(u.msg_id), P(u.endpoint_id)}});
+  queries.push_back({kClaimed, {P(u.msg_id), P(u.endpoint_id), P(u.node)}});
   queries.push_back(
       {kUpdate,
        {P(static_cast<int>(u.status)), P(u.attempts),
@@ -67,11 +70,6 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
   Write<void>(std::nullopt, std::move(count_refused), std::move(queries),
               [u = std::move(update), now](Result<std::vector<Rows>> r, Keys& due) -> Status {
                 if (!r) return std::unexpected(r.error());
-                const Rows& lease = (*r)[0];
-                if (lease.size() == 0) return {};  // deleted meanwhile: nothing to record
-                if (!lease.IsNull(0, 0) && lease.View(0, 0) != u.node) {
-                  return core::Fail(core::ErrorCode::kLeaseLost, "another node holds the delivery");
-                }
                 // A resend requested meanwhile is due now that the claim ended.
                 const Rows& updated = (*r)[1];
                 if (!u.keep_claim && updated.size() == 1 && !updated.IsNull(0, 0) &&
@@ -92,13 +90,15 @@ void PostgresStore::ResendDelivery(std::string app_id, std::string msg_id, std::
       " ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET next_attempt_at = $4,"
       " next_trigger = {manual}, updated_at = $4,"
       " status = CASE WHEN deliveries.status = {sending} THEN {sending} ELSE {pending} END");
-  Write<void>(std::nullopt, std::move(done),
-              {{kSql, {P(msg_id), P(endpoint_id), P(app_id), P(ToMicros(now))}}},
-              [msg_id, endpoint_id](Result<std::vector<Rows>> r, Keys& due) -> Status {
-                if (!r) return std::unexpected(r.error());
-                due.push_back({msg_id, endpoint_id});
-                return {};
-              });
+  Write<void>(
+      std::nullopt, std::move(done),
+      {{kSql, {P(msg_id), P(endpoint_id), P(app_id), P(ToMicros(now))}}},
+      [msg_id, endpoint_id](Result<std::vector<Rows>> r, Keys& due) -> Status {
+        if (!r) return std::unexpected(r.error());
+        due.push_back({msg_id, endpoint_id});
+        return {};
+      },
+      /*notify=*/true);
 }
 
 void PostgresStore::RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
@@ -108,17 +108,18 @@ void PostgresStore::RecoverDeliveries(std::string endpoint_id, core::TimePoint s
       "UPDATE deliveries SET status = {pending}, attempts = 0, next_attempt_at = $1,"
       " next_trigger = {manual}, updated_at = $1 WHERE endpoint_id = $2 AND status = {fail}"
       " AND created_at >= $3 AND created_at < $4 RETURNING msg_id");
-  Write<int64_t>(std::nullopt, std::move(done),
-                 {{kSql,
-                   {P(ToMicros(now)), P(endpoint_id), P(ToMicros(since)),
-                    P(until ? ToMicros(*until) : INT64_MAX)}}},
-                 [endpoint_id](Result<std::vector<Rows>> r, Keys& due) -> Result<int64_t> {
-                   if (!r) return std::unexpected(r.error());
-                   const Rows& rows = (*r)[0];
-                   for (int i = 0; i < rows.size(); ++i)
-                     due.push_back({rows.Text(i, 0), endpoint_id});
-                   return rows.size();
-                 });
+  Write<int64_t>(
+      std::nullopt, std::move(done),
+      {{kSql,
+        {P(ToMicros(now)), P(endpoint_id), P(ToMicros(since)),
+         P(until ? ToMicros(*until) : INT64_MAX)}}},
+      [endpoint_id](Result<std::vector<Rows>> r, Keys& due) -> Result<int64_t> {
+        if (!r) return std::unexpected(r.error());
+        const Rows& rows = (*r)[0];
+        for (int i = 0; i < rows.size(); ++i) due.push_back({rows.Text(i, 0), endpoint_id});
+        return rows.size();
+      },
+      /*notify=*/true);
 }
 
 void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {

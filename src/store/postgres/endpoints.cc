@@ -50,27 +50,27 @@ void PostgresStore::CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<cor
 }
 
 void PostgresStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) {
-  Query q{
+  static const std::string kSql = OrNotFound(
       "UPDATE endpoints SET uid = $3, url = $4, description = $5, disabled = $6,"
       " event_types = $7, channels = $8, throttle_rate = $9, version = $10, metadata = $11,"
       " headers = $12, secrets = $13, created_at = $14, updated_at = $15,"
       " retry_schedule = $16, options = $17, ephemeral = $18 WHERE id = $1 AND app_id = $2",
-      EndpointParams(ep)};
+      "endpoint");
+  Query q{kSql, EndpointParams(ep)};
   Write<core::Endpoint>(
       std::move(idem), std::move(done), {std::move(q)},
       [ep = std::move(ep)](Result<std::vector<Rows>> r, Keys&) -> Result<core::Endpoint> {
         if (!r) return Conflict(r.error(), "an endpoint with this uid already exists");
-        if ((*r)[0].affected() == 0) return core::NotFound("endpoint");
         return ep;
       });
 }
 
 void PostgresStore::DeleteEndpoint(std::string app_id, std::string id, Done<void> done) {
-  Write<void>(std::nullopt, std::move(done),
-              {{"DELETE FROM endpoints WHERE app_id = $1 AND id = $2", {P(app_id), P(id)}}},
+  static const std::string kSql =
+      OrNotFound("DELETE FROM endpoints WHERE app_id = $1 AND id = $2", "endpoint");
+  Write<void>(std::nullopt, std::move(done), {{kSql, {P(app_id), P(id)}}},
               [](Result<std::vector<Rows>> r, Keys&) -> Status {
                 if (!r) return std::unexpected(r.error());
-                if ((*r)[0].affected() == 0) return core::NotFound("endpoint");
                 return {};
               });
 }

@@ -36,26 +36,26 @@ void PostgresStore::CreateEventType(core::EventType et, Idempotency idem,
 
 void PostgresStore::UpdateEventType(core::EventType et, Idempotency idem,
                                     Done<core::EventType> done) {
-  Query q{
+  static const std::string kSql = OrNotFound(
       "UPDATE event_types SET id = $1, name = $2, description = $3, archived = $4,"
       " deprecated = $5, schemas = $6, feature_flags = $7, group_name = $8, created_at = $9,"
       " updated_at = $10 WHERE id = $1",
-      EventTypeParams(et)};
+      "event type");
+  Query q{kSql, EventTypeParams(et)};
   Write<core::EventType>(
       std::move(idem), std::move(done), {std::move(q)},
       [et = std::move(et)](Result<std::vector<Rows>> r, Keys&) -> Result<core::EventType> {
         if (!r) return std::unexpected(r.error());
-        if ((*r)[0].affected() == 0) return core::NotFound("event type");
         return et;
       });
 }
 
 void PostgresStore::DeleteEventType(std::string name, Done<void> done) {
-  Write<void>(std::nullopt, std::move(done),
-              {{"DELETE FROM event_types WHERE name = $1", {P(name)}}},
+  static const std::string kSql =
+      OrNotFound("DELETE FROM event_types WHERE name = $1", "event type");
+  Write<void>(std::nullopt, std::move(done), {{kSql, {P(name)}}},
               [](Result<std::vector<Rows>> r, Keys&) -> Status {
                 if (!r) return std::unexpected(r.error());
-                if ((*r)[0].affected() == 0) return core::NotFound("event type");
                 return {};
               });
 }

@@ -13,6 +13,8 @@
 namespace hookd::store::postgres {
 
 inline constexpr const char* kDueChannel = "hookd_due";
+// Sent in a transaction that made deliveries due (takes effect at its commit).
+inline constexpr const char* kNotifyDue = "SELECT pg_notify('hookd_due', '')";
 
 class Listener {
  public:

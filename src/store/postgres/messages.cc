@@ -81,16 +81,17 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
         const Rows& fanned = r->back();
         for (int i = 0; i < fanned.size(); ++i) due.push_back({msg.id, fanned.Text(i, 0)});
         return msg;
-      });
+      },
+      /*notify=*/true);
 }
 
 void PostgresStore::ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) {
-  Write<void>(std::nullopt, std::move(done),
-              {{"UPDATE messages SET payload = '{\"expired\":true}' WHERE app_id = $1 AND id = $2",
-                {P(app_id), P(id)}}},
+  static const std::string kSql =
+      OrNotFound("UPDATE messages SET payload = '{\"expired\":true}' WHERE app_id = $1 AND id = $2",
+                 "message");
+  Write<void>(std::nullopt, std::move(done), {{kSql, {P(app_id), P(id)}}},
               [](Result<std::vector<Rows>> r, Keys&) -> Status {
                 if (!r) return std::unexpected(r.error());
-                if ((*r)[0].affected() == 0) return core::NotFound("message");
                 return {};
               });
 }

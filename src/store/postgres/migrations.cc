@@ -137,6 +137,15 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_by_endpoint ON attempts(endpoint_id, id);
 CREATE INDEX attempts_by_app ON attempts(app_id, id);
 )sql",
+    // 2: hookd_fail raises an error with a given SQLSTATE. The writer rolls a write back only on
+    // a statement error, so post-conditions (not found, idempotency key taken, lease lost) raise
+    // one (see FailUnless in store_impl.h, ErrorOf in conn.cc).
+    R"sql(
+CREATE FUNCTION hookd_fail(code text, message text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+END $$;
+)sql",
 };
 
 }  // namespace

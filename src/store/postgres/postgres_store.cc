@@ -60,14 +60,23 @@ void PostgresStore::Barrier(Done<void> done) {
               [](Result<std::vector<Rows>>, Keys&) -> Status { return {}; });
 }
 
+std::string FailUnless(std::string_view modify, core::ErrorCode code, std::string_view detail) {
+  return "WITH w AS (" + std::string(modify) + " RETURNING 1) SELECT hookd_fail('" +
+         std::string(SqlStateOf(code)) + "', '" + std::string(detail) +
+         "') WHERE NOT EXISTS (SELECT 1 FROM w)";
+}
+
 Query PostgresStore::IdempotencyQuery(const core::IdempotencyRecord& r) const {
-  return {
+  // An expired record is replaced.
+  static const std::string kSql = FailUnless(
       "INSERT INTO idempotency(scope, key, fingerprint, status, body, expires_at)"
       " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO UPDATE SET"
       " fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, body = EXCLUDED.body,"
       " expires_at = EXCLUDED.expires_at WHERE idempotency.expires_at <= $7",
-      {P(r.scope), P(r.key), P(r.fingerprint), P(r.status), P(r.body), P(ToMicros(r.expires_at)),
-       P(ToMicros(clock_.Now()))}};
+      core::ErrorCode::kIdempotencyTaken, "idempotency key already used");
+  return {kSql,
+          {P(r.scope), P(r.key), P(r.fingerprint), P(r.status), P(r.body),
+           P(ToMicros(r.expires_at)), P(ToMicros(clock_.Now()))}};
 }
 
 void PostgresStore::PurgeExpired(Conn& conn) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -147,11 +148,14 @@ class PostgresStore final : public Store {
   }
 
   // Queues a write of `queries`, run in one savepoint with `idem` recorded first. `check(rows,
-  // due)` turns their results (or the first error) into the write's result, rolling the write
-  // back when that is an error; it fills `due` with deliveries the write made due (kept for the
-  // next claim; the due listener is woken after the commit). It may run more than once.
+  // due)` turns their results, or the first error among them (the write is then rolled back
+  // alone), into the write's result; it must fail exactly when given an error: every failure is
+  // a statement error (see FailUnless). It fills `due` with deliveries the write made due, kept
+  // for the next claim (the due listener is woken after the commit). `notify`: the write may make
+  // deliveries due (its batch tells other nodes).
   template <class T, class Check>
-  void Write(Idempotency idem, Done<T> done, std::vector<Query> queries, Check check) {
+  void Write(Idempotency idem, Done<T> done, std::vector<Query> queries, Check check,
+             bool notify = false) {
     struct State {
       Result<T> result = Unavailable();  // until the write ran
       Keys due;
@@ -159,19 +163,13 @@ class PostgresStore final : public Store {
     auto st = std::make_shared<State>();
     bool with_idem = idem.has_value();
     if (idem) queries.insert(queries.begin(), IdempotencyQuery(*idem));
-    WriteTask task{std::move(queries),
+    WriteTask task{std::move(queries), notify,
                    [st, with_idem, check = std::move(check)](Result<std::vector<Rows>> rows) {
-                     st->due.clear();
-                     if (rows && with_idem) {
-                       if (rows->front().affected() == 0) {
-                         st->result = core::Fail(core::ErrorCode::kIdempotencyTaken,
-                                                 "idempotency key already used");
-                         return Verdict::kRollBack;
-                       }
-                       rows->erase(rows->begin());
-                     }
+                     if (rows && with_idem) rows->erase(rows->begin());
+                     bool failed = !rows.has_value();
                      st->result = check(std::move(rows), st->due);
-                     if (!st->result) return Verdict::kRollBack;
+                     assert(failed == !st->result.has_value());
+                     if (failed) return Verdict::kRolledBack;
                      return st->due.empty() ? Verdict::kApplied : Verdict::kMadeDue;
                    },
                    [this, st, done](bool committed) {
@@ -221,6 +219,13 @@ inline std::string KeyOf(std::string_view msg_id, std::string_view endpoint_id) 
   key += '/';
   key += endpoint_id;
   return key;
+}
+
+// `modify` (an INSERT, UPDATE or DELETE without RETURNING) failing with `code` and `detail`
+// when it affects no row: a statement error, so the write is rolled back (see Write).
+std::string FailUnless(std::string_view modify, core::ErrorCode code, std::string_view detail);
+inline std::string OrNotFound(std::string_view modify, std::string_view what) {
+  return FailUnless(modify, core::ErrorCode::kNotFound, std::string(what) + " not found");
 }
 
 // A conflict with a friendlier detail, other errors as they are.

@@ -1,6 +1,9 @@
 #include "store/postgres/writer.h"
 
+#include <algorithm>
+
 #include "core/thread_name.h"
+#include "store/postgres/listener.h"
 #include "store/postgres/pool.h"
 
 namespace hookd::store::postgres {
@@ -88,32 +91,47 @@ bool Writer::Abort() {
 }
 
 bool Writer::Apply(std::deque<WriteTask>& batch, bool& made_due) {
+  static const Query kBegin{"BEGIN", {}}, kSavepoint{"SAVEPOINT w", {}},
+      kRelease{"RELEASE SAVEPOINT w", {}}, kRollBackTo{"ROLLBACK TO SAVEPOINT w", {}},
+      kNotify{kNotifyDue, {}}, kCommit{"COMMIT", {}};
   const size_t n = batch.size();
-  std::vector<Verdict> verdicts(n, Verdict::kRollBack);
-  std::optional<size_t> undo;  // ROLLBACK TO the savepoint of this write before going on
+  bool notify = false;
+  for (const auto& task : batch) notify = notify || task.notify;
+  std::vector<const Query*> queries;
+  // Each turn is one pipeline: the next `chunk` writes, and COMMIT after the last. A failed
+  // write ends the turn (the server skips the rest); the next turn first rolls it back. Turns
+  // shrink where failures are dense (the writes after a failure are sent again) and grow again.
+  size_t chunk = n;
   bool begun = false;
-  std::vector<Query> queries;
-  auto savepoint = [](std::string_view verb, size_t i) {
-    return Query{std::string(verb) + " s" + std::to_string(i), {}, true};
-  };
-  for (size_t from = 0; from < n;) {
+  bool failed = false;
+  for (size_t from = 0;;) {
+    const size_t end = std::min(n, from + chunk);
     queries.clear();
-    if (!begun) queries.push_back({"BEGIN", {}});
-    if (undo) queries.push_back(savepoint("ROLLBACK TO SAVEPOINT", *undo));
-    for (size_t i = from; i < n; ++i) {
-      queries.push_back(savepoint("SAVEPOINT", i));
-      for (auto& q : batch[i].queries) queries.push_back(q);
+    if (!begun) queries.push_back(&kBegin);
+    if (failed) {
+      queries.push_back(&kRollBackTo);
+      queries.push_back(&kRelease);
     }
+    for (size_t i = from; i < end; ++i) {
+      queries.push_back(&kSavepoint);
+      for (const auto& q : batch[i].queries) queries.push_back(&q);
+      queries.push_back(&kRelease);
+    }
+    if (end == n) {
+      if (notify) queries.push_back(&kNotify);
+      queries.push_back(&kCommit);
+    }
+    // An unknown outcome (the connection failed, maybe during COMMIT) is reported as failed.
     auto results = conn_->Pipeline(queries);
-    if (!results) return false;  // the connection failed: nothing committed
+    if (!results) return false;
     size_t pos = 0;
     auto ok = [&] { return (*results)[pos++].has_value(); };
-    if ((!begun && !ok()) || (undo && !ok())) return Abort();
+    if ((!begun && !ok()) || (failed && (!ok() || !ok()))) return Abort();
     begun = true;
-    undo.reset();
-    size_t next = n;
-    for (size_t i = from; i < n; ++i) {
-      if (!ok()) return Abort();  // its savepoint
+    failed = false;
+    const size_t turn = from;
+    for (size_t i = from; i < end && !failed; ++i) {
+      if (!ok()) return Abort();  // SAVEPOINT
       Result<std::vector<Rows>> rows = std::vector<Rows>();
       for (size_t q = 0; q < batch[i].queries.size(); ++q) {
         auto& r = (*results)[pos++];
@@ -124,25 +142,26 @@ bool Writer::Apply(std::deque<WriteTask>& batch, bool& made_due) {
           rows = std::unexpected(r.error());
         }
       }
-      verdicts[i] = batch[i].check(std::move(rows));
-      if (verdicts[i] == Verdict::kRollBack) {
-        undo = i;
-        next = i + 1;
-        break;
-      }
+      failed = !rows.has_value();
+      auto verdict = batch[i].check(std::move(rows));
+      made_due = made_due || verdict == Verdict::kMadeDue;
+      if (!failed && !ok()) return Abort();  // RELEASE
+      from = i + 1;
     }
-    from = next;
+    if (failed) {
+      chunk = std::max<size_t>(8, 2 * (from - turn));
+      continue;
+    }
+    if (end < n) {
+      chunk *= 2;
+      continue;
+    }
+    if (notify && !ok()) return Abort();
+    // COMMIT of a failed transaction answers ROLLBACK.
+    const auto& commit = (*results)[pos];
+    if (!commit || commit->command() != "COMMIT") return Abort();
+    return true;
   }
-  for (auto v : verdicts) made_due = made_due || v == Verdict::kMadeDue;
-  queries.clear();
-  if (undo) queries.push_back(savepoint("ROLLBACK TO SAVEPOINT", *undo));
-  if (made_due) queries.push_back({"SELECT pg_notify('hookd_due', '')", {}});
-  queries.push_back({"COMMIT", {}});
-  auto results = conn_->Pipeline(queries);
-  if (!results) return false;  // the COMMIT's outcome is unknown: reported as failed
-  // COMMIT of a failed transaction answers ROLLBACK.
-  if (!results->back() || results->back()->command() != "COMMIT") return Abort();
-  return true;
 }
 
 void Writer::MaybeMaintain() {

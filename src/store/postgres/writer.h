@@ -1,8 +1,10 @@
 // The single writer thread of the PostgreSQL store: group commit. Queued writes are applied in
 // batches, one transaction per batch, each write in its own savepoint; a write is reported done
-// only after COMMIT succeeded. A batch costs two round trips (libpq pipeline mode): its
-// statements all at once, then COMMIT; a write that fails is rolled back alone (ROLLBACK TO its
-// savepoint) and the writes after it run again, one more round trip each time. Internal to
+// only after COMMIT succeeded. A batch is one pipeline (libpq pipeline mode), so it normally costs
+// one round trip: BEGIN, each write as SAVEPOINT w, its statements, RELEASE w, then COMMIT. A write
+// fails only by a statement error (post-conditions raise one, see hookd_fail in migrations.cc):
+// the server then skips the rest of the pipeline, and the next round trip rolls that write back
+// alone (ROLLBACK TO w) and sends the writes after it and COMMIT again. Internal to
 // store/postgres.
 #pragma once
 
@@ -22,14 +24,16 @@
 
 namespace hookd::store::postgres {
 
-enum class Verdict { kRollBack, kApplied, kMadeDue };
+// How a write went: rolled back (one of its statements failed), applied, or applied and made
+// deliveries due.
+enum class Verdict { kRolledBack, kApplied, kMadeDue };
 
 struct WriteTask {
   std::vector<Query> queries;
-  // Runs on the writer thread with the queries' results (or the first error among them) and
-  // decides the write: kRollBack undoes it alone; kMadeDue: it made deliveries due. May run
-  // more than once (when an earlier write of the batch rolls back, the later ones run again), so
-  // it only overwrites state of its own.
+  // The batch sends NOTIFY hookd_due with its COMMIT (the write may make deliveries due).
+  bool notify = false;
+  // Runs once on the writer thread with the queries' results, or the first error among them
+  // (then the write is rolled back alone). Returns kRolledBack exactly for an error.
   std::function<Verdict(Result<std::vector<Rows>>)> check;
   // Runs once, on the writer thread: committed = the batch's COMMIT succeeded (false also when
   // its outcome is unknown).
@@ -44,7 +48,7 @@ struct WriterOptions {
   std::function<void(Conn&)> maintenance;
   std::chrono::seconds maintenance_interval{60};
   // Runs on the writer thread after a committed batch that made deliveries due (after the
-  // writes' finish). The batch also sent NOTIFY hookd_due in its transaction.
+  // writes' finish).
   std::function<void()> made_due;
 };
 
