@@ -60,7 +60,8 @@ std::string Metrics::Render() const {
            fmt::format("{{code=\"{}xx\"}}", c));
   }
   std::array<uint64_t, kBuckets.size() + 1> counts;
-  for (size_t b = 0; b < counts.size(); ++b) counts[b] = latency_buckets_[b].load(std::memory_order_relaxed);
+  for (size_t b = 0; b < counts.size(); ++b)
+    counts[b] = latency_buckets_[b].load(std::memory_order_relaxed);
   Histogram(out, "hookd_http_request_duration_seconds", "Time from parsed request to reply.",
             kBuckets, counts, latency_sum_us_.load(std::memory_order_relaxed) / 1e6);
   Single(out, "hookd_messages_created_total", "counter", "Messages accepted (durably stored).",
@@ -89,6 +90,9 @@ std::string RenderDeliveryMetrics(const delivery::EngineStats& s) {
          "Deliveries that failed after their last retry.", s.deliveries_exhausted);
   Single(out, "hookd_delivery_in_flight", "gauge", "Requests in flight.", s.in_flight);
   Single(out, "hookd_delivery_window", "gauge", "Deliveries held in memory.", s.window);
+  Single(out, "hookd_delivery_live_nodes", "gauge",
+         "Nodes claiming deliveries from the store (they share each endpoint's rate).",
+         s.live_nodes);
   Histogram(out, "hookd_delivery_attempt_duration_seconds", "Time from request start to response.",
             delivery::kLatencyBuckets, s.latency_counts, s.latency_sum_seconds);
   return out;

@@ -90,6 +90,7 @@ struct Engine::Impl {
   core::TimePoint renewed_until{};  // every lease held before the last renewal lasts until then
   core::TimePoint next_renew{};
   bool renew_failed = false;  // the last renewal failed: the store is out of reach
+  int live_nodes = 1;         // nodes claiming from the store: each sends its share of a rate
   size_t in_flight = 0;
   struct FlightRef {
     uint64_t transfer;
@@ -104,6 +105,7 @@ struct Engine::Impl {
     core::Result<store::ClaimBatch> batch = store::ClaimBatch{};  // kClaimed
     std::string key;                                              // kRecorded
     std::optional<core::TimePoint> renewed;                       // kRenewed: null on failure
+    int live_nodes = 1;                                           // kRenewed
   };
   std::vector<Event> inbox;
   bool stopping = false;
@@ -114,7 +116,7 @@ struct Engine::Impl {
 
   // Stats.
   std::atomic<uint64_t> attempts_ok{0}, attempts_failed{0}, exhausted{0}, scans{0};
-  std::atomic<uint64_t> stat_in_flight{0}, stat_window{0};
+  std::atomic<uint64_t> stat_in_flight{0}, stat_window{0}, stat_live_nodes{1};
   std::array<std::atomic<uint64_t>, std::size(kLatencyBuckets) + 1> latency{};
   std::atomic<uint64_t> latency_sum_us{0};
 
@@ -179,7 +181,11 @@ struct Engine::Impl {
         case Event::kRenewed:
           renewing = false;
           renew_failed = !e.renewed;
-          if (e.renewed) renewed_until = *e.renewed;
+          if (e.renewed) {
+            renewed_until = *e.renewed;
+            live_nodes = std::max(1, e.live_nodes);
+            stat_live_nodes = live_nodes;
+          }
           break;
       }
     }
@@ -250,7 +256,7 @@ struct Engine::Impl {
     bool rate_changed = !ep.config || ep.config->throttle_rate != d.endpoint->throttle_rate;
     ep.config = d.endpoint;
     if (rate_changed && ep.config->throttle_rate) {
-      ep.tokens = *ep.config->throttle_rate;
+      ep.tokens = std::max(1.0, *ep.config->throttle_rate / static_cast<double>(live_nodes));
       ep.refilled_at = clock.Now();
     }
     ++ep.held;
@@ -278,13 +284,16 @@ struct Engine::Impl {
     if (renewing) return;
     renewing = true;
     auto until = now + options.lease;
-    store.RenewLeases(node, until, [this, until](core::Result<int64_t> r) {
+    store.RenewLeases(node, now, until, [this, until](core::Result<store::LeaseRenewal> r) {
       if (r)
         renew_log.Succeeded();
       else
         renew_log.Failed(r.error());
       Event e{Event::kRenewed};
-      if (r) e.renewed = until;
+      if (r) {
+        e.renewed = until;
+        e.live_nodes = r->live_nodes;
+      }
       Post(std::move(e));
     });
   }
@@ -312,12 +321,14 @@ struct Engine::Impl {
     return clock.Now() + options.lease / 6 < until;
   }
 
+  // throttleRate is shared among the live nodes: each sends its share, so together they keep to
+  // the rate (a bucket holds at least one token, so a share below 1/s still sends).
   void Refill(EndpointState& ep) {
-    double rate = *ep.config->throttle_rate;
+    double rate = *ep.config->throttle_rate / live_nodes;
     auto now = clock.Now();
     double elapsed = std::chrono::duration<double>(now - ep.refilled_at).count();
     if (elapsed > 0) {
-      ep.tokens = std::min(rate, ep.tokens + elapsed * rate);
+      ep.tokens = std::min(std::max(rate, 1.0), ep.tokens + elapsed * rate);
       ep.refilled_at = now;
     }
   }
@@ -594,6 +605,7 @@ EngineStats Engine::Stats() const {
   s.scans = impl_->scans.load();
   s.in_flight = impl_->stat_in_flight.load();
   s.window = impl_->stat_window.load();
+  s.live_nodes = impl_->stat_live_nodes.load();
   for (const auto& c : impl_->latency) s.latency_counts.push_back(c.load());
   s.latency_sum_seconds = impl_->latency_sum_us.load() / 1e6;
   return s;

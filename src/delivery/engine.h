@@ -50,6 +50,7 @@ struct EngineStats {
   uint64_t scans = 0;  // completed claims
   uint64_t in_flight = 0;
   uint64_t window = 0;
+  uint64_t live_nodes = 1;  // nodes claiming from the store, as of the last renewal
   // Attempt durations: counts per bucket of kLatencyBuckets (seconds), last is +Inf.
   std::vector<uint64_t> latency_counts;
   double latency_sum_seconds = 0;

@@ -79,6 +79,12 @@ struct DeliveryStats {
   int64_t success = 0, pending = 0, sending = 0, fail = 0, canceled = 0;
 };
 
+// What a renewal reports.
+struct LeaseRenewal {
+  int64_t held = 0;    // leases the node holds
+  int live_nodes = 1;  // nodes that renewed within their lease, the caller included
+};
+
 struct KillResult {
   std::vector<std::string> killed;      // endpoint ids whose delivery was canceled
   std::vector<std::string> not_killed;  // already finished, or claimed under a valid lease
@@ -95,8 +101,11 @@ class DeliveryStore {
   // Claims due deliveries that no other node holds under a valid lease; see ClaimRequest. Runs
   // on a store thread (never the caller's) and reports there.
   virtual void ClaimDue(ClaimRequest request, Done<ClaimBatch> done) = 0;
-  // Extends every lease `node` holds to `until`; reports how many it holds.
-  virtual void RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) = 0;
+  // Extends every lease `node` holds to `until` and records that `node` is alive until then;
+  // reports how many leases it holds and how many nodes are alive at `now`. Claimants renew
+  // regularly even while holding nothing: per-endpoint rates are shared among the live nodes.
+  virtual void RenewLeases(std::string node, core::TimePoint now, core::TimePoint until,
+                           Done<LeaseRenewal> done) = 0;
   // Gives claims back unattempted: due again at once, claimable by any node.
   virtual void ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
                              Done<void> done) = 0;

@@ -39,8 +39,13 @@ class EngineTest : public ::testing::Test {
     engine_->AttachToStore();
     ASSERT_TRUE(store_->Init());
     ASSERT_TRUE(engine_->Start());
-    app_ = core::App{core::NewId("app", clock_), std::nullopt, "A", std::nullopt, {},
-                     clock_.Now(), clock_.Now()};
+    app_ = core::App{core::NewId("app", clock_),
+                     std::nullopt,
+                     "A",
+                     std::nullopt,
+                     {},
+                     clock_.Now(),
+                     clock_.Now()};
     ASSERT_TRUE(store::Wait<core::App>(
         [&](store::Done<core::App> d) { store_->CreateApp(app_, std::nullopt, d); }));
   }
@@ -59,11 +64,16 @@ class EngineTest : public ::testing::Test {
   }
 
   std::string Post() {
-    core::Message m{core::NewId("msg", clock_), app_.id, std::nullopt, "a.b", R"({"n":1})",
-                    std::nullopt, std::nullopt, clock_.Now()};
-    EXPECT_TRUE(store::Wait<core::Message>([&](store::Done<core::Message> d) {
-      store_->CreateMessage(m, std::nullopt, {}, d);
-    }));
+    core::Message m{core::NewId("msg", clock_),
+                    app_.id,
+                    std::nullopt,
+                    "a.b",
+                    R"({"n":1})",
+                    std::nullopt,
+                    std::nullopt,
+                    clock_.Now()};
+    EXPECT_TRUE(store::Wait<core::Message>(
+        [&](store::Done<core::Message> d) { store_->CreateMessage(m, std::nullopt, {}, d); }));
     return m.id;
   }
 
@@ -189,6 +199,33 @@ TEST_F(EngineTest, ThrottleRateLimitsSendsPerSecondOfInjectedTime) {
   ASSERT_TRUE(WaitFor([&] { return receiver_.Count("/slowly") == 6; }));
 }
 
+TEST_F(EngineTest, TwoNodesShareAThrottleRate) {
+  Start();
+  // A second node: its own store object and engine on the same database.
+  auto second_store =
+      store::sqlite::MakeSqliteStore({.path = (dir_ / "hookd.db").string()}, clock_);
+  Engine second(*second_store, clock_, random_,
+                EngineOptions{.scan_interval = 5ms, .allowed_networks = {"127.0.0.0/8"}});
+  second.AttachToStore();
+  ASSERT_TRUE(second_store->Init());
+  ASSERT_TRUE(second.Start());
+  // The second node's first renewal sees the first node; the first node's next one sees both.
+  ASSERT_TRUE(WaitFor([&] { return second.Stats().live_nodes == 2; }));
+  clock_.Advance(11s);
+  ASSERT_TRUE(WaitFor([&] { return engine_->Stats().live_nodes == 2; }));
+  AddEndpoint(receiver_.Url("/shared"), /*throttle=*/4);
+  for (int i = 0; i < 12; ++i) Post();
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count("/shared") == 4; }));
+  LetEngineScan();
+  EXPECT_EQ(receiver_.Count("/shared"), 4u);  // 2 tokens on each node, not 4
+  clock_.Advance(1s);
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count("/shared") == 8; }));
+  LetEngineScan();
+  EXPECT_EQ(receiver_.Count("/shared"), 8u);
+  second.Stop();
+  second_store->Close();
+}
+
 TEST_F(EngineTest, HangingEndpointIsCappedAndDoesNotDelayOthers) {
   EngineOptions options;
   options.endpoint_concurrency = 4;
@@ -217,8 +254,8 @@ TEST_F(EngineTest, OneTenantsHangingEndpointsHoldOnlyItsShareOfWindowAndRequests
   for (int i = 0; i < 50; ++i) Post();  // 300 deliveries that will hang
   ASSERT_TRUE(WaitFor([&] { return receiver_.Count("/hang") >= 8; }));
 
-  core::App victim{core::NewId("app", clock_), std::nullopt, "B", std::nullopt, {},
-                   clock_.Now(), clock_.Now()};
+  core::App victim{
+      core::NewId("app", clock_), std::nullopt, "B", std::nullopt, {}, clock_.Now(), clock_.Now()};
   ASSERT_TRUE(store::Wait<core::App>(
       [&](store::Done<core::App> d) { store_->CreateApp(victim, std::nullopt, d); }));
   std::swap(app_, victim);
@@ -263,9 +300,9 @@ TEST_F(EngineTest, PendingDeliveriesResumeAfterRestart) {
   store_->Close();
   // A new process: same database, fresh engine.
   store_ = store::sqlite::MakeSqliteStore({.path = (dir_ / "hookd.db").string()}, clock_);
-  engine_ = std::make_unique<Engine>(*store_, clock_, random_,
-                                     EngineOptions{.scan_interval = 5ms,
-                                                   .allowed_networks = {"127.0.0.0/8"}});
+  engine_ = std::make_unique<Engine>(
+      *store_, clock_, random_,
+      EngineOptions{.scan_interval = 5ms, .allowed_networks = {"127.0.0.0/8"}});
   engine_->AttachToStore();
   ASSERT_TRUE(store_->Init());
   ASSERT_TRUE(engine_->Start());
@@ -281,8 +318,8 @@ TEST_F(EngineTest, LoopbackIsRefusedWithoutAnAllowlist) {
   engine_ = std::make_unique<Engine>(*store_, clock_, random_, options);  // no allowed networks
   engine_->AttachToStore();
   ASSERT_TRUE(engine_->Start());
-  app_ = core::App{core::NewId("app", clock_), std::nullopt, "A", std::nullopt, {},
-                   clock_.Now(), clock_.Now()};
+  app_ = core::App{
+      core::NewId("app", clock_), std::nullopt, "A", std::nullopt, {}, clock_.Now(), clock_.Now()};
   ASSERT_TRUE(store::Wait<core::App>(
       [&](store::Done<core::App> d) { store_->CreateApp(app_, std::nullopt, d); }));
   AddEndpoint(receiver_.Url("/private"));

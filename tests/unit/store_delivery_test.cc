@@ -151,10 +151,12 @@ TEST_P(DeliveryStoreTest, RenewingExtendsLeasesAndReleasingHandsThemBack) {
   auto b = PostAt();
   ASSERT_EQ(Claim(Request("n1")).claimed.size(), 2u);
   clock_.Advance(20s);
-  auto held =
-      Wait<int64_t>([&](Done<int64_t> d) { store_->RenewLeases("n1", clock_.Now() + 30s, d); });
-  ASSERT_TRUE(held);
-  EXPECT_EQ(*held, 2);
+  auto renewed = Wait<LeaseRenewal>([&](Done<LeaseRenewal> d) {
+    store_->RenewLeases("n1", clock_.Now(), clock_.Now() + 30s, d);
+  });
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ(renewed->held, 2);
+  EXPECT_EQ(renewed->live_nodes, 1);
   clock_.Advance(20s);  // past the first lease, inside the renewed one
   EXPECT_TRUE(Claim(Request("n2")).claimed.empty());
 
@@ -162,9 +164,26 @@ TEST_P(DeliveryStoreTest, RenewingExtendsLeasesAndReleasingHandsThemBack) {
     store_->ReleaseClaims("n1", {core::DeliveryKey{b, View(b).endpoint.id}}, d);
   }));
   EXPECT_EQ(Msgs(Claim(Request("n2"))), std::vector<std::string>{b});
-  EXPECT_EQ(*Wait<int64_t>([&](Done<int64_t> d) { store_->RenewLeases("n1", clock_.Now(), d); }),
-            1);
+  auto again = Wait<LeaseRenewal>([&](Done<LeaseRenewal> d) {
+    store_->RenewLeases("n1", clock_.Now(), clock_.Now() + 30s, d);
+  });
+  EXPECT_EQ(again->held, 1);
   (void)a;
+}
+
+TEST_P(DeliveryStoreTest, RenewalsCountTheLiveNodes) {
+  auto second = OpenSecond();
+  auto renew = [&](Store& s, const char* node, std::chrono::seconds lease) {
+    return Wait<LeaseRenewal>([&](Done<LeaseRenewal> d) {
+             s.RenewLeases(node, clock_.Now(), clock_.Now() + lease, d);
+           })
+        ->live_nodes;
+  };
+  EXPECT_EQ(renew(*store_, "n1", 30s), 1);
+  EXPECT_EQ(renew(*second, "n2", 10s), 2);  // seen by every store on the database
+  EXPECT_EQ(renew(*store_, "n1", 30s), 2);
+  clock_.Advance(11s);  // n2 stopped renewing
+  EXPECT_EQ(renew(*store_, "n1", 30s), 1);
 }
 
 TEST_P(DeliveryStoreTest, ClaimsAreFairAcrossEndpointsAndApps) {

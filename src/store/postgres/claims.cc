@@ -98,14 +98,25 @@ void PostgresStore::ClaimDue(ClaimRequest request, Done<ClaimBatch> done) {
   }
 }
 
-void PostgresStore::RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) {
-  auto task = [this, node = std::move(node), until, done] {
-    done(Read([&](Conn& c) -> Result<int64_t> {
-      auto r = c.Exec(
-          "UPDATE deliveries SET lease_until = $2 WHERE lease_node = $1 AND lease_until >= $3",
-          {P(node), P(ToMicros(until)), P(ToMicros(clock_.Now()))});
+void PostgresStore::RenewLeases(std::string node, core::TimePoint now, core::TimePoint until,
+                                Done<LeaseRenewal> done) {
+  auto task = [this, node = std::move(node), now, until, done] {
+    // One round trip: the leases, this node's heartbeat, the live nodes (stale ones forgotten).
+    Query q[] = {
+        {"UPDATE deliveries SET lease_until = $2 WHERE lease_node = $1 AND lease_until >= $3",
+         {P(node), P(ToMicros(until)), P(ToMicros(now))}},
+        {"INSERT INTO nodes(id, alive_until) VALUES ($1, $2)"
+         " ON CONFLICT (id) DO UPDATE SET alive_until = $2",
+         {P(node), P(ToMicros(until))}},
+        {"DELETE FROM nodes WHERE alive_until <= $1 AND id <> $2", {P(ToMicros(now)), P(node)}},
+        {"SELECT count(*) FROM nodes", {}}};
+    done(Read([&](Conn& c) -> Result<LeaseRenewal> {
+      auto r = c.Pipeline(q);
       if (!r) return std::unexpected(r.error());
-      return r->affected();
+      for (auto& one : *r) {
+        if (!one) return std::unexpected(one.error());
+      }
+      return LeaseRenewal{(*r)[0]->affected(), static_cast<int>((*r)[3]->Int(0, 0))};
     }));
   };
   if (!claims_.Post(std::move(task))) {

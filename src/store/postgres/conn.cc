@@ -27,10 +27,10 @@ std::string Trimmed(const char* s) {
 
 core::Error ErrorOf(const PGresult* r, const PGconn* c) {
   if (PQstatus(c) == CONNECTION_BAD) return Unavailable().error();
-  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  std::string_view s = state ? state : "";
-  for (const auto& [code, state] : kOwnStates) {
-    if (s == state) return {code, Trimmed(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)), {}};
+  const char* field = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string_view s = field ? field : "";
+  for (const auto& [code, own] : kOwnStates) {
+    if (s == own) return {code, Trimmed(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)), {}};
   }
   // A missing parent (e.g. the app was deleted meanwhile) is "not found", as in the SQLite store.
   if (s == "23503") return {ErrorCode::kNotFound, "the record it belongs to no longer exists", {}};
@@ -141,7 +141,6 @@ Conn::~Conn() { PQfinish(c_); }
 bool Conn::broken() const { return failed_ || PQstatus(c_) != CONNECTION_OK; }
 int Conn::backend_pid() const { return PQbackendPID(c_); }
 int Conn::socket() const { return PQsocket(c_); }
-std::string Conn::last_error() const { return Trimmed(PQerrorMessage(c_)); }
 
 bool Conn::Flush() {
   for (;;) {

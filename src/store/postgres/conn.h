@@ -97,8 +97,6 @@ class Conn {
   bool broken() const;
   int backend_pid() const;
   int socket() const;
-  // libpq's last error message, for logs.
-  std::string last_error() const;
 
   // One statement (one round trip).
   Result<Rows> Exec(const Query& q);

@@ -146,6 +146,13 @@ BEGIN
   RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
 END $$;
 )sql",
+    // 3: the nodes that claim deliveries, alive until their last renewal's lease ends
+    R"sql(
+CREATE TABLE nodes (
+  id TEXT PRIMARY KEY,
+  alive_until BIGINT NOT NULL
+);
+)sql",
 };
 
 }  // namespace

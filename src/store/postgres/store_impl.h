@@ -66,7 +66,8 @@ class PostgresStore final : public Store {
   // claims.cc
   void SetDueListener(std::function<void()> wake) override { wake_ = std::move(wake); }
   void ClaimDue(ClaimRequest request, Done<ClaimBatch> done) override;
-  void RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) override;
+  void RenewLeases(std::string node, core::TimePoint now, core::TimePoint until,
+                   Done<LeaseRenewal> done) override;
   void ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
                      Done<void> done) override;
 
@@ -182,7 +183,7 @@ class PostgresStore final : public Store {
     }
   }
 
-  // Records `r` unless an unexpired record holds its key (then it affects no row).
+  // Records `r`; fails with kIdempotencyTaken when an unexpired record holds its key.
   Query IdempotencyQuery(const core::IdempotencyRecord& r) const;
   // Deletes a bounded number of expired idempotency records (on the writer).
   void PurgeExpired(Conn& conn);

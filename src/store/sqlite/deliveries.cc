@@ -42,8 +42,12 @@ void SqliteStore::ClaimDue(ClaimRequest request, Done<ClaimBatch> done) {
   }
 }
 
-void SqliteStore::RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) {
-  auto task = [this, node = std::move(node), until, done] { done(leases_->Renew(node, until)); };
+void SqliteStore::RenewLeases(std::string node, core::TimePoint now, core::TimePoint until,
+                              Done<LeaseRenewal> done) {
+  auto task = [this, node = std::move(node), now, until, done] {
+    auto [held, live] = leases_->Renew(node, now, until);
+    done(LeaseRenewal{held, live});
+  };
   if (!claims_.Post(std::move(task))) {
     done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
   }

@@ -63,16 +63,20 @@ void LeaseTable::Release(const std::string& key, const std::string& node) {
   if (it != leases_.end() && it->second.node == node) leases_.erase(it);
 }
 
-int64_t LeaseTable::Renew(const std::string& node, core::TimePoint until) {
+std::pair<int64_t, int> LeaseTable::Renew(const std::string& node, core::TimePoint now,
+                                          core::TimePoint until) {
   std::lock_guard lock(mu_);
   ForgetEnded();
+  nodes_[node] = until;
+  std::erase_if(nodes_, [&](const auto& n) { return n.first != node && n.second <= now; });
+  int live = static_cast<int>(nodes_.size());
   int64_t held = 0;
   for (auto& [key, l] : leases_) {
     if (l.node != node) continue;
     l.until = until;
     ++held;
   }
-  return held;
+  return {held, live};
 }
 
 void LeaseTable::ForgetEnded() {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "core/clock.h"
 
@@ -36,8 +37,10 @@ class LeaseTable {
   void End(const std::string& key);
   // Drops the claim: the delivery is claimable at once.
   void Release(const std::string& key, const std::string& node);
-  // Extends `node`'s leases; returns how many it holds.
-  int64_t Renew(const std::string& node, core::TimePoint until);
+  // Extends `node`'s leases and records it alive until `until`; returns how many leases it
+  // holds and how many nodes are alive at `now`.
+  std::pair<int64_t, int> Renew(const std::string& node, core::TimePoint now,
+                                core::TimePoint until);
 
  private:
   struct Lease {
@@ -51,6 +54,7 @@ class LeaseTable {
   std::mutex mu_;
   std::unordered_map<std::string, Lease> leases_;
   std::atomic<uint64_t> seq_{0};
+  std::unordered_map<std::string, core::TimePoint> nodes_;  // alive until
   std::chrono::steady_clock::time_point last_sweep_{};
 };
 

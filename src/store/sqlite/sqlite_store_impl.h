@@ -101,7 +101,8 @@ class SqliteStore final : public Store {
   // Delivery state and history
   void SetDueListener(std::function<void()> wake) override;
   void ClaimDue(ClaimRequest request, Done<ClaimBatch> done) override;
-  void RenewLeases(std::string node, core::TimePoint until, Done<int64_t> done) override;
+  void RenewLeases(std::string node, core::TimePoint now, core::TimePoint until,
+                   Done<LeaseRenewal> done) override;
   void ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
                      Done<void> done) override;
   void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
