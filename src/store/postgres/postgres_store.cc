@@ -35,7 +35,7 @@ Status PostgresStore::Init() {
   }
   if (auto s = Migrate(**conn); !s) return s;
   writer_.Start(std::move(*conn));
-  claims_.Start("hookd-claims");
+  claims_.Start();
   listener_.Start();
   started_ = true;
   return {};

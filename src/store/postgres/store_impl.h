@@ -16,8 +16,8 @@
 #include "store/postgres/pool.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/rows.h"
-#include "store/postgres/task_thread.h"
 #include "store/postgres/writer.h"
+#include "store/task_thread.h"
 
 namespace hookd::store::postgres {
 
@@ -205,7 +205,7 @@ class PostgresStore final : public Store {
   Pool pool_;
   Writer writer_;
   Listener listener_;
-  TaskThread claims_;
+  TaskThread claims_{"hookd-claims"};
   std::mutex fresh_mu_;
   std::deque<core::DeliveryKey> fresh_;
   // Another node made deliveries due: the next claim also looks at the head of the due order.

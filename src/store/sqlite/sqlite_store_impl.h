@@ -21,7 +21,7 @@
 #include "store/sqlite/read_pool.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store.h"
-#include "store/sqlite/task_thread.h"
+#include "store/task_thread.h"
 
 namespace hookd::store::sqlite {
 

@@ -1,5 +1,5 @@
-// One thread running queued tasks in order: where the SQLite store does the blocking reads of
-// its asynchronous calls (claims), off the callers' event loops. Internal to store/sqlite.
+// One thread running queued tasks in order: where a store runs the blocking work of its
+// asynchronous calls (claims, renewals), off the callers' event loops. Internal to store/.
 #pragma once
 
 #include <condition_variable>
@@ -11,7 +11,7 @@
 
 #include "core/thread_name.h"
 
-namespace hookd::store::sqlite {
+namespace hookd::store {
 
 class TaskThread {
  public:
@@ -67,4 +67,4 @@ class TaskThread {
   std::thread thread_;
 };
 
-}  // namespace hookd::store::sqlite
+}  // namespace hookd::store
