@@ -84,6 +84,7 @@ void RollBack(Conn& conn) {
 }  // namespace
 
 void PostgresStore::AddFresh(Keys keys) {
+  if (!wake_) return;  // nobody claims (delivery off): sweeps would find them anyway
   std::lock_guard lock(fresh_mu_);
   for (auto& k : keys) {
     if (fresh_.size() >= kFreshLimit) break;

@@ -189,8 +189,8 @@ class PostgresStore final : public Store {
   void PurgeExpired(Conn& conn);
 
   // claims.cc
-  // Deliveries this store's commits made due, claimed first (bounded: the rest stays due in the
-  // database, where sweeps find it).
+  // Deliveries this store's commits made due, claimed first while a claimant listens (bounded:
+  // the rest stays due in the database, where sweeps find it).
   void AddFresh(Keys keys);
   Result<ClaimBatch> Claim(const ClaimRequest& req);
   // One claim transaction: `fresh` by key, then (`sweep`) the due order, after req.after when
