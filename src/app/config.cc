@@ -103,7 +103,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
                 &Config::listen,
                 [](const std::string& v) { Config c; c.listen = v; (void)c.ListenHostPort(); }),
       StringKey("store",
-                "store URL: sqlite://PATH (relative or absolute, e.g. sqlite:///var/lib/hookd.db)",
+                "store URL: sqlite://PATH (relative or absolute, e.g. sqlite:///var/lib/hookd.db) or"
+                " postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=... (several nodes)",
                 &Config::store),
       StringKey("admin_token",
                 "admin API token to accept (for automation); otherwise first start mints one",

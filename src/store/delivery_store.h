@@ -1,11 +1,12 @@
 // Delivery state: claims with leases, outcomes, manual control (resend, recover, kill) and the
 // attempt history.
 //
-// Claims: a node claims due deliveries in batches; each claim is a lease (node, expiry) that
-// the node extends with RenewLeases while it works. Another node claims a delivery only once
-// its lease has expired, so two nodes never send the same delivery while a lease is valid; a
-// node that dies leaves leases that expire and any node takes the work over (at least once).
-// An outcome is recorded under its claim and refused when another node holds the delivery.
+// Claims: a node claims due deliveries in batches; each claim is a lease (node, expiry; valid
+// while now < expiry) that the node extends with RenewLeases while it works. Another node claims
+// a delivery only once its lease has expired, so two nodes never send the same delivery while a
+// lease is valid; a node that dies leaves leases that expire and any node takes the work over (at
+// least once). An outcome is recorded under its claim and refused when another node holds the
+// delivery.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,9 @@ struct ClaimRequest {
   std::unordered_map<std::string, size_t> app_room;
   std::optional<DueCursor> after;  // resume a sweep of the due order after this position
   // False when the claimant was only woken: the deliveries this node's own commits just made
-  // due are enough, and a backend that can hand them over skips the sweep.
+  // due are enough, and a backend that can hand them over skips the sweep. (Woken by another
+  // node's commit, with nothing to hand over, it may read the head of the due order; `next` is
+  // then `after`.)
   bool sweep = true;
 };
 
@@ -101,18 +104,19 @@ class DeliveryStore {
   // Claims due deliveries that no other node holds under a valid lease; see ClaimRequest. Runs
   // on a store thread (never the caller's) and reports there.
   virtual void ClaimDue(ClaimRequest request, Done<ClaimBatch> done) = 0;
-  // Extends every lease `node` holds to `until` and records that `node` is alive until then;
-  // reports how many leases it holds and how many nodes are alive at `now`. Claimants renew
-  // regularly even while holding nothing: per-endpoint rates are shared among the live nodes.
+  // Extends the unexpired leases `node` holds to `until` (an expired one may be another node's
+  // by now) and records that `node` is alive until then; reports how many leases it holds and
+  // how many nodes are alive at `now`. Claimants renew regularly even while holding nothing:
+  // per-endpoint rates are shared among the live nodes.
   virtual void RenewLeases(std::string node, core::TimePoint now, core::TimePoint until,
                            Done<LeaseRenewal> done) = 0;
   // Gives claims back unattempted: due again at once, claimable by any node.
   virtual void ReleaseClaims(std::string node, std::vector<core::DeliveryKey> keys,
                              Done<void> done) = 0;
   // Records the attempt (if any) and applies `update` to the delivery, atomically, under the
-  // claim of `update.node`. Fails with kLeaseLost (nothing written) when another node holds the
-  // delivery. A delivery that no longer exists (message or endpoint deleted) is not an error.
-  // A final update (not kSending without next_attempt_at... see DeliveryUpdate) ends the claim.
+  // claim of `update.node`. Fails with kLeaseLost (nothing written) when the claim on record,
+  // valid or expired, is another node's. A delivery that no longer exists (message or endpoint
+  // deleted) is not an error. The claim ends unless `update.keep_claim`.
   virtual void RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
                              Done<void> done) = 0;
   // Makes one delivery due at `now` as a manual attempt, creating it if the message never went

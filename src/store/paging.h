@@ -10,7 +10,8 @@
 namespace hookd::store {
 
 // `iterator` is an opaque cursor from a previous page (the key of its last row); a leading '-'
-// walks backwards (the page before the cursor: the key of its first row).
+// walks backwards (the page before the cursor: the key of its first row). Keys compare as bytes
+// (ids sort by creation time).
 struct PageRequest {
   int limit = 50;
   std::optional<std::string> iterator;

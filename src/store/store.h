@@ -31,6 +31,7 @@ struct StoreStats {
   uint64_t writes = 0;            // writes applied (committed or rolled back individually)
   uint64_t commits = 0;           // transactions; writes/commits is the mean group size
   uint64_t syncs = 0;             // disk syncs acknowledging commits; one may cover several
+                                  // (where a commit is durable when it returns: one each)
   uint64_t outcomes_refused = 0;  // outcomes not recorded: another node held the delivery
 };
 
@@ -60,7 +61,8 @@ struct StoreOptions {
   int commit_linger_us = 200;      // how long the writer waits to fill a batch
 };
 
-// Picks the implementation by URL scheme: "sqlite:///abs/path.db" or "sqlite://relative.db".
+// Picks the implementation by URL scheme: "sqlite:///abs/path.db", "sqlite://relative.db", or
+// "postgres://user:password@host:port/db?sslmode=..." (also "postgresql://").
 // The returned store is not yet initialised.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const core::Clock& clock,
                                          StoreOptions options = {});

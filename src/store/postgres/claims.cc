@@ -29,7 +29,7 @@ std::string ClaimSql(const std::string& scan) {
          " SELECT d.app_id, d.msg_id, d.endpoint_id, d.attempts, d.next_trigger,"
          " d.next_attempt_at FROM deliveries d"
          " WHERE d.msg_id = s.msg_id AND d.endpoint_id = s.endpoint_id"
-         " AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)"
+         " AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)"
          " FOR UPDATE SKIP LOCKED) l)"
          " SELECT s.next_attempt_at, s.msg_id, s.endpoint_id, f.app_id, f.attempts,"
          " f.next_trigger, f.next_attempt_at,"

@@ -130,7 +130,7 @@ void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done
   static const std::string kCancel = WithStates(
       "UPDATE deliveries SET status = {canceled}, next_attempt_at = NULL, lease_node = NULL,"
       " lease_until = NULL, updated_at = $2 WHERE msg_id = $1 AND next_attempt_at IS NOT NULL"
-      " AND (lease_until IS NULL OR lease_until < $2) RETURNING endpoint_id");
+      " AND (lease_until IS NULL OR lease_until <= $2) RETURNING endpoint_id");
   Write<KillResult>(std::nullopt, std::move(done),
                     {{kLock, {P(msg_id)}}, {kCancel, {P(msg_id), P(ToMicros(now))}}},
                     [](Result<std::vector<Rows>> r, Keys&) -> Result<KillResult> {

@@ -72,7 +72,7 @@ std::pair<int64_t, int> LeaseTable::Renew(const std::string& node, core::TimePoi
   int live = static_cast<int>(nodes_.size());
   int64_t held = 0;
   for (auto& [key, l] : leases_) {
-    if (l.node != node) continue;
+    if (l.node != node || l.until <= now) continue;
     l.until = until;
     ++held;
   }
