@@ -8,6 +8,8 @@
 //      $I%K: the connection's request number modulo K)
 //     [--max-requests N] [--json out.json] [--quiet]
 // Prints a progress bar on stderr and a JSON summary (throughput per second, latency percentiles).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -20,8 +22,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <sys/resource.h>
 
 #include "latency.h"
 
@@ -105,7 +105,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
     req_.set(http::field::host, s_.opt.host);
     for (const auto& [k, v] : s_.opt.headers) req_.set(k, v);
     std::string body = s_.opt.body;
-    if (auto p = body.find("$NS"); p != std::string::npos) body.replace(p, 3, std::to_string(WallNs()));
+    if (auto p = body.find("$NS"); p != std::string::npos)
+      body.replace(p, 3, std::to_string(WallNs()));
     // "$I%K": this request's number modulo K (spreads requests over event types or channels).
     if (auto p = body.find("$I%"); p != std::string::npos) {
       size_t end = p + 3;
@@ -173,15 +174,24 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--url") urls.push_back(next());
-    else if (a == "--connections") o.connections = std::stoi(next());
-    else if (a == "--seconds") o.seconds = std::stod(next());
-    else if (a == "--rate") o.rate = std::stod(next());
-    else if (a == "--method") o.method = next();
-    else if (a == "--body") o.body = next();
-    else if (a == "--max-requests") o.max_requests = std::stoll(next());
-    else if (a == "--json") o.json_path = next();
-    else if (a == "--quiet") o.quiet = true;
+    if (a == "--url")
+      urls.push_back(next());
+    else if (a == "--connections")
+      o.connections = std::stoi(next());
+    else if (a == "--seconds")
+      o.seconds = std::stod(next());
+    else if (a == "--rate")
+      o.rate = std::stod(next());
+    else if (a == "--method")
+      o.method = next();
+    else if (a == "--body")
+      o.body = next();
+    else if (a == "--max-requests")
+      o.max_requests = std::stoll(next());
+    else if (a == "--json")
+      o.json_path = next();
+    else if (a == "--quiet")
+      o.quiet = true;
     else if (a == "--header") {
       std::string h = next();
       auto c = h.find(':');
@@ -206,7 +216,8 @@ int main(int argc, char** argv) {
   }
   s.per_second.assign(static_cast<size_t>(o.seconds) + 2, 0);
   s.start = Clock::now();
-  s.end = s.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  s.end = s.start +
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
   for (int i = 0; i < o.connections; ++i)
     std::make_shared<Conn>(ioc, s, eps[i % eps.size()])->Start();
 
@@ -234,11 +245,12 @@ int main(int argc, char** argv) {
   char buf[1024];
   std::snprintf(buf, sizeof buf,
                 "{\"requests\":%lld,\"ok\":%lld,\"non2xx\":%lld,\"errors\":%lld,\"seconds\":%.3f,"
-                "\"rps\":%.1f,\"cpu_seconds\":%.3f,\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},"
+                "\"rps\":%.1f,\"cpu_seconds\":%.3f,\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,"
+                "\"p999\":%.3f,\"max\":%.3f},"
                 "\"per_second\":[",
                 s.ok + s.bad, s.ok, s.bad, s.errors, secs, s.ok / secs, CpuSeconds(),
-                s.latency.Percentile(0.5), s.latency.Percentile(0.99),
-                s.latency.Percentile(0.999), s.latency.Percentile(1.0));
+                s.latency.Percentile(0.5), s.latency.Percentile(0.99), s.latency.Percentile(0.999),
+                s.latency.Percentile(1.0));
   std::string out =
       std::string(buf) + series + "],\"latency_per_second_ms\":" + s.latency.PerSecondJson() + "}";
   std::cout << out << "\n";

@@ -14,7 +14,6 @@ namespace {
 using core::Endpoint;
 namespace json = boost::json;
 
-
 // Svix accepts a secret with or without its "whsec_" prefix.
 std::string WithSecretPrefix(const std::string& s) {
   return s.starts_with("whsec_") ? s : "whsec_" + s;
@@ -23,17 +22,23 @@ std::string WithSecretPrefix(const std::string& s) {
 // Reads EndpointIn / EndpointUpdate / EndpointPatch fields. `patch`: absent fields are kept.
 void ReadFields(BodyReader& body, Endpoint& ep, bool patch, const core::StringMap& env) {
   ReadDeliveryOptions(body, ep, patch, &env);
-  if (auto d = body.String("description", false, 4096)) ep.description = *d;
-  else if (!patch) ep.description.clear();
+  if (auto d = body.String("description", false, 4096))
+    ep.description = *d;
+  else if (!patch)
+    ep.description.clear();
   if (auto uid = body.String("uid")) {
-    if (auto err = core::CheckUid(*uid); !err.empty()) body.Fail("uid", err);
-    else if (core::HasIdPrefix(*uid, "ep")) body.Fail("uid", "uid must not look like an endpoint id");
+    if (auto err = core::CheckUid(*uid); !err.empty())
+      body.Fail("uid", err);
+    else if (core::HasIdPrefix(*uid, "ep"))
+      body.Fail("uid", "uid must not look like an endpoint id");
     ep.uid = *uid;
   } else if (patch && body.IsNull("uid")) {
     ep.uid.reset();
   }
-  if (auto d = body.Bool("disabled")) ep.disabled = *d;
-  else if (!patch) ep.disabled = false;
+  if (auto d = body.Bool("disabled"))
+    ep.disabled = *d;
+  else if (!patch)
+    ep.disabled = false;
   auto types_key = body.Pick({"filterTypes", "eventTypes"});
   if (auto types = body.StringList(types_key, 1000)) {
     if (types->empty()) body.Fail(types_key, "must not be empty (omit it to receive every type)");
@@ -52,11 +57,15 @@ void ReadFields(BodyReader& body, Endpoint& ep, bool patch, const core::StringMa
     ep.channels.reset();
   }
   auto rate_key = body.Pick({"throttleRate", "rateLimit"});
-  if (auto rate = body.Int(rate_key, 1, 1'000'000)) ep.throttle_rate = static_cast<int>(*rate);
-  else if (!patch || body.IsNull(rate_key)) ep.throttle_rate.reset();
+  if (auto rate = body.Int(rate_key, 1, 1'000'000))
+    ep.throttle_rate = static_cast<int>(*rate);
+  else if (!patch || body.IsNull(rate_key))
+    ep.throttle_rate.reset();
   if (auto v = body.Int("version", 1, 1'000'000)) ep.version = static_cast<int>(*v);
-  if (auto md = body.Map("metadata")) ep.metadata = *md;
-  else if (!patch) ep.metadata.clear();
+  if (auto md = body.Map("metadata"))
+    ep.metadata = *md;
+  else if (!patch)
+    ep.metadata.clear();
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
@@ -157,11 +166,10 @@ void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
     key = WithSecretPrefix(*given);
     if (auto err = core::CheckSecret(key); !err.empty()) body->Fail("key", err);
   }
-  auto grace = std::chrono::seconds(
-      body->Int("gracePeriodSeconds", 0, 7 * 86400)
-          .value_or(std::chrono::duration_cast<std::chrono::seconds>(
-                        ctx.options.secret_rotation_grace)
-                        .count()));
+  auto grace = std::chrono::seconds(body->Int("gracePeriodSeconds", 0, 7 * 86400)
+                                        .value_or(std::chrono::duration_cast<std::chrono::seconds>(
+                                                      ctx.options.secret_rotation_grace)
+                                                      .count()));
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   auto now = ctx.clock.Now();
   std::erase_if(ep->secrets, [now](const core::EndpointSecret& s) {
@@ -170,11 +178,11 @@ void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
   ep->secrets.front().expires_at = now + grace;
   ep->secrets.insert(ep->secrets.begin(), {key, std::nullopt});
   ep->updated_at = now;
-  IdempotentWrite<Endpoint>(ctx, req, std::move(reply), NoContent(),
-                            [&ctx, e = std::move(*ep)](store::Idempotency idem,
-                                                       store::Done<Endpoint> done) {
-                              ctx.store.UpdateEndpoint(e, std::move(idem), std::move(done));
-                            });
+  IdempotentWrite<Endpoint>(
+      ctx, req, std::move(reply), NoContent(),
+      [&ctx, e = std::move(*ep)](store::Idempotency idem, store::Done<Endpoint> done) {
+        ctx.store.UpdateEndpoint(e, std::move(idem), std::move(done));
+      });
 }
 
 void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
@@ -184,11 +192,13 @@ void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
   json::object headers;
   json::array sensitive;
   for (const auto& [name, value] : ep->headers) {
-    if (IsSensitiveHeader(name)) sensitive.emplace_back(name);
-    else headers[name] = value;
+    if (IsSensitiveHeader(name))
+      sensitive.emplace_back(name);
+    else
+      headers[name] = value;
   }
-  reply(JsonResponse(200, json::object{{"headers", std::move(headers)},
-                                       {"sensitive", std::move(sensitive)}}));
+  reply(JsonResponse(
+      200, json::object{{"headers", std::move(headers)}, {"sensitive", std::move(sensitive)}}));
 }
 
 // PUT replaces the header set; PATCH merges, and a null value or a name in deleteHeaders
@@ -208,9 +218,12 @@ void UpdateHeaders(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   core::StringMap given;
   for (const auto& [k, v] : headers->as_object()) {
     std::string name(k);
-    if (v.is_null() && patch) merged.erase(name);
-    else if (v.is_string()) given[name] = merged[name] = std::string(v.as_string());
-    else body->Fail("headers", "value of '" + name + "' must be a string", "type_error.str");
+    if (v.is_null() && patch)
+      merged.erase(name);
+    else if (v.is_string())
+      given[name] = merged[name] = std::string(v.as_string());
+    else
+      body->Fail("headers", "value of '" + name + "' must be a string", "type_error.str");
   }
   if (patch) {
     if (auto names = body->StringList("deleteHeaders"))

@@ -8,17 +8,28 @@ using core::ErrorCode;
 
 int HttpStatus(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kBadRequest: return 400;
-    case ErrorCode::kUnauthorized: return 401;
-    case ErrorCode::kForbidden: return 403;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kIdempotencyTaken: return 409;
-    case ErrorCode::kLeaseLost: return 409;
-    case ErrorCode::kPayloadTooLarge: return 413;
-    case ErrorCode::kValidation: return 422;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kBadRequest:
+      return 400;
+    case ErrorCode::kUnauthorized:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kIdempotencyTaken:
+      return 409;
+    case ErrorCode::kLeaseLost:
+      return 409;
+    case ErrorCode::kPayloadTooLarge:
+      return 413;
+    case ErrorCode::kValidation:
+      return 422;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -26,17 +37,28 @@ int HttpStatus(ErrorCode code) {
 namespace {
 const char* CodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kBadRequest: return "bad_request";
-    case ErrorCode::kUnauthorized: return "authentication_failed";
-    case ErrorCode::kForbidden: return "insufficient_access";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kIdempotencyTaken: return "idempotency_conflict";
-    case ErrorCode::kLeaseLost: return "conflict";
-    case ErrorCode::kPayloadTooLarge: return "payload_too_large";
-    case ErrorCode::kValidation: return "validation_error";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kInternal: return "internal_error";
+    case ErrorCode::kBadRequest:
+      return "bad_request";
+    case ErrorCode::kUnauthorized:
+      return "authentication_failed";
+    case ErrorCode::kForbidden:
+      return "insufficient_access";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kIdempotencyTaken:
+      return "idempotency_conflict";
+    case ErrorCode::kLeaseLost:
+      return "conflict";
+    case ErrorCode::kPayloadTooLarge:
+      return "payload_too_large";
+    case ErrorCode::kValidation:
+      return "validation_error";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kInternal:
+      return "internal_error";
   }
   return "internal_error";
 }

@@ -1,17 +1,17 @@
 // /api/v1/app/{app}/msg: messages (events) posted by producers.
-#include "core/json_text.h"
 #include "api/body_reader.h"
 #include "api/delivery_options.h"
-#include "core/crypto.h"
-#include "delivery/request_builder.h"
-#include "delivery/signer.h"
-#include "delivery/url_template.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/resources.h"
+#include "core/crypto.h"
 #include "core/ids.h"
+#include "core/json_text.h"
 #include "core/time_format.h"
 #include "core/validation.h"
+#include "delivery/request_builder.h"
+#include "delivery/signer.h"
+#include "delivery/url_template.h"
 
 namespace hookd::api {
 namespace {
@@ -59,15 +59,16 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
   delivery::Signer signer;
   boost::json::array routes;
   for (const auto& ep : *targets) {
-    boost::json::object route{{"endpointId", ep.ephemeral ? boost::json::value(nullptr)
-                                                          : boost::json::value(ep.id)},
-                              {"callback", ep.ephemeral}};
+    boost::json::object route{
+        {"endpointId", ep.ephemeral ? boost::json::value(nullptr) : boost::json::value(ep.id)},
+        {"callback", ep.ephemeral}};
     boost::json::array urls;
     for (const auto& url_template : delivery::EndpointUrls(ep)) {
-      auto req = delivery::BuildRequest(ep, url_template, msg, app.env, ctx.clock.Now(), signer,
-                                        {});
+      auto req =
+          delivery::BuildRequest(ep, url_template, msg, app.env, ctx.clock.Now(), signer, {});
       if (!req) {
-        urls.push_back(boost::json::object{{"error", "template"}, {"errorDetail", req.error().detail}});
+        urls.push_back(
+            boost::json::object{{"error", "template"}, {"errorDetail", req.error().detail}});
         continue;
       }
       boost::json::object headers;
@@ -111,12 +112,12 @@ void Route(ApiContext& ctx, const Request& req, Reply reply, Message msg, const 
 }
 
 // MessageIn.application: when the path's app does not exist, create it first (admin only).
-void CreateAppThenRoute(ApiContext& ctx, Request& req, Reply reply, Message msg,
-                        core::App app, bool with_content, Extras extras) {
+void CreateAppThenRoute(ApiContext& ctx, Request& req, Reply reply, Message msg, core::App app,
+                        bool with_content, Extras extras) {
   auto request = std::make_shared<Request>(req);
   ctx.store.CreateApp(app, std::nullopt,
-                      [&ctx, request, reply = std::move(reply), msg = std::move(msg),
-                       with_content, extras = std::move(extras)](core::Result<core::App> created) mutable {
+                      [&ctx, request, reply = std::move(reply), msg = std::move(msg), with_content,
+                       extras = std::move(extras)](core::Result<core::App> created) mutable {
                         // Lost a race with a concurrent creation: use the winner.
                         if (!created && created.error().code == core::ErrorCode::kConflict)
                           created = ResolveApp(ctx, *request);
@@ -197,8 +198,8 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   if (!new_app->uid && core::CheckUid(req.params[0]).empty()) new_app->uid = req.params[0];
   new_app->id = core::NewId("app", ctx.clock);
   new_app->created_at = new_app->updated_at = ctx.clock.Now();
-  CreateAppThenRoute(ctx, req, std::move(reply), std::move(msg), std::move(*new_app),
-                     *with_content, std::move(extras));
+  CreateAppThenRoute(ctx, req, std::move(reply), std::move(msg), std::move(*new_app), *with_content,
+                     std::move(extras));
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
@@ -221,9 +222,8 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
   auto msgs = ctx.store.ListMessages(app->id, filter, *page);
   if (!msgs) return reply(ErrorResponse(msgs.error()));
   bool content = *with_content;
-  reply(JsonResponse(200, PageJson(*msgs, [content](const Message& m) {
-                       return MessageJson(m, content);
-                     })));
+  reply(JsonResponse(
+      200, PageJson(*msgs, [content](const Message& m) { return MessageJson(m, content); })));
 }
 
 void Get(ApiContext& ctx, Request& req, Reply reply) {
@@ -248,12 +248,13 @@ void SendExample(ApiContext& ctx, Request& req, Reply reply) {
   auto index = body->Int("exampleIndex", 0, 1000).value_or(0);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   // The type's schema examples ({"1": {"examples": [...]}}) when it has them, else a stub.
-  boost::json::value payload = boost::json::object{{"eventType", msg.event_type},
-                                                   {"example", true}};
+  boost::json::value payload =
+      boost::json::object{{"eventType", msg.event_type}, {"example", true}};
   if (auto et = ctx.store.GetEventType(msg.event_type); et && et->schemas) {
     auto schemas = boost::json::parse(*et->schemas);
     for (const auto& [version, schema] : schemas.as_object()) {
-      const auto* examples = schema.is_object() ? schema.as_object().if_contains("examples") : nullptr;
+      const auto* examples =
+          schema.is_object() ? schema.as_object().if_contains("examples") : nullptr;
       if (examples && examples->is_array() && index < int64_t(examples->as_array().size()) &&
           examples->as_array()[index].is_object()) {
         payload = examples->as_array()[index];
@@ -277,9 +278,10 @@ void Kill(ApiContext& ctx, Request& req, Reply reply) {
   if (!msg) return reply(ErrorResponse(msg.error()));
   auto done = [reply = std::move(reply), id = msg->id](core::Result<store::KillResult> r) {
     if (!r) return reply(ErrorResponse(r.error()));
-    reply(JsonResponse(200, boost::json::object{{"msgId", id},
-                                                {"killed", boost::json::value_from(r->killed)},
-                                                {"notKilled", boost::json::value_from(r->not_killed)}}));
+    reply(JsonResponse(200,
+                       boost::json::object{{"msgId", id},
+                                           {"killed", boost::json::value_from(r->killed)},
+                                           {"notKilled", boost::json::value_from(r->not_killed)}}));
   };
   ctx.store.KillDeliveries(msg->id, ctx.clock.Now(), std::move(done));
 }

@@ -8,11 +8,11 @@
 
 #include "api/server.h"
 #include "api/service.h"
+#include "core/crypto.h"
+#include "core/ids.h"
 #include "core/random.h"
 #include "delivery/engine.h"
 #include "delivery/retry_policy.h"
-#include "core/crypto.h"
-#include "core/ids.h"
 #include "store/store.h"
 
 namespace hookd::app {
@@ -29,9 +29,9 @@ std::string NewTokenSecret() {
 }
 
 core::Result<std::unique_ptr<store::Store>> OpenInitialized(const Config& config) {
-  auto store = store::OpenStore(config.store, core::SystemClock::Instance(),
-                                {static_cast<size_t>(config.commit_max_batch),
-                                 config.commit_linger_us});
+  auto store =
+      store::OpenStore(config.store, core::SystemClock::Instance(),
+                       {static_cast<size_t>(config.commit_max_batch), config.commit_linger_us});
   if (!store) return store;
   if (auto s = (*store)->Init(); !s) return std::unexpected(s.error());
   return store;
@@ -53,14 +53,14 @@ core::Result<std::string> MintToken(store::Store& store, const std::optional<std
 int RunServe(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   auto [host, port] = config.ListenHostPort();
-  // Block the stop signals before any thread starts (threads inherit the mask); the main thread waits for them below.
+  // Block the stop signals before any thread starts (threads inherit the mask); the main thread
+  // waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-
 
   auto store = OpenInitialized(config);
   if (!store) {
@@ -107,10 +107,11 @@ int RunServe(const Config& config) {
     }
   }
   api::ApiService service(**store, core::SystemClock::Instance(), options, engine.get());
-  api::HttpServer server({host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
-                         [&service](api::Request req, api::Reply reply) {
-                           service.Handle(std::move(req), std::move(reply));
-                         });
+  api::HttpServer server(
+      {host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
+      [&service](api::Request req, api::Reply reply) {
+        service.Handle(std::move(req), std::move(reply));
+      });
   auto bound = server.Start();
   if (!bound) {
     spdlog::error("{}", bound.error().detail);
@@ -123,9 +124,9 @@ int RunServe(const Config& config) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: stopping", sig);
-  server.Stop();                // no new requests; io threads joined
-  if (engine) engine->Stop();   // in-flight deliveries stay due in the store
-  (*store)->Close();            // finishes queued writes
+  server.Stop();               // no new requests; io threads joined
+  if (engine) engine->Stop();  // in-flight deliveries stay due in the store
+  (*store)->Close();           // finishes queued writes
   return 0;
 }
 

@@ -15,8 +15,8 @@ int64_t ParseInt(const std::string& key, const std::string& v, int64_t min, int6
   int64_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
-    throw std::invalid_argument(key + ": expected an integer from " + std::to_string(min) +
-                                " to " + std::to_string(max) + ", got '" + v + "'");
+    throw std::invalid_argument(key + ": expected an integer from " + std::to_string(min) + " to " +
+                                std::to_string(max) + ", got '" + v + "'");
   }
   return n;
 }
@@ -48,7 +48,9 @@ std::string EnvName(const std::string& name) {
 template <class T>
 ConfigKey IntKey(std::string name, std::string help, T Config::*field, int64_t min, int64_t max) {
   return {name, EnvName(name), std::move(help),
-          [=](Config& c, const std::string& v) { c.*field = static_cast<T>(ParseInt(name, v, min, max)); },
+          [=](Config& c, const std::string& v) {
+            c.*field = static_cast<T>(ParseInt(name, v, min, max));
+          },
           [=](const Config& c) { return std::to_string(c.*field); }};
 }
 
@@ -65,9 +67,12 @@ ConfigKey StringKey(std::string name, std::string help, std::string Config::*fie
 ConfigKey BoolKey(std::string name, std::string help, bool Config::*field) {
   return {name, EnvName(name), std::move(help),
           [=](Config& c, const std::string& v) {
-            if (v == "true" || v == "1" || v == "on") c.*field = true;
-            else if (v == "false" || v == "0" || v == "off") c.*field = false;
-            else throw std::invalid_argument(name + ": expected true or false, got '" + v + "'");
+            if (v == "true" || v == "1" || v == "on")
+              c.*field = true;
+            else if (v == "false" || v == "0" || v == "off")
+              c.*field = false;
+            else
+              throw std::invalid_argument(name + ": expected true or false, got '" + v + "'");
           },
           [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
 }
@@ -92,7 +97,8 @@ std::pair<std::string, uint16_t> Config::ListenHostPort() const {
   if (colon == std::string::npos || colon == 0)
     throw std::invalid_argument("listen: expected host:port, got '" + listen + "'");
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   auto port = ParseInt("listen", listen.substr(colon + 1), 0, 65535);
   return {host, static_cast<uint16_t>(port)};
 }
@@ -101,11 +107,16 @@ const std::vector<ConfigKey>& ConfigKeys() {
   static const std::vector<ConfigKey> keys = {
       StringKey("listen", "host:port the HTTP API listens on (port 0 picks a free port)",
                 &Config::listen,
-                [](const std::string& v) { Config c; c.listen = v; (void)c.ListenHostPort(); }),
-      StringKey("store",
-                "store URL: sqlite://PATH (relative or absolute, e.g. sqlite:///var/lib/hookd.db) or"
-                " postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=... (several nodes)",
-                &Config::store),
+                [](const std::string& v) {
+                  Config c;
+                  c.listen = v;
+                  (void)c.ListenHostPort();
+                }),
+      StringKey(
+          "store",
+          "store URL: sqlite://PATH (relative or absolute, e.g. sqlite:///var/lib/hookd.db) or"
+          " postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=... (several nodes)",
+          &Config::store),
       StringKey("admin_token",
                 "admin API token to accept (for automation); otherwise first start mints one",
                 &Config::admin_token),
@@ -182,14 +193,17 @@ Config LoadConfig(const std::optional<std::string>& file,
       if (it == ConfigKeys().end())
         throw std::invalid_argument("config file " + *file + ": unknown key '" + k + "'");
       std::string text;
-      if (v.is_string()) text = v.as_string();
-      else if (v.is_integer()) text = std::to_string(v.as_integer());
+      if (v.is_string())
+        text = v.as_string();
+      else if (v.is_integer())
+        text = std::to_string(v.as_integer());
       else if (v.is_array()) {
         std::vector<std::string> items;
         for (const auto& item : v.as_array()) items.push_back(toml::get<std::string>(item));
         text = JoinList(items);
       } else {
-        throw std::invalid_argument("config file " + *file + ": '" + k + "' has an unsupported type");
+        throw std::invalid_argument("config file " + *file + ": '" + k +
+                                    "' has an unsupported type");
       }
       it->set(config, text);
     }

@@ -46,7 +46,8 @@ inline std::unexpected<Error> NotFound(std::string what) {
   return Fail(ErrorCode::kNotFound, std::move(what) + " not found");
 }
 inline std::unexpected<Error> Invalid(std::string field, std::string msg) {
-  return std::unexpected(Error{ErrorCode::kValidation, "validation error",
+  return std::unexpected(Error{ErrorCode::kValidation,
+                               "validation error",
                                {FieldError{{"body", std::move(field)}, std::move(msg)}}});
 }
 

@@ -44,13 +44,13 @@ struct BasicAuth {
 
 // How an endpoint (or a per-message callback) is called. Defaults match Svix behaviour.
 struct DeliveryOptions {
-  std::string method = "POST";                       // POST or GET (no body)
-  std::string content_type = "application/json";     // or application/x-www-form-urlencoded
-  std::vector<std::string> urls;                     // failover list; empty: the endpoint url
-  int retries_per_url = 1;                           // tries of each URL within one attempt
-  std::optional<int> timeout_ms;                     // per try; unset: the server default
-  std::optional<int64_t> total_timeout_ms;           // all tries of the message, retries included
-  std::optional<std::vector<int>> success_status;    // unset: any 2xx
+  std::string method = "POST";                     // POST or GET (no body)
+  std::string content_type = "application/json";   // or application/x-www-form-urlencoded
+  std::vector<std::string> urls;                   // failover list; empty: the endpoint url
+  int retries_per_url = 1;                         // tries of each URL within one attempt
+  std::optional<int> timeout_ms;                   // per try; unset: the server default
+  std::optional<int64_t> total_timeout_ms;         // all tries of the message, retries included
+  std::optional<std::vector<int>> success_status;  // unset: any 2xx
   std::optional<BasicAuth> basic_auth;
   bool operator==(const DeliveryOptions&) const = default;
 };
@@ -77,7 +77,7 @@ struct Endpoint {
   int version = 1;
   StringMap metadata;
   StringMap headers;
-  std::vector<EndpointSecret> secrets;  // secrets[0] is current
+  std::vector<EndpointSecret> secrets;             // secrets[0] is current
   std::optional<std::vector<int>> retry_schedule;  // seconds before each retry; null: global
   DeliveryOptions options;
   bool ephemeral = false;  // a per-message callback: not listed, never fanned out to
@@ -108,7 +108,7 @@ struct Token {
 
 // The stored first response to a request carrying an idempotency key.
 struct IdempotencyRecord {
-  std::string scope;        // who may replay it: the token's principal
+  std::string scope;  // who may replay it: the token's principal
   std::string key;
   std::string fingerprint;  // method + path + body hash of the first request
   int status = 0;
@@ -121,7 +121,13 @@ struct IdempotencyRecord {
 namespace hookd::core {
 
 // Svix MessageStatus values (wire integers).
-enum class DeliveryStatus : int { kSuccess = 0, kPending = 1, kFail = 2, kSending = 3, kCanceled = 4 };
+enum class DeliveryStatus : int {
+  kSuccess = 0,
+  kPending = 1,
+  kFail = 2,
+  kSending = 3,
+  kCanceled = 4
+};
 enum class AttemptTrigger : int { kScheduled = 0, kManual = 1 };
 
 const char* StatusText(DeliveryStatus s);
@@ -158,7 +164,7 @@ struct Attempt {
   int response_status = 0;  // 0: no HTTP response
   std::string response;     // body, truncated
   int64_t duration_ms = 0;
-  std::string error;        // "" or timeout, connect, dns, tls, ssrf, redirect, network
+  std::string error;  // "" or timeout, connect, dns, tls, ssrf, redirect, network
   std::string error_detail;
   AttemptTrigger trigger = AttemptTrigger::kScheduled;
   DeliveryStatus status = DeliveryStatus::kFail;  // kSuccess or kFail
@@ -171,10 +177,10 @@ struct DeliveryUpdate {
   std::string endpoint_id;
   DeliveryStatus status = DeliveryStatus::kPending;
   int attempts = 0;
-  std::optional<TimePoint> next_attempt_at;  // set while retries remain
-  bool disable_endpoint = false;             // e.g. the receiver answered 410 Gone
+  std::optional<TimePoint> next_attempt_at;             // set while retries remain
+  bool disable_endpoint = false;                        // e.g. the receiver answered 410 Gone
   AttemptTrigger trigger = AttemptTrigger::kScheduled;  // of the attempt that led here
-  std::string node;        // the claimant recording it
+  std::string node;                                     // the claimant recording it
   bool keep_claim = false;  // a failover try within one attempt: the claim goes on
 };
 

@@ -67,16 +67,21 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* addr
 std::string ErrorClass(CURLcode code, const Transfer& t) {
   if (!t.ssrf_reason.empty()) return "ssrf";
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT: return "timeout";
-    case CURLE_COULDNT_RESOLVE_HOST: return "dns";
-    case CURLE_COULDNT_CONNECT: return "connect";
+    case CURLE_OPERATION_TIMEDOUT:
+      return "timeout";
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "dns";
+    case CURLE_COULDNT_CONNECT:
+      return "connect";
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR: return "tls";
-    default: return "network";
+    case CURLE_SSL_ISSUER_ERROR:
+      return "tls";
+    default:
+      return "network";
   }
 }
 
@@ -86,7 +91,7 @@ struct HttpClient::Impl {
   HttpClientOptions options;
   const SsrfGuard* guard;
   CURLM* multi = nullptr;
-  std::vector<CURL*> idle;  // easy handles kept for reuse
+  std::vector<CURL*> idle;                       // easy handles kept for reuse
   std::unordered_map<uint64_t, Transfer*> live;  // by id
   uint64_t next_id = 1;
   std::vector<std::pair<Transfer*, CURLcode>> finished;  // Poll's scratch list
@@ -108,8 +113,8 @@ struct HttpClient::Impl {
       t->result.status = 0;
       t->result.error = ErrorClass(code, *t);
       t->result.error_detail = !t->ssrf_reason.empty() ? t->ssrf_reason
-                               : t->error_buf[0]      ? std::string(t->error_buf)
-                                                      : curl_easy_strerror(code);
+                               : t->error_buf[0]       ? std::string(t->error_buf)
+                                                       : curl_easy_strerror(code);
     }
     curl_multi_remove_handle(multi, t->easy);
     curl_slist_free_all(t->headers);

@@ -26,10 +26,10 @@ struct HttpRequest {
 };
 
 struct HttpResult {
-  int status = 0;      // HTTP status; 0 when no response arrived
-  std::string body;    // response body, at most max_response_bytes
+  int status = 0;                          // HTTP status; 0 when no response arrived
+  std::string body;                        // response body, at most max_response_bytes
   std::optional<std::string> retry_after;  // Retry-After header, if any
-  std::string error;   // "" or timeout, dns, connect, tls, ssrf, network, canceled
+  std::string error;  // "" or timeout, dns, connect, tls, ssrf, network, canceled
   std::string error_detail;
   std::chrono::microseconds duration{0};
 };

@@ -26,9 +26,7 @@ TEST_P(StoreTest, AppCrudByIdAndUid) {
   EXPECT_EQ(store_->GetApp("shop")->metadata.at("tier"), "gold");
 
   auto missing = MakeApp();
-  EXPECT_EQ(Wait<core::App>([&](Done<core::App> d) { store_->UpdateApp(missing, d); })
-                .error()
-                .code,
+  EXPECT_EQ(Wait<core::App>([&](Done<core::App> d) { store_->UpdateApp(missing, d); }).error().code,
             ErrorCode::kNotFound);
 }
 
@@ -87,14 +85,22 @@ TEST_P(StoreTest, KeysetPaginationBothWaysBothOrders) {
 }
 
 TEST_P(StoreTest, EventTypesArchiveAndDelete) {
-  core::EventType et{core::NewId("evtype", clock_), "user.created", "A user", false, false,
-                     R"({"1":{}})", std::vector<std::string>{"beta"}, "users",
-                     clock_.Now(), clock_.Now()};
+  core::EventType et{core::NewId("evtype", clock_),
+                     "user.created",
+                     "A user",
+                     false,
+                     false,
+                     R"({"1":{}})",
+                     std::vector<std::string>{"beta"},
+                     "users",
+                     clock_.Now(),
+                     clock_.Now()};
   ASSERT_TRUE(Wait<core::EventType>(
       [&](Done<core::EventType> d) { store_->CreateEventType(et, std::nullopt, d); }));
-  EXPECT_EQ(Wait<core::EventType>([&](Done<core::EventType> d) {
-              store_->CreateEventType(et, std::nullopt, d);
-            }).error().code,
+  EXPECT_EQ(Wait<core::EventType>(
+                [&](Done<core::EventType> d) { store_->CreateEventType(et, std::nullopt, d); })
+                .error()
+                .code,
             ErrorCode::kConflict);
   auto got = store_->GetEventType("user.created");
   ASSERT_TRUE(got);
@@ -104,8 +110,7 @@ TEST_P(StoreTest, EventTypesArchiveAndDelete) {
       [&](Done<core::EventType> d) { store_->UpdateEventType(*got, std::nullopt, d); }));
   EXPECT_TRUE(store_->ListEventTypes({}, false)->data.empty());
   EXPECT_EQ(store_->ListEventTypes({}, true)->data.size(), 1u);
-  ASSERT_TRUE(
-      Wait<void>([&](Done<void> d) { store_->DeleteEventType("user.created", d); }));
+  ASSERT_TRUE(Wait<void>([&](Done<void> d) { store_->DeleteEventType("user.created", d); }));
   EXPECT_FALSE(store_->GetEventType("user.created"));
 }
 
@@ -143,11 +148,11 @@ TEST_P(StoreTest, SubscribedEndpointsAreExactlyTheFanOut) {
   };
   auto all = add(std::nullopt, std::nullopt, false);
   auto typed = add(std::vector<std::string>{"a.b"}, std::nullopt, false);
-  add(std::vector<std::string>{"x.y"}, std::nullopt, false);                      // other type
+  add(std::vector<std::string>{"x.y"}, std::nullopt, false);  // other type
   auto chan = add(std::nullopt, std::vector<std::string>{"ch1", "ch9"}, false);
-  add(std::nullopt, std::vector<std::string>{"ch2"}, false);                      // other channel
-  add(std::nullopt, std::nullopt, true);                                          // disabled
-  auto msg = MakeMessage(app->id);  // type a.b, channels [ch1]
+  add(std::nullopt, std::vector<std::string>{"ch2"}, false);  // other channel
+  add(std::nullopt, std::nullopt, true);                      // disabled
+  auto msg = MakeMessage(app->id);                            // type a.b, channels [ch1]
   auto subscribed = store_->ListSubscribedEndpoints(msg);
   ASSERT_TRUE(subscribed);
   std::set<std::string> ids;
@@ -184,8 +189,7 @@ TEST_P(StoreTest, MessagesFilterAndExpunge) {
   EXPECT_EQ(list({.before = cut}), std::vector<std::string>{m1->id});
   EXPECT_EQ(list({.after = cut}), std::vector<std::string>{m2->id});
 
-  ASSERT_TRUE(Wait<void>(
-      [&](Done<void> d) { store_->ExpungeMessageContent(app->id, m1->id, d); }));
+  ASSERT_TRUE(Wait<void>([&](Done<void> d) { store_->ExpungeMessageContent(app->id, m1->id, d); }));
   EXPECT_EQ(store_->GetMessage(app->id, m1->id)->payload, R"({"expired":true})");
 }
 
@@ -222,8 +226,8 @@ TEST_P(StoreTest, ConcurrentWritesShareCommitsAndFailuresStayIsolated) {
   std::atomic<int> ok{0}, conflicts{0};
   std::vector<std::promise<void>> promises(kWrites);
   for (int i = 0; i < kWrites; ++i) {
-    auto msg = MakeMessage(app->id, "a.b", i % 100 == 0 ? std::optional<std::string>("taken")
-                                                          : std::nullopt);
+    auto msg = MakeMessage(app->id, "a.b",
+                           i % 100 == 0 ? std::optional<std::string>("taken") : std::nullopt);
     store_->CreateMessage(msg, std::nullopt, {}, [&, i](core::Result<core::Message> r) {
       (r ? ok : conflicts)++;
       promises[i].set_value();
