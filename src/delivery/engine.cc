@@ -24,7 +24,12 @@ using core::DeliveryStatus;
 using core::DueDelivery;
 using Steady = std::chrono::steady_clock;
 
+// "msg/endpoint": ids never contain '/'.
 std::string KeyOf(const DueDelivery& d) { return d.msg_id + '/' + d.endpoint_id; }
+core::DeliveryKey KeyParts(const std::string& key) {
+  auto slash = key.find('/');
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
 
 // Logs a failing store call once per outage, and its recovery, instead of once per call.
 // Thread-safe.
@@ -77,10 +82,10 @@ struct Engine::Impl {
   std::unordered_map<std::string, EndpointState> endpoints;
   std::unordered_map<std::string, size_t> app_held;       // claimed deliveries per app
   std::unordered_map<std::string, size_t> app_in_flight;  // requests under way per app
-  std::unordered_map<std::string, DueDelivery> known;     // every claimed delivery, by key
-  std::unordered_set<std::string> active;                 // endpoints with queued deliveries
-  bool claiming = false;                                  // a claim is out
-  size_t claim_limit = 0;                                 // of the last claim
+  std::unordered_set<std::string> known;   // keys of every claimed delivery (see KeyOf)
+  std::unordered_set<std::string> active;  // endpoints with queued deliveries
+  bool claiming = false;                   // a claim is out
+  size_t claim_limit = 0;                  // of the last claim
   bool claim_swept = false;  // the last claim swept the due order (and moved the cursor)
   bool woken = false;        // commits made deliveries due since the last claim started
   std::optional<store::DueCursor> cursor;  // sweep position
@@ -262,19 +267,19 @@ struct Engine::Impl {
     ++ep.held;
     ++app_held[d.app_id];
     active.insert(d.endpoint_id);
-    ep.queue.push_back(d);
-    known.emplace(std::move(key), std::move(d));
+    ep.queue.push_back(std::move(d));
+    known.insert(std::move(key));
   }
 
   // The delivery left the window (its outcome is recorded, or it was given back).
+  // A held delivery's endpoint state (with its config, hence its app) lives while it is held.
   void Forget(const std::string& key) {
-    auto it = known.find(key);
-    if (it == known.end()) return;
-    auto ep = endpoints.find(it->second.endpoint_id);
-    if (ep != endpoints.end() && ep->second.held > 0) --ep->second.held;
-    auto app = app_held.find(it->second.app_id);
+    if (!known.erase(key)) return;
+    auto ep = endpoints.find(KeyParts(key).endpoint_id);
+    if (ep == endpoints.end()) return;
+    --ep->second.held;
+    auto app = app_held.find(ep->second.config->app_id);
     if (app != app_held.end() && --app->second == 0) app_held.erase(app);
-    known.erase(it);
   }
 
   // Extends this node's leases well before they expire.
@@ -589,7 +594,7 @@ void Engine::Stop() {
   impl_->http.reset();  // abandons the attempts under way
   // Every claim still held is given back, so any node may take the work at once.
   std::vector<core::DeliveryKey> held;
-  for (const auto& [key, d] : impl_->known) held.push_back(d.key());
+  for (const auto& key : impl_->known) held.push_back(KeyParts(key));
   if (held.empty()) return;
   auto released = store::Wait<void>([&](store::Done<void> done) {
     impl_->store.ReleaseClaims(impl_->node, std::move(held), std::move(done));

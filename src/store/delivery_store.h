@@ -80,6 +80,26 @@ struct DeliveryView {
 
 struct DeliveryStats {
   int64_t success = 0, pending = 0, sending = 0, fail = 0, canceled = 0;
+  // Counts `n` deliveries in `status`.
+  void Add(core::DeliveryStatus status, int64_t n) {
+    switch (status) {
+      case core::DeliveryStatus::kSuccess:
+        success += n;
+        break;
+      case core::DeliveryStatus::kPending:
+        pending += n;
+        break;
+      case core::DeliveryStatus::kSending:
+        sending += n;
+        break;
+      case core::DeliveryStatus::kFail:
+        fail += n;
+        break;
+      case core::DeliveryStatus::kCanceled:
+        canceled += n;
+        break;
+    }
+  }
 };
 
 // What a renewal reports.

@@ -245,24 +245,7 @@ Result<DeliveryStats> PostgresStore::GetEndpointStats(std::string_view app_id,
     if (!rows) return std::unexpected(rows.error());
     DeliveryStats stats;
     for (int i = 0; i < rows->size(); ++i) {
-      int64_t n = rows->Int(i, 1);
-      switch (static_cast<core::DeliveryStatus>(rows->Int(i, 0))) {
-        case core::DeliveryStatus::kSuccess:
-          stats.success = n;
-          break;
-        case core::DeliveryStatus::kPending:
-          stats.pending = n;
-          break;
-        case core::DeliveryStatus::kSending:
-          stats.sending = n;
-          break;
-        case core::DeliveryStatus::kFail:
-          stats.fail = n;
-          break;
-        case core::DeliveryStatus::kCanceled:
-          stats.canceled = n;
-          break;
-      }
+      stats.Add(static_cast<core::DeliveryStatus>(rows->Int(i, 0)), rows->Int(i, 1));
     }
     return stats;
   });

@@ -5,24 +5,11 @@
 #include <string_view>
 
 #include "core/types.h"
+#include "store/columns.h"
 #include "store/postgres/conn.h"
 #include "store/store.h"
 
 namespace hookd::store::postgres {
-
-inline constexpr const char* kAppCols =
-    "id, uid, name, rate_limit, metadata, created_at, updated_at, env";
-inline constexpr const char* kEventTypeCols =
-    "id, name, description, archived, deprecated, schemas, feature_flags, group_name, created_at,"
-    " updated_at";
-inline constexpr const char* kEndpointCols =
-    "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
-    " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral";
-inline constexpr const char* kMessageCols =
-    "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes";
-inline constexpr const char* kAttemptCols =
-    "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
-    " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at";
 
 // The fan-out rule over endpoints aliased `e`, for a message whose event type is bound to
 // `type` and whose channels (text[], empty when it has none) to `channels`: enabled, not
@@ -41,8 +28,6 @@ std::vector<Param> EndpointParams(const core::Endpoint& e);
 // Parameters in kEventTypeCols order.
 std::vector<Param> EventTypeParams(const core::EventType& et);
 
-// "a.x, a.y" from "x, y".
-std::string Prefixed(std::string_view alias, std::string_view cols);
 // "$from, $from+1, ..., $from+n-1".
 std::string Placeholders(int from, int n);
 

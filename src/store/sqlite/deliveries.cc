@@ -325,24 +325,7 @@ Result<DeliveryStats> SqliteStore::GetEndpointStats(std::string_view app_id,
       .Bind(4, until ? ToMicros(*until) : INT64_MAX);
   DeliveryStats stats;
   while (s.Step()) {
-    int64_t n = s.Int(1);
-    switch (static_cast<core::DeliveryStatus>(s.Int(0))) {
-      case core::DeliveryStatus::kSuccess:
-        stats.success = n;
-        break;
-      case core::DeliveryStatus::kPending:
-        stats.pending = n;
-        break;
-      case core::DeliveryStatus::kSending:
-        stats.sending = n;
-        break;
-      case core::DeliveryStatus::kFail:
-        stats.fail = n;
-        break;
-      case core::DeliveryStatus::kCanceled:
-        stats.canceled = n;
-        break;
-    }
+    stats.Add(static_cast<core::DeliveryStatus>(s.Int(0)), s.Int(1));
   }
   if (s.error()) return std::unexpected(*s.error());
   return stats;
@@ -405,22 +388,20 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
 
 void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq) {
   const auto& req = ctx.req;
+  size_t& ep_taken = ctx.per_endpoint[d.endpoint_id];
+  size_t& app_taken = ctx.per_app[d.app_id];
+  auto given_app = req.app_room.find(d.app_id);
+  if (app_taken >= (given_app == req.app_room.end() ? req.per_app : given_app->second)) return;
+  auto given_ep = req.endpoint_room.find(d.endpoint_id);
+  if (given_ep != req.endpoint_room.end() && ep_taken >= given_ep->second) return;
   auto& endpoint = ctx.endpoints[d.endpoint_id];
   if (!endpoint) {
     auto loaded = GetEndpoint(d.app_id, d.endpoint_id);
     if (!loaded) return;
     endpoint = std::make_shared<const core::Endpoint>(std::move(*loaded));
   }
-  auto room = [](const std::unordered_map<std::string, size_t>& given, const std::string& id,
-                 size_t otherwise) {
-    auto it = given.find(id);
-    return it == given.end() ? otherwise : it->second;
-  };
-  size_t& ep_taken = ctx.per_endpoint[d.endpoint_id];
-  size_t& app_taken = ctx.per_app[d.app_id];
-  if (ep_taken >=
-          room(req.endpoint_room, d.endpoint_id, endpoint->throttle_rate ? 1 : req.per_endpoint) ||
-      app_taken >= room(req.app_room, d.app_id, req.per_app))
+  if (given_ep == req.endpoint_room.end() &&
+      ep_taken >= (endpoint->throttle_rate ? 1 : req.per_endpoint))
     return;
   auto key = KeyOf(d.msg_id, d.endpoint_id);
   if (!leases_->TryClaim(key, req.node, read_seq, req.now, req.lease_until)) return;

@@ -8,9 +8,14 @@ namespace hookd::store::sqlite {
 using core::FromMicros;
 
 core::App ReadApp(Stmt& s) {
-  return {s.Text(0), s.OptText(1), s.Text(2),
+  return {s.Text(0),
+          s.OptText(1),
+          s.Text(2),
           s.IsNull(3) ? std::nullopt : std::optional<int>(static_cast<int>(s.Int(3))),
-          DecodeMap(s.Text(4)), FromMicros(s.Int(5)), FromMicros(s.Int(6)), DecodeMap(s.Text(7))};
+          DecodeMap(s.Text(4)),
+          FromMicros(s.Int(5)),
+          FromMicros(s.Int(6)),
+          DecodeMap(s.Text(7))};
 }
 
 core::EventType ReadEventType(Stmt& s) {
@@ -63,7 +68,6 @@ core::Message ReadMessageAt(Stmt& s, int c) {
 }
 core::Message ReadMessage(Stmt& s) { return ReadMessageAt(s, 0); }
 
-
 core::Attempt ReadAttempt(Stmt& s) {
   core::Attempt a;
   a.id = s.Text(0);
@@ -80,21 +84,6 @@ core::Attempt ReadAttempt(Stmt& s) {
   a.status = static_cast<core::DeliveryStatus>(s.Int(11));
   a.created_at = FromMicros(s.Int(12));
   return a;
-}
-
-std::string Prefixed(std::string_view alias, std::string_view cols) {
-  std::string out;
-  size_t i = 0;
-  while (i < cols.size()) {
-    size_t j = cols.find(',', i);
-    if (j == std::string_view::npos) j = cols.size();
-    auto col = cols.substr(i, j - i);
-    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-    if (!out.empty()) out += ", ";
-    out += std::string(alias) + "." + std::string(col);
-    i = j + 1;
-  }
-  return out;
 }
 
 void BindAll(Stmt& s, const std::vector<Param>& params) {

@@ -9,6 +9,7 @@
 
 #include "core/time_format.h"
 #include "core/types.h"
+#include "store/columns.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
 
@@ -16,25 +17,12 @@ namespace hookd::store::sqlite {
 
 using Param = std::variant<std::string, int64_t>;
 
-inline constexpr const char* kAppCols =
-    "id, uid, name, rate_limit, metadata, created_at, updated_at, env";
-inline constexpr const char* kEventTypeCols =
-    "id, name, description, archived, deprecated, schemas, feature_flags, group_name, created_at,"
-    " updated_at";
-inline constexpr const char* kEndpointCols =
-    "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
-    " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral";
 // Messages up to this payload size travel with due deliveries (bounded window memory).
 inline constexpr size_t kHintPayloadLimit = 64 * 1024;
 inline constexpr const char* kInsertEndpoint =
     "INSERT INTO endpoints(id, app_id, uid, url, description, disabled, event_types, channels,"
     " throttle_rate, version, metadata, headers, secrets, created_at, updated_at, retry_schedule,"
     " options, ephemeral) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
-inline constexpr const char* kMessageCols =
-    "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes";
-inline constexpr const char* kAttemptCols =
-    "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
-    " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at";
 
 // The fan-out rule, over endpoints aliased `e`, for a message whose event type is bound to ?4
 // and whose channels (JSON list or NULL) to ?5: enabled subscribed endpoints whose event types
@@ -65,8 +53,6 @@ DeliveryView ReadDeliveryView(Stmt& s, Fill fill) {
   return v;
 }
 
-// "a.x, a.y" from "x, y".
-std::string Prefixed(std::string_view alias, std::string_view cols);
 // Binds params to ?1, ?2, ... in order.
 void BindAll(Stmt& s, const std::vector<Param>& params);
 

@@ -1,0 +1,27 @@
+// Column lists of the tables every store implementation has, in the order their row readers
+// expect, and how to qualify them with a table alias.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace hookd::store {
+
+inline constexpr const char* kAppCols =
+    "id, uid, name, rate_limit, metadata, created_at, updated_at, env";
+inline constexpr const char* kEventTypeCols =
+    "id, name, description, archived, deprecated, schemas, feature_flags, group_name, created_at,"
+    " updated_at";
+inline constexpr const char* kEndpointCols =
+    "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
+    " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral";
+inline constexpr const char* kMessageCols =
+    "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes";
+inline constexpr const char* kAttemptCols =
+    "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
+    " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at";
+
+// "a.x, a.y" from "x, y".
+std::string Prefixed(std::string_view alias, std::string_view cols);
+
+}  // namespace hookd::store
