@@ -1,5 +1,6 @@
 // /api/v1/app: applications (tenants).
 #include "api/body_reader.h"
+#include "api/failure_policy_json.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/resources.h"
@@ -35,6 +36,7 @@ void ReadAppFields(BodyReader& body, App& app, bool patch) {
   } else if (!patch) {
     app.env.clear();
   }
+  ReadFailurePolicy(body, app.failure_policy, patch);
 }
 
 namespace {

@@ -1,11 +1,13 @@
 // /api/v1/app/{app}/endpoint: subscriber endpoints, their secrets and custom headers.
 #include "api/body_reader.h"
 #include "api/delivery_options.h"
+#include "api/failure_policy_json.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/resources.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "core/ops_events.h"
 #include "core/validation.h"
 
 namespace hookd::api {
@@ -66,6 +68,7 @@ void ReadFields(BodyReader& body, Endpoint& ep, bool patch, const core::StringMa
     ep.metadata = *md;
   else if (!patch)
     ep.metadata.clear();
+  ReadFailurePolicy(body, ep.failure_policy, patch);
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
@@ -78,32 +81,66 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
   reply(JsonResponse(200, PageJson(*eps, EndpointJson)));
 }
 
+// The operational events about `before` becoming `after` (no `before`: created; no `after`:
+// deleted). The operations app's own endpoints cause none.
+std::vector<core::OpsEvent> ChangeEvents(ApiContext& ctx, const core::App& app,
+                                         const Endpoint* before, const Endpoint* after) {
+  namespace ops = core::ops;
+  std::vector<core::OpsEvent> out;
+  if (app.id == core::kOperationsAppId) return out;
+  const Endpoint& ep = after ? *after : *before;
+  core::EndpointRef ref{app.id, app.uid, ep.id, ep.uid};
+  auto id = [&ctx] { return core::NewId("msg", ctx.clock); };
+  if (!before) {
+    out.push_back(core::EndpointEvent(ops::kEndpointCreated, ref, id()));
+  } else if (!after) {
+    out.push_back(core::EndpointEvent(ops::kEndpointDeleted, ref, id()));
+  } else {
+    out.push_back(core::EndpointEvent(ops::kEndpointUpdated, ref, id()));
+    if (before->disabled && !after->disabled)
+      out.push_back(core::EndpointEvent(ops::kEndpointEnabled, ref, id()));
+    if (!before->disabled && after->disabled)
+      out.push_back(core::EndpointDisabledEvent(ref, ctx.clock.Now(), "manual", id()));
+  }
+  return out;
+}
+
+// Creates an endpoint of `app` from `body`; `uid` (from a PUT's path) applies unless the body
+// names one.
+void Insert(ApiContext& ctx, const Request& req, Reply reply, const core::App& app,
+            BodyReader& body, std::optional<std::string> uid) {
+  Endpoint ep;
+  ReadFields(body, ep, false, app.env);
+  if (!ep.uid) ep.uid = std::move(uid);
+  if (auto secret = body.String("secret")) {
+    std::string key = WithSecretPrefix(*secret);
+    if (auto err = core::CheckSecret(key); !err.empty()) body.Fail("secret", err);
+    ep.secrets.push_back({key, std::nullopt});
+  } else {
+    ep.secrets.push_back({core::NewEndpointSecret(), std::nullopt});
+  }
+  if (auto headers = body.Map("headers")) {
+    CheckHeaders(body, "headers", *headers);
+    ep.headers = *headers;
+  }
+  if (auto s = body.Finish(); !s) return reply(ErrorResponse(s.error()));
+  ep.id = core::NewId("ep", ctx.clock);
+  ep.app_id = app.id;
+  ep.created_at = ep.updated_at = ctx.clock.Now();
+  auto events = ChangeEvents(ctx, app, nullptr, &ep);
+  IdempotentWrite<Endpoint>(
+      ctx, req, std::move(reply), JsonResponse(201, EndpointJson(ep)),
+      [&ctx, ep, events](store::Idempotency idem, store::Done<Endpoint> done) {
+        ctx.store.CreateEndpoint(ep, std::move(idem), events, std::move(done));
+      });
+}
+
 void Create(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
-  Endpoint ep;
-  ReadFields(*body, ep, false, app->env);
-  if (auto secret = body->String("secret")) {
-    std::string key = WithSecretPrefix(*secret);
-    if (auto err = core::CheckSecret(key); !err.empty()) body->Fail("secret", err);
-    ep.secrets.push_back({key, std::nullopt});
-  } else {
-    ep.secrets.push_back({core::NewEndpointSecret(), std::nullopt});
-  }
-  if (auto headers = body->Map("headers")) {
-    CheckHeaders(*body, "headers", *headers);
-    ep.headers = *headers;
-  }
-  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  ep.id = core::NewId("ep", ctx.clock);
-  ep.app_id = app->id;
-  ep.created_at = ep.updated_at = ctx.clock.Now();
-  IdempotentWrite<Endpoint>(ctx, req, std::move(reply), JsonResponse(201, EndpointJson(ep)),
-                            [&ctx, ep](store::Idempotency idem, store::Done<Endpoint> done) {
-                              ctx.store.CreateEndpoint(ep, std::move(idem), std::move(done));
-                            });
+  Insert(ctx, req, std::move(reply), *app, *body, std::nullopt);
 }
 
 // The endpoint named by path parameter 1 within the app of parameter 0.
@@ -118,35 +155,47 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
   reply(ep ? JsonResponse(200, EndpointJson(*ep)) : ErrorResponse(ep.error()));
 }
 
-// Writes `ep` back and answers with `ok` (or the endpoint JSON when ok is unset).
-void Save(ApiContext& ctx, Endpoint ep, Reply reply, std::optional<Response> ok = std::nullopt) {
+// Writes `ep` (changed from `before`) back and answers with `ok` (or the endpoint JSON when ok
+// is unset).
+void Save(ApiContext& ctx, const core::App& app, const Endpoint& before, Endpoint ep, Reply reply,
+          std::optional<Response> ok = std::nullopt) {
   ep.updated_at = ctx.clock.Now();
-  ctx.store.UpdateEndpoint(std::move(ep), std::nullopt,
+  auto events = ChangeEvents(ctx, app, &before, &ep);
+  ctx.store.UpdateEndpoint(std::move(ep), std::nullopt, std::move(events),
                            ReplyWith<Endpoint>(std::move(reply), [ok](const Endpoint& e) {
                              return ok ? *ok : JsonResponse(200, EndpointJson(e));
                            }));
 }
 
+// PUT replaces (or creates, named by the path's uid); PATCH changes the fields given.
 void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto ep = FindEndpoint(ctx, app->id, req.params.at(1));
+  const std::string& ref = req.params.at(1);
+  auto ep = FindEndpoint(ctx, app->id, ref);
+  if (!ep && ep.error().code == core::ErrorCode::kNotFound && !patch &&
+      !core::HasIdPrefix(ref, "ep") && core::CheckUid(ref).empty()) {
+    return Insert(ctx, req, std::move(reply), *app, *body, ref);
+  }
   if (!ep) return reply(ErrorResponse(ep.error()));
-  std::optional<std::string> uid_before = ep->uid;
+  Endpoint before = *ep;
   ReadFields(*body, *ep, patch, app->env);
-  if (!patch && !body->Present("uid")) ep->uid = uid_before;  // PUT keeps the uid unless given
+  if (!patch && !body->Present("uid")) ep->uid = before.uid;  // PUT keeps the uid unless given
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  Save(ctx, std::move(*ep), std::move(reply));
+  Save(ctx, *app, before, std::move(*ep), std::move(reply));
 }
 void Put(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), false); }
 void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::move(reply), true); }
 
 void Delete(ApiContext& ctx, Request& req, Reply reply) {
-  auto ep = ResolveEndpoint(ctx, req);
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto ep = FindEndpoint(ctx, app->id, req.params.at(1));
   if (!ep) return reply(ErrorResponse(ep.error()));
-  ctx.store.DeleteEndpoint(ep->app_id, ep->id, ReplyNoContent(std::move(reply)));
+  ctx.store.DeleteEndpoint(ep->app_id, ep->id, ChangeEvents(ctx, *app, &*ep, nullptr),
+                           ReplyNoContent(std::move(reply)));
 }
 
 void GetSecret(ApiContext& ctx, Request& req, Reply reply) {
@@ -159,8 +208,11 @@ void GetSecret(ApiContext& ctx, Request& req, Reply reply) {
 void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
-  auto ep = ResolveEndpoint(ctx, req);
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto ep = FindEndpoint(ctx, app->id, req.params.at(1));
   if (!ep) return reply(ErrorResponse(ep.error()));
+  Endpoint before = *ep;
   std::string key = core::NewEndpointSecret();
   if (auto given = body->String("key")) {
     key = WithSecretPrefix(*given);
@@ -178,10 +230,11 @@ void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
   ep->secrets.front().expires_at = now + grace;
   ep->secrets.insert(ep->secrets.begin(), {key, std::nullopt});
   ep->updated_at = now;
+  auto events = ChangeEvents(ctx, *app, &before, &*ep);
   IdempotentWrite<Endpoint>(
       ctx, req, std::move(reply), NoContent(),
-      [&ctx, e = std::move(*ep)](store::Idempotency idem, store::Done<Endpoint> done) {
-        ctx.store.UpdateEndpoint(e, std::move(idem), std::move(done));
+      [&ctx, e = std::move(*ep), events](store::Idempotency idem, store::Done<Endpoint> done) {
+        ctx.store.UpdateEndpoint(e, std::move(idem), events, std::move(done));
       });
 }
 
@@ -206,8 +259,11 @@ void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
 void UpdateHeaders(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
-  auto ep = ResolveEndpoint(ctx, req);
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto ep = FindEndpoint(ctx, app->id, req.params.at(1));
   if (!ep) return reply(ErrorResponse(ep.error()));
+  Endpoint before = *ep;
   const json::value* headers = body->Value("headers");
   if (!headers || !headers->is_object()) {
     body->Fail("headers", "field required: an object of header names to values",
@@ -232,7 +288,7 @@ void UpdateHeaders(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   CheckHeaders(*body, "headers", given);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   ep->headers = std::move(merged);
-  Save(ctx, std::move(*ep), std::move(reply), NoContent());
+  Save(ctx, *app, before, std::move(*ep), std::move(reply), NoContent());
 }
 void PutHeaders(ApiContext& ctx, Request& req, Reply reply) {
   UpdateHeaders(ctx, req, std::move(reply), false);
@@ -241,23 +297,44 @@ void PatchHeaders(ApiContext& ctx, Request& req, Reply reply) {
   UpdateHeaders(ctx, req, std::move(reply), true);
 }
 
+// The same handler for an operational webhook endpoint (admin tokens only): an endpoint of the
+// operations app, whose path names no app.
+Handler Operational(ApiContext& ctx, ContextHandler fn) {
+  return [&ctx, fn](Request& req, Reply reply) {
+    if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
+    req.params.insert(req.params.begin(), std::string(core::kOperationsAppId));
+    fn(ctx, req, std::move(reply));
+  };
+}
+
 }  // namespace
 
 void RegisterEndpoints(Router& r, ApiContext& ctx) {
   using M = Method;
-  const std::string base = "/api/v1/app/{app}/endpoint";
-  const std::string one = base + "/{endpoint}";
-  r.Add(M::kGet, base, Bind(ctx, List));
-  r.Add(M::kPost, base, Bind(ctx, Create));
-  r.Add(M::kGet, one, Bind(ctx, Get));
-  r.Add(M::kPut, one, Bind(ctx, Put));
-  r.Add(M::kPatch, one, Bind(ctx, Patch));
-  r.Add(M::kDelete, one, Bind(ctx, Delete));
-  r.Add(M::kGet, one + "/secret", Bind(ctx, GetSecret));
-  r.Add(M::kPost, one + "/secret/rotate", Bind(ctx, RotateSecret));
-  r.Add(M::kGet, one + "/headers", Bind(ctx, GetHeaders));
-  r.Add(M::kPut, one + "/headers", Bind(ctx, PutHeaders));
-  r.Add(M::kPatch, one + "/headers", Bind(ctx, PatchHeaders));
+  struct Route {
+    Method method;
+    const char* path;  // after the collection
+    ContextHandler handler;
+  };
+  static const Route kRoutes[] = {
+      {M::kGet, "", List},
+      {M::kPost, "", Create},
+      {M::kGet, "/{endpoint}", Get},
+      {M::kPut, "/{endpoint}", Put},
+      {M::kPatch, "/{endpoint}", Patch},
+      {M::kDelete, "/{endpoint}", Delete},
+      {M::kGet, "/{endpoint}/secret", GetSecret},
+      {M::kPost, "/{endpoint}/secret/rotate", RotateSecret},
+      {M::kGet, "/{endpoint}/headers", GetHeaders},
+      {M::kPut, "/{endpoint}/headers", PutHeaders},
+      {M::kPatch, "/{endpoint}/headers", PatchHeaders},
+  };
+  for (const auto& route : kRoutes) {
+    r.Add(route.method, std::string("/api/v1/app/{app}/endpoint") + route.path,
+          Bind(ctx, route.handler));
+    r.Add(route.method, std::string(kOperationalEndpointPath) + route.path,
+          Operational(ctx, route.handler));
+  }
 }
 
 }  // namespace hookd::api

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/crypto.h"
+#include "core/ops_events.h"
 #include "core/time_format.h"
 #include "core/json_text.h"
 
@@ -26,6 +27,10 @@ core::Result<core::App> ResolveApp(ApiContext& ctx, const Request& req, size_t i
   }();
   if (!app) return app;
   if (req.principal.app_id && *req.principal.app_id != app->id) {
+    return core::NotFound("application");
+  }
+  if (app->id == core::kOperationsAppId && req.method != Method::kGet &&
+      !req.path.starts_with(kOperationalEndpointPath)) {
     return core::NotFound("application");
   }
   return app;

@@ -20,7 +20,11 @@ inline Handler Bind(ApiContext& ctx, ContextHandler fn) {
 Response JsonResponse(int status, const boost::json::value& body);
 Response NoContent();
 
-// The app named by path parameter `index` (id or uid), if the caller may see it; else 404.
+// Operational webhook endpoints: the operations app's endpoints, for admin tokens.
+inline constexpr std::string_view kOperationalEndpointPath = "/api/v1/operational-webhook/endpoint";
+
+// The app named by path parameter `index` (id or uid), if the caller may see it; else 404. The
+// operations app is reached through its own routes, and read (GET) by admin tokens.
 core::Result<core::App> ResolveApp(ApiContext& ctx, const Request& req, size_t index = 0);
 // The app's endpoint `ref` (id or uid). Per-message callbacks are not endpoints here: 404.
 core::Result<core::Endpoint> FindEndpoint(ApiContext& ctx, const std::string& app_id,

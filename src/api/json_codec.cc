@@ -1,6 +1,7 @@
 #include "api/json_codec.h"
 
 #include "api/delivery_options.h"
+#include "api/failure_policy_json.h"
 #include "core/time_format.h"
 #include "core/json_text.h"
 
@@ -33,6 +34,7 @@ json::object AppJson(const core::App& app) {
           {"rateLimit", app.rate_limit ? json::value(*app.rate_limit) : nullptr},
           {"metadata", StringMapJson(app.metadata)},
           {"env", StringMapJson(app.env)},
+          {"failurePolicy", FailurePolicyJson(app.failure_policy)},
           {"createdAt", FormatTime(app.created_at)},
           {"updatedAt", FormatTime(app.updated_at)}};
 }
@@ -69,6 +71,7 @@ json::object EndpointJson(const core::Endpoint& ep) {
           {"rateLimit", rate},
           {"version", ep.version},
           {"metadata", StringMapJson(ep.metadata)},
+          {"failurePolicy", FailurePolicyJson(ep.failure_policy)},
           {"createdAt", FormatTime(ep.created_at)},
           {"updatedAt", FormatTime(ep.updated_at)}};
   AddDeliveryOptionsJson(out, ep);

@@ -96,6 +96,8 @@ int RunServe(const Config& config) {
     eo.app_in_flight = std::max<size_t>(eo.max_in_flight / 4, eo.endpoint_concurrency);
     eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
     eo.lease = std::chrono::seconds(config.claim_lease_seconds);
+    eo.failure_policy = {static_cast<int>(config.disable_after_exhausted),
+                         config.disable_after_failing_seconds, config.disable_on_gone};
     eo.allowed_networks = config.allowed_networks;
     eo.http.ca_file = config.tls_ca_file;
     engine = std::make_unique<delivery::Engine>(**store, core::SystemClock::Instance(), random,

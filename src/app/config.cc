@@ -168,6 +168,15 @@ const std::vector<ConfigKey>& ConfigKeys() {
              "how long a node's claim on a delivery lasts without renewal (renewed every third of"
              " it); after a node dies, others take its work over this much later",
              &Config::claim_lease_seconds, 3, 3600),
+      IntKey("disable_after_exhausted",
+             "disable an endpoint after this many consecutive messages exhausted their retries"
+             " (0: never; apps and endpoints may set their own)",
+             &Config::disable_after_exhausted, 0, 1'000'000),
+      IntKey("disable_after_failing_seconds",
+             "disable an endpoint that has failed every attempt for this long (0: never)",
+             &Config::disable_after_failing_seconds, 0, 10LL * 365 * 86400),
+      BoolKey("disable_on_gone", "disable an endpoint at once when it answers 410 Gone",
+              &Config::disable_on_gone),
       StringKey("tls_ca_file",
                 "PEM file of CAs that receivers' certificates are verified against (default: the"
                 " system store)",

@@ -30,6 +30,10 @@ struct Config {
   int64_t delivery_window = 10000;
   int64_t endpoint_concurrency = 32;
   int64_t claim_lease_seconds = 30;
+  // Failure policy defaults (apps and endpoints refine them); 0 switches a rule off.
+  int64_t disable_after_exhausted = 0;
+  int64_t disable_after_failing_seconds = 5 * 86400;
+  bool disable_on_gone = true;
   std::string tls_ca_file;  // empty: the system's CA store
 
   // host and port of `listen`; throws std::invalid_argument when malformed.

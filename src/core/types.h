@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/failure_policy.h"
 
 namespace hookd::core {
 
@@ -22,6 +23,7 @@ struct App {
   TimePoint created_at{};
   TimePoint updated_at{};
   StringMap env;  // values for {{name}} / {{env.name}} in endpoint URL templates
+  FailurePolicy failure_policy;  // defaults for the app's endpoints
 };
 
 struct EventType {
@@ -81,6 +83,7 @@ struct Endpoint {
   std::optional<std::vector<int>> retry_schedule;  // seconds before each retry; null: global
   DeliveryOptions options;
   bool ephemeral = false;  // a per-message callback: not listed, never fanned out to
+  FailurePolicy failure_policy;  // unset fields: the app's, then the server's
   TimePoint created_at{};
   TimePoint updated_at{};
 };
@@ -149,7 +152,7 @@ struct DueDelivery {
   TimePoint due{};
   std::shared_ptr<const Message> message;
   std::shared_ptr<const Endpoint> endpoint;
-  std::shared_ptr<const StringMap> app_env;  // values for URL templates
+  std::shared_ptr<const App> app;
   TimePoint lease_until{};                   // the claim's expiry when it was made
   DeliveryKey key() const { return {msg_id, endpoint_id}; }
 };
@@ -171,6 +174,33 @@ struct Attempt {
   TimePoint created_at{};
 };
 
+// An operational event (see ops_events.h): a message of the operations app, written in the same
+// commit as the change that caused it.
+struct OpsEvent {
+  std::string msg_id;   // of the operations-app message that carries it
+  std::string type;     // one of ops::k*
+  std::string app_id;   // the tenant app it is about (the message is tagged with it)
+  std::string payload;  // {"type", "data"} JSON text
+};
+
+// Who an endpoint event is about.
+struct EndpointRef {
+  std::string app_id;
+  std::optional<std::string> app_uid;
+  std::string endpoint_id;
+  std::optional<std::string> endpoint_uid;
+};
+
+// What an attempt's outcome adds to its endpoint's failure record (see failure_policy.h), and
+// what the store does if the record then crosses the policy: disable the endpoint and emit
+// endpoint.disabled (trigger "automatic") with this message id.
+struct FailureAccounting {
+  AttemptOutcome outcome = AttemptOutcome::kSucceeded;
+  FailurePolicy policy;  // resolved: every field set
+  EndpointRef ref;
+  std::string disabled_event_id;
+};
+
 // The state a delivery moves to after an attempt (or without one, e.g. endpoint disabled).
 struct DeliveryUpdate {
   std::string msg_id;
@@ -178,10 +208,13 @@ struct DeliveryUpdate {
   DeliveryStatus status = DeliveryStatus::kPending;
   int attempts = 0;
   std::optional<TimePoint> next_attempt_at;             // set while retries remain
-  bool disable_endpoint = false;                        // e.g. the receiver answered 410 Gone
+  bool disable_endpoint = false;  // the receiver answered 410 Gone (events carry endpoint.disabled)
+  bool hold = false;  // the endpoint is disabled: the delivery waits, held, until it is enabled
   AttemptTrigger trigger = AttemptTrigger::kScheduled;  // of the attempt that led here
   std::string node;                                     // the claimant recording it
   bool keep_claim = false;  // a failover try within one attempt: the claim goes on
+  std::vector<OpsEvent> events;                   // written with the outcome
+  std::optional<FailureAccounting> accounting;  // unset: the attempt does not count
 };
 
 }  // namespace hookd::core

@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/text.h"
 #include "core/thread_name.h"
+#include "delivery/outcome.h"
 #include "delivery/request_builder.h"
 #include "delivery/signer.h"
 #include "delivery/ssrf_guard.h"
@@ -370,12 +371,10 @@ struct Engine::Impl {
           Forget(key);
           continue;
         }
-        if (d.endpoint->disabled) {
-          DueDelivery gone = std::move(d);
+        if (d.endpoint->disabled) {  // held until the endpoint is enabled
+          DueDelivery held = std::move(d);
           ep.queue.pop_front();
-          core::DeliveryUpdate update{gone.msg_id, gone.endpoint_id, DeliveryStatus::kFail,
-                                      gone.attempts, std::nullopt};
-          Record(gone, std::nullopt, std::move(update));
+          Record(held, std::nullopt, Hold(held));
           continue;
         }
         if (!TakeToken(ep)) break;
@@ -429,7 +428,7 @@ struct Engine::Impl {
       timeout = std::min(timeout, left);
     }
     const std::string& url = f.urls()[f.url_index];
-    auto req = BuildRequest(config, url, *f.d.message, *f.d.app_env, now, signer,
+    auto req = BuildRequest(config, url, *f.d.message, f.d.app->env, now, signer,
                             {timeout, options.svix_headers});
     if (!req) {  // a URL variable without a value: no request is made
       return Land(std::move(f), now, {.error = "template", .error_detail = req.error().detail});
@@ -507,34 +506,24 @@ struct Engine::Impl {
     if (auto app = app_in_flight.find(d.app_id); app != app_in_flight.end() && --app->second == 0)
       app_in_flight.erase(app);
 
-    core::DeliveryUpdate update{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess, d.attempts + 1,
-                                std::nullopt};
-    update.trigger = d.trigger;
-    if (!ok) {
-      update.status = DeliveryStatus::kFail;
-      if (r.status == 410) {  // Gone: the receiver asks us to stop
-        update.disable_endpoint = true;
-        spdlog::info("delivery: endpoint {} answered 410 Gone; disabled", d.endpoint_id);
-      } else {
-        std::optional<std::chrono::seconds> retry_after;
-        if ((r.status == 429 || r.status == 503) && r.retry_after)
-          retry_after = ParseRetryAfter(*r.retry_after, clock.Now());
-        auto delay = NextRetryDelay(PolicyFor(config), update.attempts, retry_after, random);
-        auto next = delay ? std::optional(clock.Now() + *delay) : std::nullopt;
-        if (next && f.deadline && *next >= *f.deadline) next.reset();  // past the total timeout
-        if (next) {
-          update.status = DeliveryStatus::kSending;
-          update.next_attempt_at = next;
-        } else {
-          exhausted.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-    }
+    std::optional<std::chrono::seconds> retry_after;
+    if ((r.status == 429 || r.status == 503) && r.retry_after)
+      retry_after = ParseRetryAfter(*r.retry_after, clock.Now());
+    auto policy = PolicyFor(d, options.failure_policy);
+    auto retry = RetryFor(config);
+    bool gave_up = false;
+    auto update = Decide(d, {attempt, retry_after},
+                         {clock.Now(), f.deadline, retry, policy, random,
+                          [this] { return core::NewId("msg", clock); }},
+                         &gave_up);
+    if (gave_up) exhausted.fetch_add(1, std::memory_order_relaxed);
+    if (update.disable_endpoint)
+      spdlog::info("delivery: endpoint {} answered 410 Gone; disabled", d.endpoint_id);
     Record(d, std::move(attempt), std::move(update));
   }
 
   // The endpoint's own retry schedule when it has one, else the global policy.
-  RetryPolicy PolicyFor(const core::Endpoint& config) {
+  RetryPolicy RetryFor(const core::Endpoint& config) {
     if (!config.retry_schedule) return options.retry;
     RetryPolicy p = options.retry;
     p.schedule.clear();

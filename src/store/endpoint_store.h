@@ -17,10 +17,16 @@ class EndpointStore {
                                                      const PageRequest& page) = 0;
   // The endpoints `msg` would be fanned out to (the same rule CreateMessage applies).
   virtual Result<std::vector<core::Endpoint>> ListSubscribedEndpoints(const core::Message& msg) = 0;
-  virtual void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) = 0;
+  // Each write also stores `events`, the operational events about it, in its commit.
+  virtual void CreateEndpoint(core::Endpoint ep, Idempotency idem,
+                              std::vector<core::OpsEvent> events, Done<core::Endpoint> done) = 0;
   // Replaces by (app_id, id). `idem` covers POST-shaped updates such as secret rotation.
-  virtual void UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) = 0;
-  virtual void DeleteEndpoint(std::string app_id, std::string id, Done<void> done) = 0;
+  // Enabling a disabled endpoint clears its failure record; an enabled endpoint holds nothing:
+  // deliveries held while it was disabled become due (in message order).
+  virtual void UpdateEndpoint(core::Endpoint ep, Idempotency idem,
+                              std::vector<core::OpsEvent> events, Done<core::Endpoint> done) = 0;
+  virtual void DeleteEndpoint(std::string app_id, std::string id,
+                              std::vector<core::OpsEvent> events, Done<void> done) = 0;
 };
 
 }  // namespace hookd::store

@@ -95,6 +95,28 @@ core::DeliveryOptions DecodeOptions(const std::optional<std::string>& text) {
   return o;
 }
 
+std::optional<std::string> EncodeFailurePolicy(const core::FailurePolicy& p) {
+  if (p.empty()) return std::nullopt;
+  json::object j;
+  if (p.disable_after_exhausted) j["disableAfterExhausted"] = *p.disable_after_exhausted;
+  if (p.disable_after_failing_secs) j["disableAfterFailingSeconds"] = *p.disable_after_failing_secs;
+  if (p.disable_on_gone) j["disableOnGone"] = *p.disable_on_gone;
+  return json::serialize(j);
+}
+
+core::FailurePolicy DecodeFailurePolicy(const std::optional<std::string>& text) {
+  core::FailurePolicy p;
+  if (!text) return p;
+  auto parsed = json::parse(*text);
+  const auto& j = parsed.as_object();
+  if (auto* v = j.if_contains("disableAfterExhausted"))
+    p.disable_after_exhausted = static_cast<int>(v->to_number<int64_t>());
+  if (auto* v = j.if_contains("disableAfterFailingSeconds"))
+    p.disable_after_failing_secs = v->to_number<int64_t>();
+  if (auto* v = j.if_contains("disableOnGone")) p.disable_on_gone = v->as_bool();
+  return p;
+}
+
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets) {
   json::array a;
   for (const auto& s : secrets) {

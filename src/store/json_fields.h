@@ -18,6 +18,9 @@ std::optional<std::vector<int>> DecodeInts(const std::optional<std::string>& jso
 // NULL for default options.
 std::optional<std::string> EncodeOptions(const core::DeliveryOptions& o);
 core::DeliveryOptions DecodeOptions(const std::optional<std::string>& json);
+// NULL for an empty policy (every rule deferred).
+std::optional<std::string> EncodeFailurePolicy(const core::FailurePolicy& p);
+core::FailurePolicy DecodeFailurePolicy(const std::optional<std::string>& json);
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets);
 std::vector<core::EndpointSecret> DecodeSecrets(const std::string& json);
 

@@ -59,7 +59,7 @@ class EngineTest : public ::testing::Test {
     ep.secrets = {{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", std::nullopt}};
     ep.created_at = ep.updated_at = clock_.Now();
     EXPECT_TRUE(store::Wait<core::Endpoint>(
-        [&](store::Done<core::Endpoint> d) { store_->CreateEndpoint(ep, std::nullopt, d); }));
+        [&](store::Done<core::Endpoint> d) { store_->CreateEndpoint(ep, std::nullopt, {}, d); }));
     return ep;
   }
 

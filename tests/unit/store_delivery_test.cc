@@ -23,7 +23,7 @@ class DeliveryStoreTest : public StoreTest {
     ep.event_types.reset();
     ep.throttle_rate = throttle;
     EXPECT_TRUE(Wait<core::Endpoint>(
-        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(ep, std::nullopt, d); }));
+        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(ep, std::nullopt, {}, d); }));
     return ep;
   }
   std::string PostAt(std::optional<core::App> app = std::nullopt) {
@@ -96,7 +96,7 @@ TEST_P(DeliveryStoreTest, ClaimsFollowTheDueOrderAndTheSweepResumesAfterItsCurso
 
   // Each claim carries what sending needs.
   const auto& d = first.claimed[0];
-  ASSERT_TRUE(d.message && d.endpoint && d.app_env);
+  ASSERT_TRUE(d.message && d.endpoint && d.app);
   EXPECT_EQ(d.message->payload, R"({"x":1})");
   EXPECT_EQ(d.endpoint->app_id, app_.id);
   EXPECT_EQ(d.lease_until, clock_.Now() + 30s);
@@ -194,7 +194,7 @@ TEST_P(DeliveryStoreTest, ClaimsAreFairAcrossEndpointsAndApps) {
   auto other_ep = MakeEndpoint(other.id);
   other_ep.event_types.reset();
   ASSERT_TRUE(Wait<core::Endpoint>(
-      [&](Done<core::Endpoint> d) { store_->CreateEndpoint(other_ep, std::nullopt, d); }));
+      [&](Done<core::Endpoint> d) { store_->CreateEndpoint(other_ep, std::nullopt, {}, d); }));
   auto victim = PostAt(other);
   Reopen();
 

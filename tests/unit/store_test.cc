@@ -35,7 +35,7 @@ TEST_P(StoreTest, DeletingAnAppCascades) {
   ASSERT_TRUE(app);
   auto ep = MakeEndpoint(app->id);
   ASSERT_TRUE(Wait<core::Endpoint>(
-      [&](Done<core::Endpoint> d) { store_->CreateEndpoint(ep, std::nullopt, d); }));
+      [&](Done<core::Endpoint> d) { store_->CreateEndpoint(ep, std::nullopt, {}, d); }));
   auto msg = Post(MakeMessage(app->id));
   ASSERT_TRUE(msg);
   ASSERT_TRUE(Wait<void>([&](Done<void> d) { store_->DeleteApp(app->id, d); }));
@@ -119,7 +119,7 @@ TEST_P(StoreTest, EndpointUidIsUniquePerApp) {
   auto b = Create(MakeApp());
   auto create = [&](core::Endpoint e) {
     return Wait<core::Endpoint>(
-        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(e, std::nullopt, d); });
+        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(e, std::nullopt, {}, d); });
   };
   auto ep = create(MakeEndpoint(a->id, "main"));
   ASSERT_TRUE(ep);
@@ -143,7 +143,7 @@ TEST_P(StoreTest, SubscribedEndpointsAreExactlyTheFanOut) {
     e.channels = std::move(channels);
     e.disabled = disabled;
     EXPECT_TRUE(Wait<core::Endpoint>(
-        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(e, std::nullopt, d); }));
+        [&](Done<core::Endpoint> d) { store_->CreateEndpoint(e, std::nullopt, {}, d); }));
     return e.id;
   };
   auto all = add(std::nullopt, std::nullopt, false);
@@ -151,7 +151,7 @@ TEST_P(StoreTest, SubscribedEndpointsAreExactlyTheFanOut) {
   add(std::vector<std::string>{"x.y"}, std::nullopt, false);  // other type
   auto chan = add(std::nullopt, std::vector<std::string>{"ch1", "ch9"}, false);
   add(std::nullopt, std::vector<std::string>{"ch2"}, false);  // other channel
-  add(std::nullopt, std::nullopt, true);                      // disabled
+  auto disabled = add(std::nullopt, std::nullopt, true);      // holds what it gets
   auto msg = MakeMessage(app->id);                            // type a.b, channels [ch1]
   auto subscribed = store_->ListSubscribedEndpoints(msg);
   ASSERT_TRUE(subscribed);
@@ -161,7 +161,14 @@ TEST_P(StoreTest, SubscribedEndpointsAreExactlyTheFanOut) {
   ASSERT_TRUE(Post(msg));
   std::set<std::string> fanned;
   auto rows = store_->ListMessageDestinations(app->id, msg.id, {.limit = 250});
-  for (const auto& v : rows->data) fanned.insert(v.endpoint.id);
+  for (const auto& v : rows->data) {
+    if (v.endpoint.id == disabled) {
+      EXPECT_EQ(v.status, core::DeliveryStatus::kPending);
+      EXPECT_FALSE(v.next_attempt_at);  // held, not due
+      continue;
+    }
+    fanned.insert(v.endpoint.id);
+  }
   EXPECT_EQ(fanned, ids);
 }
 

@@ -1,4 +1,5 @@
 // Applications.
+#include "core/ops_events.h"
 #include "core/time_format.h"
 #include "store/json_fields.h"
 #include "store/postgres/rows.h"
@@ -15,15 +16,18 @@ Result<core::App> PostgresStore::GetApp(std::string_view ref) {
 }
 
 Result<Page<core::App>> PostgresStore::ListApps(const PageRequest& page) {
+  Where where;
+  where.And("id <> {}", {P(core::kOperationsAppId)});
   return List<core::App>(
-      std::string("SELECT ") + kAppCols + " FROM apps", {}, "id", page,
+      std::string("SELECT ") + kAppCols + " FROM apps", std::move(where), "id", page,
       [](const Row& r) { return ReadApp(r); }, [](const core::App& a) { return a.id; });
 }
 
 void PostgresStore::CreateApp(core::App app, Idempotency idem, Done<core::App> done) {
-  Query q{"INSERT INTO apps(" + std::string(kAppCols) + ") VALUES (" + Placeholders(1, 8) + ")",
+  Query q{"INSERT INTO apps(" + std::string(kAppCols) + ") VALUES (" + Placeholders(1, 9) + ")",
           {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
-           P(ToMicros(app.created_at)), P(ToMicros(app.updated_at)), EncodeMap(app.env)}};
+           P(ToMicros(app.created_at)), P(ToMicros(app.updated_at)), EncodeMap(app.env),
+           EncodeFailurePolicy(app.failure_policy)}};
   Write<core::App>(std::move(idem), std::move(done), {std::move(q)},
                    [app = std::move(app)](Result<std::vector<Rows>> r, Keys&) -> Result<core::App> {
                      if (!r)
@@ -35,11 +39,11 @@ void PostgresStore::CreateApp(core::App app, Idempotency idem, Done<core::App> d
 void PostgresStore::UpdateApp(core::App app, Done<core::App> done) {
   static const std::string kSql = OrNotFound(
       "UPDATE apps SET uid = $2, name = $3, rate_limit = $4, metadata = $5,"
-      " updated_at = $6, env = $7 WHERE id = $1",
+      " updated_at = $6, env = $7, failure_policy = $8 WHERE id = $1",
       "application");
   Query q{kSql,
           {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
-           P(ToMicros(app.updated_at)), EncodeMap(app.env)}};
+           P(ToMicros(app.updated_at)), EncodeMap(app.env), EncodeFailurePolicy(app.failure_policy)}};
   Write<core::App>(std::nullopt, std::move(done), {std::move(q)},
                    [app = std::move(app)](Result<std::vector<Rows>> r, Keys&) -> Result<core::App> {
                      if (!r)

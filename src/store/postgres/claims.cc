@@ -275,7 +275,8 @@ Result<ClaimBatch> PostgresStore::ClaimOn(Conn& conn, const ClaimRequest& req, c
   queries.push_back({kEndpoints, {TextArray(endpoint_ids.ids)}});
   queries.push_back({kMessages, {TextArray(msg_ids.ids)}});
   queries.push_back(
-      {"SELECT id, env FROM apps WHERE id = ANY($1::text[])", {TextArray(app_ids.ids)}});
+      {std::string("SELECT ") + kAppCols + " FROM apps WHERE id = ANY($1::text[])",
+       {TextArray(app_ids.ids)}});
   queries.push_back({"COMMIT", {}});
   auto lease = conn.Pipeline(queries);
   if (!lease) return std::unexpected(lease.error());  // unknown: the leases run out unused
@@ -291,7 +292,7 @@ Result<ClaimBatch> PostgresStore::ClaimOn(Conn& conn, const ClaimRequest& req, c
 
   std::unordered_map<std::string, std::shared_ptr<const core::Endpoint>> endpoint_of;
   std::unordered_map<std::string, std::shared_ptr<const core::Message>> message_of;
-  std::unordered_map<std::string, std::shared_ptr<const core::StringMap>> env_of;
+  std::unordered_map<std::string, std::shared_ptr<const core::App>> app_of;
   const Rows& eps = *(*lease)[1];
   for (int i = 0; i < eps.size(); ++i) {
     auto e = std::make_shared<const core::Endpoint>(ReadEndpoint(Row{eps, i}));
@@ -304,19 +305,17 @@ Result<ClaimBatch> PostgresStore::ClaimOn(Conn& conn, const ClaimRequest& req, c
   }
   const Rows& apps = *(*lease)[3];
   for (int i = 0; i < apps.size(); ++i) {
-    env_of.emplace(apps.Text(i, 0),
-                   std::make_shared<const core::StringMap>(DecodeMap(apps.Text(i, 1))));
+    auto a = std::make_shared<const core::App>(ReadApp(Row{apps, i}));
+    app_of.emplace(a->id, std::move(a));
   }
-  auto empty_env = std::make_shared<const core::StringMap>();
   for (auto& d : out.claimed) {
     d.endpoint = endpoint_of[d.endpoint_id];
     d.message = message_of[d.msg_id];
-    auto env = env_of.find(d.app_id);
-    d.app_env = env == env_of.end() ? empty_env : env->second;
+    d.app = app_of[d.app_id];
     d.lease_until = req.lease_until;
   }
-  // Locked rows exist with their message and endpoint (deleting them waits for the locks).
-  std::erase_if(out.claimed, [](const auto& d) { return !d.endpoint || !d.message; });
+  // Locked rows exist with their message, endpoint and app (deleting them waits for the locks).
+  std::erase_if(out.claimed, [](const auto& d) { return !d.endpoint || !d.message || !d.app; });
   return out;
 }
 

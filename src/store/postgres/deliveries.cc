@@ -1,5 +1,6 @@
 // Delivery state: outcomes under claims, manual control (resend, recover, kill) and the attempt
 // history.
+#include "core/ops_events.h"
 #include <algorithm>
 #include <climits>
 
@@ -13,34 +14,77 @@ namespace hookd::store::postgres {
 using core::FromMicros;
 using core::ToMicros;
 
+namespace {
+
+// The failure record's change by an attempt that failed ($2: exhausted) at $3, while the delivery
+// ($4, endpoint $1) exists; see core::Account.
+const std::string kHealthFailed =
+    "INSERT INTO endpoint_health AS h (endpoint_id, consecutive_exhausted, failing_since,"
+    " last_failure_at) SELECT $1, CASE WHEN $2 THEN 1 ELSE 0 END, $3::bigint, $3::bigint"
+    " WHERE EXISTS (SELECT 1 FROM deliveries WHERE msg_id = $4 AND endpoint_id = $1)"
+    " ON CONFLICT (endpoint_id) DO UPDATE SET"
+    " consecutive_exhausted = h.consecutive_exhausted + CASE WHEN $2 THEN 1 ELSE 0 END,"
+    " failing_since = CASE WHEN h.failing_since IS NULL OR h.last_failure_at IS NULL"
+    "   OR $3::bigint - h.last_failure_at > $5::bigint THEN $3::bigint ELSE h.failing_since END,"
+    " last_failure_at = $3::bigint";
+// ... and by one that succeeded.
+const std::string kHealthSucceeded =
+    "UPDATE endpoint_health SET consecutive_exhausted = 0, failing_since = NULL"
+    " WHERE endpoint_id = $1 AND (consecutive_exhausted <> 0 OR failing_since IS NOT NULL)";
+// Disables endpoint $1 when its record crosses the policy ($5 exhausted messages, $6 seconds
+// failing; 0: off) or at once ($4), while the delivery ($3) exists, and then stores
+// endpoint.disabled as message $7 (none when $7 is ''): see core::ShouldDisable and
+// core::EndpointDisabledEvent.
+const std::string kDisable =
+    "WITH d AS (UPDATE endpoints e SET disabled = true, updated_at = $2::bigint"
+    "  WHERE e.id = $1 AND NOT e.disabled"
+    "  AND EXISTS (SELECT 1 FROM deliveries WHERE msg_id = $3 AND endpoint_id = $1)"
+    "  AND ($4 OR EXISTS (SELECT 1 FROM endpoint_health h WHERE h.endpoint_id = $1 AND"
+    "   (($5::integer > 0 AND h.consecutive_exhausted >= $5::integer) OR ($6::bigint > 0 AND"
+    "    h.failing_since IS NOT NULL AND $2::bigint - h.failing_since >= $6::bigint * 1000000))))"
+    "  RETURNING e.id),"
+    " f AS (SELECT COALESCE((SELECT failing_since FROM endpoint_health WHERE endpoint_id = $1),"
+    "  $2::bigint) AS since)"
+    " INSERT INTO messages(id, app_id, event_type, payload, tags, created_at)"
+    " SELECT $7, '" +
+    std::string(core::kOperationsAppId) + "', '" + std::string(core::ops::kEndpointDisabled) +
+    "', json_build_object('type', '" + std::string(core::ops::kEndpointDisabled) +
+    "', 'data', json_build_object('appId', $8::text, 'appUid', $9::text, 'endpointId', $1::text,"
+    "  'endpointUid', $10::text, 'failSince', to_char(to_timestamp(f.since / 1000000.0)"
+    "  AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), 'trigger', 'automatic'))::text,"
+    " jsonb_build_array($8::text), $2::bigint FROM d, f WHERE $7 <> ''";
+
+}  // namespace
+
 void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
                                   Done<void> done) {
   // 1: the delivery, locked until the commit (no claim or kill slips in); the outcome is refused
   //    (kLeaseLost) when another node's claim is on it. A deleted delivery records nothing.
   // 2: the update. A manual resend requested while a scheduled attempt was in flight stays
   //    due; the claim ends unless the update keeps it.
-  // 3, 4: the attempt and the endpoint's disabling, while the delivery exists.
+  // Then, while the delivery exists: the attempt, the endpoint's failure record and disabling,
+  // and the operational events.
   static const std::string kClaimed =
       "SELECT hookd_fail('" + std::string(SqlStateOf(core::ErrorCode::kLeaseLost)) +
       "', 'another node holds the delivery') FROM (SELECT lease_node FROM deliveries"
       " WHERE msg_id = $1 AND endpoint_id = $2 FOR UPDATE) d WHERE d.lease_node <> $3";
   static const std::string kUpdate = WithStates(
       "UPDATE deliveries SET status = $1, attempts = $2,"
-      " next_attempt_at = CASE WHEN next_trigger = {manual} AND $7 = {scheduled}"
+      " next_attempt_at = CASE WHEN next_trigger = {manual} AND $7 = {scheduled} AND NOT $9"
       "   THEN next_attempt_at ELSE $3 END,"
       " next_trigger = CASE WHEN next_trigger = {manual} AND $7 = {scheduled}"
       "   THEN {manual} ELSE {scheduled} END,"
       " lease_node = CASE WHEN $8 THEN lease_node END,"
       " lease_until = CASE WHEN $8 THEN lease_until END,"
-      " updated_at = $4 WHERE msg_id = $5 AND endpoint_id = $6 AND status <> {canceled}"
-      " RETURNING next_attempt_at");
+      " held = $9, updated_at = $4 WHERE msg_id = $5 AND endpoint_id = $6"
+      " AND status <> {canceled} RETURNING next_attempt_at");
   static const std::string kAttempt =
       "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url, response_status, response,"
       " duration_ms, error, error_detail, trigger_type, status, created_at)"
       " SELECT $1, $2, $3, $4, $5, $6::integer, $7, $8::bigint, $9, $10, $11::integer,"
       " $12::integer, $13::bigint WHERE EXISTS (SELECT 1 FROM deliveries"
       " WHERE msg_id = $3 AND endpoint_id = $4)";
-  static const std::string kDisable =
+  static const std::string kDisableNow =
       "UPDATE endpoints SET disabled = true, updated_at = $1 WHERE id = $2 AND EXISTS"
       " (SELECT 1 FROM deliveries WHERE msg_id = $3 AND endpoint_id = $2)";
 
@@ -52,7 +96,7 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
       {kUpdate,
        {P(static_cast<int>(u.status)), P(u.attempts),
         u.next_attempt_at ? P(ToMicros(*u.next_attempt_at)) : std::nullopt, P(now), P(u.msg_id),
-        P(u.endpoint_id), P(static_cast<int>(u.trigger)), P(u.keep_claim)}});
+        P(u.endpoint_id), P(static_cast<int>(u.trigger)), P(u.keep_claim), P(u.hold)}});
   if (attempt) {
     const auto& a = *attempt;
     queries.push_back({kAttempt,
@@ -61,23 +105,51 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
                         P(a.error_detail), P(static_cast<int>(a.trigger)),
                         P(static_cast<int>(a.status)), P(ToMicros(a.created_at))}});
   }
-  if (u.disable_endpoint) queries.push_back({kDisable, {P(now), P(u.endpoint_id), P(u.msg_id)}});
+  std::vector<std::string> disabled_event;
+  if (u.accounting) {
+    const auto& acc = *u.accounting;
+    if (acc.outcome == core::AttemptOutcome::kSucceeded) {
+      queries.push_back({kHealthSucceeded, {P(u.endpoint_id)}});
+    } else {
+      int64_t gap = std::chrono::duration_cast<std::chrono::microseconds>(core::kFailureStreakGap)
+                        .count();
+      queries.push_back({kHealthFailed,
+                         {P(u.endpoint_id), P(acc.outcome == core::AttemptOutcome::kExhausted),
+                          P(now), P(u.msg_id), P(gap)}});
+    }
+    if (acc.outcome != core::AttemptOutcome::kSucceeded || u.disable_endpoint) {
+      queries.push_back({kDisable,
+                         {P(u.endpoint_id), P(now), P(u.msg_id), P(u.disable_endpoint),
+                          P(acc.policy.disable_after_exhausted.value_or(0)),
+                          P(acc.policy.disable_after_failing_secs.value_or(0)),
+                          P(acc.disabled_event_id), P(acc.ref.app_id), acc.ref.app_uid,
+                          acc.ref.endpoint_uid}});
+      if (!acc.disabled_event_id.empty()) disabled_event.push_back(acc.disabled_event_id);
+    }
+  } else if (u.disable_endpoint) {
+    queries.push_back({kDisableNow, {P(now), P(u.endpoint_id), P(u.msg_id)}});
+  }
+  auto fan = AddOpsEvents(queries, u.events, clock_.Now(), core::DeliveryKey{u.msg_id, u.endpoint_id},
+                          std::move(disabled_event));
 
   Done<void> count_refused = [this, done = std::move(done)](Status s) {
     if (!s && s.error().code == core::ErrorCode::kLeaseLost) outcomes_refused_.fetch_add(1);
     done(std::move(s));
   };
-  Write<void>(std::nullopt, std::move(count_refused), std::move(queries),
-              [u = std::move(update), now](Result<std::vector<Rows>> r, Keys& due) -> Status {
-                if (!r) return std::unexpected(r.error());
-                // A resend requested meanwhile is due now that the claim ended.
-                const Rows& updated = (*r)[1];
-                if (!u.keep_claim && updated.size() == 1 && !updated.IsNull(0, 0) &&
-                    updated.Int(0, 0) <= now) {
-                  due.push_back({u.msg_id, u.endpoint_id});
-                }
-                return {};
-              });
+  Write<void>(
+      std::nullopt, std::move(count_refused), std::move(queries),
+      [u = std::move(update), now, fan](Result<std::vector<Rows>> r, Keys& due) -> Status {
+        if (!r) return std::unexpected(r.error());
+        // A resend requested meanwhile is due now that the claim ended.
+        const Rows& updated = (*r)[1];
+        if (!u.keep_claim && updated.size() == 1 && !updated.IsNull(0, 0) &&
+            updated.Int(0, 0) <= now) {
+          due.push_back({u.msg_id, u.endpoint_id});
+        }
+        CollectOpsDue(*r, fan, due);
+        return {};
+      },
+      /*notify=*/fan.has_value());
 }
 
 void PostgresStore::ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
@@ -129,7 +201,8 @@ void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done
       "SELECT endpoint_id FROM deliveries WHERE msg_id = $1 ORDER BY endpoint_id FOR UPDATE";
   static const std::string kCancel = WithStates(
       "UPDATE deliveries SET status = {canceled}, next_attempt_at = NULL, lease_node = NULL,"
-      " lease_until = NULL, updated_at = $2 WHERE msg_id = $1 AND next_attempt_at IS NOT NULL"
+      " lease_until = NULL, held = false, updated_at = $2 WHERE msg_id = $1"
+      " AND (next_attempt_at IS NOT NULL OR held)"
       " AND (lease_until IS NULL OR lease_until <= $2) RETURNING endpoint_id");
   Write<KillResult>(std::nullopt, std::move(done),
                     {{kLock, {P(msg_id)}}, {kCancel, {P(msg_id), P(ToMicros(now))}}},

@@ -1,9 +1,13 @@
 // Endpoints.
+#include "core/time_format.h"
 #include "store/json_fields.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/store_impl.h"
+#include "store/state_sql.h"
 
 namespace hookd::store::postgres {
+
+using core::ToMicros;
 
 Result<core::Endpoint> PostgresStore::GetEndpoint(std::string_view app_id, std::string_view ref) {
   return ReadOne<core::Endpoint>(
@@ -25,7 +29,7 @@ Result<Page<core::Endpoint>> PostgresStore::ListEndpoints(std::string_view app_i
 Result<std::vector<core::Endpoint>> PostgresStore::ListSubscribedEndpoints(
     const core::Message& msg) {
   static const std::string kSql = "SELECT " + Prefixed("e", kEndpointCols) +
-                                  " FROM endpoints e WHERE e.app_id = $1 AND " +
+                                  " FROM endpoints e WHERE e.app_id = $1 AND NOT e.disabled AND " +
                                   Subscribes("$2", "$3") + " ORDER BY e.id";
   return Read([&](Conn& c) -> Result<std::vector<core::Endpoint>> {
     auto rows = c.Exec(kSql, {P(msg.app_id), P(msg.event_type),
@@ -37,42 +41,70 @@ Result<std::vector<core::Endpoint>> PostgresStore::ListSubscribedEndpoints(
   });
 }
 
-void PostgresStore::CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) {
-  Query q{"INSERT INTO endpoints(" + std::string(kEndpointCols) + ") VALUES (" +
-              Placeholders(1, 18) + ")",
-          EndpointParams(ep)};
+void PostgresStore::CreateEndpoint(core::Endpoint ep, Idempotency idem,
+                                   std::vector<core::OpsEvent> events, Done<core::Endpoint> done) {
+  std::vector<Query> queries;
+  queries.push_back({"INSERT INTO endpoints(" + std::string(kEndpointCols) + ") VALUES (" +
+                         Placeholders(1, 19) + ")",
+                     EndpointParams(ep)});
+  auto fan = AddOpsEvents(queries, events, clock_.Now());
   Write<core::Endpoint>(
-      std::move(idem), std::move(done), {std::move(q)},
-      [ep = std::move(ep)](Result<std::vector<Rows>> r, Keys&) -> Result<core::Endpoint> {
+      std::move(idem), std::move(done), std::move(queries),
+      [ep = std::move(ep), fan](Result<std::vector<Rows>> r, Keys& due) -> Result<core::Endpoint> {
         if (!r) return Conflict(r.error(), "an endpoint with this uid already exists");
+        CollectOpsDue(*r, fan, due);
         return ep;
-      });
+      },
+      fan.has_value());
 }
 
-void PostgresStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) {
+void PostgresStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem,
+                                   std::vector<core::OpsEvent> events, Done<core::Endpoint> done) {
+  // Enabling a disabled endpoint starts its failure record afresh (before the update: the
+  // record is dropped only while the endpoint is still disabled); held deliveries become due.
+  static const std::string kResetHealth =
+      "DELETE FROM endpoint_health WHERE endpoint_id = $1 AND EXISTS"
+      " (SELECT 1 FROM endpoints WHERE id = $1 AND disabled)";
   static const std::string kSql = OrNotFound(
       "UPDATE endpoints SET uid = $3, url = $4, description = $5, disabled = $6,"
       " event_types = $7, channels = $8, throttle_rate = $9, version = $10, metadata = $11,"
       " headers = $12, secrets = $13, created_at = $14, updated_at = $15,"
-      " retry_schedule = $16, options = $17, ephemeral = $18 WHERE id = $1 AND app_id = $2",
+      " retry_schedule = $16, options = $17, ephemeral = $18, failure_policy = $19"
+      " WHERE id = $1 AND app_id = $2",
       "endpoint");
-  Query q{kSql, EndpointParams(ep)};
+  static const std::string kRelease = WithStates(
+      "UPDATE deliveries SET held = false, next_attempt_at = $1, updated_at = $1"
+      " WHERE endpoint_id = $2 AND held AND status = {pending}");
+  auto now = clock_.Now();
+  std::vector<Query> queries;
+  if (!ep.disabled) queries.push_back({kResetHealth, {P(ep.id)}});
+  queries.push_back({kSql, EndpointParams(ep)});
+  if (!ep.disabled) queries.push_back({kRelease, {P(ToMicros(now)), P(ep.id)}});
+  auto fan = AddOpsEvents(queries, events, now);
   Write<core::Endpoint>(
-      std::move(idem), std::move(done), {std::move(q)},
-      [ep = std::move(ep)](Result<std::vector<Rows>> r, Keys&) -> Result<core::Endpoint> {
+      std::move(idem), std::move(done), std::move(queries),
+      [ep = std::move(ep), fan](Result<std::vector<Rows>> r, Keys& due) -> Result<core::Endpoint> {
         if (!r) return Conflict(r.error(), "an endpoint with this uid already exists");
+        CollectOpsDue(*r, fan, due);
         return ep;
-      });
+      },
+      /*notify=*/!ep.disabled || fan.has_value());
 }
 
-void PostgresStore::DeleteEndpoint(std::string app_id, std::string id, Done<void> done) {
+void PostgresStore::DeleteEndpoint(std::string app_id, std::string id,
+                                   std::vector<core::OpsEvent> events, Done<void> done) {
   static const std::string kSql =
       OrNotFound("DELETE FROM endpoints WHERE app_id = $1 AND id = $2", "endpoint");
-  Write<void>(std::nullopt, std::move(done), {{kSql, {P(app_id), P(id)}}},
-              [](Result<std::vector<Rows>> r, Keys&) -> Status {
-                if (!r) return std::unexpected(r.error());
-                return {};
-              });
+  std::vector<Query> queries{{kSql, {P(app_id), P(id)}}};
+  auto fan = AddOpsEvents(queries, events, clock_.Now());
+  Write<void>(
+      std::nullopt, std::move(done), std::move(queries),
+      [fan](Result<std::vector<Rows>> r, Keys& due) -> Status {
+        if (!r) return std::unexpected(r.error());
+        CollectOpsDue(*r, fan, due);
+        return {};
+      },
+      fan.has_value());
 }
 
 }  // namespace hookd::store::postgres

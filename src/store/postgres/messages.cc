@@ -12,15 +12,17 @@ using core::ToMicros;
 
 // The fan-out INSERT of a new message's deliveries (message $1, due $2, app $3), built once per
 // routing: to every subscribed endpoint (type $4, channels $5) and the callback $6; to endpoint
-// $4 and the callback $5; or to the callback $4 only. A callback id of '' matches nothing.
+// $4 and the callback $5; or to the callback $4 only. A callback id of '' matches nothing. A
+// disabled endpoint's delivery is held (not due) until the endpoint is enabled.
 const std::string& FanOutSql(const MessageRouting& routing) {
   static const auto make = [](const std::string& to) {
     return WithStates(
                "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
-               " next_attempt_at, next_trigger, created_at, updated_at)"
-               " SELECT $1, e.id, e.app_id, {pending}, 0, $2::bigint, {scheduled}, $2::bigint,"
-               " $2::bigint FROM endpoints e WHERE e.app_id = $3 AND (") +
-           to + ") RETURNING endpoint_id";
+               " next_attempt_at, next_trigger, created_at, updated_at, held)"
+               " SELECT $1, e.id, e.app_id, {pending}, 0, CASE WHEN e.disabled THEN NULL"
+               " ELSE $2::bigint END, {scheduled}, $2::bigint, $2::bigint, e.disabled"
+               " FROM endpoints e WHERE e.app_id = $3 AND (") +
+           to + ") RETURNING endpoint_id, held";
   };
   static const std::string kSubscribed = make(Subscribes("$4", "$5") + " OR e.id = $6"),
                            kOne = make("e.id = $4 OR e.id = $5"), kNone = make("e.id = $4");
@@ -62,7 +64,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
   if (routing.callback) {
     callback = routing.callback->id;
     queries.push_back({"INSERT INTO endpoints(" + std::string(kEndpointCols) + ") VALUES (" +
-                           Placeholders(1, 18) + ")",
+                           Placeholders(1, 19) + ")",
                        EndpointParams(*routing.callback)});
   }
   Query fan{FanOutSql(routing), {P(msg.id), P(ToMicros(msg.created_at)), P(msg.app_id)}};
@@ -79,7 +81,9 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
       [msg = std::move(msg)](Result<std::vector<Rows>> r, Keys& due) -> Result<core::Message> {
         if (!r) return Conflict(r.error(), "a message with this eventId already exists");
         const Rows& fanned = r->back();
-        for (int i = 0; i < fanned.size(); ++i) due.push_back({msg.id, fanned.Text(i, 0)});
+        for (int i = 0; i < fanned.size(); ++i) {
+          if (!fanned.Bool(i, 1)) due.push_back({msg.id, fanned.Text(i, 0)});
+        }
         return msg;
       },
       /*notify=*/true);

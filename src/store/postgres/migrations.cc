@@ -153,6 +153,24 @@ CREATE TABLE nodes (
   alive_until BIGINT NOT NULL
 );
 )sql",
+    // 4: failure policy: rules, each endpoint's failure record, held deliveries, and the
+    // operations app (its endpoints are the operational webhook endpoints)
+    R"sql(
+ALTER TABLE apps ADD COLUMN failure_policy TEXT;
+ALTER TABLE endpoints ADD COLUMN failure_policy TEXT;
+ALTER TABLE deliveries ADD COLUMN held BOOLEAN NOT NULL DEFAULT false;
+CREATE INDEX deliveries_held ON deliveries(endpoint_id, msg_id) WHERE held;
+CREATE TABLE endpoint_health (
+  endpoint_id TEXT COLLATE "C" PRIMARY KEY REFERENCES endpoints(id) ON DELETE CASCADE,
+  consecutive_exhausted INTEGER NOT NULL DEFAULT 0,
+  failing_since BIGINT,
+  last_failure_at BIGINT
+);
+INSERT INTO apps(id, uid, name, metadata, created_at, updated_at)
+  VALUES ('app_operational', NULL, 'Operational webhooks', '{}',
+          (extract(epoch FROM now()) * 1000000)::bigint,
+          (extract(epoch FROM now()) * 1000000)::bigint);
+)sql",
 };
 
 }  // namespace

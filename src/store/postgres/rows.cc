@@ -9,7 +9,7 @@ using core::FromMicros;
 using core::ToMicros;
 
 std::string Subscribes(std::string_view type, std::string_view channels) {
-  return "NOT e.disabled AND NOT e.ephemeral"
+  return "NOT e.ephemeral"
          " AND (e.event_types IS NULL OR e.event_types ? " +
          std::string(type) + ") AND (e.channels IS NULL OR e.channels ?| " + std::string(channels) +
          "::text[])";
@@ -22,6 +22,7 @@ core::App ReadApp(const Row& r, int c) {
   a.created_at = FromMicros(r.Int(c + 5));
   a.updated_at = FromMicros(r.Int(c + 6));
   a.env = DecodeMap(r.Text(c + 7));
+  a.failure_policy = DecodeFailurePolicy(r.OptText(c + 8));
   return a;
 }
 
@@ -58,6 +59,7 @@ core::Endpoint ReadEndpoint(const Row& r, int c) {
   e.retry_schedule = DecodeInts(r.OptText(c + 15));
   e.options = DecodeOptions(r.OptText(c + 16));
   e.ephemeral = r.Bool(c + 17);
+  e.failure_policy = DecodeFailurePolicy(r.OptText(c + 18));
   return e;
 }
 
@@ -109,7 +111,8 @@ std::vector<Param> EndpointParams(const core::Endpoint& e) {
           P(ToMicros(e.updated_at)),
           EncodeInts(e.retry_schedule),
           EncodeOptions(e.options),
-          P(e.ephemeral)};
+          P(e.ephemeral),
+          EncodeFailurePolicy(e.failure_policy)};
 }
 
 std::vector<Param> EventTypeParams(const core::EventType& et) {

@@ -12,8 +12,9 @@
 namespace hookd::store::postgres {
 
 // The fan-out rule over endpoints aliased `e`, for a message whose event type is bound to
-// `type` and whose channels (text[], empty when it has none) to `channels`: enabled, not
-// ephemeral, event types unset or including the type, channels unset or sharing one.
+// `type` and whose channels (text[], empty when it has none) to `channels`: not ephemeral (disabled
+// ones included: they hold what they get), event types unset or including the type, channels
+// unset or sharing one.
 std::string Subscribes(std::string_view type, std::string_view channels);
 
 // Column readers; `c` is the index of the first column.

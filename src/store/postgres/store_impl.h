@@ -51,9 +51,12 @@ class PostgresStore final : public Store {
   Result<Page<core::Endpoint>> ListEndpoints(std::string_view app_id,
                                              const PageRequest& page) override;
   Result<std::vector<core::Endpoint>> ListSubscribedEndpoints(const core::Message& msg) override;
-  void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
-  void UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
-  void DeleteEndpoint(std::string app_id, std::string id, Done<void> done) override;
+  void CreateEndpoint(core::Endpoint ep, Idempotency idem, std::vector<core::OpsEvent> events,
+                      Done<core::Endpoint> done) override;
+  void UpdateEndpoint(core::Endpoint ep, Idempotency idem, std::vector<core::OpsEvent> events,
+                      Done<core::Endpoint> done) override;
+  void DeleteEndpoint(std::string app_id, std::string id, std::vector<core::OpsEvent> events,
+                      Done<void> done) override;
 
   // messages.cc
   Result<core::Message> GetMessage(std::string_view app_id, std::string_view ref) override;
@@ -228,6 +231,18 @@ std::string FailUnless(std::string_view modify, core::ErrorCode code, std::strin
 inline std::string OrNotFound(std::string_view modify, std::string_view what) {
   return FailUnless(modify, core::ErrorCode::kNotFound, std::string(what) + " not found");
 }
+
+// Appends to `queries` what stores `events` as operations-app messages (with `only_if`: only
+// while that delivery exists) and fans them out, together with the messages `more_ids` that
+// earlier queries of the write may have stored. Returns the index of the fan-out query, none
+// when there is nothing to fan out.
+std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
+                                   const std::vector<core::OpsEvent>& events, core::TimePoint now,
+                                   const std::optional<core::DeliveryKey>& only_if = std::nullopt,
+                                   std::vector<std::string> more_ids = {});
+// Adds the deliveries the fan-out query at `fan_out` made due to `due`.
+void CollectOpsDue(const std::vector<Rows>& results, std::optional<size_t> fan_out,
+                   std::vector<core::DeliveryKey>& due);
 
 // A conflict with a friendlier detail, other errors as they are.
 inline std::unexpected<core::Error> Conflict(const core::Error& e, std::string detail) {

@@ -1,4 +1,5 @@
 // Applications in SQLite.
+#include "core/ops_events.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
 namespace hookd::store::sqlite {
@@ -10,8 +11,8 @@ Result<core::App> SqliteStore::GetApp(std::string_view ref) {
 }
 
 Result<Page<core::App>> SqliteStore::ListApps(const PageRequest& page) {
-  return List<core::App>(std::string("SELECT ") + kAppCols + " FROM apps", "", {}, "id", page,
-                         ReadApp, [](const core::App& a) { return a.id; });
+  return List<core::App>(std::string("SELECT ") + kAppCols + " FROM apps", "id <> ?",
+                         {std::string(core::kOperationsAppId)}, "id", page, ReadApp, [](const core::App& a) { return a.id; });
 }
 
 void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> done) {
@@ -19,7 +20,7 @@ void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> don
       std::move(idem), std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
         auto s = db.Prepare(
                        "INSERT INTO apps(id, uid, name, rate_limit, metadata, created_at,"
-                       " updated_at, env) VALUES (?,?,?,?,?,?,?,?)")
+                       " updated_at, env, failure_policy) VALUES (?,?,?,?,?,?,?,?,?)")
                      .Bind(1, app.id)
                      .Bind(2, app.uid)
                      .Bind(3, app.name)
@@ -28,6 +29,7 @@ void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> don
                      .Bind(6, ToMicros(app.created_at))
                      .Bind(7, ToMicros(app.updated_at))
                      .Bind(8, EncodeMap(app.env))
+                     .Bind(9, EncodeFailurePolicy(app.failure_policy))
                      .Run();
         if (!s) return Conflict(s.error(), "an application with this uid already exists");
         return app;
@@ -39,14 +41,15 @@ void SqliteStore::UpdateApp(core::App app, Done<core::App> done) {
       std::nullopt, std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
         auto s = db.Prepare(
                        "UPDATE apps SET uid=?, name=?, rate_limit=?, metadata=?, updated_at=?,"
-                       " env=? WHERE id=?")
+                       " env=?, failure_policy=? WHERE id=?")
                      .Bind(1, app.uid)
                      .Bind(2, app.name)
                      .Bind(3, app.rate_limit)
                      .Bind(4, EncodeMap(app.metadata))
                      .Bind(5, ToMicros(app.updated_at))
                      .Bind(6, EncodeMap(app.env))
-                     .Bind(7, app.id)
+                     .Bind(7, EncodeFailurePolicy(app.failure_policy))
+                     .Bind(8, app.id)
                      .Run();
         if (!s) return Conflict(s.error(), "an application with this uid already exists");
         if (db.Changes() == 0) return core::NotFound("application");

@@ -2,6 +2,7 @@
 // control and the attempt history.
 #include <limits>
 
+#include "core/ops_events.h"
 #include "store/sqlite/sqlite_store_impl.h"
 #include "store/state_sql.h"
 
@@ -69,32 +70,35 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
     if (s && !keep) leases_->End(key);
     done(std::move(s));
   };
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
   Write<void>(
       std::nullopt, std::move(end_claim),
-      [attempt = std::move(attempt), u = std::move(update), key, this](Db& db) -> Status {
+      [attempt = std::move(attempt), u = std::move(update), key, due, this](Db& db) -> Status {
+        due->clear();
         if (leases_->HeldByOther(key, u.node)) {
           outcomes_refused_.fetch_add(1, std::memory_order_relaxed);
           return core::Fail(ErrorCode::kLeaseLost, "another node holds the delivery");
         }
-        auto now = ToMicros(clock_.Now());
+        auto now = clock_.Now();
         // A manual resend requested while a scheduled attempt was in flight stays pending.
         static const std::string kSql = WithStates(
             "UPDATE deliveries SET status=?1, attempts=?2,"
-            " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
+            " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled} AND NOT ?8"
             "   THEN next_attempt_at ELSE ?3 END,"
             " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
             "   THEN {manual} ELSE {scheduled} END,"
-            " updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
+            " held=?8, updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
         auto s =
             db.Prepare(kSql)
                 .Bind(1, static_cast<int>(u.status))
                 .Bind(2, u.attempts)
                 .Bind(3, u.next_attempt_at ? std::optional<int64_t>(ToMicros(*u.next_attempt_at))
                                            : std::nullopt)
-                .Bind(4, now)
+                .Bind(4, ToMicros(now))
                 .Bind(5, u.msg_id)
                 .Bind(6, u.endpoint_id)
                 .Bind(7, static_cast<int>(u.trigger))
+                .Bind(8, u.hold)
                 .Run();
         if (!s) return s;
         if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
@@ -124,14 +128,63 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
                   .Run();
           if (!s) return s;
         }
-        if (u.disable_endpoint) {
-          s = db.Prepare("UPDATE endpoints SET disabled=1, updated_at=? WHERE id=?")
-                  .Bind(1, now)
+        if (u.accounting) {
+          if (s = Account(db, u, now, *due); !s) return s;
+        } else if (u.disable_endpoint) {
+          s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?")
+                  .Bind(1, ToMicros(now))
                   .Bind(2, u.endpoint_id)
                   .Run();
+          if (!s) return s;
         }
-        return s;
-      });
+        return InsertOpsEvents(db, u.events, now, *due);
+      },
+      due);
+}
+
+Status SqliteStore::Account(Db& db, const core::DeliveryUpdate& u, core::TimePoint now,
+                            std::vector<core::DueDelivery>& due) {
+  const auto& acc = *u.accounting;
+  core::EndpointHealth health;
+  auto read = db.Prepare(
+      "SELECT consecutive_exhausted, failing_since, last_failure_at FROM endpoint_health"
+      " WHERE endpoint_id = ?");
+  read.Bind(1, u.endpoint_id);
+  bool known = read.Step();
+  if (read.error()) return std::unexpected(*read.error());
+  if (known) {
+    health.consecutive_exhausted = static_cast<int>(read.Int(0));
+    if (!read.IsNull(1)) health.failing_since = FromMicros(read.Int(1));
+    if (!read.IsNull(2)) health.last_failure_at = FromMicros(read.Int(2));
+  }
+  auto after = core::Account(health, acc.outcome, now);
+  if (!known && acc.outcome == core::AttemptOutcome::kSucceeded) return {};  // nothing to record
+  auto opt = [](const std::optional<core::TimePoint>& t) {
+    return t ? std::optional<int64_t>(ToMicros(*t)) : std::nullopt;
+  };
+  if (!known || after.consecutive_exhausted != health.consecutive_exhausted ||
+      after.failing_since != health.failing_since ||
+      after.last_failure_at != health.last_failure_at) {
+    auto s = db.Prepare(
+                   "INSERT INTO endpoint_health(endpoint_id, consecutive_exhausted, failing_since,"
+                   " last_failure_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (endpoint_id) DO UPDATE"
+                   " SET consecutive_exhausted = ?2, failing_since = ?3, last_failure_at = ?4")
+                 .Bind(1, u.endpoint_id)
+                 .Bind(2, after.consecutive_exhausted)
+                 .Bind(3, opt(after.failing_since))
+                 .Bind(4, opt(after.last_failure_at))
+                 .Run();
+    if (!s) return s;
+  }
+  if (!u.disable_endpoint && !core::ShouldDisable(after, acc.policy, now)) return {};
+  auto s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ? AND NOT disabled")
+               .Bind(1, ToMicros(now))
+               .Bind(2, u.endpoint_id)
+               .Run();
+  if (!s || db.Changes() == 0 || acc.disabled_event_id.empty()) return s;
+  auto event = core::EndpointDisabledEvent(acc.ref, after.failing_since.value_or(now), "automatic",
+                                           acc.disabled_event_id);
+  return InsertOpsEvents(db, {event}, now, due);
 }
 
 void SqliteStore::ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
@@ -201,7 +254,7 @@ void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<K
         held->clear();
         KillResult out;
         auto rows = db.Prepare(
-            "SELECT endpoint_id, next_attempt_at IS NOT NULL FROM deliveries"
+            "SELECT endpoint_id, next_attempt_at IS NOT NULL OR held = 1 FROM deliveries"
             " WHERE msg_id = ? ORDER BY endpoint_id");
         rows.Bind(1, msg_id);
         std::vector<std::pair<std::string, bool>> all;
@@ -218,7 +271,7 @@ void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<K
           }
           held->push_back(key);
           auto s = db.Prepare(
-                         "UPDATE deliveries SET status=?, next_attempt_at=NULL, updated_at=?"
+                         "UPDATE deliveries SET status=?, next_attempt_at=NULL, held=0, updated_at=?"
                          " WHERE msg_id=? AND endpoint_id=?")
                        .Bind(1, static_cast<int>(core::DeliveryStatus::kCanceled))
                        .Bind(2, ToMicros(now))
@@ -410,13 +463,14 @@ void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read
     if (!loaded) return leases_->Release(key, req.node);
     d.message = std::make_shared<const core::Message>(std::move(*loaded));
   }
-  auto& env = ctx.envs[d.app_id];
-  if (!env) {
-    auto app = GetApp(d.app_id);
-    env = std::make_shared<const core::StringMap>(app ? app->env : core::StringMap{});
+  auto& app = ctx.apps[d.app_id];
+  if (!app) {
+    auto loaded = GetApp(d.app_id);
+    if (!loaded) return leases_->Release(key, req.node);
+    app = std::make_shared<const core::App>(std::move(*loaded));
   }
   d.endpoint = endpoint;
-  d.app_env = env;
+  d.app = app;
   d.lease_until = req.lease_until;
   ++ep_taken;
   ++app_taken;

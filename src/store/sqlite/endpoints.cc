@@ -1,5 +1,6 @@
 // Endpoints in SQLite.
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/state_sql.h"
 
 namespace hookd::store::sqlite {
 
@@ -21,7 +22,8 @@ Result<std::vector<core::Endpoint>> SqliteStore::ListSubscribedEndpoints(const c
   if (!db) return std::unexpected(db.error());
   auto s =
       (*db)->Prepare("SELECT " + Prefixed("e", kEndpointCols) +
-                     " FROM endpoints e WHERE e.app_id = ?3 AND " + kSubscribes + " ORDER BY e.id");
+                     " FROM endpoints e WHERE e.app_id = ?3 AND e.disabled = 0 AND " + kSubscribes +
+                     " ORDER BY e.id");
   s.Bind(3, msg.app_id).Bind(4, msg.event_type).Bind(5, EncodeList(msg.channels));
   std::vector<core::Endpoint> out;
   while (s.Step()) out.push_back(ReadEndpoint(s));
@@ -29,44 +31,82 @@ Result<std::vector<core::Endpoint>> SqliteStore::ListSubscribedEndpoints(const c
   return out;
 }
 
-void SqliteStore::CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) {
-  Write<core::Endpoint>(std::move(idem), std::move(done),
-                        [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
-                          auto s = BindEndpoint(db.Prepare(kInsertEndpoint), ep).Run();
-                          if (!s)
-                            return Conflict(s.error(), "an endpoint with this uid already exists");
-                          return ep;
-                        });
+void SqliteStore::CreateEndpoint(core::Endpoint ep, Idempotency idem,
+                                 std::vector<core::OpsEvent> events, Done<core::Endpoint> done) {
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
+  Write<core::Endpoint>(
+      std::move(idem), std::move(done),
+      [ep = std::move(ep), events = std::move(events), due,
+       this](Db& db) -> Result<core::Endpoint> {
+        due->clear();
+        auto s = BindEndpoint(db.Prepare(kInsertEndpoint), ep).Run();
+        if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
+        if (auto e = InsertOpsEvents(db, events, clock_.Now(), *due); !e)
+          return std::unexpected(e.error());
+        return ep;
+      },
+      due);
 }
 
-void SqliteStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) {
+void SqliteStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem,
+                                 std::vector<core::OpsEvent> events, Done<core::Endpoint> done) {
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
   Write<core::Endpoint>(
-      std::move(idem), std::move(done), [ep = std::move(ep)](Db& db) -> Result<core::Endpoint> {
+      std::move(idem), std::move(done),
+      [ep = std::move(ep), events = std::move(events), due,
+       this](Db& db) -> Result<core::Endpoint> {
+        due->clear();
+        auto now = ToMicros(clock_.Now());
+        if (!ep.disabled) {  // enabling a disabled endpoint starts its failure record afresh
+          auto s = db.Prepare(
+                         "DELETE FROM endpoint_health WHERE endpoint_id = ?1 AND EXISTS"
+                         " (SELECT 1 FROM endpoints WHERE id = ?1 AND disabled)")
+                       .Bind(1, ep.id)
+                       .Run();
+          if (!s) return std::unexpected(s.error());
+        }
         auto s = BindEndpoint(db.Prepare("UPDATE endpoints SET uid=?3, url=?4, description=?5,"
                                          " disabled=?6, event_types=?7, channels=?8,"
                                          " throttle_rate=?9, version=?10, metadata=?11,"
                                          " headers=?12, secrets=?13, created_at=?14,"
                                          " updated_at=?15, retry_schedule=?16, options=?17,"
-                                         " ephemeral=?18 WHERE id=?1 AND app_id=?2"),
+                                         " ephemeral=?18, failure_policy=?19"
+                                         " WHERE id=?1 AND app_id=?2"),
                               ep)
                      .Run();
         if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
         if (db.Changes() == 0) return core::NotFound("endpoint");
+        if (!ep.disabled) {  // what was held while it was disabled is due, in message order
+          s = db.Prepare(WithStates("UPDATE deliveries SET held = 0, next_attempt_at = ?1,"
+                                    " updated_at = ?1 WHERE endpoint_id = ?2 AND held = 1"
+                                    " AND status = {pending}"))
+                  .Bind(1, now)
+                  .Bind(2, ep.id)
+                  .Run();
+          if (!s) return std::unexpected(s.error());
+        }
+        if (auto e = InsertOpsEvents(db, events, clock_.Now(), *due); !e)
+          return std::unexpected(e.error());
         return ep;
-      });
+      },
+      due);
 }
 
-void SqliteStore::DeleteEndpoint(std::string app_id, std::string id, Done<void> done) {
-  Write<void>(std::nullopt, std::move(done),
-              [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
-                auto s = db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?")
-                             .Bind(1, app_id)
-                             .Bind(2, id)
-                             .Run();
-                if (!s) return s;
-                if (db.Changes() == 0) return core::NotFound("endpoint");
-                return {};
-              });
+void SqliteStore::DeleteEndpoint(std::string app_id, std::string id,
+                                 std::vector<core::OpsEvent> events, Done<void> done) {
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
+  Write<void>(
+      std::nullopt, std::move(done),
+      [app_id = std::move(app_id), id = std::move(id), events = std::move(events), due,
+       this](Db& db) -> Status {
+        due->clear();
+        auto s =
+            db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?").Bind(1, app_id).Bind(2, id).Run();
+        if (!s) return s;
+        if (db.Changes() == 0) return core::NotFound("endpoint");
+        return InsertOpsEvents(db, events, clock_.Now(), *due);
+      },
+      due);
 }
 
 }  // namespace hookd::store::sqlite

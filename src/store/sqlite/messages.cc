@@ -1,5 +1,6 @@
 // Messages in SQLite, with the fan-out of their deliveries.
 #include "store/sqlite/sqlite_store_impl.h"
+#include "core/ops_events.h"
 #include "store/state_sql.h"
 
 namespace hookd::store::sqlite {
@@ -7,14 +8,15 @@ namespace {
 
 // The fan-out INSERT of a new message's deliveries, built once per routing: to endpoint ?6 only,
 // to every subscribed endpoint, or to none; each also to the per-message callback endpoint ?7.
+// A disabled endpoint's delivery is held (not due) until the endpoint is enabled.
 const std::string& FanOutSql(const MessageRouting& routing) {
   static const auto make = [](std::string_view to) {
     return WithStates(
                "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts,"
-               " next_attempt_at, next_trigger, created_at, updated_at)"
-               " SELECT ?1, e.id, e.app_id, {pending}, 0, ?2, {scheduled}, ?2, ?2 FROM endpoints e"
-               " WHERE e.app_id = ?3 AND (") +
-           std::string(to) + " OR e.id = ?7) RETURNING endpoint_id";
+               " next_attempt_at, next_trigger, created_at, updated_at, held)"
+               " SELECT ?1, e.id, e.app_id, {pending}, 0, CASE WHEN e.disabled THEN NULL ELSE ?2"
+               " END, {scheduled}, ?2, ?2, e.disabled FROM endpoints e WHERE e.app_id = ?3 AND (") +
+           std::string(to) + " OR e.id = ?7) RETURNING endpoint_id, held";
   };
   static const std::string kOne = make("e.id = ?6"), kSubscribed = make(kSubscribes),
                            kNone = make("0");
@@ -46,6 +48,70 @@ Result<Page<core::Message>> SqliteStore::ListMessages(std::string_view app_id,
                              [](const core::Message& m) { return m.id; });
 }
 
+Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const MessageRouting& routing,
+                                    std::vector<core::DueDelivery>& due) {
+  auto channels = EncodeList(msg.channels);
+  auto s = db.Prepare(
+                 "INSERT INTO messages(id, app_id, event_id, event_type, payload,"
+                 " channels, tags, created_at, test_routes)"
+                 " VALUES (?,?,?,?,?,?,?,?,?)")
+               .Bind(1, msg.id)
+               .Bind(2, msg.app_id)
+               .Bind(3, msg.event_id)
+               .Bind(4, msg.event_type)
+               .Bind(5, msg.payload)
+               .Bind(6, channels)
+               .Bind(7, EncodeList(msg.tags))
+               .Bind(8, ToMicros(msg.created_at))
+               .Bind(9, msg.test_routes)
+               .Run();
+  if (!s) {
+    if (s.error().code == ErrorCode::kConflict)
+      return core::Fail(ErrorCode::kConflict, "a message with this eventId already exists");
+    return std::unexpected(s.error());
+  }
+  if (routing.callback) {
+    auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
+    if (!cb) return std::unexpected(cb.error());
+  }
+  auto fan = db.Prepare(FanOutSql(routing));
+  fan.Bind(1, msg.id)
+      .Bind(2, ToMicros(msg.created_at))
+      .Bind(3, msg.app_id)
+      .Bind(4, msg.event_type)
+      .Bind(5, channels);
+  if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
+  fan.Bind(7, routing.callback ? routing.callback->id : std::string());
+  std::shared_ptr<const core::Message> shared;
+  while (fan.Step()) {
+    if (fan.Int(1) != 0) continue;  // held: its endpoint is disabled
+    // Small payloads ride along (bounded memory: the window holds at most so many).
+    if (!shared && msg.payload.size() <= kHintPayloadLimit)
+      shared = std::make_shared<const core::Message>(msg);
+    due.push_back({msg.app_id,
+                   msg.id,
+                   fan.Text(0),
+                   0,
+                   core::AttemptTrigger::kScheduled,
+                   msg.created_at,
+                   shared,
+                   nullptr,
+                   nullptr,
+                   {}});
+  }
+  if (fan.error()) return std::unexpected(*fan.error());
+  return msg;
+}
+
+Status InsertOpsEvents(Db& db, const std::vector<core::OpsEvent>& events, core::TimePoint now,
+                       std::vector<core::DueDelivery>& due) {
+  for (const auto& e : events) {
+    auto m = InsertMessage(db, core::OpsMessage(e, now), MessageRouting{}, due);
+    if (!m) return std::unexpected(m.error());
+  }
+  return {};
+}
+
 void SqliteStore::CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
                                 Done<core::Message> done) {
   auto due = std::make_shared<std::vector<core::DueDelivery>>();
@@ -53,52 +119,7 @@ void SqliteStore::CreateMessage(core::Message msg, Idempotency idem, MessageRout
       std::move(idem), std::move(done),
       [msg = std::move(msg), due, routing = std::move(routing)](Db& db) -> Result<core::Message> {
         due->clear();
-        auto channels = EncodeList(msg.channels);
-        auto s = db.Prepare(
-                       "INSERT INTO messages(id, app_id, event_id, event_type, payload,"
-                       " channels, tags, created_at, test_routes)"
-                       " VALUES (?,?,?,?,?,?,?,?,?)")
-                     .Bind(1, msg.id)
-                     .Bind(2, msg.app_id)
-                     .Bind(3, msg.event_id)
-                     .Bind(4, msg.event_type)
-                     .Bind(5, msg.payload)
-                     .Bind(6, channels)
-                     .Bind(7, EncodeList(msg.tags))
-                     .Bind(8, ToMicros(msg.created_at))
-                     .Bind(9, msg.test_routes)
-                     .Run();
-        if (!s) return Conflict(s.error(), "a message with this eventId already exists");
-        if (routing.callback) {
-          auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
-          if (!cb) return std::unexpected(cb.error());
-        }
-        auto fan = db.Prepare(FanOutSql(routing));
-        fan.Bind(1, msg.id)
-            .Bind(2, ToMicros(msg.created_at))
-            .Bind(3, msg.app_id)
-            .Bind(4, msg.event_type)
-            .Bind(5, channels);
-        if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
-        fan.Bind(7, routing.callback ? routing.callback->id : std::string());
-        std::shared_ptr<const core::Message> shared;
-        while (fan.Step()) {
-          // Small payloads ride along (bounded memory: the window holds at most so many).
-          if (!shared && msg.payload.size() <= kHintPayloadLimit)
-            shared = std::make_shared<const core::Message>(msg);
-          due->push_back({msg.app_id,
-                          msg.id,
-                          fan.Text(0),
-                          0,
-                          core::AttemptTrigger::kScheduled,
-                          msg.created_at,
-                          shared,
-                          nullptr,
-                          nullptr,
-                          {}});
-        }
-        if (fan.error()) return std::unexpected(*fan.error());
-        return msg;
+        return InsertMessage(db, msg, routing, *due);
       },
       due);
 }

@@ -133,6 +133,24 @@ ALTER TABLE endpoints ADD COLUMN options TEXT;
 ALTER TABLE endpoints ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN test_routes TEXT;
 )sql",
+    // 4: failure policy: rules, each endpoint's failure record, held deliveries, and the
+    // operations app (its endpoints are the operational webhook endpoints)
+    R"sql(
+ALTER TABLE apps ADD COLUMN failure_policy TEXT;
+ALTER TABLE endpoints ADD COLUMN failure_policy TEXT;
+ALTER TABLE deliveries ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX deliveries_held ON deliveries(endpoint_id, msg_id) WHERE held = 1;
+CREATE TABLE endpoint_health (
+  endpoint_id TEXT PRIMARY KEY REFERENCES endpoints(id) ON DELETE CASCADE,
+  consecutive_exhausted INTEGER NOT NULL DEFAULT 0,
+  failing_since INTEGER,
+  last_failure_at INTEGER
+) WITHOUT ROWID;
+INSERT INTO apps(id, uid, name, metadata, created_at, updated_at)
+  VALUES ('app_operational', NULL, 'Operational webhooks', '{}',
+          CAST(strftime('%s','now') AS INTEGER) * 1000000,
+          CAST(strftime('%s','now') AS INTEGER) * 1000000);
+)sql",
 };
 
 }  // namespace

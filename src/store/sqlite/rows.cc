@@ -15,7 +15,8 @@ core::App ReadApp(Stmt& s) {
           DecodeMap(s.Text(4)),
           FromMicros(s.Int(5)),
           FromMicros(s.Int(6)),
-          DecodeMap(s.Text(7))};
+          DecodeMap(s.Text(7)),
+          DecodeFailurePolicy(s.OptText(8))};
 }
 
 core::EventType ReadEventType(Stmt& s) {
@@ -51,6 +52,7 @@ core::Endpoint ReadEndpointAt(Stmt& s, int c) {
   e.retry_schedule = DecodeInts(s.OptText(c + 15));
   e.options = DecodeOptions(s.OptText(c + 16));
   e.ephemeral = s.Int(c + 17) != 0;
+  e.failure_policy = DecodeFailurePolicy(s.OptText(c + 18));
   return e;
 }
 core::Endpoint ReadEndpoint(Stmt& s) { return ReadEndpointAt(s, 0); }

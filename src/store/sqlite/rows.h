@@ -22,13 +22,15 @@ inline constexpr size_t kHintPayloadLimit = 64 * 1024;
 inline constexpr const char* kInsertEndpoint =
     "INSERT INTO endpoints(id, app_id, uid, url, description, disabled, event_types, channels,"
     " throttle_rate, version, metadata, headers, secrets, created_at, updated_at, retry_schedule,"
-    " options, ephemeral) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
+    " options, ephemeral, failure_policy)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)";
 
 // The fan-out rule, over endpoints aliased `e`, for a message whose event type is bound to ?4
-// and whose channels (JSON list or NULL) to ?5: enabled subscribed endpoints whose event types
-// include the type (or are unset) and whose channels share one with the message (or are unset).
+// and whose channels (JSON list or NULL) to ?5: subscribed endpoints (disabled ones included: they
+// hold what they get) whose event types include the type (or are unset) and whose channels share
+// one with the message (or are unset).
 inline constexpr const char* kSubscribes =
-    "e.disabled = 0 AND e.ephemeral = 0"
+    "e.ephemeral = 0"
     " AND (e.event_types IS NULL OR EXISTS"
     "      (SELECT 1 FROM json_each(e.event_types) WHERE value = ?4))"
     " AND (e.channels IS NULL OR EXISTS (SELECT 1 FROM json_each(e.channels) c"

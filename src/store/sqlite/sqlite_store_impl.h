@@ -47,6 +47,39 @@ inline constexpr auto kFreshLife = std::chrono::seconds(2);
 // Claims of killed deliveries, held until the kill commits.
 inline constexpr const char* kKillNode = "kill";
 
+// Binds ?1..?19 of kInsertEndpoint (and of the endpoint UPDATE) to `e`.
+template <class S>
+S& BindEndpoint(S&& s, const core::Endpoint& e) {
+  s.Bind(1, e.id)
+      .Bind(2, e.app_id)
+      .Bind(3, e.uid)
+      .Bind(4, e.url)
+      .Bind(5, e.description)
+      .Bind(6, e.disabled)
+      .Bind(7, EncodeList(e.event_types))
+      .Bind(8, EncodeList(e.channels))
+      .Bind(9, e.throttle_rate)
+      .Bind(10, e.version)
+      .Bind(11, EncodeMap(e.metadata))
+      .Bind(12, EncodeMap(e.headers))
+      .Bind(13, EncodeSecrets(e.secrets))
+      .Bind(14, ToMicros(e.created_at))
+      .Bind(15, ToMicros(e.updated_at))
+      .Bind(16, EncodeInts(e.retry_schedule))
+      .Bind(17, EncodeOptions(e.options))
+      .Bind(18, e.ephemeral)
+      .Bind(19, EncodeFailurePolicy(e.failure_policy));
+  return s;
+}
+
+// Inserts `msg` and, as `routing` says, its deliveries (and callback endpoint); appends the
+// deliveries made due to `due`.
+Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const MessageRouting& routing,
+                                    std::vector<core::DueDelivery>& due);
+// Inserts each event as a message of the operations app, fanned out to its endpoints.
+Status InsertOpsEvents(Db& db, const std::vector<core::OpsEvent>& events, core::TimePoint now,
+                       std::vector<core::DueDelivery>& due);
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(SqliteOptions options, const core::Clock& clock)
@@ -86,9 +119,12 @@ class SqliteStore final : public Store {
   Result<Page<core::Endpoint>> ListEndpoints(std::string_view app_id,
                                              const PageRequest& page) override;
   Result<std::vector<core::Endpoint>> ListSubscribedEndpoints(const core::Message& msg) override;
-  void CreateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
-  void UpdateEndpoint(core::Endpoint ep, Idempotency idem, Done<core::Endpoint> done) override;
-  void DeleteEndpoint(std::string app_id, std::string id, Done<void> done) override;
+  void CreateEndpoint(core::Endpoint ep, Idempotency idem, std::vector<core::OpsEvent> events,
+                      Done<core::Endpoint> done) override;
+  void UpdateEndpoint(core::Endpoint ep, Idempotency idem, std::vector<core::OpsEvent> events,
+                      Done<core::Endpoint> done) override;
+  void DeleteEndpoint(std::string app_id, std::string id, std::vector<core::OpsEvent> events,
+                      Done<void> done) override;
 
   // Messages
   Result<core::Message> GetMessage(std::string_view app_id, std::string_view ref) override;
@@ -156,28 +192,6 @@ class SqliteStore final : public Store {
         .Bind(8, et.group_name)
         .Bind(9, ToMicros(et.created_at))
         .Bind(10, ToMicros(et.updated_at));
-    return s;
-  }
-  template <class S>
-  static S& BindEndpoint(S&& s, const core::Endpoint& e) {
-    s.Bind(1, e.id)
-        .Bind(2, e.app_id)
-        .Bind(3, e.uid)
-        .Bind(4, e.url)
-        .Bind(5, e.description)
-        .Bind(6, e.disabled)
-        .Bind(7, EncodeList(e.event_types))
-        .Bind(8, EncodeList(e.channels))
-        .Bind(9, e.throttle_rate)
-        .Bind(10, e.version)
-        .Bind(11, EncodeMap(e.metadata))
-        .Bind(12, EncodeMap(e.headers))
-        .Bind(13, EncodeSecrets(e.secrets))
-        .Bind(14, ToMicros(e.created_at))
-        .Bind(15, ToMicros(e.updated_at))
-        .Bind(16, EncodeInts(e.retry_schedule))
-        .Bind(17, EncodeOptions(e.options))
-        .Bind(18, e.ephemeral);
     return s;
   }
 
@@ -337,10 +351,16 @@ class SqliteStore final : public Store {
     const ClaimRequest& req;
     ClaimBatch out;
     std::unordered_map<std::string, std::shared_ptr<const core::Endpoint>> endpoints;
-    std::unordered_map<std::string, std::shared_ptr<const core::StringMap>> envs;
+    std::unordered_map<std::string, std::shared_ptr<const core::App>> apps;
     std::unordered_map<std::string, size_t> per_endpoint, per_app;
     bool full() const { return out.claimed.size() >= req.limit; }
   };
+
+  // Applies `u.accounting` to the endpoint's failure record (on the writer, within the outcome's
+  // write): disables the endpoint when the record crosses the policy (or `u.disable_endpoint`)
+  // and emits endpoint.disabled.
+  Status Account(Db& db, const core::DeliveryUpdate& u, core::TimePoint now,
+                 std::vector<core::DueDelivery>& due);
 
   // Claims for `req` on the claims thread: fresh deliveries first, then a sweep of the due order.
   Result<ClaimBatch> Claim(const ClaimRequest& req);

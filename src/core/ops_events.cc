@@ -1,0 +1,68 @@
+#include "core/ops_events.h"
+
+#include <boost/json.hpp>
+
+#include "core/json_text.h"
+#include "core/time_format.h"
+
+namespace hookd::core {
+namespace {
+
+namespace json = boost::json;
+
+json::value OrNull(const std::optional<std::string>& s) {
+  return s ? json::value(*s) : json::value(nullptr);
+}
+
+json::object RefData(const EndpointRef& ref) {
+  return {{"appId", ref.app_id},
+          {"appUid", OrNull(ref.app_uid)},
+          {"endpointId", ref.endpoint_id},
+          {"endpointUid", OrNull(ref.endpoint_uid)}};
+}
+
+OpsEvent Make(std::string_view type, std::string app_id, json::object data, std::string msg_id) {
+  json::object payload{{"type", type}, {"data", std::move(data)}};
+  return {std::move(msg_id), std::string(type), std::move(app_id), JsonText(payload)};
+}
+
+}  // namespace
+
+OpsEvent EndpointEvent(std::string_view type, const EndpointRef& ref, std::string msg_id) {
+  return Make(type, ref.app_id, RefData(ref), std::move(msg_id));
+}
+
+OpsEvent EndpointDisabledEvent(const EndpointRef& ref, TimePoint fail_since,
+                               std::string_view trigger, std::string msg_id) {
+  auto data = RefData(ref);
+  data["failSince"] = FormatTime(fail_since);
+  data["trigger"] = trigger;
+  return Make(ops::kEndpointDisabled, ref.app_id, std::move(data), std::move(msg_id));
+}
+
+OpsEvent AttemptEvent(std::string_view type, const std::optional<std::string>& app_uid,
+                      const Message& msg, const Attempt& last, std::string msg_id) {
+  json::object data{{"appId", msg.app_id},
+                    {"appUid", OrNull(app_uid)},
+                    {"msgId", msg.id},
+                    {"msgEventId", OrNull(msg.event_id)},
+                    {"endpointId", last.endpoint_id},
+                    {"lastAttempt",
+                     {{"id", last.id},
+                      {"timestamp", FormatTime(last.created_at)},
+                      {"responseStatusCode", last.response_status}}}};
+  return Make(type, msg.app_id, std::move(data), std::move(msg_id));
+}
+
+Message OpsMessage(const OpsEvent& event, TimePoint now) {
+  Message m;
+  m.id = event.msg_id;
+  m.app_id = std::string(kOperationsAppId);
+  m.event_type = event.type;
+  m.payload = event.payload;
+  m.tags = std::vector<std::string>{event.app_id};
+  m.created_at = now;
+  return m;
+}
+
+}  // namespace hookd::core

@@ -1,0 +1,45 @@
+// Operational events (Svix's operational webhooks): facts about endpoints and deliveries that the
+// operator's own endpoints receive. Each is stored as a message of the reserved operations app in
+// the same commit as the change that caused it, and delivered by the engine like any message.
+// Payloads have Svix's shapes: {"type": ..., "data": {...}}.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/types.h"
+
+namespace hookd::core {
+
+// The app whose endpoints are the operational webhook endpoints and whose messages are the
+// operational events. Created by the store's migrations; never listed among apps.
+inline constexpr std::string_view kOperationsAppId = "app_operational";
+
+namespace ops {
+inline constexpr std::string_view kEndpointCreated = "endpoint.created";
+inline constexpr std::string_view kEndpointUpdated = "endpoint.updated";
+inline constexpr std::string_view kEndpointDeleted = "endpoint.deleted";
+inline constexpr std::string_view kEndpointDisabled = "endpoint.disabled";
+inline constexpr std::string_view kEndpointEnabled = "endpoint.enabled";
+inline constexpr std::string_view kAttemptFailing = "message.attempt.failing";
+inline constexpr std::string_view kAttemptExhausted = "message.attempt.exhausted";
+inline constexpr std::string_view kAttemptRecovered = "message.attempt.recovered";
+// Svix sends message.attempt.failing on the fourth failed attempt of a message.
+inline constexpr int kFailingAfterAttempts = 4;
+}  // namespace ops
+
+// endpoint.created / .updated / .deleted / .enabled.
+OpsEvent EndpointEvent(std::string_view type, const EndpointRef& ref, std::string msg_id);
+// endpoint.disabled; `trigger` is "automatic" (a failure rule) or "manual".
+OpsEvent EndpointDisabledEvent(const EndpointRef& ref, TimePoint fail_since,
+                               std::string_view trigger, std::string msg_id);
+// message.attempt.failing / .exhausted / .recovered, about `last` (an attempt of `msg`).
+OpsEvent AttemptEvent(std::string_view type, const std::optional<std::string>& app_uid,
+                      const Message& msg, const Attempt& last, std::string msg_id);
+
+// The operations-app message that carries `event`, created at `now`.
+Message OpsMessage(const OpsEvent& event, TimePoint now);
+
+}  // namespace hookd::core
