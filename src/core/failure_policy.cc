@@ -3,11 +3,11 @@
 namespace hookd::core {
 
 FailurePolicy Merge(const FailurePolicy& over, const FailurePolicy& under) {
-  return {over.disable_after_exhausted ? over.disable_after_exhausted
-                                       : under.disable_after_exhausted,
-          over.disable_after_failing_secs ? over.disable_after_failing_secs
-                                          : under.disable_after_failing_secs,
-          over.disable_on_gone ? over.disable_on_gone : under.disable_on_gone};
+  return {
+      over.disable_after_exhausted ? over.disable_after_exhausted : under.disable_after_exhausted,
+      over.disable_after_failing_secs ? over.disable_after_failing_secs
+                                      : under.disable_after_failing_secs,
+      over.disable_on_gone ? over.disable_on_gone : under.disable_on_gone};
 }
 
 EndpointHealth Account(EndpointHealth health, AttemptOutcome outcome, TimePoint now) {

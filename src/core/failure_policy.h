@@ -11,9 +11,9 @@
 namespace hookd::core {
 
 struct FailurePolicy {
-  std::optional<int> disable_after_exhausted;          // consecutive exhausted messages; 0: off
+  std::optional<int> disable_after_exhausted;         // consecutive exhausted messages; 0: off
   std::optional<int64_t> disable_after_failing_secs;  // failing continuously this long; 0: off
-  std::optional<bool> disable_on_gone;                 // a 410 Gone answer disables at once
+  std::optional<bool> disable_on_gone;                // a 410 Gone answer disables at once
   bool operator==(const FailurePolicy&) const = default;
   bool empty() const { return *this == FailurePolicy{}; }
 };

@@ -22,7 +22,7 @@ struct App {
   StringMap metadata;
   TimePoint created_at{};
   TimePoint updated_at{};
-  StringMap env;  // values for {{name}} / {{env.name}} in endpoint URL templates
+  StringMap env;                 // values for {{name}} / {{env.name}} in endpoint URL templates
   FailurePolicy failure_policy;  // defaults for the app's endpoints
 };
 
@@ -82,7 +82,7 @@ struct Endpoint {
   std::vector<EndpointSecret> secrets;             // secrets[0] is current
   std::optional<std::vector<int>> retry_schedule;  // seconds before each retry; null: global
   DeliveryOptions options;
-  bool ephemeral = false;  // a per-message callback: not listed, never fanned out to
+  bool ephemeral = false;        // a per-message callback: not listed, never fanned out to
   FailurePolicy failure_policy;  // unset fields: the app's, then the server's
   TimePoint created_at{};
   TimePoint updated_at{};
@@ -153,7 +153,7 @@ struct DueDelivery {
   std::shared_ptr<const Message> message;
   std::shared_ptr<const Endpoint> endpoint;
   std::shared_ptr<const App> app;
-  TimePoint lease_until{};                   // the claim's expiry when it was made
+  TimePoint lease_until{};  // the claim's expiry when it was made
   DeliveryKey key() const { return {msg_id, endpoint_id}; }
 };
 
@@ -207,13 +207,13 @@ struct DeliveryUpdate {
   std::string endpoint_id;
   DeliveryStatus status = DeliveryStatus::kPending;
   int attempts = 0;
-  std::optional<TimePoint> next_attempt_at;             // set while retries remain
+  std::optional<TimePoint> next_attempt_at;  // set while retries remain
   bool disable_endpoint = false;  // the receiver answered 410 Gone (events carry endpoint.disabled)
   bool hold = false;  // the endpoint is disabled: the delivery waits, held, until it is enabled
   AttemptTrigger trigger = AttemptTrigger::kScheduled;  // of the attempt that led here
   std::string node;                                     // the claimant recording it
-  bool keep_claim = false;  // a failover try within one attempt: the claim goes on
-  std::vector<OpsEvent> events;                   // written with the outcome
+  bool keep_claim = false;       // a failover try within one attempt: the claim goes on
+  std::vector<OpsEvent> events;  // written with the outcome
   std::optional<FailureAccounting> accounting;  // unset: the attempt does not count
 };
 

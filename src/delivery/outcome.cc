@@ -34,12 +34,12 @@ core::DeliveryUpdate Decide(const core::DueDelivery& d, const AttemptResult& res
 
   // Operational events are about tenant apps, never about the operations app itself.
   bool tenant = d.app_id != core::kOperationsAppId;
-  core::FailureAccounting acc{outcome, ctx.policy,
-                              {d.app_id, d.app ? d.app->uid : std::nullopt, d.endpoint_id,
-                               d.endpoint ? d.endpoint->uid : std::nullopt},
-                              tenant && outcome != AttemptOutcome::kSucceeded
-                                  ? ctx.new_msg_id()
-                                  : std::string()};
+  core::FailureAccounting acc{
+      outcome,
+      ctx.policy,
+      {d.app_id, d.app ? d.app->uid : std::nullopt, d.endpoint_id,
+       d.endpoint ? d.endpoint->uid : std::nullopt},
+      tenant && outcome != AttemptOutcome::kSucceeded ? ctx.new_msg_id() : std::string()};
   if (tenant) {
     const auto& uid = acc.ref.app_uid;
     if (outcome == AttemptOutcome::kExhausted) {

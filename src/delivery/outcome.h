@@ -16,7 +16,7 @@
 namespace hookd::delivery {
 
 struct AttemptResult {
-  const core::Attempt& attempt;            // as recorded: status, response status, id, time
+  const core::Attempt& attempt;  // as recorded: status, response status, id, time
   std::optional<std::chrono::seconds> retry_after;  // from a 429/503, already parsed
 };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/ops_events.h"
 #include "store/postgres/conn.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -85,11 +86,13 @@ class TestPostgres {
     std::lock_guard lock(mu_);
     auto it = in_use_.find(dir);
     if (it == in_use_.end()) return;
-    // Every table but the migrations' (deletes cascade along the foreign keys).
+    // Every table but the migrations' (deletes cascade along the foreign keys), down to what the
+    // migrations create (the operations app).
     Exec(
         "DO $$DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '" +
         it->second + "' AND tablename <> 'schema_migrations' LOOP EXECUTE format('DELETE FROM " +
-        it->second + ".%I', t); END LOOP; END$$");
+        it->second + ".%I', t) || CASE WHEN t = 'apps' THEN ' WHERE id <> ''" +
+        std::string(core::kOperationsAppId) + "''' ELSE '' END; END LOOP; END$$");
     free_.push_back(it->second);
     in_use_.erase(it);
   }

@@ -1,9 +1,9 @@
 // Delivery state: outcomes under claims, manual control (resend, recover, kill) and the attempt
 // history.
-#include "core/ops_events.h"
 #include <algorithm>
 #include <climits>
 
+#include "core/ops_events.h"
 #include "core/time_format.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/store_impl.h"
@@ -111,26 +111,26 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
     if (acc.outcome == core::AttemptOutcome::kSucceeded) {
       queries.push_back({kHealthSucceeded, {P(u.endpoint_id)}});
     } else {
-      int64_t gap = std::chrono::duration_cast<std::chrono::microseconds>(core::kFailureStreakGap)
-                        .count();
+      int64_t gap =
+          std::chrono::duration_cast<std::chrono::microseconds>(core::kFailureStreakGap).count();
       queries.push_back({kHealthFailed,
                          {P(u.endpoint_id), P(acc.outcome == core::AttemptOutcome::kExhausted),
                           P(now), P(u.msg_id), P(gap)}});
     }
     if (acc.outcome != core::AttemptOutcome::kSucceeded || u.disable_endpoint) {
-      queries.push_back({kDisable,
-                         {P(u.endpoint_id), P(now), P(u.msg_id), P(u.disable_endpoint),
-                          P(acc.policy.disable_after_exhausted.value_or(0)),
-                          P(acc.policy.disable_after_failing_secs.value_or(0)),
-                          P(acc.disabled_event_id), P(acc.ref.app_id), acc.ref.app_uid,
-                          acc.ref.endpoint_uid}});
+      queries.push_back(
+          {kDisable,
+           {P(u.endpoint_id), P(now), P(u.msg_id), P(u.disable_endpoint),
+            P(acc.policy.disable_after_exhausted.value_or(0)),
+            P(acc.policy.disable_after_failing_secs.value_or(0)), P(acc.disabled_event_id),
+            P(acc.ref.app_id), acc.ref.app_uid, acc.ref.endpoint_uid}});
       if (!acc.disabled_event_id.empty()) disabled_event.push_back(acc.disabled_event_id);
     }
   } else if (u.disable_endpoint) {
     queries.push_back({kDisableNow, {P(now), P(u.endpoint_id), P(u.msg_id)}});
   }
-  auto fan = AddOpsEvents(queries, u.events, clock_.Now(), core::DeliveryKey{u.msg_id, u.endpoint_id},
-                          std::move(disabled_event));
+  auto fan = AddOpsEvents(queries, u.events, clock_.Now(),
+                          core::DeliveryKey{u.msg_id, u.endpoint_id}, std::move(disabled_event));
 
   Done<void> count_refused = [this, done = std::move(done)](Status s) {
     if (!s && s.error().code == core::ErrorCode::kLeaseLost) outcomes_refused_.fetch_add(1);

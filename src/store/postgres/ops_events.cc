@@ -39,9 +39,10 @@ std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
       apps.push_back(e.app_id);
     }
     more_ids.insert(more_ids.end(), ids.begin(), ids.end());
-    queries.push_back({kInsert,
-                       {TextArray(ids), TextArray(types), TextArray(payloads), TextArray(apps), at,
-                        P(only_if ? only_if->msg_id : ""), P(only_if ? only_if->endpoint_id : "")}});
+    queries.push_back(
+        {kInsert,
+         {TextArray(ids), TextArray(types), TextArray(payloads), TextArray(apps), at,
+          P(only_if ? only_if->msg_id : ""), P(only_if ? only_if->endpoint_id : "")}});
   }
   queries.push_back({kFanOut, {TextArray(more_ids), at}});
   return queries.size() - 1;

@@ -177,10 +177,11 @@ Status SqliteStore::Account(Db& db, const core::DeliveryUpdate& u, core::TimePoi
     if (!s) return s;
   }
   if (!u.disable_endpoint && !core::ShouldDisable(after, acc.policy, now)) return {};
-  auto s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ? AND NOT disabled")
-               .Bind(1, ToMicros(now))
-               .Bind(2, u.endpoint_id)
-               .Run();
+  auto s =
+      db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ? AND NOT disabled")
+          .Bind(1, ToMicros(now))
+          .Bind(2, u.endpoint_id)
+          .Run();
   if (!s || db.Changes() == 0 || acc.disabled_event_id.empty()) return s;
   auto event = core::EndpointDisabledEvent(acc.ref, after.failing_since.value_or(now), "automatic",
                                            acc.disabled_event_id);
@@ -270,14 +271,15 @@ void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<K
             continue;
           }
           held->push_back(key);
-          auto s = db.Prepare(
-                         "UPDATE deliveries SET status=?, next_attempt_at=NULL, held=0, updated_at=?"
-                         " WHERE msg_id=? AND endpoint_id=?")
-                       .Bind(1, static_cast<int>(core::DeliveryStatus::kCanceled))
-                       .Bind(2, ToMicros(now))
-                       .Bind(3, msg_id)
-                       .Bind(4, endpoint)
-                       .Run();
+          auto s =
+              db.Prepare(
+                    "UPDATE deliveries SET status=?, next_attempt_at=NULL, held=0, updated_at=?"
+                    " WHERE msg_id=? AND endpoint_id=?")
+                  .Bind(1, static_cast<int>(core::DeliveryStatus::kCanceled))
+                  .Bind(2, ToMicros(now))
+                  .Bind(3, msg_id)
+                  .Bind(4, endpoint)
+                  .Run();
           if (!s) return std::unexpected(s.error());
           out.killed.push_back(endpoint);
         }

@@ -20,10 +20,9 @@ Result<Page<core::Endpoint>> SqliteStore::ListEndpoints(std::string_view app_id,
 Result<std::vector<core::Endpoint>> SqliteStore::ListSubscribedEndpoints(const core::Message& msg) {
   auto db = reads_.Acquire();
   if (!db) return std::unexpected(db.error());
-  auto s =
-      (*db)->Prepare("SELECT " + Prefixed("e", kEndpointCols) +
-                     " FROM endpoints e WHERE e.app_id = ?3 AND e.disabled = 0 AND " + kSubscribes +
-                     " ORDER BY e.id");
+  auto s = (*db)->Prepare("SELECT " + Prefixed("e", kEndpointCols) +
+                          " FROM endpoints e WHERE e.app_id = ?3 AND e.disabled = 0 AND " +
+                          kSubscribes + " ORDER BY e.id");
   s.Bind(3, msg.app_id).Bind(4, msg.event_type).Bind(5, EncodeList(msg.channels));
   std::vector<core::Endpoint> out;
   while (s.Step()) out.push_back(ReadEndpoint(s));
@@ -100,8 +99,10 @@ void SqliteStore::DeleteEndpoint(std::string app_id, std::string id,
       [app_id = std::move(app_id), id = std::move(id), events = std::move(events), due,
        this](Db& db) -> Status {
         due->clear();
-        auto s =
-            db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?").Bind(1, app_id).Bind(2, id).Run();
+        auto s = db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?")
+                     .Bind(1, app_id)
+                     .Bind(2, id)
+                     .Run();
         if (!s) return s;
         if (db.Changes() == 0) return core::NotFound("endpoint");
         return InsertOpsEvents(db, events, clock_.Now(), *due);

@@ -1,6 +1,6 @@
 // Messages in SQLite, with the fan-out of their deliveries.
-#include "store/sqlite/sqlite_store_impl.h"
 #include "core/ops_events.h"
+#include "store/sqlite/sqlite_store_impl.h"
 #include "store/state_sql.h"
 
 namespace hookd::store::sqlite {
