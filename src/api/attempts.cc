@@ -1,5 +1,5 @@
 // Delivery history and control: attempts, per-message and per-endpoint delivery state, resend,
-// recover and endpoint stats.
+// and endpoint stats.
 #include <unordered_map>
 
 #include "api/body_reader.h"
@@ -165,37 +165,6 @@ void Resend(ApiContext& ctx, Request& req, Reply reply) {
                            });
 }
 
-// POST .../endpoint/{ep}/recover {since, until?}: failed deliveries since then go again.
-void Recover(ApiContext& ctx, Request& req, Reply reply) {
-  auto app = ResolveApp(ctx, req);
-  if (!app) return reply(ErrorResponse(app.error()));
-  auto ep = FindEndpoint(ctx, app->id, req.params[1]);
-  if (!ep) return reply(ErrorResponse(ep.error()));
-  auto body = BodyReader::Parse(req.body);
-  if (!body) return reply(ErrorResponse(body.error()));
-  auto read_time = [&](std::string_view key, bool required) -> std::optional<core::TimePoint> {
-    auto text = body->String(key, required);
-    if (!text) return std::nullopt;
-    auto t = core::ParseTime(*text);
-    if (!t) body->Fail(key, "must be an RFC 3339 time");
-    return t;
-  };
-  auto since = read_time("since", true);
-  auto until = read_time("until", false);
-  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  auto now = ctx.clock.Now();
-  ctx.store.RecoverDeliveries(
-      ep->id, *since, until, now,
-      [reply = std::move(reply), now, &ctx](core::Result<int64_t> n) {
-        if (!n) return reply(ErrorResponse(n.error()));
-        reply(JsonResponse(202, json::object{{"id", core::NewId("qtask", ctx.clock)},
-                                             {"status", "finished"},
-                                             {"task", "endpoint.recover"},
-                                             {"recovered", *n},
-                                             {"updatedAt", core::FormatTime(now)}}));
-      });
-}
-
 void Stats(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
@@ -224,7 +193,6 @@ void RegisterAttempts(Router& r, ApiContext& ctx) {
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/endpoint", Bind(ctx, ListDestinations));
   r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/msg", Bind(ctx, ListEndpointMessages));
   r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/endpoint/{endpoint}/resend", Bind(ctx, Resend));
-  r.Add(M::kPost, "/api/v1/app/{app}/endpoint/{endpoint}/recover", Bind(ctx, Recover));
   r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/stats", Bind(ctx, Stats));
 }
 

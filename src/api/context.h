@@ -9,6 +9,7 @@
 #include "api/ttl_cache.h"
 #include "core/clock.h"
 #include "delivery/engine.h"
+#include "ops/task_runner.h"
 #include "store/store.h"
 
 namespace hookd::api {
@@ -25,6 +26,7 @@ struct ApiContext {
   ApiOptions options;
   Metrics& metrics;
   delivery::Engine* engine = nullptr;  // null when delivery is off
+  ops::TaskRunner* tasks = nullptr;    // woken when a task is created (null: it polls)
   // Applications by id and uid, briefly: nearly every request resolves one. Cleared whenever
   // this node changes an application; other nodes' changes show within the TTL.
   TtlCache<core::App> apps{std::chrono::seconds(2), 10000};

@@ -15,5 +15,6 @@ void RegisterEventTypes(Router& r, ApiContext& ctx);
 void RegisterEndpoints(Router& r, ApiContext& ctx);
 void RegisterMessages(Router& r, ApiContext& ctx);
 void RegisterAttempts(Router& r, ApiContext& ctx);
+void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
 
 }  // namespace hookd::api

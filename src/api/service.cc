@@ -15,13 +15,14 @@ namespace hookd::api {
 std::string HashToken(std::string_view token) { return core::Sha256Hex(token); }
 
 ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions options,
-                       delivery::Engine* engine)
-    : ctx_{store, clock, std::move(options), metrics_, engine} {
+                       delivery::Engine* engine, ops::TaskRunner* tasks)
+    : ctx_{store, clock, std::move(options), metrics_, engine, tasks} {
   RegisterApps(router_, ctx_);
   RegisterEventTypes(router_, ctx_);
   RegisterEndpoints(router_, ctx_);
   RegisterMessages(router_, ctx_);
   RegisterAttempts(router_, ctx_);
+  RegisterBackgroundTasks(router_, ctx_);
 }
 
 core::Status ApiService::Authenticate(Request& req) {

@@ -12,9 +12,9 @@ namespace hookd::api {
 
 class ApiService {
  public:
-  // `engine` may be null (delivery off); it must outlive the service.
+  // `engine` may be null (delivery off), `tasks` too; they must outlive the service.
   ApiService(store::Store& store, const core::Clock& clock, ApiOptions options,
-             delivery::Engine* engine);
+             delivery::Engine* engine, ops::TaskRunner* tasks = nullptr);
   // Handles one request; `reply` is called exactly once, possibly on another thread.
   void Handle(Request req, Reply reply);
 

@@ -10,6 +10,7 @@
 #include "api/service.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "ops/task_runner.h"
 #include "core/random.h"
 #include "delivery/engine.h"
 #include "delivery/retry_policy.h"
@@ -108,7 +109,10 @@ int RunServe(const Config& config) {
       return 1;
     }
   }
-  api::ApiService service(**store, core::SystemClock::Instance(), options, engine.get());
+  ops::TaskRunner tasks(**store, core::SystemClock::Instance(),
+                        {.lease = std::chrono::seconds(config.claim_lease_seconds)});
+  tasks.Start();
+  api::ApiService service(**store, core::SystemClock::Instance(), options, engine.get(), &tasks);
   api::HttpServer server(
       {host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
       [&service](api::Request req, api::Reply reply) {
@@ -128,6 +132,7 @@ int RunServe(const Config& config) {
   spdlog::info("signal {}: stopping", sig);
   server.Stop();               // no new requests; io threads joined
   if (engine) engine->Stop();  // in-flight deliveries stay due in the store
+  tasks.Stop();                // a task under way goes on from its cursor after a restart
   (*store)->Close();           // finishes queued writes
   return 0;
 }

@@ -54,6 +54,17 @@ OpsEvent AttemptEvent(std::string_view type, const std::optional<std::string>& a
   return Make(type, msg.app_id, std::move(data), std::move(msg_id));
 }
 
+OpsEvent BackgroundTaskFinishedEvent(std::string_view app_id, std::string_view task_id,
+                                     std::string_view kind, std::string_view status, int64_t sent,
+                                     std::string msg_id) {
+  json::object data{{"taskId", task_id},
+                    {"status", status},
+                    {"task", kind},
+                    {"data", {{"messagesSent", sent}}}};
+  return Make(ops::kBackgroundTaskFinished, std::string(app_id), std::move(data),
+              std::move(msg_id));
+}
+
 Message OpsMessage(const OpsEvent& event, TimePoint now) {
   Message m;
   m.id = event.msg_id;

@@ -26,6 +26,7 @@ inline constexpr std::string_view kEndpointEnabled = "endpoint.enabled";
 inline constexpr std::string_view kAttemptFailing = "message.attempt.failing";
 inline constexpr std::string_view kAttemptExhausted = "message.attempt.exhausted";
 inline constexpr std::string_view kAttemptRecovered = "message.attempt.recovered";
+inline constexpr std::string_view kBackgroundTaskFinished = "background_task.finished";
 // Svix sends message.attempt.failing on the fourth failed attempt of a message.
 inline constexpr int kFailingAfterAttempts = 4;
 }  // namespace ops
@@ -38,6 +39,12 @@ OpsEvent EndpointDisabledEvent(const EndpointRef& ref, TimePoint fail_since,
 // message.attempt.failing / .exhausted / .recovered, about `last` (an attempt of `msg`).
 OpsEvent AttemptEvent(std::string_view type, const std::optional<std::string>& app_uid,
                       const Message& msg, const Attempt& last, std::string msg_id);
+
+// background_task.finished about task `task_id` of `app_id` (`kind` and `status` as the API
+// names them), which made `sent` deliveries due.
+OpsEvent BackgroundTaskFinishedEvent(std::string_view app_id, std::string_view task_id,
+                                     std::string_view kind, std::string_view status, int64_t sent,
+                                     std::string msg_id);
 
 // The operations-app message that carries `event`, created at `now`.
 Message OpsMessage(const OpsEvent& event, TimePoint now);

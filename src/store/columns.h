@@ -18,6 +18,8 @@ inline constexpr const char* kEndpointCols =
     " failure_policy";
 inline constexpr const char* kMessageCols =
     "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes";
+inline constexpr const char* kTaskCols =
+    "id, app_id, kind, status, spec, cursor, sent, created_at, updated_at";
 inline constexpr const char* kAttemptCols =
     "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
     " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at";

@@ -143,11 +143,6 @@ class DeliveryStore {
   // to that endpoint. A claimed delivery is sent again after its current attempt.
   virtual void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                               core::TimePoint now, Done<void> done) = 0;
-  // Makes the endpoint's failed deliveries of messages created in [since, until) due at `now`.
-  // Returns how many.
-  virtual void RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
-                                 std::optional<core::TimePoint> until, core::TimePoint now,
-                                 Done<int64_t> done) = 0;
   // Cancels the message's deliveries that are neither finished nor claimed under a valid lease
   // (under way, on whichever node), and says which were and were not.
   virtual void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) = 0;

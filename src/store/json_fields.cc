@@ -117,6 +117,39 @@ core::FailurePolicy DecodeFailurePolicy(const std::optional<std::string>& text) 
   return p;
 }
 
+std::string EncodeTaskSpec(const TaskSpec& spec) {
+  json::object j{{"endpointId", spec.endpoint_id}, {"since", core::ToMicros(spec.since)}};
+  if (spec.until) j["until"] = core::ToMicros(*spec.until);
+  if (!spec.event_types.empty()) {
+    json::array types;
+    for (const auto& t : spec.event_types) types.emplace_back(t);
+    j["eventTypes"] = std::move(types);
+  }
+  if (spec.channel) j["channel"] = *spec.channel;
+  if (spec.tag) j["tag"] = *spec.tag;
+  if (spec.status) j["status"] = static_cast<int>(*spec.status);
+  if (spec.status_code_class) j["statusCodeClass"] = *spec.status_code_class;
+  return json::serialize(j);
+}
+
+TaskSpec DecodeTaskSpec(const std::string& text) {
+  auto parsed = json::parse(text);
+  const auto& j = parsed.as_object();
+  TaskSpec spec;
+  spec.endpoint_id = std::string(j.at("endpointId").as_string());
+  spec.since = core::FromMicros(j.at("since").to_number<int64_t>());
+  if (auto* v = j.if_contains("until")) spec.until = core::FromMicros(v->to_number<int64_t>());
+  if (auto* v = j.if_contains("eventTypes"))
+    for (const auto& t : v->as_array()) spec.event_types.emplace_back(t.as_string());
+  if (auto* v = j.if_contains("channel")) spec.channel = std::string(v->as_string());
+  if (auto* v = j.if_contains("tag")) spec.tag = std::string(v->as_string());
+  if (auto* v = j.if_contains("status"))
+    spec.status = static_cast<core::DeliveryStatus>(v->to_number<int64_t>());
+  if (auto* v = j.if_contains("statusCodeClass"))
+    spec.status_code_class = static_cast<int>(v->to_number<int64_t>());
+  return spec;
+}
+
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets) {
   json::array a;
   for (const auto& s : secrets) {

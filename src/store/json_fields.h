@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/types.h"
+#include "store/task_store.h"
 
 namespace hookd::store {
 
@@ -21,6 +22,8 @@ core::DeliveryOptions DecodeOptions(const std::optional<std::string>& json);
 // NULL for an empty policy (every rule deferred).
 std::optional<std::string> EncodeFailurePolicy(const core::FailurePolicy& p);
 core::FailurePolicy DecodeFailurePolicy(const std::optional<std::string>& json);
+std::string EncodeTaskSpec(const TaskSpec& spec);
+TaskSpec DecodeTaskSpec(const std::string& json);
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets);
 std::vector<core::EndpointSecret> DecodeSecrets(const std::string& json);
 

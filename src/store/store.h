@@ -22,6 +22,7 @@
 #include "store/endpoint_store.h"
 #include "store/event_type_store.h"
 #include "store/message_store.h"
+#include "store/task_store.h"
 #include "store/token_store.h"
 
 namespace hookd::store {
@@ -40,6 +41,7 @@ class Store : public AppStore,
               public EndpointStore,
               public MessageStore,
               public DeliveryStore,
+              public TaskStore,
               public TokenStore {
  public:
   ~Store() override = default;

@@ -239,28 +239,6 @@ TEST_P(DeliveryStoreTest, ResendDuringFlightSendsAgainAfterTheAttempt) {
   EXPECT_EQ(again.claimed[0].trigger, core::AttemptTrigger::kManual);
 }
 
-TEST_P(DeliveryStoreTest, RecoverMakesFailedDeliveriesDueAgain) {
-  auto ep = AddEndpoint();
-  auto t0 = clock_.Now();
-  auto failed = PostAt();
-  auto ok = PostAt();
-  auto batch = Claim(Request("n1"));
-  ASSERT_EQ(batch.claimed.size(), 2u);
-  for (const auto& d : batch.claimed) {
-    ASSERT_TRUE(
-        Record(d, "n1", d.msg_id == failed ? DeliveryStatus::kFail : DeliveryStatus::kSuccess));
-  }
-  clock_.Advance(1s);
-  EXPECT_TRUE(Claim(Request("n1")).claimed.empty());
-  auto n = Wait<int64_t>([&](Done<int64_t> d) {
-    store_->RecoverDeliveries(ep.id, t0, std::nullopt, clock_.Now(), d);
-  });
-  ASSERT_TRUE(n);
-  EXPECT_EQ(*n, 1);
-  EXPECT_EQ(Msgs(Claim(Request("n1"))), std::vector<std::string>{failed});
-  (void)ok;
-}
-
 TEST_P(DeliveryStoreTest, KillCancelsWhatIsNeitherFinishedNorClaimed) {
   auto claimed_ep = AddEndpoint();
   auto waiting_ep = AddEndpoint();

@@ -173,27 +173,6 @@ void PostgresStore::ResendDelivery(std::string app_id, std::string msg_id, std::
       /*notify=*/true);
 }
 
-void PostgresStore::RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
-                                      std::optional<core::TimePoint> until, core::TimePoint now,
-                                      Done<int64_t> done) {
-  static const std::string kSql = WithStates(
-      "UPDATE deliveries SET status = {pending}, attempts = 0, next_attempt_at = $1,"
-      " next_trigger = {manual}, updated_at = $1 WHERE endpoint_id = $2 AND status = {fail}"
-      " AND created_at >= $3 AND created_at < $4 RETURNING msg_id");
-  Write<int64_t>(
-      std::nullopt, std::move(done),
-      {{kSql,
-        {P(ToMicros(now)), P(endpoint_id), P(ToMicros(since)),
-         P(until ? ToMicros(*until) : INT64_MAX)}}},
-      [endpoint_id](Result<std::vector<Rows>> r, Keys& due) -> Result<int64_t> {
-        if (!r) return std::unexpected(r.error());
-        const Rows& rows = (*r)[0];
-        for (int i = 0; i < rows.size(); ++i) due.push_back({rows.Text(i, 0), endpoint_id});
-        return rows.size();
-      },
-      /*notify=*/true);
-}
-
 void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {
   // The message's deliveries are locked first, so no claim slips in; then those that are due
   // and not under a valid claim are canceled.

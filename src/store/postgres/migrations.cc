@@ -171,6 +171,24 @@ INSERT INTO apps(id, uid, name, metadata, created_at, updated_at)
           (extract(epoch FROM now()) * 1000000)::bigint,
           (extract(epoch FROM now()) * 1000000)::bigint);
 )sql",
+    // 5: background tasks (replay-missing, bulk-replay, recover), leased by the node running them
+    R"sql(
+CREATE TABLE background_tasks (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  app_id TEXT COLLATE "C" NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  cursor TEXT COLLATE "C",
+  sent BIGINT NOT NULL DEFAULT 0,
+  lease_node TEXT,
+  lease_until BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX background_tasks_running ON background_tasks(id) WHERE status = 'running';
+CREATE INDEX background_tasks_by_app ON background_tasks(app_id, id);
+)sql",
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ class Stmt {
   Stmt& Bind(int i, int64_t v);
   Stmt& Bind(int i, int v) { return Bind(i, int64_t{v}); }
   Stmt& Bind(int i, bool v) { return Bind(i, int64_t{v}); }
+  Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }  // not as bool
   Stmt& BindNull(int i);
   template <class T>
   Stmt& Bind(int i, const std::optional<T>& v) {

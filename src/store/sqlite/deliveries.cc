@@ -214,27 +214,6 @@ void SqliteStore::ResendDelivery(std::string app_id, std::string msg_id, std::st
       due);
 }
 
-void SqliteStore::RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
-                                    std::optional<core::TimePoint> until, core::TimePoint now,
-                                    Done<int64_t> done) {
-  Write<int64_t>(
-      std::nullopt, std::move(done),
-      [endpoint_id = std::move(endpoint_id), since, until, now](Db& db) -> Result<int64_t> {
-        static const std::string kSql = WithStates(
-            "UPDATE deliveries SET status={pending}, attempts=0, next_attempt_at=?1,"
-            " next_trigger={manual}, updated_at=?1 WHERE endpoint_id=?2 AND status={fail}"
-            " AND created_at >= ?3 AND created_at < ?4");
-        auto s = db.Prepare(kSql)
-                     .Bind(1, ToMicros(now))
-                     .Bind(2, endpoint_id)
-                     .Bind(3, ToMicros(since))
-                     .Bind(4, until ? ToMicros(*until) : INT64_MAX)
-                     .Run();
-        if (!s) return std::unexpected(s.error());
-        return db.Changes();
-      });
-}
-
 void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {
   // Killed deliveries are claimed (so no sweep claims them meanwhile) until the kill commits;
   // then their claims end for good.

@@ -151,6 +151,24 @@ INSERT INTO apps(id, uid, name, metadata, created_at, updated_at)
           CAST(strftime('%s','now') AS INTEGER) * 1000000,
           CAST(strftime('%s','now') AS INTEGER) * 1000000);
 )sql",
+    // 5: background tasks (replay-missing, bulk-replay, recover), leased by the node running them
+    R"sql(
+CREATE TABLE background_tasks (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  cursor TEXT,
+  sent INTEGER NOT NULL DEFAULT 0,
+  lease_node TEXT,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX background_tasks_running ON background_tasks(id) WHERE status = 'running';
+CREATE INDEX background_tasks_by_app ON background_tasks(app_id, id);
+)sql",
 };
 
 }  // namespace

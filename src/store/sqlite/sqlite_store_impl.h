@@ -145,10 +145,17 @@ class SqliteStore final : public Store {
                      Done<void> done) override;
   void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                       core::TimePoint now, Done<void> done) override;
-  void RecoverDeliveries(std::string endpoint_id, core::TimePoint since,
-                         std::optional<core::TimePoint> until, core::TimePoint now,
-                         Done<int64_t> done) override;
   void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
+  // tasks.cc
+  void CreateTask(BackgroundTask task, Idempotency idem, Done<BackgroundTask> done) override;
+  Result<BackgroundTask> GetTask(std::string_view id) override;
+  Result<Page<BackgroundTask>> ListTasks(const TaskFilter& filter, const PageRequest& page) override;
+  void ClaimTask(std::string node, core::TimePoint now, core::TimePoint lease_until,
+                 Done<std::optional<BackgroundTask>> done) override;
+  void StepTask(const BackgroundTask& task, std::string node, core::TimePoint now,
+                core::TimePoint lease_until, size_t limit, Done<TaskStep> done) override;
+  void FinishTask(const BackgroundTask& task, std::string node, core::TimePoint now,
+                  core::OpsEvent finished, Done<void> done) override;
   Result<Page<core::Attempt>> ListAttempts(std::string_view app_id, const AttemptFilter& filter,
                                            const PageRequest& page) override;
   Result<core::Attempt> GetAttempt(std::string_view app_id, std::string_view msg_id,
