@@ -159,10 +159,10 @@ void Resend(ApiContext& ctx, Request& req, Reply reply) {
   if (!msg) return reply(ErrorResponse(msg.error()));
   auto ep = FindEndpoint(ctx, app->id, req.params[2]);
   if (!ep) return reply(ErrorResponse(ep.error()));
-  ctx.store.ResendDelivery(app->id, msg->id, ep->id, ctx.clock.Now(),
-                           [reply = std::move(reply)](core::Status s) {
-                             reply(s ? JsonResponse(202, json::object()) : ErrorResponse(s.error()));
-                           });
+  ctx.store.ResendDelivery(
+      app->id, msg->id, ep->id, ctx.clock.Now(), [reply = std::move(reply)](core::Status s) {
+        reply(s ? JsonResponse(202, json::object()) : ErrorResponse(s.error()));
+      });
 }
 
 void Stats(ApiContext& ctx, Request& req, Reply reply) {

@@ -53,7 +53,8 @@ void Start(ApiContext& ctx, Request& req, Reply reply, TaskKind kind) {
     if (auto types = body->StringList("eventTypes", 1000)) task.spec.event_types = *types;
     task.spec.channel = body->String("channel");
     task.spec.tag = body->String("tag");
-    if (auto s = body->Int("status", 0, 4)) task.spec.status = static_cast<core::DeliveryStatus>(*s);
+    if (auto s = body->Int("status", 0, 4))
+      task.spec.status = static_cast<core::DeliveryStatus>(*s);
     if (auto c = body->Int("statusCodeClass", 0, 500)) {
       if (*c % 100 != 0) body->Fail("statusCodeClass", "must be 0, 100, 200, 300, 400 or 500");
       task.spec.status_code_class = static_cast<int>(*c);
@@ -92,7 +93,8 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
   filter.app_id = req.principal.app_id;
   if (auto s = req.Query("status")) {
     filter.status = store::ParseTaskStatus(*s);
-    if (!filter.status) return reply(ErrorResponse(QueryError("status", "unknown task status").error()));
+    if (!filter.status)
+      return reply(ErrorResponse(QueryError("status", "unknown task status").error()));
   }
   if (auto k = req.Query("task")) {
     filter.kind = store::ParseTaskKind(*k);

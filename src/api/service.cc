@@ -60,7 +60,8 @@ void ApiService::Handle(Request req, Reply reply) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     reply(std::move(res));
   };
-  if (req.method == Method::kGet && (req.path == "/api/v1/health" || req.path == "/api/v1/health/")) {
+  if (req.method == Method::kGet &&
+      (req.path == "/api/v1/health" || req.path == "/api/v1/health/")) {
     return timed(Response{204, ""});
   }
   if (req.method == Method::kGet && req.path == "/metrics") {
@@ -71,9 +72,10 @@ void ApiService::Handle(Request req, Reply reply) {
   int status = 404;
   const Handler* handler = router_.Match(req, &status);
   if (!handler) {
-    return timed(status == 405
-                     ? Response{405, R"({"code":"method_not_allowed","detail":"method not allowed"})"}
-                     : ErrorResponse(core::ErrorCode::kNotFound, "no such route"));
+    return timed(
+        status == 405
+            ? Response{405, R"({"code":"method_not_allowed","detail":"method not allowed"})"}
+            : ErrorResponse(core::ErrorCode::kNotFound, "no such route"));
   }
   if (auto s = Authenticate(req); !s) return timed(ErrorResponse(s.error()));
   auto replied = std::make_shared<std::atomic<bool>>(false);

@@ -10,10 +10,10 @@
 #include "api/service.h"
 #include "core/crypto.h"
 #include "core/ids.h"
-#include "ops/task_runner.h"
 #include "core/random.h"
 #include "delivery/engine.h"
 #include "delivery/retry_policy.h"
+#include "ops/task_runner.h"
 #include "store/store.h"
 
 namespace hookd::app {
@@ -110,7 +110,8 @@ int RunServe(const Config& config) {
     }
   }
   ops::TaskRunner tasks(**store, core::SystemClock::Instance(),
-                        {.lease = std::chrono::seconds(config.claim_lease_seconds)});
+                        {.lease = std::chrono::seconds(config.claim_lease_seconds),
+                         .step = static_cast<size_t>(config.task_step)});
   tasks.Start();
   api::ApiService service(**store, core::SystemClock::Instance(), options, engine.get(), &tasks);
   api::HttpServer server(

@@ -175,6 +175,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
       IntKey("disable_after_failing_seconds",
              "disable an endpoint that has failed every attempt for this long (0: never)",
              &Config::disable_after_failing_seconds, 0, 10LL * 365 * 86400),
+      IntKey("task_step", "deliveries a background task (replay, recover) makes due per commit",
+             &Config::task_step, 1, 100000),
       BoolKey("disable_on_gone", "disable an endpoint at once when it answers 410 Gone",
               &Config::disable_on_gone),
       StringKey("tls_ca_file",

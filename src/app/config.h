@@ -34,7 +34,8 @@ struct Config {
   int64_t disable_after_exhausted = 0;
   int64_t disable_after_failing_seconds = 5 * 86400;
   bool disable_on_gone = true;
-  std::string tls_ca_file;  // empty: the system's CA store
+  int64_t task_step = 1000;  // deliveries a background task makes due per commit
+  std::string tls_ca_file;   // empty: the system's CA store
 
   // host and port of `listen`; throws std::invalid_argument when malformed.
   std::pair<std::string, uint16_t> ListenHostPort() const;

@@ -57,10 +57,8 @@ OpsEvent AttemptEvent(std::string_view type, const std::optional<std::string>& a
 OpsEvent BackgroundTaskFinishedEvent(std::string_view app_id, std::string_view task_id,
                                      std::string_view kind, std::string_view status, int64_t sent,
                                      std::string msg_id) {
-  json::object data{{"taskId", task_id},
-                    {"status", status},
-                    {"task", kind},
-                    {"data", {{"messagesSent", sent}}}};
+  json::object data{
+      {"taskId", task_id}, {"status", status}, {"task", kind}, {"data", {{"messagesSent", sent}}}};
   return Make(ops::kBackgroundTaskFinished, std::string(app_id), std::move(data),
               std::move(msg_id));
 }

@@ -74,8 +74,7 @@ void TaskRunner::RunTask(store::BackgroundTask task) {
     if (!step->at_end) continue;
     auto finished = core::BackgroundTaskFinishedEvent(
         task.app_id, task.id, store::TaskKindName(task.kind),
-        store::TaskStatusName(store::TaskStatus::kFinished), task.sent,
-        core::NewId("msg", clock_));
+        store::TaskStatusName(store::TaskStatus::kFinished), task.sent, core::NewId("msg", clock_));
     auto s = store::Wait<void>([&](store::Done<void> done) {
       store_.FinishTask(task, node_, clock_.Now(), std::move(finished), std::move(done));
     });

@@ -19,8 +19,8 @@
 namespace hookd::ops {
 
 struct TaskRunnerOptions {
-  std::chrono::seconds lease{30};              // a claim on a task, renewed by every step
-  size_t step = 1000;                          // deliveries made due per commit
+  std::chrono::seconds lease{30};             // a claim on a task, renewed by every step
+  size_t step = 1000;                         // deliveries made due per commit
   std::chrono::milliseconds idle_poll{1000};  // how often an idle runner looks for tasks
 };
 

@@ -67,8 +67,8 @@ std::optional<std::string> EncodeOptions(const core::DeliveryOptions& o) {
     j["successStatus"] = std::move(codes);
   }
   if (o.basic_auth) {
-    j["basicAuth"] = json::object{{"username", o.basic_auth->username},
-                                  {"password", o.basic_auth->password}};
+    j["basicAuth"] =
+        json::object{{"username", o.basic_auth->username}, {"password", o.basic_auth->password}};
   }
   return json::serialize(j);
 }
@@ -82,11 +82,13 @@ core::DeliveryOptions DecodeOptions(const std::optional<std::string>& text) {
   o.content_type = std::string(j.at("contentType").as_string());
   for (const auto& u : j.at("urls").as_array()) o.urls.emplace_back(u.as_string());
   o.retries_per_url = static_cast<int>(j.at("retriesPerUrl").to_number<int64_t>());
-  if (auto* t = j.if_contains("timeoutMs")) o.timeout_ms = static_cast<int>(t->to_number<int64_t>());
+  if (auto* t = j.if_contains("timeoutMs"))
+    o.timeout_ms = static_cast<int>(t->to_number<int64_t>());
   if (auto* t = j.if_contains("totalTimeoutMs")) o.total_timeout_ms = t->to_number<int64_t>();
   if (auto* s = j.if_contains("successStatus")) {
     o.success_status.emplace();
-    for (const auto& c : s->as_array()) o.success_status->push_back(static_cast<int>(c.to_number<int64_t>()));
+    for (const auto& c : s->as_array())
+      o.success_status->push_back(static_cast<int>(c.to_number<int64_t>()));
   }
   if (auto* b = j.if_contains("basicAuth")) {
     o.basic_auth = core::BasicAuth{std::string(b->at("username").as_string()),
@@ -167,7 +169,8 @@ std::vector<core::EndpointSecret> DecodeSecrets(const std::string& text) {
   for (const auto& v : parsed.as_array()) {
     const auto& o = v.as_object();
     core::EndpointSecret s{std::string(o.at("key").as_string()), std::nullopt};
-    if (auto* e = o.if_contains("expiresAt")) s.expires_at = core::FromMicros(e->to_number<int64_t>());
+    if (auto* e = o.if_contains("expiresAt"))
+      s.expires_at = core::FromMicros(e->to_number<int64_t>());
     out.push_back(std::move(s));
   }
   return out;

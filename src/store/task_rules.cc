@@ -1,9 +1,8 @@
-#include "store/task_store.h"
-
 #include <limits>
 
 #include "core/ids.h"
 #include "core/time_format.h"
+#include "store/task_store.h"
 
 namespace hookd::store {
 namespace {

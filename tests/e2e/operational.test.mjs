@@ -107,6 +107,31 @@ describe("operational webhooks (svix SDK)", () => {
     await svix.operationalWebhook.endpoint.delete(opsEp.id);
   });
 
+  it("runs replay-missing and recover as background tasks the SDK can follow", async () => {
+    const opsEp = await svix.operationalWebhook.endpoint.create({
+      url: rx.url("/ops-tasks"),
+      eventTypes: ["background_task.finished"],
+    });
+    const { key: opsSecret } = await svix.operationalWebhook.endpoint.getSecret(opsEp.id);
+    const app = await svix.application.create({ name: "tasks" });
+    const since = new Date(Date.now() - 1000);
+    const early = await svix.message.create(app.id, { eventType: "order.paid", payload: {} });
+    const ep = await svix.endpoint.create(app.id, { url: rx.url("/tasks") });
+    const started = await svix.endpoint.replayMissing(app.id, ep.id, { since });
+    assert.equal(started.task, "endpoint.replay");
+    await waitFor(async () => (await svix.backgroundTask.get(started.id)).status === "finished");
+    await rx.waitForCount("/tasks", 1);
+    assert.equal(rx.requestsTo("/tasks")[0].headers["webhook-id"], early.id);
+    const recovered = await svix.endpoint.recover(app.id, ep.id, { since });
+    assert.equal(recovered.task, "endpoint.recover");
+    const listed = await svix.backgroundTask.list({ task: "endpoint.recover" });
+    assert.ok(listed.data.some((x) => x.id === recovered.id));
+    await waitFor(() => events(rx, "/ops-tasks", opsSecret).length === 2);
+    const [finished] = events(rx, "/ops-tasks", opsSecret);
+    assert.deepEqual(finished.data, { taskId: started.id, status: "finished", task: "endpoint.replay", data: { messagesSent: 1 } });
+    await svix.operationalWebhook.endpoint.delete(opsEp.id);
+  });
+
   it("delivers an event stored with its outcome even when hookd is killed before sending it", async () => {
     rx.on("/ops-hang", "hang");
     const opsEp = await svix.operationalWebhook.endpoint.create({

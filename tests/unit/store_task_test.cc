@@ -48,7 +48,8 @@ class TaskStoreTest : public StoreTest {
       auto status = failed.contains(i) ? DeliveryStatus::kFail : DeliveryStatus::kSuccess;
       core::DeliveryUpdate u{d.msg_id, d.endpoint_id, status, 1, std::nullopt};
       u.node = "engine";
-      EXPECT_TRUE(Wait<void>([&](Done<void> done) { store_->RecordOutcome(std::nullopt, u, done); }));
+      EXPECT_TRUE(
+          Wait<void>([&](Done<void> done) { store_->RecordOutcome(std::nullopt, u, done); }));
     }
     return ids;
   }
@@ -117,18 +118,15 @@ TEST_P(TaskStoreTest, BulkReplayStepsThroughTheEndpointsMessagesAndFinishesOnce)
             std::vector<std::string>(ids.begin(), ids.end()));  // every one, in order
   EXPECT_EQ(last_.sent, 5);
 
-  auto event = core::BackgroundTaskFinishedEvent(app_.id, task.id, "endpoint.bulk-replay",
-                                                 "finished", last_.sent,
-                                                 core::NewId("msg", clock_));
-  ASSERT_TRUE(Wait<void>([&](Done<void> d) {
-    store_->FinishTask(last_, "n1", clock_.Now(), event, d);
-  }));
+  auto event = core::BackgroundTaskFinishedEvent(
+      app_.id, task.id, "endpoint.bulk-replay", "finished", last_.sent, core::NewId("msg", clock_));
+  ASSERT_TRUE(
+      Wait<void>([&](Done<void> d) { store_->FinishTask(last_, "n1", clock_.Now(), event, d); }));
   auto done = store_->GetTask(task.id);
   EXPECT_EQ(done->status, TaskStatus::kFinished);
   EXPECT_EQ(done->sent, 5);
-  auto again = Wait<void>([&](Done<void> d) {
-    store_->FinishTask(last_, "n1", clock_.Now(), event, d);
-  });
+  auto again =
+      Wait<void>([&](Done<void> d) { store_->FinishTask(last_, "n1", clock_.Now(), event, d); });
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kLeaseLost);
   auto events = store_->ListMessages(core::kOperationsAppId,

@@ -146,17 +146,17 @@ void PostgresStore::ClaimTask(std::string node, core::TimePoint now, core::TimeP
 void PostgresStore::StepTask(const BackgroundTask& task, std::string node, core::TimePoint now,
                              core::TimePoint lease_until, size_t limit, Done<TaskStep> done) {
   auto range = RangeOf(task);
-  std::vector<Param> params{P(range.low),
-                            P(range.after),
-                            P(range.since_us),
-                            P(static_cast<int64_t>(limit)),
-                            P(task.kind == TaskKind::kReplayMissing ? task.app_id
-                                                                    : task.spec.endpoint_id),
-                            P(task.spec.endpoint_id),
-                            P(ToMicros(now)),
-                            P(ToMicros(lease_until)),
-                            P(task.id),
-                            P(range.until_us)};
+  std::vector<Param> params{
+      P(range.low),
+      P(range.after),
+      P(range.since_us),
+      P(static_cast<int64_t>(limit)),
+      P(task.kind == TaskKind::kReplayMissing ? task.app_id : task.spec.endpoint_id),
+      P(task.spec.endpoint_id),
+      P(ToMicros(now)),
+      P(ToMicros(lease_until)),
+      P(task.id),
+      P(range.until_us)};
   auto sql = StepSql(task, params);
   std::vector<Query> queries{{HeldCheck(), {P(task.id), P(node)}}, {sql, std::move(params)}};
   Write<TaskStep>(

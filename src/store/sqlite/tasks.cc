@@ -44,8 +44,9 @@ std::string ScanSql(const BackgroundTask& t, std::vector<Param>& params) {
     params.emplace_back(int64_t{static_cast<int>(*spec.status)});
   }
   if (spec.status_code_class) {
-    sql += " AND EXISTS (SELECT 1 FROM attempts a WHERE a.msg_id = d.msg_id AND"
-           " a.endpoint_id = d.endpoint_id AND a.response_status / 100 = ?)";
+    sql +=
+        " AND EXISTS (SELECT 1 FROM attempts a WHERE a.msg_id = d.msg_id AND"
+        " a.endpoint_id = d.endpoint_id AND a.response_status / 100 = ?)";
     params.emplace_back(int64_t{*spec.status_code_class / 100});
   }
   if (!spec.event_types.empty()) {
@@ -69,8 +70,9 @@ std::string ScanSql(const BackgroundTask& t, std::vector<Param>& params) {
 
 // Fails with kLeaseLost unless `node` holds the running task `id`.
 Status CheckHeld(Db& db, const std::string& id, const std::string& node) {
-  auto s = db.Prepare("SELECT 1 FROM background_tasks WHERE id = ? AND lease_node = ?"
-                      " AND status = 'running'");
+  auto s = db.Prepare(
+      "SELECT 1 FROM background_tasks WHERE id = ? AND lease_node = ?"
+      " AND status = 'running'");
   s.Bind(1, id).Bind(2, node);
   if (s.Step()) return {};
   if (s.error()) return std::unexpected(*s.error());
@@ -80,30 +82,29 @@ Status CheckHeld(Db& db, const std::string& id, const std::string& node) {
 }  // namespace
 
 void SqliteStore::CreateTask(BackgroundTask task, Idempotency idem, Done<BackgroundTask> done) {
-  Write<BackgroundTask>(std::move(idem), std::move(done),
-                        [t = std::move(task)](Db& db) -> Result<BackgroundTask> {
-                          auto s = db.Prepare("INSERT INTO background_tasks(" +
-                                              std::string(kTaskCols) +
-                                              ") VALUES (?,?,?,?,?,?,?,?,?)")
-                                       .Bind(1, t.id)
-                                       .Bind(2, t.app_id)
-                                       .Bind(3, std::string(TaskKindName(t.kind)))
-                                       .Bind(4, std::string(TaskStatusName(t.status)))
-                                       .Bind(5, EncodeTaskSpec(t.spec))
-                                       .Bind(6, t.cursor)
-                                       .Bind(7, t.sent)
-                                       .Bind(8, ToMicros(t.created_at))
-                                       .Bind(9, ToMicros(t.updated_at))
-                                       .Run();
-                          if (!s) return std::unexpected(s.error());
-                          return t;
-                        });
+  Write<BackgroundTask>(
+      std::move(idem), std::move(done), [t = std::move(task)](Db& db) -> Result<BackgroundTask> {
+        auto s = db.Prepare("INSERT INTO background_tasks(" + std::string(kTaskCols) +
+                            ") VALUES (?,?,?,?,?,?,?,?,?)")
+                     .Bind(1, t.id)
+                     .Bind(2, t.app_id)
+                     .Bind(3, std::string(TaskKindName(t.kind)))
+                     .Bind(4, std::string(TaskStatusName(t.status)))
+                     .Bind(5, EncodeTaskSpec(t.spec))
+                     .Bind(6, t.cursor)
+                     .Bind(7, t.sent)
+                     .Bind(8, ToMicros(t.created_at))
+                     .Bind(9, ToMicros(t.updated_at))
+                     .Run();
+        if (!s) return std::unexpected(s.error());
+        return t;
+      });
 }
 
 Result<BackgroundTask> SqliteStore::GetTask(std::string_view id) {
   return ReadOne<BackgroundTask>(
-      std::string("SELECT ") + kTaskCols + " FROM background_tasks WHERE id = ?",
-      {std::string(id)}, ReadTask, "background task");
+      std::string("SELECT ") + kTaskCols + " FROM background_tasks WHERE id = ?", {std::string(id)},
+      ReadTask, "background task");
 }
 
 Result<Page<BackgroundTask>> SqliteStore::ListTasks(const TaskFilter& filter,
@@ -122,8 +123,8 @@ Result<Page<BackgroundTask>> SqliteStore::ListTasks(const TaskFilter& filter,
     where += " AND kind = ?";
     params.emplace_back(std::string(TaskKindName(*filter.kind)));
   }
-  return List<BackgroundTask>(std::string("SELECT ") + kTaskCols + " FROM background_tasks",
-                              where, params, "id", page, ReadTask,
+  return List<BackgroundTask>(std::string("SELECT ") + kTaskCols + " FROM background_tasks", where,
+                              params, "id", page, ReadTask,
                               [](const BackgroundTask& t) { return t.id; });
 }
 
@@ -190,8 +191,16 @@ void SqliteStore::StepTask(const BackgroundTask& task, std::string node, core::T
             made_due = true;
           }
           if (made_due) {
-            due->push_back({t.app_id, msg, t.spec.endpoint_id, 0, core::AttemptTrigger::kManual,
-                            now, nullptr, nullptr, nullptr, {}});
+            due->push_back({t.app_id,
+                            msg,
+                            t.spec.endpoint_id,
+                            0,
+                            core::AttemptTrigger::kManual,
+                            now,
+                            nullptr,
+                            nullptr,
+                            nullptr,
+                            {}});
           }
           out.task.cursor = std::move(msg);
         }
