@@ -14,6 +14,16 @@ namespace hookd::core {
 
 using StringMap = std::map<std::string, std::string>;
 
+// Who hears about an app's failing endpoints, and of what (see ops/alert_sender.h).
+struct Notifications {
+  std::vector<std::string> emails;
+  std::vector<std::string> phones;        // through the operator's SMS hook
+  std::vector<std::string> events;        // alerting event types; empty: all of them
+  std::optional<int64_t> digest_seconds;  // one alert per endpoint and event type in this window
+  bool operator==(const Notifications&) const = default;
+  bool empty() const { return *this == Notifications{}; }
+};
+
 struct App {
   std::string id;
   std::optional<std::string> uid;
@@ -24,6 +34,7 @@ struct App {
   TimePoint updated_at{};
   StringMap env;                 // values for {{name}} / {{env.name}} in endpoint URL templates
   FailurePolicy failure_policy;  // defaults for the app's endpoints
+  Notifications notifications;
 };
 
 struct EventType {
@@ -84,6 +95,7 @@ struct Endpoint {
   DeliveryOptions options;
   bool ephemeral = false;        // a per-message callback: not listed, never fanned out to
   FailurePolicy failure_policy;  // unset fields: the app's, then the server's
+  std::optional<std::string> fallback_url;  // receives a JSON report of each alerting event
   TimePoint created_at{};
   TimePoint updated_at{};
 };

@@ -8,14 +8,15 @@
 namespace hookd::store {
 
 inline constexpr const char* kAppCols =
-    "id, uid, name, rate_limit, metadata, created_at, updated_at, env, failure_policy";
+    "id, uid, name, rate_limit, metadata, created_at, updated_at, env, failure_policy,"
+    " notifications";
 inline constexpr const char* kEventTypeCols =
     "id, name, description, archived, deprecated, schemas, feature_flags, group_name, created_at,"
     " updated_at";
 inline constexpr const char* kEndpointCols =
     "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
     " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral,"
-    " failure_policy";
+    " failure_policy, fallback_url";
 inline constexpr const char* kMessageCols =
     "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes";
 inline constexpr const char* kTaskCols =

@@ -119,6 +119,35 @@ core::FailurePolicy DecodeFailurePolicy(const std::optional<std::string>& text) 
   return p;
 }
 
+std::optional<std::string> EncodeNotifications(const core::Notifications& n) {
+  if (n.empty()) return std::nullopt;
+  auto list = [](const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+  };
+  json::object j{{"emails", list(n.emails)}, {"phones", list(n.phones)}};
+  if (!n.events.empty()) j["events"] = list(n.events);  // absent: every alerting event
+  if (n.digest_seconds) j["digestSeconds"] = *n.digest_seconds;
+  return json::serialize(j);
+}
+
+core::Notifications DecodeNotifications(const std::optional<std::string>& text) {
+  core::Notifications n;
+  if (!text) return n;
+  auto parsed = json::parse(*text);
+  const auto& j = parsed.as_object();
+  auto list = [&j](const char* key, std::vector<std::string>& out) {
+    if (auto* v = j.if_contains(key))
+      for (const auto& s : v->as_array()) out.emplace_back(s.as_string());
+  };
+  list("emails", n.emails);
+  list("phones", n.phones);
+  list("events", n.events);
+  if (auto* v = j.if_contains("digestSeconds")) n.digest_seconds = v->to_number<int64_t>();
+  return n;
+}
+
 std::string EncodeTaskSpec(const TaskSpec& spec) {
   json::object j{{"endpointId", spec.endpoint_id}, {"since", core::ToMicros(spec.since)}};
   if (spec.until) j["until"] = core::ToMicros(*spec.until);

@@ -22,6 +22,9 @@ core::DeliveryOptions DecodeOptions(const std::optional<std::string>& json);
 // NULL for an empty policy (every rule deferred).
 std::optional<std::string> EncodeFailurePolicy(const core::FailurePolicy& p);
 core::FailurePolicy DecodeFailurePolicy(const std::optional<std::string>& json);
+// NULL for no notifications.
+std::optional<std::string> EncodeNotifications(const core::Notifications& n);
+core::Notifications DecodeNotifications(const std::optional<std::string>& json);
 std::string EncodeTaskSpec(const TaskSpec& spec);
 TaskSpec DecodeTaskSpec(const std::string& json);
 std::string EncodeSecrets(const std::vector<core::EndpointSecret>& secrets);

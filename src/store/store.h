@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "store/alert_store.h"
 #include "store/app_store.h"
 #include "store/delivery_store.h"
 #include "store/endpoint_store.h"
@@ -42,6 +43,7 @@ class Store : public AppStore,
               public MessageStore,
               public DeliveryStore,
               public TaskStore,
+              public AlertStore,
               public TokenStore {
  public:
   ~Store() override = default;

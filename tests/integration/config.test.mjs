@@ -34,6 +34,10 @@ const KEYS = [
   "delivery_window",
   "endpoint_concurrency",
   "claim_lease_seconds",
+  "disable_after_exhausted",
+  "disable_after_failing_seconds",
+  "task_step",
+  "disable_on_gone",
   "tls_ca_file",
 ].map((name) => ({ name, flag: `--${name.replaceAll("_", "-")}`, env: `HOOKD_${name.toUpperCase()}` }));
 

@@ -24,10 +24,10 @@ Result<Page<core::App>> PostgresStore::ListApps(const PageRequest& page) {
 }
 
 void PostgresStore::CreateApp(core::App app, Idempotency idem, Done<core::App> done) {
-  Query q{"INSERT INTO apps(" + std::string(kAppCols) + ") VALUES (" + Placeholders(1, 9) + ")",
+  Query q{"INSERT INTO apps(" + std::string(kAppCols) + ") VALUES (" + Placeholders(1, 10) + ")",
           {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
            P(ToMicros(app.created_at)), P(ToMicros(app.updated_at)), EncodeMap(app.env),
-           EncodeFailurePolicy(app.failure_policy)}};
+           EncodeFailurePolicy(app.failure_policy), EncodeNotifications(app.notifications)}};
   Write<core::App>(std::move(idem), std::move(done), {std::move(q)},
                    [app = std::move(app)](Result<std::vector<Rows>> r, Keys&) -> Result<core::App> {
                      if (!r)
@@ -39,11 +39,12 @@ void PostgresStore::CreateApp(core::App app, Idempotency idem, Done<core::App> d
 void PostgresStore::UpdateApp(core::App app, Done<core::App> done) {
   static const std::string kSql = OrNotFound(
       "UPDATE apps SET uid = $2, name = $3, rate_limit = $4, metadata = $5,"
-      " updated_at = $6, env = $7, failure_policy = $8 WHERE id = $1",
+      " updated_at = $6, env = $7, failure_policy = $8, notifications = $9 WHERE id = $1",
       "application");
   Query q{kSql,
           {P(app.id), P(app.uid), P(app.name), P(app.rate_limit), EncodeMap(app.metadata),
-           P(ToMicros(app.updated_at)), EncodeMap(app.env), EncodeFailurePolicy(app.failure_policy)}};
+           P(ToMicros(app.updated_at)), EncodeMap(app.env), EncodeFailurePolicy(app.failure_policy),
+           EncodeNotifications(app.notifications)}};
   Write<core::App>(std::nullopt, std::move(done), {std::move(q)},
                    [app = std::move(app)](Result<std::vector<Rows>> r, Keys&) -> Result<core::App> {
                      if (!r)

@@ -45,7 +45,7 @@ void PostgresStore::CreateEndpoint(core::Endpoint ep, Idempotency idem,
                                    std::vector<core::OpsEvent> events, Done<core::Endpoint> done) {
   std::vector<Query> queries;
   queries.push_back({"INSERT INTO endpoints(" + std::string(kEndpointCols) + ") VALUES (" +
-                         Placeholders(1, 19) + ")",
+                         Placeholders(1, 20) + ")",
                      EndpointParams(ep)});
   auto fan = AddOpsEvents(queries, events, clock_.Now());
   Write<core::Endpoint>(
@@ -69,7 +69,8 @@ void PostgresStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem,
       "UPDATE endpoints SET uid = $3, url = $4, description = $5, disabled = $6,"
       " event_types = $7, channels = $8, throttle_rate = $9, version = $10, metadata = $11,"
       " headers = $12, secrets = $13, created_at = $14, updated_at = $15,"
-      " retry_schedule = $16, options = $17, ephemeral = $18, failure_policy = $19"
+      " retry_schedule = $16, options = $17, ephemeral = $18, failure_policy = $19,"
+      " fallback_url = $20"
       " WHERE id = $1 AND app_id = $2",
       "endpoint");
   static const std::string kRelease = WithStates(

@@ -64,7 +64,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
   if (routing.callback) {
     callback = routing.callback->id;
     queries.push_back({"INSERT INTO endpoints(" + std::string(kEndpointCols) + ") VALUES (" +
-                           Placeholders(1, 19) + ")",
+                           Placeholders(1, 20) + ")",
                        EndpointParams(*routing.callback)});
   }
   Query fan{FanOutSql(routing), {P(msg.id), P(ToMicros(msg.created_at)), P(msg.app_id)}};

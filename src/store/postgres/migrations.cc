@@ -189,6 +189,37 @@ CREATE TABLE background_tasks (
 CREATE INDEX background_tasks_running ON background_tasks(id) WHERE status = 'running';
 CREATE INDEX background_tasks_by_app ON background_tasks(app_id, id);
 )sql",
+    // 6: alerts to people: each app's notification list, endpoints' fallback URLs, and the
+    // alerts planned from operational events (see store/alert_store.h)
+    R"sql(
+ALTER TABLE apps ADD COLUMN notifications TEXT;
+ALTER TABLE endpoints ADD COLUMN fallback_url TEXT;
+CREATE TABLE alerts (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  app_id TEXT COLLATE "C" NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  digest BOOLEAN NOT NULL,
+  events INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  next_attempt_at BIGINT,
+  lease_node TEXT,
+  lease_until BIGINT,
+  created_at BIGINT NOT NULL,
+  sent_at BIGINT
+);
+CREATE INDEX alerts_by_app ON alerts(app_id, id);
+CREATE INDEX alerts_due ON alerts(next_attempt_at) WHERE status IN ('pending', 'waiting');
+CREATE INDEX alerts_window ON alerts(app_id, endpoint_id, rule, channel, recipient, created_at)
+  WHERE NOT digest;
+CREATE UNIQUE INDEX alerts_open_digest ON alerts(app_id, endpoint_id, rule, channel, recipient)
+  WHERE status = 'waiting';
+)sql",
 };
 
 }  // namespace

@@ -45,7 +45,9 @@ std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
           P(only_if ? only_if->msg_id : ""), P(only_if ? only_if->endpoint_id : "")}});
   }
   queries.push_back({kFanOut, {TextArray(more_ids), at}});
-  return queries.size() - 1;
+  size_t fan_out = queries.size() - 1;
+  queries.push_back(PlanAlertsQuery(std::move(more_ids), now));
+  return fan_out;
 }
 
 void CollectOpsDue(const std::vector<Rows>& results, std::optional<size_t> fan_out,

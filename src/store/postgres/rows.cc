@@ -23,6 +23,7 @@ core::App ReadApp(const Row& r, int c) {
   a.updated_at = FromMicros(r.Int(c + 6));
   a.env = DecodeMap(r.Text(c + 7));
   a.failure_policy = DecodeFailurePolicy(r.OptText(c + 8));
+  a.notifications = DecodeNotifications(r.OptText(c + 9));
   return a;
 }
 
@@ -60,6 +61,7 @@ core::Endpoint ReadEndpoint(const Row& r, int c) {
   e.options = DecodeOptions(r.OptText(c + 16));
   e.ephemeral = r.Bool(c + 17);
   e.failure_policy = DecodeFailurePolicy(r.OptText(c + 18));
+  e.fallback_url = r.OptText(c + 19);
   return e;
 }
 
@@ -112,7 +114,8 @@ std::vector<Param> EndpointParams(const core::Endpoint& e) {
           EncodeInts(e.retry_schedule),
           EncodeOptions(e.options),
           P(e.ephemeral),
-          EncodeFailurePolicy(e.failure_policy)};
+          EncodeFailurePolicy(e.failure_policy),
+          P(e.fallback_url)};
 }
 
 std::vector<Param> EventTypeParams(const core::EventType& et) {

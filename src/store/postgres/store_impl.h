@@ -80,6 +80,11 @@ class PostgresStore final : public Store {
   void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                       core::TimePoint now, Done<void> done) override;
   void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
+  // alerts.cc
+  void ClaimDueAlerts(std::string node, core::TimePoint now, core::TimePoint lease_until,
+                      size_t limit, Done<std::vector<Alert>> done) override;
+  void RecordAlert(Alert alert, std::string node, Done<void> done) override;
+  Result<Page<Alert>> ListAlerts(std::string_view app_id, const PageRequest& page) override;
   // tasks.cc
   void CreateTask(BackgroundTask task, Idempotency idem, Done<BackgroundTask> done) override;
   Result<BackgroundTask> GetTask(std::string_view id) override;
@@ -241,12 +246,14 @@ inline std::string OrNotFound(std::string_view modify, std::string_view what) {
 
 // Appends to `queries` what stores `events` as operations-app messages (with `only_if`: only
 // while that delivery exists) and fans them out, together with the messages `more_ids` that
-// earlier queries of the write may have stored. Returns the index of the fan-out query, none
-// when there is nothing to fan out.
+// earlier queries of the write may have stored, and plans their alerts. Returns the index of the
+// fan-out query, none when there is nothing to fan out.
 std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
                                    const std::vector<core::OpsEvent>& events, core::TimePoint now,
                                    const std::optional<core::DeliveryKey>& only_if = std::nullopt,
                                    std::vector<std::string> more_ids = {});
+// Plans the alerts of the stored operational events `event_ids` (see alert_store.h).
+Query PlanAlertsQuery(std::vector<std::string> event_ids, core::TimePoint now);
 // Adds the deliveries the fan-out query at `fan_out` made due to `due`.
 void CollectOpsDue(const std::vector<Rows>& results, std::optional<size_t> fan_out,
                    std::vector<core::DeliveryKey>& due);

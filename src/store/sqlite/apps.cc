@@ -20,7 +20,7 @@ void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> don
       std::move(idem), std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
         auto s = db.Prepare(
                        "INSERT INTO apps(id, uid, name, rate_limit, metadata, created_at,"
-                       " updated_at, env, failure_policy) VALUES (?,?,?,?,?,?,?,?,?)")
+                       " updated_at, env, failure_policy, notifications) VALUES (?,?,?,?,?,?,?,?,?,?)")
                      .Bind(1, app.id)
                      .Bind(2, app.uid)
                      .Bind(3, app.name)
@@ -30,6 +30,7 @@ void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> don
                      .Bind(7, ToMicros(app.updated_at))
                      .Bind(8, EncodeMap(app.env))
                      .Bind(9, EncodeFailurePolicy(app.failure_policy))
+                     .Bind(10, EncodeNotifications(app.notifications))
                      .Run();
         if (!s) return Conflict(s.error(), "an application with this uid already exists");
         return app;
@@ -41,7 +42,7 @@ void SqliteStore::UpdateApp(core::App app, Done<core::App> done) {
       std::nullopt, std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
         auto s = db.Prepare(
                        "UPDATE apps SET uid=?, name=?, rate_limit=?, metadata=?, updated_at=?,"
-                       " env=?, failure_policy=? WHERE id=?")
+                       " env=?, failure_policy=?, notifications=? WHERE id=?")
                      .Bind(1, app.uid)
                      .Bind(2, app.name)
                      .Bind(3, app.rate_limit)
@@ -49,7 +50,8 @@ void SqliteStore::UpdateApp(core::App app, Done<core::App> done) {
                      .Bind(5, ToMicros(app.updated_at))
                      .Bind(6, EncodeMap(app.env))
                      .Bind(7, EncodeFailurePolicy(app.failure_policy))
-                     .Bind(8, app.id)
+                     .Bind(8, EncodeNotifications(app.notifications))
+                     .Bind(9, app.id)
                      .Run();
         if (!s) return Conflict(s.error(), "an application with this uid already exists");
         if (db.Changes() == 0) return core::NotFound("application");

@@ -69,7 +69,7 @@ void SqliteStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem,
                                          " throttle_rate=?9, version=?10, metadata=?11,"
                                          " headers=?12, secrets=?13, created_at=?14,"
                                          " updated_at=?15, retry_schedule=?16, options=?17,"
-                                         " ephemeral=?18, failure_policy=?19"
+                                         " ephemeral=?18, failure_policy=?19, fallback_url=?20"
                                          " WHERE id=?1 AND app_id=?2"),
                               ep)
                      .Run();

@@ -108,6 +108,7 @@ Status InsertOpsEvents(Db& db, const std::vector<core::OpsEvent>& events, core::
   for (const auto& e : events) {
     auto m = InsertMessage(db, core::OpsMessage(e, now), MessageRouting{}, due);
     if (!m) return std::unexpected(m.error());
+    if (auto s = PlanAlerts(db, e.msg_id, now); !s) return s;
   }
   return {};
 }

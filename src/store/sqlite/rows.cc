@@ -16,7 +16,8 @@ core::App ReadApp(Stmt& s) {
           FromMicros(s.Int(5)),
           FromMicros(s.Int(6)),
           DecodeMap(s.Text(7)),
-          DecodeFailurePolicy(s.OptText(8))};
+          DecodeFailurePolicy(s.OptText(8)),
+          DecodeNotifications(s.OptText(9))};
 }
 
 core::EventType ReadEventType(Stmt& s) {
@@ -53,6 +54,7 @@ core::Endpoint ReadEndpointAt(Stmt& s, int c) {
   e.options = DecodeOptions(s.OptText(c + 16));
   e.ephemeral = s.Int(c + 17) != 0;
   e.failure_policy = DecodeFailurePolicy(s.OptText(c + 18));
+  e.fallback_url = s.OptText(c + 19);
   return e;
 }
 core::Endpoint ReadEndpoint(Stmt& s) { return ReadEndpointAt(s, 0); }

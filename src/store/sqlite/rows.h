@@ -22,8 +22,8 @@ inline constexpr size_t kHintPayloadLimit = 64 * 1024;
 inline constexpr const char* kInsertEndpoint =
     "INSERT INTO endpoints(id, app_id, uid, url, description, disabled, event_types, channels,"
     " throttle_rate, version, metadata, headers, secrets, created_at, updated_at, retry_schedule,"
-    " options, ephemeral, failure_policy)"
-    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)";
+    " options, ephemeral, failure_policy, fallback_url)"
+    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)";
 
 // The fan-out rule, over endpoints aliased `e`, for a message whose event type is bound to ?4
 // and whose channels (JSON list or NULL) to ?5: subscribed endpoints (disabled ones included: they

@@ -47,7 +47,7 @@ inline constexpr auto kFreshLife = std::chrono::seconds(2);
 // Claims of killed deliveries, held until the kill commits.
 inline constexpr const char* kKillNode = "kill";
 
-// Binds ?1..?19 of kInsertEndpoint (and of the endpoint UPDATE) to `e`.
+// Binds ?1..?20 of kInsertEndpoint (and of the endpoint UPDATE) to `e`.
 template <class S>
 S& BindEndpoint(S&& s, const core::Endpoint& e) {
   s.Bind(1, e.id)
@@ -68,7 +68,8 @@ S& BindEndpoint(S&& s, const core::Endpoint& e) {
       .Bind(16, EncodeInts(e.retry_schedule))
       .Bind(17, EncodeOptions(e.options))
       .Bind(18, e.ephemeral)
-      .Bind(19, EncodeFailurePolicy(e.failure_policy));
+      .Bind(19, EncodeFailurePolicy(e.failure_policy))
+      .Bind(20, e.fallback_url);
   return s;
 }
 
@@ -76,7 +77,10 @@ S& BindEndpoint(S&& s, const core::Endpoint& e) {
 // deliveries made due to `due`.
 Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const MessageRouting& routing,
                                     std::vector<core::DueDelivery>& due);
-// Inserts each event as a message of the operations app, fanned out to its endpoints.
+// Plans the alerts of the stored operational event `event_id` (see alert_store.h).
+Status PlanAlerts(Db& db, const std::string& event_id, core::TimePoint now);
+// Inserts each event as a message of the operations app, fanned out to its endpoints, with its
+// alerts.
 Status InsertOpsEvents(Db& db, const std::vector<core::OpsEvent>& events, core::TimePoint now,
                        std::vector<core::DueDelivery>& due);
 
@@ -146,6 +150,11 @@ class SqliteStore final : public Store {
   void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                       core::TimePoint now, Done<void> done) override;
   void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
+  // alerts.cc
+  void ClaimDueAlerts(std::string node, core::TimePoint now, core::TimePoint lease_until,
+                      size_t limit, Done<std::vector<Alert>> done) override;
+  void RecordAlert(Alert alert, std::string node, Done<void> done) override;
+  Result<Page<Alert>> ListAlerts(std::string_view app_id, const PageRequest& page) override;
   // tasks.cc
   void CreateTask(BackgroundTask task, Idempotency idem, Done<BackgroundTask> done) override;
   Result<BackgroundTask> GetTask(std::string_view id) override;
