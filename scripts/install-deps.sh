@@ -6,7 +6,7 @@ PKGS=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev postgresql
   libjemalloc-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev python3-aiosmtpd
   nodejs npm
 )
 missing=()

@@ -17,26 +17,34 @@ void ReadAppFields(BodyReader& body, App& app, bool patch) {
     app.name = *name;
   }
   if (auto uid = body.String("uid", false)) {
-    if (auto err = core::CheckUid(*uid); !err.empty()) body.Fail("uid", err);
-    else if (core::HasIdPrefix(*uid, "app")) body.Fail("uid", "uid must not look like an app id");
+    if (auto err = core::CheckUid(*uid); !err.empty())
+      body.Fail("uid", err);
+    else if (core::HasIdPrefix(*uid, "app"))
+      body.Fail("uid", "uid must not look like an app id");
     app.uid = *uid;
   } else if (patch && body.IsNull("uid")) {
     app.uid.reset();
   }
   auto rate_key = body.Pick({"throttleRate", "rateLimit"});
-  if (auto rate = body.Int(rate_key, 1, 1'000'000)) app.rate_limit = static_cast<int>(*rate);
-  else if (!patch || body.IsNull(rate_key)) app.rate_limit.reset();
-  if (auto md = body.Map("metadata")) app.metadata = *md;
-  else if (!patch) app.metadata.clear();
+  if (auto rate = body.Int(rate_key, 1, 1'000'000))
+    app.rate_limit = static_cast<int>(*rate);
+  else if (!patch || body.IsNull(rate_key))
+    app.rate_limit.reset();
+  if (auto md = body.Map("metadata"))
+    app.metadata = *md;
+  else if (!patch)
+    app.metadata.clear();
   if (auto env = body.Map("env")) {
     for (const auto& [k, v] : *env)
       if (k.empty() || k.size() > 128 || k.find_first_of("{} .") != std::string::npos)
-        body.Fail("env", "variable name '" + k + "' must be 1-128 characters without spaces, dots or braces");
+        body.Fail("env", "variable name '" + k +
+                             "' must be 1-128 characters without spaces, dots or braces");
     app.env = *env;
   } else if (!patch) {
     app.env.clear();
   }
   ReadFailurePolicy(body, app.failure_policy, patch);
+  ReadNotifications(body, app.notifications, patch);
 }
 
 namespace {
@@ -143,7 +151,7 @@ void Delete(ApiContext& ctx, Request& req, Reply reply) {
   if (!app) return reply(ErrorResponse(app.error()));
   if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   ctx.store.DeleteApp(app->id, [&ctx, reply = std::move(reply)](core::Status s) {
-    ctx.apps.Clear();  // after the commit, so no reader caches the deleted app again
+    ctx.apps.Clear();    // after the commit, so no reader caches the deleted app again
     ctx.tokens.Clear();  // its tokens went with it
     reply(s ? NoContent() : ErrorResponse(s.error()));
   });

@@ -69,6 +69,12 @@ void ReadFields(BodyReader& body, Endpoint& ep, bool patch, const core::StringMa
   else if (!patch)
     ep.metadata.clear();
   ReadFailurePolicy(body, ep.failure_policy, patch);
+  if (auto url = body.String("fallbackUrl", false, 4096)) {
+    if (auto err = core::CheckUrl(*url); !err.empty()) body.Fail("fallbackUrl", err);
+    ep.fallback_url = *url;
+  } else if (!patch || body.IsNull("fallbackUrl")) {
+    ep.fallback_url.reset();
+  }
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {

@@ -1,4 +1,7 @@
-// The `failurePolicy` field of apps and endpoints: when an endpoint is disabled for failing.
+// The failure-handling fields: `failurePolicy` of apps and endpoints (when an endpoint is
+// disabled for failing) and `notifications` of apps (who is alerted, see store/alert_store.h).
+//
+// failurePolicy:
 //   {"disableAfterExhausted": 3, "disableAfterFailingSeconds": 432000, "disableOnGone": true}
 // Each rule is optional (null or absent: the next level's), 0 or false switches it off.
 #pragma once
@@ -14,5 +17,11 @@ namespace hookd::api {
 void ReadFailurePolicy(BodyReader& body, core::FailurePolicy& p, bool patch);
 
 boost::json::object FailurePolicyJson(const core::FailurePolicy& p);
+
+// notifications: {"emails": [...], "phones": [...], "events": [...], "digestSeconds": n}; events
+// are alerting event types (absent: all of them). `patch` as above.
+void ReadNotifications(BodyReader& body, core::Notifications& n, bool patch);
+
+boost::json::object NotificationsJson(const core::Notifications& n);
 
 }  // namespace hookd::api

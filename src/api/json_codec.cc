@@ -35,6 +35,7 @@ json::object AppJson(const core::App& app) {
           {"metadata", StringMapJson(app.metadata)},
           {"env", StringMapJson(app.env)},
           {"failurePolicy", FailurePolicyJson(app.failure_policy)},
+          {"notifications", NotificationsJson(app.notifications)},
           {"createdAt", FormatTime(app.created_at)},
           {"updatedAt", FormatTime(app.updated_at)}};
 }
@@ -72,6 +73,7 @@ json::object EndpointJson(const core::Endpoint& ep) {
           {"version", ep.version},
           {"metadata", StringMapJson(ep.metadata)},
           {"failurePolicy", FailurePolicyJson(ep.failure_policy)},
+          {"fallbackUrl", OptString(ep.fallback_url)},
           {"createdAt", FormatTime(ep.created_at)},
           {"updatedAt", FormatTime(ep.updated_at)}};
   AddDeliveryOptionsJson(out, ep);

@@ -16,5 +16,6 @@ void RegisterEndpoints(Router& r, ApiContext& ctx);
 void RegisterMessages(Router& r, ApiContext& ctx);
 void RegisterAttempts(Router& r, ApiContext& ctx);
 void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
+void RegisterAlerts(Router& r, ApiContext& ctx);
 
 }  // namespace hookd::api

@@ -23,6 +23,7 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
   RegisterMessages(router_, ctx_);
   RegisterAttempts(router_, ctx_);
   RegisterBackgroundTasks(router_, ctx_);
+  RegisterAlerts(router_, ctx_);
 }
 
 core::Status ApiService::Authenticate(Request& req) {

@@ -13,6 +13,7 @@
 #include "core/random.h"
 #include "delivery/engine.h"
 #include "delivery/retry_policy.h"
+#include "ops/alert_sender.h"
 #include "ops/task_runner.h"
 #include "store/store.h"
 
@@ -113,6 +114,21 @@ int RunServe(const Config& config) {
                         {.lease = std::chrono::seconds(config.claim_lease_seconds),
                          .step = static_cast<size_t>(config.task_step)});
   tasks.Start();
+  ops::AlertSender alerts(**store, core::SystemClock::Instance(),
+                          {.smtp = {.url = config.smtp_url,
+                                    .from = config.smtp_from,
+                                    .username = config.smtp_username,
+                                    .password = config.smtp_password,
+                                    .starttls = config.smtp_starttls,
+                                    .ca_file = config.tls_ca_file},
+                           .sms_url = config.sms_url,
+                           .retry = *delivery::ParseSchedule(config.alert_retry_schedule),
+                           .allowed_networks = config.allowed_networks,
+                           .lease = std::chrono::seconds(config.claim_lease_seconds)});
+  if (auto s = alerts.Start(); !s) {
+    spdlog::error("cannot start alerts: {}", s.error().detail);
+    return 1;
+  }
   api::ApiService service(**store, core::SystemClock::Instance(), options, engine.get(), &tasks);
   api::HttpServer server(
       {host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
@@ -134,6 +150,7 @@ int RunServe(const Config& config) {
   server.Stop();               // no new requests; io threads joined
   if (engine) engine->Stop();  // in-flight deliveries stay due in the store
   tasks.Stop();                // a task under way goes on from its cursor after a restart
+  alerts.Stop();               // an alert being sent is sent again after its lease
   (*store)->Close();           // finishes queued writes
   return 0;
 }

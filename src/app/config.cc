@@ -177,6 +177,26 @@ const std::vector<ConfigKey>& ConfigKeys() {
              &Config::disable_after_failing_seconds, 0, 10LL * 365 * 86400),
       IntKey("task_step", "deliveries a background task (replay, recover) makes due per commit",
              &Config::task_step, 1, 100000),
+      StringKey("smtp_url",
+                "SMTP server for alert mail: smtp://HOST:PORT (with smtp_starttls) or"
+                " smtps://HOST:PORT; empty: email alerts are recorded as failed",
+                &Config::smtp_url),
+      StringKey("smtp_from", "sender address of alert mail", &Config::smtp_from),
+      StringKey("smtp_username", "SMTP login (with smtp_password)", &Config::smtp_username),
+      StringKey("smtp_password", "SMTP password", &Config::smtp_password),
+      BoolKey("smtp_starttls", "require STARTTLS on smtp:// URLs", &Config::smtp_starttls),
+      StringKey("sms_url",
+                "SMS gateway hook for alerts: hookd POSTs {\"to\", \"text\"} as JSON to it",
+                &Config::sms_url),
+      StringKey("alert_retry_schedule",
+                "delays before each retry of an alert that could not be sent; then it is"
+                " recorded as failed",
+                &Config::alert_retry_schedule,
+                [](const std::string& v) {
+                  if (!delivery::ParseSchedule(v))
+                    throw std::invalid_argument(
+                        "alert_retry_schedule: expected a list like 10s,1m,5m");
+                }),
       BoolKey("disable_on_gone", "disable an endpoint at once when it answers 410 Gone",
               &Config::disable_on_gone),
       StringKey("tls_ca_file",

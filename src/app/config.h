@@ -35,7 +35,15 @@ struct Config {
   int64_t disable_after_failing_seconds = 5 * 86400;
   bool disable_on_gone = true;
   int64_t task_step = 1000;  // deliveries a background task makes due per commit
-  std::string tls_ca_file;   // empty: the system's CA store
+  // Alerts to people (see ops/alert_sender.h).
+  std::string smtp_url;  // smtp://host:port or smtps://host:port; empty: no email alerts
+  std::string smtp_from = "hookd@localhost";
+  std::string smtp_username;
+  std::string smtp_password;
+  bool smtp_starttls = false;
+  std::string sms_url;  // the SMS gateway hook: POST {"to", "text"}
+  std::string alert_retry_schedule = "10s,1m,5m,30m,2h";
+  std::string tls_ca_file;  // empty: the system's CA store
 
   // host and port of `listen`; throws std::invalid_argument when malformed.
   std::pair<std::string, uint16_t> ListenHostPort() const;

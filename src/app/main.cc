@@ -31,7 +31,8 @@ void AddConfigFlags(CLI::App* cmd, std::map<std::string, std::string>& flags,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"hookd " HOOKD_VERSION ": durable, signed webhook delivery with a Svix-compatible API"};
+  CLI::App cli{"hookd " HOOKD_VERSION
+               ": durable, signed webhook delivery with a Svix-compatible API"};
   cli.set_version_flag("--version", HOOKD_VERSION);
   cli.set_help_flag();
   cli.set_help_all_flag("-h,--help", "Print this help, with every command and option, and exit");
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
     if (!config_file) {
       if (const char* f = std::getenv("HOOKD_CONFIG")) config_file = f;
     }
-    config = hookd::app::LoadConfig(config_file, flags, [](const char* n) { return std::getenv(n); });
+    config =
+        hookd::app::LoadConfig(config_file, flags, [](const char* n) { return std::getenv(n); });
     (void)config.ListenHostPort();
   } catch (const std::exception& e) {
     std::cerr << "hookd: configuration error: " << e.what() << "\n";

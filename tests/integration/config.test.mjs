@@ -37,6 +37,13 @@ const KEYS = [
   "disable_after_exhausted",
   "disable_after_failing_seconds",
   "task_step",
+  "smtp_url",
+  "smtp_from",
+  "smtp_username",
+  "smtp_password",
+  "smtp_starttls",
+  "sms_url",
+  "alert_retry_schedule",
   "disable_on_gone",
   "tls_ca_file",
 ].map((name) => ({ name, flag: `--${name.replaceAll("_", "-")}`, env: `HOOKD_${name.toUpperCase()}` }));
