@@ -18,6 +18,7 @@ void ReadFailurePolicy(BodyReader& body, core::FailurePolicy& p, bool patch) {
   if (auto s = nested->Int("disableAfterFailingSeconds", 0, 10LL * 365 * 86400))
     read.disable_after_failing_secs = *s;
   read.disable_on_gone = nested->Bool("disableOnGone");
+  if (auto s = nested->Int("autoRecoverSeconds", 0, 7 * 86400)) read.auto_recover_secs = *s;
   body.Absorb(*nested);
   p = read;
 }
@@ -26,7 +27,8 @@ json::object FailurePolicyJson(const core::FailurePolicy& p) {
   auto opt = [](const auto& v) { return v ? json::value(*v) : json::value(nullptr); };
   return {{"disableAfterExhausted", opt(p.disable_after_exhausted)},
           {"disableAfterFailingSeconds", opt(p.disable_after_failing_secs)},
-          {"disableOnGone", opt(p.disable_on_gone)}};
+          {"disableOnGone", opt(p.disable_on_gone)},
+          {"autoRecoverSeconds", opt(p.auto_recover_secs)}};
 }
 
 void ReadNotifications(BodyReader& body, core::Notifications& n, bool patch) {

@@ -2,7 +2,8 @@
 // disabled for failing) and `notifications` of apps (who is alerted, see store/alert_store.h).
 //
 // failurePolicy:
-//   {"disableAfterExhausted": 3, "disableAfterFailingSeconds": 432000, "disableOnGone": true}
+//   {"disableAfterExhausted": 3, "disableAfterFailingSeconds": 432000, "disableOnGone": true,
+//    "autoRecoverSeconds": 300}
 // Each rule is optional (null or absent: the next level's), 0 or false switches it off.
 #pragma once
 

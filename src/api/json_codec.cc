@@ -2,8 +2,8 @@
 
 #include "api/delivery_options.h"
 #include "api/failure_policy_json.h"
-#include "core/time_format.h"
 #include "core/json_text.h"
+#include "core/time_format.h"
 
 namespace hookd::api {
 namespace json = boost::json;
@@ -61,21 +61,21 @@ json::object EventTypeJson(const core::EventType& et, bool with_schemas) {
 json::object EndpointJson(const core::Endpoint& ep) {
   json::value rate = ep.throttle_rate ? json::value(*ep.throttle_rate) : nullptr;
   json::object out{{"id", ep.id},
-          {"uid", OptString(ep.uid)},
-          {"url", ep.url},
-          {"description", ep.description},
-          {"disabled", ep.disabled},
-          {"eventTypes", StringList(ep.event_types)},
-          {"filterTypes", StringList(ep.event_types)},
-          {"channels", StringList(ep.channels)},
-          {"throttleRate", rate},
-          {"rateLimit", rate},
-          {"version", ep.version},
-          {"metadata", StringMapJson(ep.metadata)},
-          {"failurePolicy", FailurePolicyJson(ep.failure_policy)},
-          {"fallbackUrl", OptString(ep.fallback_url)},
-          {"createdAt", FormatTime(ep.created_at)},
-          {"updatedAt", FormatTime(ep.updated_at)}};
+                   {"uid", OptString(ep.uid)},
+                   {"url", ep.url},
+                   {"description", ep.description},
+                   {"disabled", ep.disabled},
+                   {"eventTypes", StringList(ep.event_types)},
+                   {"filterTypes", StringList(ep.event_types)},
+                   {"channels", StringList(ep.channels)},
+                   {"throttleRate", rate},
+                   {"rateLimit", rate},
+                   {"version", ep.version},
+                   {"metadata", StringMapJson(ep.metadata)},
+                   {"failurePolicy", FailurePolicyJson(ep.failure_policy)},
+                   {"fallbackUrl", OptString(ep.fallback_url)},
+                   {"createdAt", FormatTime(ep.created_at)},
+                   {"updatedAt", FormatTime(ep.updated_at)}};
   AddDeliveryOptionsJson(out, ep);
   return out;
 }
@@ -85,19 +85,20 @@ json::value OptTime(const std::optional<core::TimePoint>& t) {
 }
 
 json::object AttemptJson(const core::Attempt& a) {
-  return {{"id", a.id},
-          {"msgId", a.msg_id},
-          {"endpointId", a.endpoint_id},
-          {"url", a.url},
-          {"response", a.response},
-          {"responseStatusCode", a.response_status},
-          {"responseDurationMs", a.duration_ms},
-          {"status", static_cast<int>(a.status)},
-          {"statusText", core::StatusText(a.status)},
-          {"triggerType", static_cast<int>(a.trigger)},
-          {"timestamp", FormatTime(a.created_at)},
-          {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
-          {"errorDetail", a.error_detail.empty() ? json::value(nullptr) : json::value(a.error_detail)}};
+  return {
+      {"id", a.id},
+      {"msgId", a.msg_id},
+      {"endpointId", a.endpoint_id},
+      {"url", a.url},
+      {"response", a.response},
+      {"responseStatusCode", a.response_status},
+      {"responseDurationMs", a.duration_ms},
+      {"status", static_cast<int>(a.status)},
+      {"statusText", core::StatusText(a.status)},
+      {"triggerType", a.trigger == core::AttemptTrigger::kManual ? 1 : 0},  // probes: 0
+      {"timestamp", FormatTime(a.created_at)},
+      {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
+      {"errorDetail", a.error_detail.empty() ? json::value(nullptr) : json::value(a.error_detail)}};
 }
 
 std::string MessageJsonText(const core::Message& msg, bool with_content) {
@@ -119,7 +120,8 @@ json::object MessageJson(const core::Message& msg, bool with_content) {
                  {"channels", StringList(msg.channels)},
                  {"tags", StringList(msg.tags)},
                  {"timestamp", FormatTime(msg.created_at)}};
-  o["payload"] = with_content ? json::parse(msg.payload) : json::object();  // expunged: {"expired":true}
+  o["payload"] =
+      with_content ? json::parse(msg.payload) : json::object();  // expunged: {"expired":true}
   if (msg.test_routes) {
     o["test"] = true;
     o["routes"] = json::parse(*msg.test_routes);

@@ -99,7 +99,8 @@ int RunServe(const Config& config) {
     eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
     eo.lease = std::chrono::seconds(config.claim_lease_seconds);
     eo.failure_policy = {static_cast<int>(config.disable_after_exhausted),
-                         config.disable_after_failing_seconds, config.disable_on_gone};
+                         config.disable_after_failing_seconds, config.disable_on_gone,
+                         config.auto_recover_seconds};
     eo.allowed_networks = config.allowed_networks;
     eo.http.ca_file = config.tls_ca_file;
     engine = std::make_unique<delivery::Engine>(**store, core::SystemClock::Instance(), random,

@@ -197,6 +197,10 @@ const std::vector<ConfigKey>& ConfigKeys() {
                     throw std::invalid_argument(
                         "alert_retry_schedule: expected a list like 10s,1m,5m");
                 }),
+      IntKey("auto_recover_seconds",
+             "probe an endpoint the failure rules disabled after this cool-down (doubled after"
+             " each failed probe) and enable it again when the probe succeeds (0: never)",
+             &Config::auto_recover_seconds, 0, 7 * 86400),
       BoolKey("disable_on_gone", "disable an endpoint at once when it answers 410 Gone",
               &Config::disable_on_gone),
       StringKey("tls_ca_file",

@@ -34,6 +34,7 @@ struct Config {
   int64_t disable_after_exhausted = 0;
   int64_t disable_after_failing_seconds = 5 * 86400;
   bool disable_on_gone = true;
+  int64_t auto_recover_seconds = 0;
   int64_t task_step = 1000;  // deliveries a background task makes due per commit
   // Alerts to people (see ops/alert_sender.h).
   std::string smtp_url;  // smtp://host:port or smtps://host:port; empty: no email alerts

@@ -7,7 +7,8 @@ FailurePolicy Merge(const FailurePolicy& over, const FailurePolicy& under) {
       over.disable_after_exhausted ? over.disable_after_exhausted : under.disable_after_exhausted,
       over.disable_after_failing_secs ? over.disable_after_failing_secs
                                       : under.disable_after_failing_secs,
-      over.disable_on_gone ? over.disable_on_gone : under.disable_on_gone};
+      over.disable_on_gone ? over.disable_on_gone : under.disable_on_gone,
+      over.auto_recover_secs ? over.auto_recover_secs : under.auto_recover_secs};
 }
 
 EndpointHealth Account(EndpointHealth health, AttemptOutcome outcome, TimePoint now) {

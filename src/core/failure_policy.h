@@ -14,6 +14,10 @@ struct FailurePolicy {
   std::optional<int> disable_after_exhausted;         // consecutive exhausted messages; 0: off
   std::optional<int64_t> disable_after_failing_secs;  // failing continuously this long; 0: off
   std::optional<bool> disable_on_gone;                // a 410 Gone answer disables at once
+  // Automatic recovery of an endpoint these rules disabled: after this cool-down one held
+  // delivery is tried as a probe; success enables the endpoint again, failure doubles the
+  // cool-down. 0: off.
+  std::optional<int64_t> auto_recover_secs;
   bool operator==(const FailurePolicy&) const = default;
   bool empty() const { return *this == FailurePolicy{}; }
 };
@@ -22,8 +26,8 @@ struct FailurePolicy {
 FailurePolicy Merge(const FailurePolicy& over, const FailurePolicy& under);
 
 // The server default: Svix's rules (disabled after failing for 5 days, and on 410 Gone); the
-// exhausted-message count is off.
-inline FailurePolicy DefaultFailurePolicy() { return {0, 5 * 86400, true}; }
+// exhausted-message count and automatic recovery are off.
+inline FailurePolicy DefaultFailurePolicy() { return {0, int64_t{5 * 86400}, true, int64_t{0}}; }
 
 // The failure record of one endpoint, kept by the store across nodes.
 //

@@ -143,7 +143,9 @@ enum class DeliveryStatus : int {
   kSending = 3,
   kCanceled = 4
 };
-enum class AttemptTrigger : int { kScheduled = 0, kManual = 1 };
+// kProbe (hookd's own, shown as scheduled): a held delivery sent to a disabled endpoint to see
+// whether it recovered (FailurePolicy::auto_recover_secs).
+enum class AttemptTrigger : int { kScheduled = 0, kManual = 1, kProbe = 2 };
 
 const char* StatusText(DeliveryStatus s);
 
@@ -226,6 +228,9 @@ struct DeliveryUpdate {
   std::string node;                                     // the claimant recording it
   bool keep_claim = false;       // a failover try within one attempt: the claim goes on
   std::vector<OpsEvent> events;  // written with the outcome
+  // A recovery probe's result: true enables the endpoint (and sends what it held), false holds
+  // the delivery again and doubles the cool-down.
+  std::optional<bool> probe_ok;
   std::optional<FailureAccounting> accounting;  // unset: the attempt does not count
 };
 

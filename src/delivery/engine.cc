@@ -371,7 +371,8 @@ struct Engine::Impl {
           Forget(key);
           continue;
         }
-        if (d.endpoint->disabled) {  // held until the endpoint is enabled
+        // Held until the endpoint is enabled, unless it is the probe of its recovery.
+        if (d.endpoint->disabled && d.trigger != core::AttemptTrigger::kProbe) {
           DueDelivery held = std::move(d);
           ep.queue.pop_front();
           Record(held, std::nullopt, Hold(held));

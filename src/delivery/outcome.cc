@@ -13,6 +13,22 @@ core::DeliveryUpdate Decide(const core::DueDelivery& d, const AttemptResult& res
   core::DeliveryUpdate u{d.msg_id, d.endpoint_id, DeliveryStatus::kSuccess, d.attempts + 1,
                          std::nullopt};
   u.trigger = d.trigger;
+  bool tenant = d.app_id != core::kOperationsAppId;
+  if (d.trigger == core::AttemptTrigger::kProbe) {  // the endpoint is disabled: no counting
+    u.probe_ok = a.status == DeliveryStatus::kSuccess;
+    if (!*u.probe_ok) {
+      u.status = DeliveryStatus::kPending;
+      u.hold = true;
+    } else if (tenant) {
+      u.events.push_back(
+          core::EndpointEvent(core::ops::kEndpointEnabled,
+                              {d.app_id, d.app ? d.app->uid : std::nullopt, d.endpoint_id,
+                               d.endpoint ? d.endpoint->uid : std::nullopt},
+                              ctx.new_msg_id()));
+    }
+    if (exhausted) *exhausted = false;
+    return u;
+  }
   AttemptOutcome outcome = AttemptOutcome::kSucceeded;
   if (a.status != DeliveryStatus::kSuccess) {
     u.status = DeliveryStatus::kFail;
@@ -33,7 +49,6 @@ core::DeliveryUpdate Decide(const core::DueDelivery& d, const AttemptResult& res
   if (exhausted) *exhausted = outcome == AttemptOutcome::kExhausted;
 
   // Operational events are about tenant apps, never about the operations app itself.
-  bool tenant = d.app_id != core::kOperationsAppId;
   core::FailureAccounting acc{
       outcome,
       ctx.policy,

@@ -31,6 +31,8 @@ struct DecideContext {
 
 // The update for delivery `d` after its attempt ended with `result` (the last try of the
 // attempt: failover is decided before). Sets `exhausted` when no retry remains after a failure.
+// A recovery probe's update only says how it went (probe_ok): success enables the endpoint,
+// failure holds the delivery again.
 core::DeliveryUpdate Decide(const core::DueDelivery& d, const AttemptResult& result,
                             const DecideContext& ctx, bool* exhausted = nullptr);
 

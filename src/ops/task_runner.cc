@@ -45,6 +45,9 @@ bool TaskRunner::Stopping() {
 void TaskRunner::Run() {
   while (!Stopping()) {
     auto now = clock_.Now();
+    auto probes = store::Wait<int64_t>(
+        [&](store::Done<int64_t> done) { store_.StartProbes(now, std::move(done)); });
+    if (!probes) spdlog::warn("tasks: starting recovery probes failed: {}", probes.error().detail);
     auto claimed = store::Wait<std::optional<store::BackgroundTask>>(
         [&](store::Done<std::optional<store::BackgroundTask>> done) {
           store_.ClaimTask(node_, now, now + options_.lease, std::move(done));

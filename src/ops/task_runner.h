@@ -2,6 +2,7 @@
 // store under a lease, steps through it (each step one commit of at most `step` deliveries made
 // due), and finishes it with background_task.finished. Any node may run any task; after a crash
 // the lease runs out and another node (or this one, restarted) goes on from the task's cursor.
+// Between tasks it also starts the recovery probes that are due (DeliveryStore::StartProbes).
 //
 // Threading: one thread of its own, which waits for the store (it is not an event loop). Public
 // methods are thread-safe.

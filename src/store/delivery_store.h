@@ -143,6 +143,10 @@ class DeliveryStore {
   // to that endpoint. A claimed delivery is sent again after its current attempt.
   virtual void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                               core::TimePoint now, Done<void> done) = 0;
+  // Starts the recovery probes that are due: of each disabled endpoint whose probe time came
+  // (FailurePolicy::auto_recover_secs), the oldest held delivery becomes due as a probe (trigger
+  // kProbe). Returns how many. Outcomes of probes: see DeliveryUpdate::probe_ok.
+  virtual void StartProbes(core::TimePoint now, Done<int64_t> done) = 0;
   // Cancels the message's deliveries that are neither finished nor claimed under a valid lease
   // (under way, on whichever node), and says which were and were not.
   virtual void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) = 0;

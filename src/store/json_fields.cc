@@ -103,6 +103,7 @@ std::optional<std::string> EncodeFailurePolicy(const core::FailurePolicy& p) {
   if (p.disable_after_exhausted) j["disableAfterExhausted"] = *p.disable_after_exhausted;
   if (p.disable_after_failing_secs) j["disableAfterFailingSeconds"] = *p.disable_after_failing_secs;
   if (p.disable_on_gone) j["disableOnGone"] = *p.disable_on_gone;
+  if (p.auto_recover_secs) j["autoRecoverSeconds"] = *p.auto_recover_secs;
   return json::serialize(j);
 }
 
@@ -116,6 +117,7 @@ core::FailurePolicy DecodeFailurePolicy(const std::optional<std::string>& text) 
   if (auto* v = j.if_contains("disableAfterFailingSeconds"))
     p.disable_after_failing_secs = v->to_number<int64_t>();
   if (auto* v = j.if_contains("disableOnGone")) p.disable_on_gone = v->as_bool();
+  if (auto* v = j.if_contains("autoRecoverSeconds")) p.auto_recover_secs = v->to_number<int64_t>();
   return p;
 }
 

@@ -18,6 +18,7 @@ std::string WithStates(std::string_view sql) {
       {"canceled", static_cast<int>(DeliveryStatus::kCanceled)},
       {"scheduled", static_cast<int>(AttemptTrigger::kScheduled)},
       {"manual", static_cast<int>(AttemptTrigger::kManual)},
+      {"probe", static_cast<int>(AttemptTrigger::kProbe)},
   };
   std::string out;
   out.reserve(sql.size());

@@ -44,6 +44,7 @@ const KEYS = [
   "smtp_starttls",
   "sms_url",
   "alert_retry_schedule",
+  "auto_recover_seconds",
   "disable_on_gone",
   "tls_ca_file",
 ].map((name) => ({ name, flag: `--${name.replaceAll("_", "-")}`, env: `HOOKD_${name.toUpperCase()}` }));

@@ -21,7 +21,12 @@ test("failure rules are set per app and endpoint, validated and shown", async (t
   const { rx, api } = await start(t);
   const app = await api.post("/api/v1/app", { name: "p", failurePolicy: { disableAfterExhausted: 3 } });
   assert.equal(app.status, 201, app.text);
-  assert.deepEqual(app.json.failurePolicy, { disableAfterExhausted: 3, disableAfterFailingSeconds: null, disableOnGone: null });
+  assert.deepEqual(app.json.failurePolicy, {
+    disableAfterExhausted: 3,
+    disableAfterFailingSeconds: null,
+    disableOnGone: null,
+    autoRecoverSeconds: null,
+  });
 
   const bad = await api.post(`/api/v1/app/${app.json.id}/endpoint`, {
     url: rx.url("/x"),
@@ -96,4 +101,39 @@ test(`a disabled endpoint holds ${HELD} messages and sends them all once enabled
   await waitFor(async () => (await api.get(`/api/v1/app/${app.id}/endpoint/${ep.id}/stats`)).json.success === HELD, {
     timeoutMs: 30_000,
   });
+});
+
+test("autoRecover probes a disabled endpoint, doubles the cool-down on failure, and enables it on success", async (t) => {
+  const { rx, api } = await start(t);
+  rx.on("/flaky", 500);
+  const app = (await api.post("/api/v1/app", { name: "recover" })).json;
+  const ep = (
+    await api.post(`/api/v1/app/${app.id}/endpoint`, {
+      url: rx.url("/flaky"),
+      retrySchedule: [],
+      failurePolicy: { disableAfterExhausted: 1, autoRecoverSeconds: 1 },
+    })
+  ).json;
+  assert.equal(ep.failurePolicy.autoRecoverSeconds, 1);
+  await api.post(`/api/v1/app/${app.id}/msg`, { eventType: "a.b", payload: { n: 0 } });
+  await waitFor(async () => (await api.get(`/api/v1/app/${app.id}/endpoint/${ep.id}`)).json.disabled);
+  const held = [];
+  for (let i = 1; i <= 5; i++) held.push((await api.post(`/api/v1/app/${app.id}/msg`, { eventType: "a.b", payload: { n: i } })).json.id);
+
+  // The first probe (the oldest held message) fails: still disabled, the rest still held.
+  const [, probe] = await rx.waitForCount("/flaky", 2, { timeoutMs: 10_000 });
+  assert.equal(probe.headers["webhook-id"], held[0]);
+  rx.on("/flaky", 200);
+  assert.equal((await api.get(`/api/v1/app/${app.id}/endpoint/${ep.id}`)).json.disabled, true);
+
+  // The next probe, after twice the cool-down, succeeds: enabled, and everything held arrives.
+  await waitFor(async () => !(await api.get(`/api/v1/app/${app.id}/endpoint/${ep.id}`)).json.disabled, {
+    timeoutMs: 15_000,
+    message: "never recovered",
+  });
+  const got = () => new Set(rx.requestsTo("/flaky").map((r) => r.headers["webhook-id"]));
+  await waitFor(() => held.every((id) => got().has(id)), { timeoutMs: 10_000, message: "held messages missing" });
+  const attempts = (await api.get(`/api/v1/app/${app.id}/attempt/msg/${held[0]}`)).json.data;
+  assert.equal(attempts.length, 2); // the failed probe and the successful one
+  assert.ok(attempts.every((a) => a.triggerType === 0));
 });

@@ -143,6 +143,20 @@ TEST_F(OutcomeTest, TheOperationsAppReportsNothingAboutItself) {
   EXPECT_TRUE(u.accounting->disabled_event_id.empty());
 }
 
+TEST_F(OutcomeTest, AProbeOnlySaysWhetherTheEndpointRecovered) {
+  d_.trigger = core::AttemptTrigger::kProbe;
+  auto failed = Run(0, 500);
+  EXPECT_EQ(failed.probe_ok, false);
+  EXPECT_TRUE(failed.hold);  // held again, not retried
+  EXPECT_FALSE(failed.next_attempt_at);
+  EXPECT_FALSE(failed.accounting);  // a disabled endpoint's record does not grow
+  EXPECT_TRUE(failed.events.empty());
+  auto ok = Run(0, 200);
+  EXPECT_EQ(ok.probe_ok, true);
+  EXPECT_EQ(ok.status, DeliveryStatus::kSuccess);
+  EXPECT_EQ(Types(ok), std::vector<std::string>{"endpoint.enabled"});
+}
+
 TEST_F(OutcomeTest, HoldKeepsTheDeliveryWithoutAnAttempt) {
   d_.attempts = 2;
   auto u = Hold(d_);
@@ -157,6 +171,7 @@ TEST_F(OutcomeTest, PolicyFieldsComeFromTheEndpointThenTheAppThenTheServer) {
   auto app = std::make_shared<core::App>(*d_.app);
   app->failure_policy.disable_after_exhausted = 5;
   app->failure_policy.disable_on_gone = false;
+  app->failure_policy.auto_recover_secs = 300;
   auto ep = std::make_shared<core::Endpoint>(*d_.endpoint);
   ep->failure_policy.disable_after_exhausted = 2;
   d_.app = app;
@@ -165,6 +180,7 @@ TEST_F(OutcomeTest, PolicyFieldsComeFromTheEndpointThenTheAppThenTheServer) {
   EXPECT_EQ(p.disable_after_exhausted, 2);
   EXPECT_EQ(p.disable_on_gone, false);
   EXPECT_EQ(p.disable_after_failing_secs, 5 * 86400);
+  EXPECT_EQ(p.auto_recover_secs, 300);
 }
 
 TEST(FailureRecord, AccountsAndDisablesByTheRules) {

@@ -271,6 +271,55 @@ TEST_P(FailureStoreTest, EndpointEventsAreStoredWithTheChangeOrNotAtAll) {
   EXPECT_EQ(Events(core::ops::kEndpointDeleted).size(), 1u);
 }
 
+TEST_P(FailureStoreTest, AutomaticRecoveryProbesAfterTheCoolDownAndDoublesItOnFailure) {
+  const core::FailurePolicy recover{1, 0, true, 60};
+  Attempt(AttemptOutcome::kExhausted, recover);
+  ASSERT_TRUE(Disabled());
+  std::vector<std::string> held;
+  for (int i = 0; i < 3; ++i) {
+    auto m = MakeMessage(app_.id);
+    ASSERT_TRUE(Post(m));
+    held.push_back(m.id);
+    clock_.Advance(1ms);
+  }
+  Claim();  // the operational events' deliveries, out of the way
+  auto probes = [&] {
+    return *Wait<int64_t>([&](Done<int64_t> d) { store_->StartProbes(clock_.Now(), d); });
+  };
+  EXPECT_EQ(probes(), 0);  // cooling down
+  clock_.Advance(60s);
+  EXPECT_EQ(probes(), 1);
+  EXPECT_EQ(probes(), 0);         // one probe at a time
+  auto probe = ClaimOf(held[0]);  // the oldest held delivery
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->trigger, core::AttemptTrigger::kProbe);
+  EXPECT_FALSE(ClaimOf(held[1]));  // the rest stays held
+
+  auto record = [&](bool ok) {
+    core::DeliveryUpdate u{probe->msg_id, ep_.id,
+                           ok ? DeliveryStatus::kSuccess : DeliveryStatus::kPending, 1,
+                           std::nullopt};
+    u.node = "n1";
+    u.trigger = core::AttemptTrigger::kProbe;
+    u.probe_ok = ok;
+    u.hold = !ok;
+    ASSERT_TRUE(Wait<void>([&](Done<void> d) { store_->RecordOutcome(std::nullopt, u, d); }));
+  };
+  record(false);  // still down: held again, next probe after 120 s
+  EXPECT_TRUE(Disabled());
+  clock_.Advance(119s);
+  EXPECT_EQ(probes(), 0);
+  clock_.Advance(1s);
+  EXPECT_EQ(probes(), 1);
+  probe = ClaimOf(held[0]);
+  ASSERT_TRUE(probe);
+  record(true);  // recovered: enabled, and what it held is due
+  EXPECT_FALSE(Disabled());
+  std::set<std::string> released;
+  for (const auto& d : Claim().claimed) released.insert(d.msg_id);
+  EXPECT_EQ(released, (std::set<std::string>{held[1], held[2]}));
+}
+
 TEST_P(FailureStoreTest, TheOperationsAppIsNotListed) {
   auto apps = store_->ListApps({.limit = 250});
   ASSERT_TRUE(apps);

@@ -34,7 +34,8 @@ const std::string kHealthSucceeded =
 // Disables endpoint $1 when its record crosses the policy ($5 exhausted messages, $6 seconds
 // failing; 0: off) or at once ($4), while the delivery ($3) exists, and then stores
 // endpoint.disabled as message $7 (none when $7 is ''): see core::ShouldDisable and
-// core::EndpointDisabledEvent.
+// core::EndpointDisabledEvent. With automatic recovery ($11 seconds of cool-down, 0: off), the
+// first probe is scheduled.
 const std::string kDisable =
     "WITH d AS (UPDATE endpoints e SET disabled = true, updated_at = $2::bigint"
     "  WHERE e.id = $1 AND NOT e.disabled"
@@ -43,6 +44,9 @@ const std::string kDisable =
     "   (($5::integer > 0 AND h.consecutive_exhausted >= $5::integer) OR ($6::bigint > 0 AND"
     "    h.failing_since IS NOT NULL AND $2::bigint - h.failing_since >= $6::bigint * 1000000))))"
     "  RETURNING e.id),"
+    " p AS (UPDATE endpoint_health SET cooldown_secs = $11::bigint, probe_at = $2::bigint +"
+    "  $11::bigint * 1000000 WHERE endpoint_id = $1 AND $11::bigint > 0 AND EXISTS"
+    "  (SELECT 1 FROM d)),"
     " f AS (SELECT COALESCE((SELECT failing_since FROM endpoint_health WHERE endpoint_id = $1),"
     "  $2::bigint) AS since)"
     " INSERT INTO messages(id, app_id, event_type, payload, tags, created_at)"
@@ -106,7 +110,17 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
                         P(static_cast<int>(a.status)), P(ToMicros(a.created_at))}});
   }
   std::vector<std::string> disabled_event;
-  if (u.accounting) {
+  if (u.probe_ok && *u.probe_ok) {  // recovered: enabled, its record cleared, what it held due
+    queries.push_back({"UPDATE endpoints SET disabled = false, updated_at = $1 WHERE id = $2",
+                       {P(now), P(u.endpoint_id)}});
+    queries.push_back({"DELETE FROM endpoint_health WHERE endpoint_id = $1", {P(u.endpoint_id)}});
+    queries.push_back(ReleaseHeldQuery(u.endpoint_id, clock_.Now()));
+  } else if (u.probe_ok) {  // still failing: the next probe after twice the cool-down
+    queries.push_back(
+        {"UPDATE endpoint_health SET cooldown_secs = cooldown_secs * 2,"
+         " probe_at = $1 + cooldown_secs * 2 * 1000000 WHERE endpoint_id = $2",
+         {P(now), P(u.endpoint_id)}});
+  } else if (u.accounting) {
     const auto& acc = *u.accounting;
     if (acc.outcome == core::AttemptOutcome::kSucceeded) {
       queries.push_back({kHealthSucceeded, {P(u.endpoint_id)}});
@@ -118,12 +132,12 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
                           P(now), P(u.msg_id), P(gap)}});
     }
     if (acc.outcome != core::AttemptOutcome::kSucceeded || u.disable_endpoint) {
-      queries.push_back(
-          {kDisable,
-           {P(u.endpoint_id), P(now), P(u.msg_id), P(u.disable_endpoint),
-            P(acc.policy.disable_after_exhausted.value_or(0)),
-            P(acc.policy.disable_after_failing_secs.value_or(0)), P(acc.disabled_event_id),
-            P(acc.ref.app_id), acc.ref.app_uid, acc.ref.endpoint_uid}});
+      queries.push_back({kDisable,
+                         {P(u.endpoint_id), P(now), P(u.msg_id), P(u.disable_endpoint),
+                          P(acc.policy.disable_after_exhausted.value_or(0)),
+                          P(acc.policy.disable_after_failing_secs.value_or(0)),
+                          P(acc.disabled_event_id), P(acc.ref.app_id), acc.ref.app_uid,
+                          acc.ref.endpoint_uid, P(acc.policy.auto_recover_secs.value_or(0))}});
       if (!acc.disabled_event_id.empty()) disabled_event.push_back(acc.disabled_event_id);
     }
   } else if (u.disable_endpoint) {
@@ -169,6 +183,28 @@ void PostgresStore::ResendDelivery(std::string app_id, std::string msg_id, std::
         if (!r) return std::unexpected(r.error());
         due.push_back({msg_id, endpoint_id});
         return {};
+      },
+      /*notify=*/true);
+}
+
+void PostgresStore::StartProbes(core::TimePoint now, Done<int64_t> done) {
+  static const std::string kSql = WithStates(
+      "WITH p AS (SELECT (SELECT d.msg_id FROM deliveries d WHERE d.endpoint_id = h.endpoint_id"
+      "  AND d.held AND d.status = {pending} ORDER BY d.msg_id LIMIT 1) AS msg_id, h.endpoint_id"
+      "  FROM endpoint_health h JOIN endpoints e ON e.id = h.endpoint_id"
+      "  WHERE h.probe_at <= $1 AND e.disabled FOR UPDATE OF h SKIP LOCKED),"
+      " u AS (UPDATE deliveries d SET held = false, next_attempt_at = $1, next_trigger = {probe},"
+      "  updated_at = $1 FROM p WHERE d.msg_id = p.msg_id AND d.endpoint_id = p.endpoint_id"
+      "  RETURNING d.msg_id, d.endpoint_id)"
+      " UPDATE endpoint_health h SET probe_at = NULL FROM u WHERE h.endpoint_id = u.endpoint_id"
+      " RETURNING u.msg_id, u.endpoint_id");
+  Write<int64_t>(
+      std::nullopt, std::move(done), {{kSql, {P(ToMicros(now))}}},
+      [](Result<std::vector<Rows>> r, Keys& due) -> Result<int64_t> {
+        if (!r) return std::unexpected(r.error());
+        const Rows& rows = (*r)[0];
+        for (int i = 0; i < rows.size(); ++i) due.push_back({rows.Text(i, 0), rows.Text(i, 1)});
+        return static_cast<int64_t>(rows.size());
       },
       /*notify=*/true);
 }

@@ -41,6 +41,13 @@ Result<std::vector<core::Endpoint>> PostgresStore::ListSubscribedEndpoints(
   });
 }
 
+Query ReleaseHeldQuery(const std::string& endpoint_id, core::TimePoint now) {
+  static const std::string kSql = WithStates(
+      "UPDATE deliveries SET held = false, next_attempt_at = $1, updated_at = $1"
+      " WHERE endpoint_id = $2 AND held AND status = {pending}");
+  return {kSql, {P(ToMicros(now)), P(endpoint_id)}};
+}
+
 void PostgresStore::CreateEndpoint(core::Endpoint ep, Idempotency idem,
                                    std::vector<core::OpsEvent> events, Done<core::Endpoint> done) {
   std::vector<Query> queries;
@@ -73,14 +80,11 @@ void PostgresStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem,
       " fallback_url = $20"
       " WHERE id = $1 AND app_id = $2",
       "endpoint");
-  static const std::string kRelease = WithStates(
-      "UPDATE deliveries SET held = false, next_attempt_at = $1, updated_at = $1"
-      " WHERE endpoint_id = $2 AND held AND status = {pending}");
   auto now = clock_.Now();
   std::vector<Query> queries;
   if (!ep.disabled) queries.push_back({kResetHealth, {P(ep.id)}});
   queries.push_back({kSql, EndpointParams(ep)});
-  if (!ep.disabled) queries.push_back({kRelease, {P(ToMicros(now)), P(ep.id)}});
+  if (!ep.disabled) queries.push_back(ReleaseHeldQuery(ep.id, now));
   auto fan = AddOpsEvents(queries, events, now);
   Write<core::Endpoint>(
       std::move(idem), std::move(done), std::move(queries),

@@ -220,6 +220,12 @@ CREATE INDEX alerts_window ON alerts(app_id, endpoint_id, rule, channel, recipie
 CREATE UNIQUE INDEX alerts_open_digest ON alerts(app_id, endpoint_id, rule, channel, recipient)
   WHERE status = 'waiting';
 )sql",
+    // 7: automatic recovery: a disabled endpoint's current cool-down and its next probe
+    R"sql(
+ALTER TABLE endpoint_health ADD COLUMN cooldown_secs BIGINT;
+ALTER TABLE endpoint_health ADD COLUMN probe_at BIGINT;
+CREATE INDEX endpoint_health_probes ON endpoint_health(probe_at) WHERE probe_at IS NOT NULL;
+)sql",
 };
 
 }  // namespace

@@ -79,6 +79,7 @@ class PostgresStore final : public Store {
                      Done<void> done) override;
   void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                       core::TimePoint now, Done<void> done) override;
+  void StartProbes(core::TimePoint now, Done<int64_t> done) override;
   void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
   // alerts.cc
   void ClaimDueAlerts(std::string node, core::TimePoint now, core::TimePoint lease_until,
@@ -88,7 +89,8 @@ class PostgresStore final : public Store {
   // tasks.cc
   void CreateTask(BackgroundTask task, Idempotency idem, Done<BackgroundTask> done) override;
   Result<BackgroundTask> GetTask(std::string_view id) override;
-  Result<Page<BackgroundTask>> ListTasks(const TaskFilter& filter, const PageRequest& page) override;
+  Result<Page<BackgroundTask>> ListTasks(const TaskFilter& filter,
+                                         const PageRequest& page) override;
   void ClaimTask(std::string node, core::TimePoint now, core::TimePoint lease_until,
                  Done<std::optional<BackgroundTask>> done) override;
   void StepTask(const BackgroundTask& task, std::string node, core::TimePoint now,
@@ -252,6 +254,8 @@ std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
                                    const std::vector<core::OpsEvent>& events, core::TimePoint now,
                                    const std::optional<core::DeliveryKey>& only_if = std::nullopt,
                                    std::vector<std::string> more_ids = {});
+// Makes what an enabled endpoint held while it was disabled due at `now`, in message order.
+Query ReleaseHeldQuery(const std::string& endpoint_id, core::TimePoint now);
 // Plans the alerts of the stored operational events `event_ids` (see alert_store.h).
 Query PlanAlertsQuery(std::vector<std::string> event_ids, core::TimePoint now);
 // Adds the deliveries the fan-out query at `fan_out` made due to `due`.

@@ -128,7 +128,9 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
                   .Run();
           if (!s) return s;
         }
-        if (u.accounting) {
+        if (u.probe_ok) {
+          if (s = Probed(db, u, now); !s) return s;
+        } else if (u.accounting) {
           if (s = Account(db, u, now, *due); !s) return s;
         } else if (u.disable_endpoint) {
           s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?")
@@ -140,6 +142,52 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
         return InsertOpsEvents(db, u.events, now, *due);
       },
       due);
+}
+
+Status SqliteStore::Probed(Db& db, const core::DeliveryUpdate& u, core::TimePoint now) {
+  auto at = ToMicros(now);
+  if (!*u.probe_ok) {  // still failing: the next probe after twice the cool-down
+    return db
+        .Prepare(
+            "UPDATE endpoint_health SET cooldown_secs = cooldown_secs * 2,"
+            " probe_at = ?1 + cooldown_secs * 2 * 1000000 WHERE endpoint_id = ?2")
+        .Bind(1, at)
+        .Bind(2, u.endpoint_id)
+        .Run();
+  }
+  auto s = db.Prepare("UPDATE endpoints SET disabled = 0, updated_at = ? WHERE id = ?")
+               .Bind(1, at)
+               .Bind(2, u.endpoint_id)
+               .Run();
+  if (!s) return s;
+  s = db.Prepare("DELETE FROM endpoint_health WHERE endpoint_id = ?").Bind(1, u.endpoint_id).Run();
+  if (!s) return s;
+  return ReleaseHeld(db, u.endpoint_id, at);
+}
+
+void SqliteStore::StartProbes(core::TimePoint now, Done<int64_t> done) {
+  Write<int64_t>(std::nullopt, std::move(done), [now](Db& db) -> Result<int64_t> {
+    static const std::string kProbe = WithStates(
+        "UPDATE deliveries SET held = 0, next_attempt_at = ?1, next_trigger = {probe},"
+        " updated_at = ?1 WHERE (msg_id, endpoint_id) IN (SELECT (SELECT d.msg_id FROM"
+        " deliveries d WHERE d.endpoint_id = h.endpoint_id AND d.held = 1 AND"
+        " d.status = {pending} ORDER BY d.msg_id LIMIT 1), h.endpoint_id FROM endpoint_health h"
+        " JOIN endpoints e ON e.id = h.endpoint_id WHERE h.probe_at <= ?1 AND e.disabled)"
+        " RETURNING endpoint_id");
+    auto at = ToMicros(now);
+    auto probe = db.Prepare(kProbe);
+    probe.Bind(1, at);
+    std::vector<std::string> started;
+    while (probe.Step()) started.push_back(probe.Text(0));
+    if (probe.error()) return std::unexpected(*probe.error());
+    for (const auto& ep : started) {
+      auto s = db.Prepare("UPDATE endpoint_health SET probe_at = NULL WHERE endpoint_id = ?")
+                   .Bind(1, ep)
+                   .Run();
+      if (!s) return std::unexpected(s.error());
+    }
+    return static_cast<int64_t>(started.size());
+  });
 }
 
 Status SqliteStore::Account(Db& db, const core::DeliveryUpdate& u, core::TimePoint now,
@@ -182,7 +230,17 @@ Status SqliteStore::Account(Db& db, const core::DeliveryUpdate& u, core::TimePoi
           .Bind(1, ToMicros(now))
           .Bind(2, u.endpoint_id)
           .Run();
-  if (!s || db.Changes() == 0 || acc.disabled_event_id.empty()) return s;
+  if (!s || db.Changes() == 0) return s;
+  if (auto cooldown = acc.policy.auto_recover_secs.value_or(0); cooldown > 0) {
+    s = db.Prepare(
+              "UPDATE endpoint_health SET cooldown_secs = ?, probe_at = ? WHERE endpoint_id = ?")
+            .Bind(1, cooldown)
+            .Bind(2, ToMicros(now + std::chrono::seconds(cooldown)))
+            .Bind(3, u.endpoint_id)
+            .Run();
+    if (!s) return s;
+  }
+  if (acc.disabled_event_id.empty()) return s;
   auto event = core::EndpointDisabledEvent(acc.ref, after.failing_since.value_or(now), "automatic",
                                            acc.disabled_event_id);
   return InsertOpsEvents(db, {event}, now, due);

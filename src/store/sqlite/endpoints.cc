@@ -30,6 +30,13 @@ Result<std::vector<core::Endpoint>> SqliteStore::ListSubscribedEndpoints(const c
   return out;
 }
 
+Status ReleaseHeld(Db& db, const std::string& endpoint_id, int64_t now_us) {
+  static const std::string kSql = WithStates(
+      "UPDATE deliveries SET held = 0, next_attempt_at = ?1, updated_at = ?1"
+      " WHERE endpoint_id = ?2 AND held = 1 AND status = {pending}");
+  return db.Prepare(kSql).Bind(1, now_us).Bind(2, endpoint_id).Run();
+}
+
 void SqliteStore::CreateEndpoint(core::Endpoint ep, Idempotency idem,
                                  std::vector<core::OpsEvent> events, Done<core::Endpoint> done) {
   auto due = std::make_shared<std::vector<core::DueDelivery>>();
@@ -75,14 +82,8 @@ void SqliteStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem,
                      .Run();
         if (!s) return Conflict(s.error(), "an endpoint with this uid already exists");
         if (db.Changes() == 0) return core::NotFound("endpoint");
-        if (!ep.disabled) {  // what was held while it was disabled is due, in message order
-          s = db.Prepare(WithStates("UPDATE deliveries SET held = 0, next_attempt_at = ?1,"
-                                    " updated_at = ?1 WHERE endpoint_id = ?2 AND held = 1"
-                                    " AND status = {pending}"))
-                  .Bind(1, now)
-                  .Bind(2, ep.id)
-                  .Run();
-          if (!s) return std::unexpected(s.error());
+        if (!ep.disabled) {
+          if (s = ReleaseHeld(db, ep.id, now); !s) return std::unexpected(s.error());
         }
         if (auto e = InsertOpsEvents(db, events, clock_.Now(), *due); !e)
           return std::unexpected(e.error());

@@ -77,6 +77,8 @@ S& BindEndpoint(S&& s, const core::Endpoint& e) {
 // deliveries made due to `due`.
 Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const MessageRouting& routing,
                                     std::vector<core::DueDelivery>& due);
+// Makes what an enabled endpoint held while it was disabled due at `now_us`, in message order.
+Status ReleaseHeld(Db& db, const std::string& endpoint_id, int64_t now_us);
 // Plans the alerts of the stored operational event `event_id` (see alert_store.h).
 Status PlanAlerts(Db& db, const std::string& event_id, core::TimePoint now);
 // Inserts each event as a message of the operations app, fanned out to its endpoints, with its
@@ -149,6 +151,7 @@ class SqliteStore final : public Store {
                      Done<void> done) override;
   void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                       core::TimePoint now, Done<void> done) override;
+  void StartProbes(core::TimePoint now, Done<int64_t> done) override;
   void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
   // alerts.cc
   void ClaimDueAlerts(std::string node, core::TimePoint now, core::TimePoint lease_until,
@@ -158,7 +161,8 @@ class SqliteStore final : public Store {
   // tasks.cc
   void CreateTask(BackgroundTask task, Idempotency idem, Done<BackgroundTask> done) override;
   Result<BackgroundTask> GetTask(std::string_view id) override;
-  Result<Page<BackgroundTask>> ListTasks(const TaskFilter& filter, const PageRequest& page) override;
+  Result<Page<BackgroundTask>> ListTasks(const TaskFilter& filter,
+                                         const PageRequest& page) override;
   void ClaimTask(std::string node, core::TimePoint now, core::TimePoint lease_until,
                  Done<std::optional<BackgroundTask>> done) override;
   void StepTask(const BackgroundTask& task, std::string node, core::TimePoint now,
@@ -377,6 +381,9 @@ class SqliteStore final : public Store {
   // and emits endpoint.disabled.
   Status Account(Db& db, const core::DeliveryUpdate& u, core::TimePoint now,
                  std::vector<core::DueDelivery>& due);
+  // Applies a recovery probe's outcome (u.probe_ok): enables the endpoint and releases what it
+  // held, or doubles its cool-down.
+  static Status Probed(Db& db, const core::DeliveryUpdate& u, core::TimePoint now);
 
   // Claims for `req` on the claims thread: fresh deliveries first, then a sweep of the due order.
   Result<ClaimBatch> Claim(const ClaimRequest& req);
