@@ -186,7 +186,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
       StringKey("smtp_password", "SMTP password", &Config::smtp_password),
       BoolKey("smtp_starttls", "require STARTTLS on smtp:// URLs", &Config::smtp_starttls),
       StringKey("sms_url",
-                "SMS gateway hook for alerts: hookd POSTs {\"to\", \"text\"} as JSON to it",
+                "SMS gateway hook for alerts: hookd POSTs {\"to\", \"text\"} as JSON to this URL,"
+                " in which {{to}} and {{text}} are filled in (percent-encoded)",
                 &Config::sms_url),
       StringKey("alert_retry_schedule",
                 "delays before each retry of an alert that could not be sent; then it is"

@@ -10,6 +10,7 @@
 #include "delivery/http_client.h"
 #include "delivery/signer.h"
 #include "delivery/ssrf_guard.h"
+#include "delivery/url_template.h"
 #include "ops/alert_text.h"
 
 namespace hookd::ops {
@@ -114,8 +115,9 @@ struct AlertSender::Impl {
     if (a.channel == "sms") {
       if (options.sms_url.empty())
         return core::Fail(core::ErrorCode::kUnavailable, "no SMS hook configured");
-      boost::json::object body{{"to", a.recipient}, {"text", AlertSms(facts)}};
-      return Post(*operators, options.sms_url, boost::json::serialize(body), {});
+      auto text = AlertSms(facts);
+      boost::json::object body{{"to", a.recipient}, {"text", text}};
+      return Post(*operators, SmsUrl(a.recipient, text), boost::json::serialize(body), {});
     }
     // fallback: signed with the endpoint's keys, so its owner can verify it
     std::string body = AlertReport(facts);
@@ -128,6 +130,27 @@ struct AlertSender::Impl {
                  "webhook-signature: " + signer.Sign(a.id, ts.count(), body, keys)};
     }
     return Post(*guarded, a.recipient, std::move(body), std::move(headers));
+  }
+
+  // The SMS hook's URL with {{to}} and {{text}} filled in (percent-encoded).
+  std::string SmsUrl(const std::string& to, const std::string& text) {
+    std::string url;
+    std::string_view rest = options.sms_url;
+    for (size_t at; (at = rest.find("{{")) != std::string_view::npos;) {
+      url.append(rest.substr(0, at));
+      rest.remove_prefix(at);
+      if (rest.starts_with("{{to}}")) {
+        delivery::AppendPercentEncoded(to, url, false);
+        rest.remove_prefix(6);
+      } else if (rest.starts_with("{{text}}")) {
+        delivery::AppendPercentEncoded(text, url, false);
+        rest.remove_prefix(8);
+      } else {
+        url += "{{";
+        rest.remove_prefix(2);
+      }
+    }
+    return url.append(rest);
   }
 
   // POSTs JSON and waits for the answer; a 2xx is success.

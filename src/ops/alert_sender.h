@@ -1,6 +1,6 @@
 // Sends the alerts the store planned (store/alert_store.h): email through SMTP, SMS through the
-// operator's HTTP hook (POST {"to", "text"}), and a signed JSON report to an endpoint's fallback
-// URL. Claims due alerts under a lease, so several nodes share the work and a crash only delays
+// operator's HTTP hook (POST {"to", "text"} to a URL that may also carry {{to}} and {{text}}),
+// and a signed JSON report to an endpoint's fallback URL. Claims due alerts under a lease, so several nodes share the work and a crash only delays
 // an alert; a failed send is retried on `retry`, then recorded as failed.
 //
 // Threading: one thread of its own, apart from delivery: a slow or unreachable SMTP server never
@@ -23,7 +23,7 @@ namespace hookd::ops {
 
 struct AlertSenderOptions {
   SmtpOptions smtp;
-  std::string sms_url;  // empty: SMS alerts fail ("no SMS hook configured")
+  std::string sms_url;  // {{to}}, {{text}} filled in; empty: SMS alerts fail (none configured)
   // Delays before each retry of a failed send; after the last, the alert is recorded failed.
   std::vector<std::chrono::seconds> retry = {std::chrono::seconds(10), std::chrono::minutes(1),
                                              std::chrono::minutes(5), std::chrono::minutes(30),

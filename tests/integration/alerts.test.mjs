@@ -14,7 +14,7 @@ async function start(t, smtpUrl, rx) {
   const server = await startServer({
     delivery: true,
     env: { HOOKD_ALLOWED_NETWORKS: "127.0.0.0/8" },
-    args: ["--smtp-url", smtpUrl, "--smtp-from", "alerts@hookd.test", "--sms-url", rx.url("/sms"),
+    args: ["--smtp-url", smtpUrl, "--smtp-from", "alerts@hookd.test", "--sms-url", rx.url("/sms?to={{to}}&msg={{text}}"),
            "--alert-retry-schedule", "1s,1s"],
   });
   t.after(() => server.stop());
@@ -61,6 +61,9 @@ test("an exhausted message alerts by mail, SMS and fallback URL; the window's la
   }
   const [sms] = await rx.waitForCount("/sms", 1);
   assert.equal(JSON.parse(sms.body).to, "+15550100");
+  const query = new URL(sms.url, "http://x").searchParams;
+  assert.equal(query.get("to"), "+15550100"); // the URL template, filled in
+  assert.equal(query.get("msg"), JSON.parse(sms.body).text);
   assert.match(JSON.parse(sms.body).text, /delivery failed/);
   const [report] = await rx.waitForCount("/fallback", 1);
   const verified = new Webhook(secret).verify(report.body, report.headers); // signed with the endpoint's key
