@@ -112,6 +112,7 @@ void PostgresStore::RenewLeases(std::string node, core::TimePoint now, core::Tim
         {"DELETE FROM nodes WHERE alive_until <= $1 AND id <> $2", {P(ToMicros(now)), P(node)}},
         {"SELECT count(*) FROM nodes", {}}};
     done(Read([&](Conn& c) -> Result<LeaseRenewal> {
+      if (auto released = ReleaseInDoubt(c); !released) return std::unexpected(released.error());
       auto r = c.Pipeline(q);
       if (!r) return std::unexpected(r.error());
       for (auto& one : *r) {
@@ -154,6 +155,23 @@ void PostgresStore::ReleaseClaims(std::string node, std::vector<core::DeliveryKe
   }
 }
 
+Status PostgresStore::ReleaseInDoubt(Conn& conn) {
+  if (in_doubt_.keys.empty()) return {};
+  std::vector<std::string> msgs, endpoints;
+  for (const auto& k : in_doubt_.keys) {
+    msgs.push_back(k.msg_id);
+    endpoints.push_back(k.endpoint_id);
+  }
+  auto r = conn.Exec(
+      "UPDATE deliveries d SET lease_node = NULL, lease_until = NULL"
+      " FROM unnest($2::text[], $3::text[]) AS k(m, e)"
+      " WHERE d.msg_id = k.m AND d.endpoint_id = k.e AND d.lease_node = $1",
+      {P(in_doubt_.node), TextArray(msgs), TextArray(endpoints)});
+  if (!r) return std::unexpected(r.error());
+  in_doubt_ = {};
+  return {};
+}
+
 Result<ClaimBatch> PostgresStore::Claim(const ClaimRequest& req) {
   Keys fresh;
   {
@@ -166,7 +184,10 @@ Result<ClaimBatch> PostgresStore::Claim(const ClaimRequest& req) {
   // Woken for another node's commit: its work is likely at the head of the due order.
   bool head = !req.sweep && foreign_due_.exchange(false);
   if (fresh.empty() && !req.sweep && !head) return ClaimBatch{{}, req.after};
-  return Read([&](Conn& c) { return ClaimOn(c, req, fresh, req.sweep || head, req.sweep); });
+  return Read([&](Conn& c) -> Result<ClaimBatch> {
+    if (auto released = ReleaseInDoubt(c); !released) return std::unexpected(released.error());
+    return ClaimOn(c, req, fresh, req.sweep || head, req.sweep);
+  });
 }
 
 Result<ClaimBatch> PostgresStore::ClaimOn(Conn& conn, const ClaimRequest& req, const Keys& fresh,
@@ -274,19 +295,29 @@ Result<ClaimBatch> PostgresStore::ClaimOn(Conn& conn, const ClaimRequest& req, c
       {kLease, {P(req.node), P(ToMicros(req.lease_until)), TextArray(msgs), TextArray(endpoints)}});
   queries.push_back({kEndpoints, {TextArray(endpoint_ids.ids)}});
   queries.push_back({kMessages, {TextArray(msg_ids.ids)}});
-  queries.push_back(
-      {std::string("SELECT ") + kAppCols + " FROM apps WHERE id = ANY($1::text[])",
-       {TextArray(app_ids.ids)}});
+  queries.push_back({std::string("SELECT ") + kAppCols + " FROM apps WHERE id = ANY($1::text[])",
+                     {TextArray(app_ids.ids)}});
   queries.push_back({"COMMIT", {}});
+  // Whether the leases committed is unknown when the round trip breaks: they are released before
+  // the node's next claim or renewal (a renewal would otherwise keep them forever, unsent).
+  auto in_doubt = [&] {
+    in_doubt_.node = req.node;
+    for (const auto& d : out.claimed) in_doubt_.keys.push_back({d.msg_id, d.endpoint_id});
+  };
   auto lease = conn.Pipeline(queries);
-  if (!lease) return std::unexpected(lease.error());  // unknown: the leases run out unused
+  if (!lease) {
+    in_doubt();
+    return std::unexpected(lease.error());
+  }
   for (auto& r : *lease) {
     if (!r) {
       RollBack(conn);
+      if (r.error().code == core::ErrorCode::kUnavailable) in_doubt();
       return std::unexpected(r.error());
     }
   }
   if ((*lease)[4]->command() != "COMMIT") {
+    in_doubt();
     return core::Fail(core::ErrorCode::kInternal, "database: the claim did not commit");
   }
 

@@ -205,8 +205,7 @@ void PostgresStore::StartProbes(core::TimePoint now, Done<int64_t> done) {
         const Rows& rows = (*r)[0];
         for (int i = 0; i < rows.size(); ++i) due.push_back({rows.Text(i, 0), rows.Text(i, 1)});
         return static_cast<int64_t>(rows.size());
-      },
-      /*notify=*/true);
+      });  // no NOTIFY: this runs every second on every node; this node claims its probes
 }
 
 void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {

@@ -210,6 +210,8 @@ class PostgresStore final : public Store {
   // the rest stays due in the database, where sweeps find it).
   void AddFresh(Keys keys);
   Result<ClaimBatch> Claim(const ClaimRequest& req);
+  // Releases the leases in doubt (see in_doubt_), before anything else claims or renews.
+  Status ReleaseInDoubt(Conn& conn);
   // One claim transaction: `fresh` by key, then (`sweep`) the due order, after req.after when
   // `moves_cursor` (else from its head, leaving the cursor where it was).
   Result<ClaimBatch> ClaimOn(Conn& conn, const ClaimRequest& req, const Keys& fresh, bool sweep,
@@ -227,6 +229,11 @@ class PostgresStore final : public Store {
   std::deque<core::DeliveryKey> fresh_;
   // Another node made deliveries due: the next claim also looks at the head of the due order.
   std::atomic<bool> foreign_due_{false};
+  // Leases of a claim whose commit is in doubt (its round trip broke); claims thread only.
+  struct {
+    std::string node;
+    Keys keys;
+  } in_doubt_;
   std::atomic<uint64_t> outcomes_refused_{0};
   bool started_ = false;
 };
