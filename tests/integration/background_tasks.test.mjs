@@ -50,10 +50,11 @@ test(`bulk-replay of ${N} failed deliveries survives kill -9 midway and sends ea
     intervalMs: 500,
     message: "the first attempts never all failed",
   });
-  const firstRound = rx.requestsTo("/bulk").length;
-  assert.equal(firstRound, N);
+  // At least once: under this load a short lease may run out and a delivery go twice.
+  assert.equal(new Set(rx.requestsTo("/bulk").map((r) => r.headers["webhook-id"])).size, N);
 
   rx.on("/bulk", 200);
+  const replayStart = Date.now();
   const rssBefore = rssMb(server.pid());
   const started = await api.post(`/api/v1/app/${app.id}/endpoint/${ep.id}/bulk-replay`, { since, status: 2 });
   assert.equal(started.status, 202, started.text);
@@ -84,18 +85,15 @@ test(`bulk-replay of ${N} failed deliveries survives kill -9 midway and sends ea
     },
     { timeoutMs: 300_000, intervalMs: 200, message: "the task never finished" }
   );
-  // Every delivery was made due again (on PostgreSQL a run once counted 4 twice across the kill:
-  // at least once, like every delivery).
-  assert.ok(done.data.messagesSent >= N, `messagesSent ${done.data.messagesSent}`);
-  const count = new Map();
+  assert.equal(done.data.messagesSent, N); // the task made each delivery due exactly once
+  const again = new Set();
   await waitFor(
     () => {
-      count.clear();
-      for (const r of rx.requestsTo("/bulk")) count.set(r.headers["webhook-id"], (count.get(r.headers["webhook-id"]) ?? 0) + 1);
+      for (const r of rx.requestsTo("/bulk")) if (r.at >= replayStart) again.add(r.headers["webhook-id"]);
       peak = Math.max(peak, rssMb(server.pid()));
-      return ids.every((id) => count.get(id) >= 2);
+      return ids.every((id) => again.has(id));
     },
-    { timeoutMs: 300_000, intervalMs: 500, message: () => `${ids.filter((id) => !(count.get(id) >= 2)).length} not sent again` }
+    { timeoutMs: 300_000, intervalMs: 500, message: () => `${ids.filter((id) => !again.has(id)).length} not sent again` }
   );
   console.log(
     `bulk-replay of ${N}: RSS ${rssBefore.toFixed(1)} MB before, peak ${peak.toFixed(1)} MB during;` +
