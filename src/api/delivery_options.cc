@@ -49,8 +49,10 @@ std::string ReadUrl(BodyReader& body, std::string_view field, std::string url,
                     std::optional<core::BasicAuth>& auth, const core::StringMap* env) {
   std::string userinfo_error;
   url = TakeUserinfo(url, auth, userinfo_error);
-  if (!userinfo_error.empty()) body.Fail(field, userinfo_error);
-  else if (auto err = delivery::CheckUrlTemplate(url, env); !err.empty()) body.Fail(field, err);
+  if (!userinfo_error.empty())
+    body.Fail(field, userinfo_error);
+  else if (auto err = delivery::CheckUrlTemplate(url, env); !err.empty())
+    body.Fail(field, err);
   else if (auto err2 = core::CheckUrl(delivery::SampleUrl(url)); !err2.empty())
     body.Fail(field, err2);
   return url;
@@ -76,8 +78,10 @@ bool IsSensitiveHeader(const std::string& header) {
 void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers) {
   for (const auto& [k, v] : headers) {
     bool token = !k.empty() && k.find_first_of(" \t\r\n:()<>@,;\\\"/[]?={}") == std::string::npos;
-    if (!token) body.Fail(field, "'" + k + "' is not a valid header name");
-    else if (ReservedHeader(k)) body.Fail(field, "header '" + k + "' is set by hookd");
+    if (!token)
+      body.Fail(field, "'" + k + "' is not a valid header name");
+    else if (ReservedHeader(k))
+      body.Fail(field, "header '" + k + "' is set by hookd");
     if (v.find_first_of("\r\n") != std::string::npos)
       body.Fail(field, "value of '" + k + "' contains a line break");
   }
@@ -90,7 +94,19 @@ void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
   if (auto urls = body.StringList("urls", 10)) {
     if (urls->empty()) body.Fail("urls", "must list at least one URL (or be omitted)");
     o.urls.clear();
-    for (auto& u : *urls) o.urls.push_back(ReadUrl(body, "urls", u, url_auth, env));
+    // One request's credentials go to every URL it tries: the list must agree on them.
+    std::optional<std::optional<core::BasicAuth>> first;
+    for (auto& u : *urls) {
+      std::optional<core::BasicAuth> auth;
+      o.urls.push_back(ReadUrl(body, "urls", u, auth, env));
+      if (first && *first != auth) {
+        body.Fail("urls",
+                  "every URL of the list must carry the same user:password (or none); give the"
+                  " credentials once in basicAuth instead");
+      }
+      if (!first) first = auth;
+      if (auth) url_auth = auth;
+    }
     if (!o.urls.empty() && !body.Has("url")) ep.url = o.urls.front();
   } else if (!patch || body.IsNull("urls")) {
     o.urls.clear();
@@ -106,23 +122,33 @@ void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
   }
 
   if (auto m = body.String("method")) {
-    if (*m == "POST" || *m == "GET" || *m == "post" || *m == "get") o.method = *m == "get" || *m == "GET" ? "GET" : "POST";
-    else body.Fail("method", "must be POST or GET");
+    if (*m == "POST" || *m == "GET" || *m == "post" || *m == "get")
+      o.method = *m == "get" || *m == "GET" ? "GET" : "POST";
+    else
+      body.Fail("method", "must be POST or GET");
   } else if (!patch) {
     o.method = "POST";
   }
   if (auto ct = body.String("contentType")) {
-    if (*ct == "application/json" || *ct == "application/x-www-form-urlencoded") o.content_type = *ct;
-    else body.Fail("contentType", "must be application/json or application/x-www-form-urlencoded");
+    if (*ct == "application/json" || *ct == "application/x-www-form-urlencoded")
+      o.content_type = *ct;
+    else
+      body.Fail("contentType", "must be application/json or application/x-www-form-urlencoded");
   } else if (!patch) {
     o.content_type = "application/json";
   }
-  if (auto n = body.Int("retriesPerUrl", 1, 10)) o.retries_per_url = static_cast<int>(*n);
-  else if (!patch) o.retries_per_url = 1;
-  if (auto t = body.Int("timeoutMs", 100, 120000)) o.timeout_ms = static_cast<int>(*t);
-  else if (!patch || body.IsNull("timeoutMs")) o.timeout_ms.reset();
-  if (auto t = body.Int("totalTimeoutMs", 100, int64_t{30} * 86400 * 1000)) o.total_timeout_ms = *t;
-  else if (!patch || body.IsNull("totalTimeoutMs")) o.total_timeout_ms.reset();
+  if (auto n = body.Int("retriesPerUrl", 1, 10))
+    o.retries_per_url = static_cast<int>(*n);
+  else if (!patch)
+    o.retries_per_url = 1;
+  if (auto t = body.Int("timeoutMs", 100, 120000))
+    o.timeout_ms = static_cast<int>(*t);
+  else if (!patch || body.IsNull("timeoutMs"))
+    o.timeout_ms.reset();
+  if (auto t = body.Int("totalTimeoutMs", 100, int64_t{30} * 86400 * 1000))
+    o.total_timeout_ms = *t;
+  else if (!patch || body.IsNull("totalTimeoutMs"))
+    o.total_timeout_ms.reset();
 
   if (auto* v = body.Value("successStatus"); v && !v->is_null()) {
     std::vector<int> codes;
@@ -147,12 +173,14 @@ void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
       ok = d.is_int64() && d.as_int64() >= 0 && d.as_int64() <= 7 * 86400;
       if (ok) delays.push_back(static_cast<int>(d.as_int64()));
     }
-    if (!ok) body.Fail("retrySchedule", "must be a list of at most 50 delays of 0 to 604800 seconds");
+    if (!ok)
+      body.Fail("retrySchedule", "must be a list of at most 50 delays of 0 to 604800 seconds");
     ep.retry_schedule = std::move(delays);
   } else if (body.Has("retries") || body.Has("retryDelaySeconds")) {
     auto retries = body.Int("retries", 0, 50);
     auto delay = body.Int("retryDelaySeconds", 0, 7 * 86400);
-    if (retries) ep.retry_schedule = std::vector<int>(*retries, static_cast<int>(delay.value_or(300)));
+    if (retries)
+      ep.retry_schedule = std::vector<int>(*retries, static_cast<int>(delay.value_or(300)));
   } else if (!patch || body.IsNull("retrySchedule")) {
     ep.retry_schedule.reset();
   }
@@ -181,8 +209,10 @@ void AddDeliveryOptionsJson(json::object& out, const core::Endpoint& ep) {
   out["retriesPerUrl"] = o.retries_per_url;
   out["timeoutMs"] = o.timeout_ms ? json::value(*o.timeout_ms) : nullptr;
   out["totalTimeoutMs"] = o.total_timeout_ms ? json::value(*o.total_timeout_ms) : nullptr;
-  out["successStatus"] = o.success_status ? json::value_from(*o.success_status) : json::value(nullptr);
-  out["retrySchedule"] = ep.retry_schedule ? json::value_from(*ep.retry_schedule) : json::value(nullptr);
+  out["successStatus"] =
+      o.success_status ? json::value_from(*o.success_status) : json::value(nullptr);
+  out["retrySchedule"] =
+      ep.retry_schedule ? json::value_from(*ep.retry_schedule) : json::value(nullptr);
   out["basicAuth"] = o.basic_auth ? json::value(json::object{{"username", o.basic_auth->username}})
                                   : json::value(nullptr);
 }

@@ -1,7 +1,8 @@
 #include "delivery/url_template.h"
-#include "core/json_text.h"
 
 #include <boost/json.hpp>
+
+#include "core/json_text.h"
 
 namespace hookd::delivery {
 namespace {
@@ -118,9 +119,12 @@ core::Result<std::string> RenderUrl(std::string_view url, const core::Message& m
       url, [&](std::string_view t) { out += t; },
       [&](std::string_view name, size_t) -> std::string {
         std::optional<std::string> value;
-        if (name == "msgId") value = msg.id;
-        else if (name == "eventType") value = msg.event_type;
-        else if (name == "eventId") value = msg.event_id;
+        if (name == "msgId")
+          value = msg.id;
+        else if (name == "eventType")
+          value = msg.event_type;
+        else if (name == "eventId")
+          value = msg.event_id;
         else if (name.starts_with("env.")) {
           auto it = env.find(std::string(name.substr(4)));
           if (it != env.end()) value = it->second;
@@ -132,7 +136,11 @@ core::Result<std::string> RenderUrl(std::string_view url, const core::Message& m
           value = ValueText(*v);
         }
         if (!value) return "url variable '" + std::string(name) + "' has no value for this message";
-        AppendPercentEncoded(*value, out, false);
+        if (*value == "." || *value == "..") {  // would be a dot-segment: rewrite the path
+          for (size_t i = 0; i < value->size(); ++i) out += "%2E";
+        } else {
+          AppendPercentEncoded(*value, out, false);
+        }
         return "";
       });
   if (!err.empty()) return core::Fail(core::ErrorCode::kValidation, err);

@@ -127,6 +127,9 @@ describe("callback options", () => {
         [{ urls: [] }, "urls"],
         [{ urls: [url, "ftp://x"] }, "urls"],
         [{ url, basicAuth: { username: "a:b", password: "p" } }, "basicAuth"],
+        // One attempt's credentials go to every URL it tries: a list must agree on them.
+        [{ urls: ["https://a:1@one.example/x", "https://b:2@two.example/x"] }, "urls"],
+        [{ urls: ["https://a:1@one.example/x", "https://two.example/x"] }, "urls"],
       ];
       for (const [body, field] of cases) {
         const r = await h.api.post(`/api/v1/app/${app.id}/endpoint`, body);

@@ -32,12 +32,21 @@ TEST(UrlTemplate, FillsAndEncodesEveryVariableKind) {
             "&e=evt%201&r=eu&n=2.5&f=true");
 }
 
+TEST(UrlTemplate, DotValuesCannotRewriteThePath) {
+  auto msg = Msg(R"({"a":"..","b":".","c":"x.y"})");
+  auto url = RenderUrl("https://h.example/t/{{a}}/{{b}}/{{c}}/end", msg,
+                       boost::json::parse(msg.payload), {});
+  ASSERT_TRUE(url) << url.error().detail;
+  EXPECT_EQ(*url, "https://h.example/t/%2E%2E/%2E/x.y/end");  // not dot-segments: sent as they are
+}
+
 TEST(UrlTemplate, MissingVariableFailsNamingIt) {
   auto msg = Msg(R"({"a":null})");
   auto url = RenderUrl("https://h.example/{{a}}", msg, boost::json::parse(msg.payload), {});
   ASSERT_FALSE(url);
   EXPECT_NE(url.error().detail.find("'a'"), std::string::npos);
-  EXPECT_FALSE(RenderUrl("https://h.example/{{nope.deep}}", msg, boost::json::parse(msg.payload), {}));
+  EXPECT_FALSE(
+      RenderUrl("https://h.example/{{nope.deep}}", msg, boost::json::parse(msg.payload), {}));
 }
 
 TEST(UrlTemplate, CheckRejectsBadTemplatesAtCreation) {
@@ -89,8 +98,8 @@ TEST(BuildRequest, GetFormAndAuthShapes) {
   EXPECT_TRUE(has(*post, "Content-Type: application/x-www-form-urlencoded"));
 
   ep.secrets.clear();  // no key: no signature header at all
-  auto unsigned_req = BuildRequest(ep, "https://h.example/f", Msg("{}"), {}, core::TimePoint{},
-                                   signer, {});
+  auto unsigned_req =
+      BuildRequest(ep, "https://h.example/f", Msg("{}"), {}, core::TimePoint{}, signer, {});
   for (const auto& h : unsigned_req->headers) EXPECT_FALSE(h.starts_with("webhook-signature"));
 }
 
