@@ -2,11 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <array>
 #include <thread>
 
 #include "core/text.h"
@@ -24,17 +24,24 @@ constexpr auto kIdleTimeout = std::chrono::seconds(75);
 
 Method ToMethod(http::verb v) {
   switch (v) {
-    case http::verb::get: return Method::kGet;
-    case http::verb::post: return Method::kPost;
-    case http::verb::put: return Method::kPut;
-    case http::verb::patch: return Method::kPatch;
-    case http::verb::delete_: return Method::kDelete;
-    default: return Method::kOther;
+    case http::verb::get:
+      return Method::kGet;
+    case http::verb::post:
+      return Method::kPost;
+    case http::verb::put:
+      return Method::kPut;
+    case http::verb::patch:
+      return Method::kPatch;
+    case http::verb::delete_:
+      return Method::kDelete;
+    default:
+      return Method::kOther;
   }
 }
 
 Response PlainError(int status, std::string_view code, std::string_view detail) {
-  return {status, "{\"code\":\"" + std::string(code) + "\",\"detail\":\"" + std::string(detail) + "\"}"};
+  return {status,
+          "{\"code\":\"" + std::string(code) + "\",\"detail\":\"" + std::string(detail) + "\"}"};
 }
 
 // False when the target is not a valid origin-form request target.
@@ -48,8 +55,9 @@ bool ParseTarget(std::string_view target, Request& req) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const ServerOptions& options, const HttpServer::Dispatch& dispatch)
-      : stream_(std::move(socket)), options_(options), dispatch_(dispatch) {}
+  Session(tcp::socket socket, const ServerOptions& options, const HttpServer::Dispatch& dispatch,
+          const HttpServer::Screen& screen)
+      : stream_(std::move(socket)), options_(options), dispatch_(dispatch), screen_(screen) {}
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -61,37 +69,62 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
-  void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == beast::error::timeout || ec == asio::error::connection_reset ||
-        ec == asio::error::operation_aborted) {
-      return Close();
+  // True when `ec` ended the request (answered or closed).
+  bool Failed(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      Close();
+      return true;
     }
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
-      return Write(PlainError(413, "payload_too_large",
-                              "request body exceeds " + std::to_string(options_.max_body_bytes) +
-                                  " bytes"));
+      Write(
+          PlainError(413, "payload_too_large",
+                     "request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes"));
+      return true;
     }
     if (ec) {
       keep_alive_ = false;
-      return Write(PlainError(400, "bad_request", "malformed HTTP request"));
+      Write(PlainError(400, "bad_request", "malformed HTTP request"));
+      return true;
     }
-    auto msg = parser_->release();
+    return false;
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (Failed(ec)) return;
+    const auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
-    Request req;
-    req.method = ToMethod(msg.method());
-    if (!ParseTarget(msg.target(), req)) {
+    head_ = Request{};
+    head_.method = ToMethod(msg.method());
+    if (!ParseTarget(msg.target(), head_)) {
+      keep_alive_ = false;
       return Write(PlainError(400, "bad_request", "malformed request target"));
     }
     for (const auto& field : msg)
-      req.headers.emplace_back(core::AsciiLower(std::string(field.name_string())),
-                               std::string(field.value()));
-    req.body = std::move(msg.body());
+      head_.headers.emplace_back(core::AsciiLower(std::string(field.name_string())),
+                                 std::string(field.value()));
+    if (screen_) {
+      if (auto early = screen_(head_)) {
+        keep_alive_ = false;  // the body stays unread
+        return Write(std::move(*early));
+      }
+    }
+    if (parser_->is_done()) return OnRead({});
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (Failed(ec)) return;
+    Request req = std::move(head_);
+    req.body = std::move(parser_->get().body());
     auto self = shared_from_this();
     dispatch_(std::move(req), [self](Response res) {
       asio::post(self->stream_.get_executor(),
@@ -103,7 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(res.status), 11);
     out->set(http::field::server, "hookd/" HOOKD_VERSION);
-    if (!res.body.empty() || res.status != 204) out->set(http::field::content_type, res.content_type);
+    if (!res.body.empty() || res.status != 204)
+      out->set(http::field::content_type, res.content_type);
     for (auto& [k, v] : res.headers) out->set(k, v);
     out->keep_alive(keep_alive_);
     out->body() = std::move(res.body);
@@ -139,6 +173,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const ServerOptions& options_;
   const HttpServer::Dispatch& dispatch_;
+  const HttpServer::Screen& screen_;
+  Request head_;  // of the request being read
   bool keep_alive_ = true;
 };
 
@@ -149,6 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
 struct HttpServer::Impl {
   ServerOptions options;
   Dispatch dispatch;
+  Screen screen;
   std::vector<std::unique_ptr<asio::io_context>> loops;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<tcp::acceptor> acceptor;
@@ -161,16 +198,18 @@ struct HttpServer::Impl {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), options, dispatch)->Start();
+        std::make_shared<Session>(std::move(s), options, dispatch, screen)->Start();
       }
       Accept();
     });
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, Dispatch dispatch) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(ServerOptions options, Dispatch dispatch, Screen screen)
+    : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->dispatch = std::move(dispatch);
+  impl_->screen = std::move(screen);
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -178,7 +217,9 @@ HttpServer::~HttpServer() { Stop(); }
 core::Result<uint16_t> HttpServer::Start() {
   beast::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return core::Fail(core::ErrorCode::kBadRequest, "invalid listen address '" + impl_->options.host + "'");
+  if (ec)
+    return core::Fail(core::ErrorCode::kBadRequest,
+                      "invalid listen address '" + impl_->options.host + "'");
   tcp::endpoint ep(address, impl_->options.port);
   for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
     impl_->loops.push_back(std::make_unique<asio::io_context>(1));
@@ -191,9 +232,9 @@ core::Result<uint16_t> HttpServer::Start() {
   if (!ec) acc.bind(ep, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return core::Fail(core::ErrorCode::kInternal,
-                      "cannot listen on " + impl_->options.host + ":" +
-                          std::to_string(impl_->options.port) + ": " + ec.message());
+    return core::Fail(core::ErrorCode::kInternal, "cannot listen on " + impl_->options.host + ":" +
+                                                      std::to_string(impl_->options.port) + ": " +
+                                                      ec.message());
   }
   impl_->Accept();
   for (auto& loop : impl_->loops) {

@@ -1,10 +1,14 @@
 // HTTP/1.1 server on Boost.Beast: keep-alive, body size limit, one or more io threads.
 // Requests are passed to a dispatch function on an io thread; replies may come from any thread.
+// A screen function sees each request's head (no body yet) first and may answer it at once; the
+// body is then never read (the connection closes), so e.g. an unauthenticated client cannot make
+// the server hold large bodies.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/http.h"
@@ -22,7 +26,9 @@ struct ServerOptions {
 class HttpServer {
  public:
   using Dispatch = std::function<void(Request, Reply)>;
-  HttpServer(ServerOptions options, Dispatch dispatch);
+  // On the io thread, with the request's method, path, query and headers; must not block long.
+  using Screen = std::function<std::optional<Response>(Request& head)>;
+  HttpServer(ServerOptions options, Dispatch dispatch, Screen screen = nullptr);
   ~HttpServer();
 
   // Binds and starts accepting; returns the bound port.

@@ -53,6 +53,16 @@ core::Status ApiService::Authenticate(Request& req) {
   return {};
 }
 
+std::optional<Response> ApiService::Screen(Request& head) {
+  int status = 404;
+  if (!router_.Match(head, &status)) return std::nullopt;  // health, metrics, 404, 405
+  auto s = Authenticate(head);
+  if (s) return std::nullopt;
+  auto res = ErrorResponse(s.error());
+  metrics_.RecordRequest(res.status, 0);
+  return res;
+}
+
 void ApiService::Handle(Request req, Reply reply) {
   auto start = std::chrono::steady_clock::now();
   Reply timed = [this, start, reply = std::move(reply)](Response res) {

@@ -17,6 +17,9 @@ class ApiService {
              delivery::Engine* engine, ops::TaskRunner* tasks = nullptr);
   // Handles one request; `reply` is called exactly once, possibly on another thread.
   void Handle(Request req, Reply reply);
+  // Looks at a request's head before its body is read: a routed request without a valid token
+  // is answered (401) at once, so its body is never read. Null: read it and Handle() it.
+  std::optional<Response> Screen(Request& head);
 
  private:
   core::Status Authenticate(Request& req);

@@ -135,7 +135,8 @@ int RunServe(const Config& config) {
       {host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
       [&service](api::Request req, api::Reply reply) {
         service.Handle(std::move(req), std::move(reply));
-      });
+      },
+      [&service](api::Request& head) { return service.Screen(head); });
   auto bound = server.Start();
   if (!bound) {
     spdlog::error("{}", bound.error().detail);

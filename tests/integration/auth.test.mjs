@@ -279,3 +279,39 @@ describe("--admin-token together with stored tokens", () => {
     assert.equal((await request(server, "GET", "/api/v1/app", { token: minted })).status, 200);
   });
 });
+
+describe("authentication on the request's head", () => {
+  test("a request without a valid token is answered 401 before its body is sent", async (t) => {
+    const server = await startServer();
+    t.after(() => server.stop());
+    const net = await import("node:net");
+    for (const auth of ["", "Authorization: Bearer hk_not_a_token\r\n"]) {
+      const answer = await new Promise((resolve, reject) => {
+        const socket = net.connect(server.port, server.host);
+        let got = "";
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve(null); // still waiting for the body
+        }, 3000);
+        socket.on("data", (d) => {
+          got += d;
+          if (got.includes("\r\n\r\n")) {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(got);
+          }
+        });
+        socket.on("error", reject);
+        // Promises 1 MiB, sends none of it.
+        socket.write(
+          `POST /api/v1/app HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n`
+        );
+      });
+      assert.ok(answer, `no answer before the body (${auth ? "bad token" : "no token"})`);
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+    }
+    // A valid token still gets its body read and handled.
+    const ok = await client(server).post("/api/v1/app", { name: "after" });
+    assert.equal(ok.status, 201, ok.text);
+  });
+});
