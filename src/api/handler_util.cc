@@ -3,9 +3,9 @@
 #include <charconv>
 
 #include "core/crypto.h"
+#include "core/json_text.h"
 #include "core/ops_events.h"
 #include "core/time_format.h"
-#include "core/json_text.h"
 
 namespace hookd::api {
 namespace json = boost::json;
@@ -61,8 +61,8 @@ core::Result<std::optional<int>> QueryInt(const Request& req, std::string_view n
   int n = 0;
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
   if (ec != std::errc() || p != v->data() + v->size() || n < min || n > max) {
-    return QueryError(name, "must be an integer from " + std::to_string(min) + " to " +
-                                std::to_string(max));
+    return QueryError(
+        name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return n;
 }
@@ -75,8 +75,10 @@ core::Result<store::PageRequest> ReadPage(const Request& req, bool default_desce
   if (*limit) page.limit = **limit;
   if (auto it = req.Query("iterator"); it && !it->empty()) page.iterator = std::string(*it);
   if (auto order = req.Query("order")) {
-    if (*order == "ascending") page.descending = false;
-    else if (*order == "descending") page.descending = true;
+    if (*order == "ascending")
+      page.descending = false;
+    else if (*order == "descending")
+      page.descending = true;
     else
       return QueryError("order", "must be ascending or descending");
   }
@@ -126,10 +128,8 @@ bool Replay(ApiContext& ctx, const IdemKey& k, Reply& reply) {
     return true;
   }
   // The record may be committed but not yet durable: answer once it is.
-  ctx.store.Barrier([reply = std::move(reply), res = Response{(*record)->status,
-                                                              (*record)->body}](core::Status s) {
-    reply(s ? res : ErrorResponse(s.error()));
-  });
+  ctx.store.Barrier([reply = std::move(reply), res = Response{(*record)->status, (*record)->body}](
+                        core::Status s) { reply(s ? res : ErrorResponse(s.error())); });
   return true;
 }
 
@@ -140,14 +140,15 @@ bool ReplayIdempotent(ApiContext& ctx, const Request& req, Reply& reply) {
   return k && Replay(ctx, *k, reply);
 }
 
-void ReplyAfterWrite(ApiContext& ctx, const Request& req, Reply reply, Response response,
-                     std::function<void(store::Idempotency, std::function<void(core::Status)>)>
-                         write) {
+void ReplyAfterWrite(
+    ApiContext& ctx, const Request& req, Reply reply, Response response,
+    std::function<void(store::Idempotency, std::function<void(core::Status)>)> write) {
   store::Idempotency idem;
   auto k = IdemKeyOf(req);
   if (k) {
-    idem = core::IdempotencyRecord{k->scope, k->key, k->fingerprint, response.status,
-                                   response.body, ctx.clock.Now() + ctx.options.idempotency_ttl};
+    idem = core::IdempotencyRecord{k->scope,       k->key,
+                                   k->fingerprint, response.status,
+                                   response.body,  ctx.clock.Now() + ctx.options.idempotency_ttl};
   }
   write(std::move(idem), [&ctx, k = std::move(k), reply = std::move(reply),
                           response = std::move(response)](core::Status s) mutable {

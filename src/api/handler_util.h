@@ -67,21 +67,23 @@ core::Result<bool> QueryFlag(const Request& req, std::string_view name, bool fal
 template <class T>
 using IdemWrite = std::function<void(store::Idempotency, store::Done<T>)>;
 
-void ReplyAfterWrite(ApiContext& ctx, const Request& req, Reply reply, Response response,
-                     std::function<void(store::Idempotency, std::function<void(core::Status)>)>
-                         write);
+void ReplyAfterWrite(
+    ApiContext& ctx, const Request& req, Reply reply, Response response,
+    std::function<void(store::Idempotency, std::function<void(core::Status)>)> write);
 
 template <class T>
 void IdempotentWrite(ApiContext& ctx, const Request& req, Reply reply, Response response,
                      IdemWrite<T> write) {
-  ReplyAfterWrite(ctx, req, std::move(reply), std::move(response),
-                  [write = std::move(write)](store::Idempotency idem,
-                                             std::function<void(core::Status)> done) {
-                    write(std::move(idem), [done = std::move(done)](core::Result<T> r) {
-                      if (r) done({});
-                      else done(std::unexpected(r.error()));
-                    });
-                  });
+  ReplyAfterWrite(
+      ctx, req, std::move(reply), std::move(response),
+      [write = std::move(write)](store::Idempotency idem, std::function<void(core::Status)> done) {
+        write(std::move(idem), [done = std::move(done)](core::Result<T> r) {
+          if (r)
+            done({});
+          else
+            done(std::unexpected(r.error()));
+        });
+      });
 }
 
 // If `req` carries an idempotency key already answered, replies with that answer and returns

@@ -38,7 +38,7 @@ struct EngineOptions {
   size_t scan_batch = 1000;                      // deliveries claimed at most at once
   std::chrono::seconds lease{30};  // claims last this long unless renewed (every third of it)
   core::FailurePolicy failure_policy = core::DefaultFailurePolicy();  // apps and endpoints refine
-  bool svix_headers = false;       // also send svix-id/svix-timestamp/svix-signature
+  bool svix_headers = false;                  // also send svix-id/svix-timestamp/svix-signature
   std::vector<std::string> allowed_networks;  // CIDRs the SSRF guard lets through
   HttpClientOptions http;
 };

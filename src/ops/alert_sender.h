@@ -1,7 +1,8 @@
 // Sends the alerts the store planned (store/alert_store.h): email through SMTP, SMS through the
 // operator's HTTP hook (POST {"to", "text"} to a URL that may also carry {{to}} and {{text}}),
-// and a signed JSON report to an endpoint's fallback URL. Claims due alerts under a lease, so several nodes share the work and a crash only delays
-// an alert; a failed send is retried on `retry`, then recorded as failed.
+// and a signed JSON report to an endpoint's fallback URL. Claims due alerts under a lease, so
+// several nodes share the work and a crash only delays an alert; a failed send is retried on
+// `retry`, then recorded as failed.
 //
 // Threading: one thread of its own, apart from delivery: a slow or unreachable SMTP server never
 // holds up a webhook. Public methods are thread-safe.

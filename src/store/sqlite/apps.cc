@@ -12,26 +12,28 @@ Result<core::App> SqliteStore::GetApp(std::string_view ref) {
 
 Result<Page<core::App>> SqliteStore::ListApps(const PageRequest& page) {
   return List<core::App>(std::string("SELECT ") + kAppCols + " FROM apps", "id <> ?",
-                         {std::string(core::kOperationsAppId)}, "id", page, ReadApp, [](const core::App& a) { return a.id; });
+                         {std::string(core::kOperationsAppId)}, "id", page, ReadApp,
+                         [](const core::App& a) { return a.id; });
 }
 
 void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> done) {
   Write<core::App>(
       std::move(idem), std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
-        auto s = db.Prepare(
-                       "INSERT INTO apps(id, uid, name, rate_limit, metadata, created_at,"
-                       " updated_at, env, failure_policy, notifications) VALUES (?,?,?,?,?,?,?,?,?,?)")
-                     .Bind(1, app.id)
-                     .Bind(2, app.uid)
-                     .Bind(3, app.name)
-                     .Bind(4, app.rate_limit)
-                     .Bind(5, EncodeMap(app.metadata))
-                     .Bind(6, ToMicros(app.created_at))
-                     .Bind(7, ToMicros(app.updated_at))
-                     .Bind(8, EncodeMap(app.env))
-                     .Bind(9, EncodeFailurePolicy(app.failure_policy))
-                     .Bind(10, EncodeNotifications(app.notifications))
-                     .Run();
+        auto s =
+            db.Prepare(
+                  "INSERT INTO apps(id, uid, name, rate_limit, metadata, created_at,"
+                  " updated_at, env, failure_policy, notifications) VALUES (?,?,?,?,?,?,?,?,?,?)")
+                .Bind(1, app.id)
+                .Bind(2, app.uid)
+                .Bind(3, app.name)
+                .Bind(4, app.rate_limit)
+                .Bind(5, EncodeMap(app.metadata))
+                .Bind(6, ToMicros(app.created_at))
+                .Bind(7, ToMicros(app.updated_at))
+                .Bind(8, EncodeMap(app.env))
+                .Bind(9, EncodeFailurePolicy(app.failure_policy))
+                .Bind(10, EncodeNotifications(app.notifications))
+                .Run();
         if (!s) return Conflict(s.error(), "an application with this uid already exists");
         return app;
       });

@@ -221,17 +221,18 @@ core::Status Migrate(Db& db) {
     if (q.Step()) current = q.Int(0);
   }
   if (current > static_cast<int64_t>(kMigrations.size())) {
-    return core::Fail(core::ErrorCode::kInternal,
-                      "database schema version " + std::to_string(current) +
-                          " is newer than this hookd supports (" +
-                          std::to_string(kMigrations.size()) + ")");
+    return core::Fail(core::ErrorCode::kInternal, "database schema version " +
+                                                      std::to_string(current) +
+                                                      " is newer than this hookd supports (" +
+                                                      std::to_string(kMigrations.size()) + ")");
   }
   for (size_t v = current + 1; v <= kMigrations.size(); ++v) {
     if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) return s;
     auto s = db.Exec(kMigrations[v - 1]);
     if (s) {
-      s = db.Prepare("INSERT INTO schema_migrations(version, applied_at)"
-                     " VALUES (?, CAST(strftime('%s','now') AS INTEGER) * 1000000)")
+      s = db.Prepare(
+                "INSERT INTO schema_migrations(version, applied_at)"
+                " VALUES (?, CAST(strftime('%s','now') AS INTEGER) * 1000000)")
               .Bind(1, static_cast<int64_t>(v))
               .Run();
     }
