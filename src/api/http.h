@@ -23,12 +23,13 @@ struct Principal {
 
 struct Request {
   Method method = Method::kOther;
-  std::string path;                                      // decoded path, no query
-  std::multimap<std::string, std::string> query;         // decoded query parameters
+  std::string path;                                          // decoded path, no query
+  std::multimap<std::string, std::string> query;             // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
   std::string body;
   std::vector<std::string> params;  // path parameters, in pattern order
   Principal principal;
+  bool authenticated = false;  // `principal` was established (from the head, before the body)
 
   std::optional<std::string_view> Header(std::string_view name) const;
   std::optional<std::string_view> Query(std::string_view name) const;

@@ -57,6 +57,7 @@ std::optional<Response> ApiService::Screen(Request& head) {
   int status = 404;
   if (!router_.Match(head, &status)) return std::nullopt;  // health, metrics, 404, 405
   auto s = Authenticate(head);
+  head.authenticated = s.has_value();  // the request keeps its head: Handle() trusts it
   if (s) return std::nullopt;
   auto res = ErrorResponse(s.error());
   metrics_.RecordRequest(res.status, 0);
@@ -88,7 +89,9 @@ void ApiService::Handle(Request req, Reply reply) {
             ? Response{405, R"({"code":"method_not_allowed","detail":"method not allowed"})"}
             : ErrorResponse(core::ErrorCode::kNotFound, "no such route"));
   }
-  if (auto s = Authenticate(req); !s) return timed(ErrorResponse(s.error()));
+  if (!req.authenticated) {
+    if (auto s = Authenticate(req); !s) return timed(ErrorResponse(s.error()));
+  }
   auto replied = std::make_shared<std::atomic<bool>>(false);
   Reply once = [replied, timed = std::move(timed)](Response res) {
     if (!replied->exchange(true)) timed(std::move(res));

@@ -1,6 +1,7 @@
 #include "ops/alert_text.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "core/json_text.h"
 #include "core/time_format.h"
@@ -12,6 +13,13 @@ namespace json = boost::json;
 
 std::string Where(const AlertFacts& f) {
   return f.endpoint ? f.endpoint->url : "endpoint " + f.alert.endpoint_id;
+}
+
+// What an alert is about, in two or three words: "Endpoint disabled".
+std::string Headline(const std::string& rule) {
+  return rule == "endpoint.disabled"           ? "Endpoint disabled"
+         : rule == "message.attempt.exhausted" ? "Delivery failed"
+                                               : "Deliveries failing";
 }
 
 // One line saying what happened, about one event.
@@ -41,9 +49,7 @@ Mail AlertMail(const AlertFacts& f) {
   json::value data = payload.is_object() && payload.as_object().contains("data")
                          ? payload.at("data")
                          : json::value(json::object());
-  std::string what = a.rule == "endpoint.disabled"           ? "Endpoint disabled"
-                     : a.rule == "message.attempt.exhausted" ? "Delivery failed"
-                                                             : "Deliveries failing";
+  std::string what = Headline(a.rule);
   Mail m;
   m.subject = a.digest ? "[hookd] " + std::to_string(a.events) + " more: " + what + ": " + Where(f)
                        : "[hookd] " + what + ": " + Where(f);
@@ -75,9 +81,8 @@ Mail AlertMail(const AlertFacts& f) {
 
 std::string AlertSms(const AlertFacts& f) {
   const auto& a = f.alert;
-  std::string what = a.rule == "endpoint.disabled"           ? "endpoint disabled"
-                     : a.rule == "message.attempt.exhausted" ? "delivery failed"
-                                                             : "deliveries failing";
+  std::string what = Headline(a.rule);
+  what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
   std::string text = "hookd: " + what + ": " + Where(f);
   if (a.digest) text += " (" + std::to_string(a.events) + " more)";
   if (f.app) text += " [" + f.app->name + "]";
