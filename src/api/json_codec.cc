@@ -120,6 +120,7 @@ json::object MessageJson(const core::Message& msg, bool with_content) {
                  {"channels", StringList(msg.channels)},
                  {"tags", StringList(msg.tags)},
                  {"timestamp", FormatTime(msg.created_at)}};
+  if (msg.batch_id) o["batchId"] = *msg.batch_id;
   o["payload"] =
       with_content ? json::parse(msg.payload) : json::object();  // expunged: {"expired":true}
   if (msg.test_routes) {

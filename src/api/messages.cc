@@ -7,6 +7,7 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "core/json_text.h"
+#include "core/ops_events.h"
 #include "core/time_format.h"
 #include "core/validation.h"
 #include "delivery/request_builder.h"
@@ -29,7 +30,9 @@ void ReadEventTypeField(BodyReader& body, Message& msg) {
 // What a message asks for beyond Svix's MessageIn.
 struct Extras {
   std::optional<core::Endpoint> callback;  // its own destination (not yet bound to an app)
-  bool test = false;                       // route and render only
+  // Receives its completion report; URL variables not yet filled.
+  std::optional<core::Endpoint> completion_callback;
+  bool test = false;  // route and render only
 };
 
 // Persists `msg` (in `app`) with its deliveries and answers 202 once durable. In test mode the
@@ -88,6 +91,25 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
   return core::JsonText(routes);
 }
 
+// The completion callback of `msg`, as the operations-app endpoint it is stored as: its URL
+// variables are filled now, from the message and `env`.
+core::Result<core::Endpoint> BindCompletionCallback(core::Endpoint cb, const Message& msg,
+                                                    const core::StringMap& env) {
+  cb.app_id = std::string(core::kOperationsAppId);
+  auto payload = boost::json::parse(msg.payload);
+  auto render = [&](std::string& url) -> core::Status {
+    auto rendered = delivery::RenderUrl(url, msg, payload, env);
+    if (!rendered) return core::Invalid("completionCallback", rendered.error().detail);
+    url = std::move(*rendered);
+    return {};
+  };
+  if (auto s = render(cb.url); !s) return std::unexpected(s.error());
+  for (auto& url : cb.options.urls) {
+    if (auto s = render(url); !s) return std::unexpected(s.error());
+  }
+  return cb;
+}
+
 // Routes the message (or renders it, in test mode) and persists it.
 void Route(ApiContext& ctx, const Request& req, Reply reply, Message msg, const core::App& app,
            bool with_content, Extras extras) {
@@ -107,6 +129,11 @@ void Route(ApiContext& ctx, const Request& req, Reply reply, Message msg, const 
     routing.fan_out = false;
   } else {
     routing.callback = std::move(extras.callback);
+    if (extras.completion_callback) {
+      auto bound = BindCompletionCallback(std::move(*extras.completion_callback), msg, app.env);
+      if (!bound) return reply(ErrorResponse(bound.error()));
+      routing.completion_callback = std::move(*bound);
+    }
   }
   Persist(ctx, req, std::move(reply), std::move(msg), app, with_content, std::move(routing));
 }
@@ -127,15 +154,17 @@ void CreateAppThenRoute(ApiContext& ctx, Request& req, Reply reply, Message msg,
                       });
 }
 
-// MessageIn.callback: a destination for this message only, with the endpoint options
-// (url or urls, method, contentType, timeouts, retries, headers, basicAuth, secret).
-std::optional<core::Endpoint> ReadCallback(BodyReader& body, ApiContext& ctx) {
-  auto nested = body.Nested("callback");
+// MessageIn.callback / completionCallback: a destination for this message only, with the
+// endpoint options (url or urls, method, contentType, timeouts, retries, headers, basicAuth,
+// secret).
+std::optional<core::Endpoint> ReadCallback(BodyReader& body, ApiContext& ctx,
+                                           std::string_view field) {
+  auto nested = body.Nested(field);
   if (!nested) return std::nullopt;
   core::Endpoint cb;
   cb.id = core::NewId("ep", ctx.clock);
   cb.ephemeral = true;
-  cb.description = "per-message callback";
+  cb.description = field == "callback" ? "per-message callback" : "completion callback";
   // Env variables are checked against the app once it is known (Route).
   ReadDeliveryOptions(*nested, cb, false, nullptr);
   if (auto headers = nested->Map("headers")) {
@@ -176,7 +205,12 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   }
   (void)body->Int("payloadRetentionPeriod", 1, 5 * 365);  // accepted for compatibility
   Extras extras;
-  extras.callback = ReadCallback(*body, ctx);
+  if (auto batch = body->String("batchId")) {
+    if (auto err = core::CheckUid(*batch); !err.empty()) body->Fail("batchId", err);
+    msg.batch_id = *batch;
+  }
+  extras.callback = ReadCallback(*body, ctx, "callback");
+  extras.completion_callback = ReadCallback(*body, ctx, "completionCallback");
   extras.test = body->Bool("test").value_or(false);
   std::optional<core::App> new_app;
   if (auto nested = body->Nested("application")) {

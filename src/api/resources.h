@@ -17,5 +17,6 @@ void RegisterMessages(Router& r, ApiContext& ctx);
 void RegisterAttempts(Router& r, ApiContext& ctx);
 void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
 void RegisterAlerts(Router& r, ApiContext& ctx);
+void RegisterBatches(Router& r, ApiContext& ctx);
 
 }  // namespace hookd::api

@@ -24,6 +24,7 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
   RegisterAttempts(router_, ctx_);
   RegisterBackgroundTasks(router_, ctx_);
   RegisterAlerts(router_, ctx_);
+  RegisterBatches(router_, ctx_);
 }
 
 core::Status ApiService::Authenticate(Request& req) {

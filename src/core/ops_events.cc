@@ -63,6 +63,44 @@ OpsEvent BackgroundTaskFinishedEvent(std::string_view app_id, std::string_view t
               std::move(msg_id));
 }
 
+OpsEvent MessageCompletedEvent(const std::optional<std::string>& app_uid, const Message& msg,
+                               const MessageCompletion& completion, std::string msg_id) {
+  json::object data{{"appId", msg.app_id},
+                    {"appUid", OrNull(app_uid)},
+                    {"msgId", msg.id},
+                    {"msgEventId", OrNull(msg.event_id)},
+                    {"eventType", msg.event_type},
+                    {"batchId", OrNull(msg.batch_id)},
+                    {"status", CompletionStatusName(completion.status)},
+                    {"completedAt", FormatTime(completion.completed_at)},
+                    {"destinations", DestinationsJson(completion.destinations)}};
+  auto event = Make(ops::kMessageCompleted, msg.app_id, std::move(data), std::move(msg_id));
+  event.callback_endpoint = msg.completion_endpoint;
+  return event;
+}
+
+OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Batch& batch,
+                             std::string msg_id) {
+  auto time = [](const std::optional<TimePoint>& t) {
+    return t ? json::value(FormatTime(*t)) : json::value(nullptr);
+  };
+  json::object data{
+      {"appId", batch.app_id},
+      {"appUid", OrNull(app_uid)},
+      {"batchId", batch.id},
+      {"messages", batch.completed()},
+      {"succeeded", batch.succeeded},
+      {"failed", batch.failed},
+      {"killed", batch.killed},
+      {"createdAt", FormatTime(batch.created_at)},
+      {"closedAt", time(batch.closed_at)},
+      {"completedAt", time(batch.completed_at)},
+      {"members", "/api/v1/app/" + batch.app_id + "/batch/" + batch.id + "?include_members=true"}};
+  auto event = Make(ops::kBatchCompleted, batch.app_id, std::move(data), std::move(msg_id));
+  event.callback_endpoint = batch.callback_endpoint;
+  return event;
+}
+
 Message OpsMessage(const OpsEvent& event, TimePoint now) {
   Message m;
   m.id = event.msg_id;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/completion.h"
 #include "core/types.h"
 
 namespace hookd::core {
@@ -27,6 +28,8 @@ inline constexpr std::string_view kAttemptFailing = "message.attempt.failing";
 inline constexpr std::string_view kAttemptExhausted = "message.attempt.exhausted";
 inline constexpr std::string_view kAttemptRecovered = "message.attempt.recovered";
 inline constexpr std::string_view kBackgroundTaskFinished = "background_task.finished";
+inline constexpr std::string_view kMessageCompleted = "message.completed";
+inline constexpr std::string_view kBatchCompleted = "batch.completed";
 // Svix sends message.attempt.failing on the fourth failed attempt of a message.
 inline constexpr int kFailingAfterAttempts = 4;
 }  // namespace ops
@@ -45,6 +48,13 @@ OpsEvent AttemptEvent(std::string_view type, const std::optional<std::string>& a
 OpsEvent BackgroundTaskFinishedEvent(std::string_view app_id, std::string_view task_id,
                                      std::string_view kind, std::string_view status, int64_t sent,
                                      std::string msg_id);
+
+// message.completed: every delivery of `msg` is final.
+OpsEvent MessageCompletedEvent(const std::optional<std::string>& app_uid, const Message& msg,
+                               const MessageCompletion& completion, std::string msg_id);
+// batch.completed: the messages `batch` expects are complete.
+OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Batch& batch,
+                             std::string msg_id);
 
 // The operations-app message that carries `event`, created at `now`.
 Message OpsMessage(const OpsEvent& event, TimePoint now);

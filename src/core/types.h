@@ -110,6 +110,12 @@ struct Message {
   std::optional<std::vector<std::string>> tags;
   TimePoint created_at{};
   std::optional<std::string> test_routes;  // test mode: JSON of what would be sent; nothing is
+  std::optional<std::string> batch_id;     // the batch it belongs to (batch_store.h)
+  // Its completion is tracked (message.completed, batch counts): it is in a batch, has a
+  // completion callback, or an operational endpoint listened for message.completed when it came.
+  bool track_completion = false;
+  // The endpoint (ephemeral, of the operations app) that receives its completion report.
+  std::optional<std::string> completion_endpoint;
 };
 
 // An API token; only its SHA-256 hash is stored. app_id empty means admin.
@@ -195,6 +201,9 @@ struct OpsEvent {
   std::string type;     // one of ops::k*
   std::string app_id;   // the tenant app it is about (the message is tagged with it)
   std::string payload;  // {"type", "data"} JSON text
+  // Also delivered to this endpoint (an ephemeral one of the operations app: a completion
+  // callback), besides the operational endpoints that subscribe to the type.
+  std::optional<std::string> callback_endpoint;
 };
 
 // Who an endpoint event is about.
@@ -232,6 +241,9 @@ struct DeliveryUpdate {
   // the delivery again and doubles the cool-down.
   std::optional<bool> probe_ok;
   std::optional<FailureAccounting> accounting;  // unset: the attempt does not count
+  // The delivery is final (succeeded, exhausted) and its message's completion is tracked: the
+  // store queues the message for the completion check (completion_store.h).
+  bool check_completion = false;
 };
 
 }  // namespace hookd::core

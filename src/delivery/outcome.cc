@@ -3,6 +3,18 @@
 #include "core/ops_events.h"
 
 namespace hookd::delivery {
+namespace {
+
+// Marks a final update of a delivery whose message's completion is tracked.
+core::DeliveryUpdate Checked(const core::DueDelivery& d, core::DeliveryUpdate u) {
+  bool final =
+      (u.status == core::DeliveryStatus::kSuccess || u.status == core::DeliveryStatus::kFail) &&
+      !u.next_attempt_at && !u.hold;
+  u.check_completion = final && d.message && d.message->track_completion;
+  return u;
+}
+
+}  // namespace
 
 using core::AttemptOutcome;
 using core::DeliveryStatus;
@@ -27,7 +39,7 @@ core::DeliveryUpdate Decide(const core::DueDelivery& d, const AttemptResult& res
                               ctx.new_msg_id()));
     }
     if (exhausted) *exhausted = false;
-    return u;
+    return Checked(d, std::move(u));
   }
   AttemptOutcome outcome = AttemptOutcome::kSucceeded;
   if (a.status != DeliveryStatus::kSuccess) {
@@ -71,7 +83,7 @@ core::DeliveryUpdate Decide(const core::DueDelivery& d, const AttemptResult& res
     }
   }
   u.accounting = std::move(acc);
-  return u;
+  return Checked(d, std::move(u));
 }
 
 core::DeliveryUpdate Hold(const core::DueDelivery& d) {

@@ -125,6 +125,8 @@ core::Result<std::string> RenderUrl(std::string_view url, const core::Message& m
           value = msg.event_type;
         else if (name == "eventId")
           value = msg.event_id;
+        else if (name == "batchId" && msg.batch_id)
+          value = msg.batch_id;
         else if (name.starts_with("env.")) {
           auto it = env.find(std::string(name.substr(4)));
           if (it != env.end()) value = it->second;

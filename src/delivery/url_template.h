@@ -1,8 +1,8 @@
 // URL templates: "{{name}}" placeholders filled per message. Names resolve, in order, to a
-// message variable (msgId, eventType, eventId), an app environment variable, then a payload
-// field (dotted path such as member.phone); "env.NAME" and "payload.PATH" pick one source.
-// Placeholders may stand only in the path and the query; each value is percent-encoded for its
-// position, so a value can never change the URL's structure.
+// message variable (msgId, eventType, eventId, batchId when set), an app environment variable, then
+// a payload field (dotted path such as member.phone); "env.NAME" and "payload.PATH" pick one
+// source. Placeholders may stand only in the path and the query; each value is percent-encoded for
+// its position, so a value can never change the URL's structure.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -30,7 +30,6 @@ std::string SampleUrl(std::string_view url);
 
 // Renders for one message. Fails (naming the variable) when a variable has no value.
 core::Result<std::string> RenderUrl(std::string_view url, const core::Message& msg,
-                                    const boost::json::value& payload,
-                                    const core::StringMap& env);
+                                    const boost::json::value& payload, const core::StringMap& env);
 
 }  // namespace hookd::delivery

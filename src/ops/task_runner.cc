@@ -44,10 +44,8 @@ bool TaskRunner::Stopping() {
 
 void TaskRunner::Run() {
   while (!Stopping()) {
+    Housekeep();
     auto now = clock_.Now();
-    auto probes = store::Wait<int64_t>(
-        [&](store::Done<int64_t> done) { store_.StartProbes(now, std::move(done)); });
-    if (!probes) spdlog::warn("tasks: starting recovery probes failed: {}", probes.error().detail);
     auto claimed = store::Wait<std::optional<store::BackgroundTask>>(
         [&](store::Done<std::optional<store::BackgroundTask>> done) {
           store_.ClaimTask(node_, now, now + options_.lease, std::move(done));
@@ -63,8 +61,23 @@ void TaskRunner::Run() {
   }
 }
 
+void TaskRunner::Housekeep() {
+  auto probes = store::Wait<int64_t>(
+      [&](store::Done<int64_t> done) { store_.StartProbes(clock_.Now(), std::move(done)); });
+  if (!probes) spdlog::warn("tasks: starting recovery probes failed: {}", probes.error().detail);
+  const auto limit = options_.completion_batch;
+  while (!Stopping()) {
+    auto taken = store::Wait<int64_t>([&](store::Done<int64_t> done) {
+      store_.CheckCompletions(clock_.Now(), limit, std::move(done));
+    });
+    if (!taken) spdlog::warn("tasks: completion check failed: {}", taken.error().detail);
+    if (!taken || *taken < static_cast<int64_t>(limit)) return;
+  }
+}
+
 void TaskRunner::RunTask(store::BackgroundTask task) {
   while (!Stopping()) {
+    Housekeep();
     auto now = clock_.Now();
     auto step = store::Wait<store::TaskStep>([&](store::Done<store::TaskStep> done) {
       store_.StepTask(task, node_, now, now + options_.lease, options_.step, std::move(done));

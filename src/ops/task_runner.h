@@ -2,7 +2,8 @@
 // store under a lease, steps through it (each step one commit of at most `step` deliveries made
 // due), and finishes it with background_task.finished. Any node may run any task; after a crash
 // the lease runs out and another node (or this one, restarted) goes on from the task's cursor.
-// Between tasks it also starts the recovery probes that are due (DeliveryStore::StartProbes).
+// Between tasks and task steps it also starts the recovery probes that are due
+// (DeliveryStore::StartProbes) and runs the completion check (BatchStore::CheckCompletions).
 //
 // Threading: one thread of its own, which waits for the store (it is not an event loop). Public
 // methods are thread-safe.
@@ -23,6 +24,7 @@ struct TaskRunnerOptions {
   std::chrono::seconds lease{30};             // a claim on a task, renewed by every step
   size_t step = 1000;                         // deliveries made due per commit
   std::chrono::milliseconds idle_poll{1000};  // how often an idle runner looks for tasks
+  size_t completion_batch = 500;              // queued completion checks per commit
 };
 
 class TaskRunner {
@@ -38,6 +40,8 @@ class TaskRunner {
 
  private:
   void Run();
+  // Starts the due recovery probes, then checks queued completions until none is left.
+  void Housekeep();
   // Runs `task` to its end, or until a step fails or the runner stops.
   void RunTask(store::BackgroundTask task);
   bool Stopping();

@@ -18,7 +18,11 @@ inline constexpr const char* kEndpointCols =
     " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral,"
     " failure_policy, fallback_url";
 inline constexpr const char* kMessageCols =
-    "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes";
+    "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes,"
+    " batch_id, track_completion, completion_endpoint";
+inline constexpr const char* kBatchCols =
+    "app_id, id, expected, callback_endpoint, created_at, closed_at, completed_at, succeeded,"
+    " failed, killed";
 inline constexpr const char* kTaskCols =
     "id, app_id, kind, status, spec, cursor, sent, created_at, updated_at";
 inline constexpr const char* kAttemptCols =

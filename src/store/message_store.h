@@ -24,6 +24,10 @@ struct MessageRouting {
   std::optional<std::string> only_endpoint;  // instead: just this endpoint (send-example)
   std::optional<core::Endpoint> callback;    // plus: a per-message destination, stored as an
                                              // ephemeral endpoint in the same commit
+  // The endpoint that receives the message's completion report (message.completed), stored as
+  // an ephemeral endpoint of the operations app in the same commit.
+  std::optional<core::Endpoint> completion_callback;
+  std::optional<std::string> also_endpoint;  // plus: this existing endpoint of the app
 };
 
 class MessageStore {
@@ -34,7 +38,9 @@ class MessageStore {
                                                    const MessageFilter& filter,
                                                    const PageRequest& page) = 0;
   // Also creates, in the same commit, the message's deliveries as `routing` says (and the
-  // callback endpoint), due at once; the due listener is woken after the commit.
+  // callback endpoints), due at once; the due listener is woken after the commit. A message of
+  // a batch (Message::batch_id) creates the batch when it is new, and fails with kConflict when
+  // the batch is closed or complete. Sets Message::track_completion (see batch_store.h).
   virtual void CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
                              Done<core::Message> done) = 0;
   virtual void ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) = 0;

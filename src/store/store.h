@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "store/alert_store.h"
 #include "store/app_store.h"
+#include "store/batch_store.h"
 #include "store/delivery_store.h"
 #include "store/endpoint_store.h"
 #include "store/event_type_store.h"
@@ -44,6 +45,7 @@ class Store : public AppStore,
               public DeliveryStore,
               public TaskStore,
               public AlertStore,
+              public BatchStore,
               public TokenStore {
  public:
   ~Store() override = default;

@@ -17,6 +17,7 @@ constexpr std::pair<ErrorCode, std::string_view> kOwnStates[] = {
     {ErrorCode::kNotFound, "HK404"},
     {ErrorCode::kIdempotencyTaken, "HK412"},
     {ErrorCode::kLeaseLost, "HK423"},
+    {ErrorCode::kConflict, "HK409"},
 };
 
 std::string Trimmed(const char* s) {

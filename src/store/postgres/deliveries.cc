@@ -80,8 +80,13 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
       "   THEN {manual} ELSE {scheduled} END,"
       " lease_node = CASE WHEN $8 THEN lease_node END,"
       " lease_until = CASE WHEN $8 THEN lease_until END,"
-      " held = $9, updated_at = $4 WHERE msg_id = $5 AND endpoint_id = $6"
-      " AND status <> {canceled} RETURNING next_attempt_at");
+      " held = $9, last_status = COALESCE($10::integer, last_status), updated_at = $4"
+      " WHERE msg_id = $5 AND endpoint_id = $6 AND status <> {canceled} RETURNING next_attempt_at");
+  // The delivery is final and its message's completion tracked (unless it was killed meanwhile:
+  // the kill queued it).
+  static const std::string kQueueCheck = WithStates(
+      "INSERT INTO completion_queue(msg_id) SELECT $1 WHERE EXISTS (SELECT 1 FROM deliveries"
+      " WHERE msg_id = $1 AND endpoint_id = $2 AND status <> {canceled})");
   static const std::string kAttempt =
       "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url, response_status, response,"
       " duration_ms, error, error_detail, trigger_type, status, created_at)"
@@ -100,7 +105,9 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
       {kUpdate,
        {P(static_cast<int>(u.status)), P(u.attempts),
         u.next_attempt_at ? P(ToMicros(*u.next_attempt_at)) : std::nullopt, P(now), P(u.msg_id),
-        P(u.endpoint_id), P(static_cast<int>(u.trigger)), P(u.keep_claim), P(u.hold)}});
+        P(u.endpoint_id), P(static_cast<int>(u.trigger)), P(u.keep_claim), P(u.hold),
+        attempt ? P(attempt->response_status) : std::nullopt}});
+  if (u.check_completion) queries.push_back({kQueueCheck, {P(u.msg_id), P(u.endpoint_id)}});
   if (attempt) {
     const auto& a = *attempt;
     queries.push_back({kAttempt,
@@ -218,25 +225,29 @@ void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done
       " lease_until = NULL, held = false, updated_at = $2 WHERE msg_id = $1"
       " AND (next_attempt_at IS NOT NULL OR held)"
       " AND (lease_until IS NULL OR lease_until <= $2) RETURNING endpoint_id");
-  Write<KillResult>(std::nullopt, std::move(done),
-                    {{kLock, {P(msg_id)}}, {kCancel, {P(msg_id), P(ToMicros(now))}}},
-                    [](Result<std::vector<Rows>> r, Keys&) -> Result<KillResult> {
-                      if (!r) return std::unexpected(r.error());
-                      const Rows& all = (*r)[0];
-                      const Rows& canceled = (*r)[1];
-                      KillResult out;
-                      for (int i = 0; i < canceled.size(); ++i) {
-                        out.killed.push_back(canceled.Text(i, 0));
-                      }
-                      std::sort(out.killed.begin(), out.killed.end());
-                      for (int i = 0; i < all.size(); ++i) {
-                        auto id = all.Text(i, 0);
-                        if (!std::binary_search(out.killed.begin(), out.killed.end(), id)) {
-                          out.not_killed.push_back(std::move(id));
-                        }
-                      }
-                      return out;
-                    });
+  static const std::string kQueueCheck =
+      "INSERT INTO completion_queue(msg_id) SELECT id FROM messages WHERE id = $1 AND"
+      " track_completion";
+  Write<KillResult>(
+      std::nullopt, std::move(done),
+      {{kLock, {P(msg_id)}}, {kCancel, {P(msg_id), P(ToMicros(now))}}, {kQueueCheck, {P(msg_id)}}},
+      [](Result<std::vector<Rows>> r, Keys&) -> Result<KillResult> {
+        if (!r) return std::unexpected(r.error());
+        const Rows& all = (*r)[0];
+        const Rows& canceled = (*r)[1];
+        KillResult out;
+        for (int i = 0; i < canceled.size(); ++i) {
+          out.killed.push_back(canceled.Text(i, 0));
+        }
+        std::sort(out.killed.begin(), out.killed.end());
+        for (int i = 0; i < all.size(); ++i) {
+          auto id = all.Text(i, 0);
+          if (!std::binary_search(out.killed.begin(), out.killed.end(), id)) {
+            out.not_killed.push_back(std::move(id));
+          }
+        }
+        return out;
+      });
 }
 
 Result<Page<core::Attempt>> PostgresStore::ListAttempts(std::string_view app_id,

@@ -100,7 +100,12 @@ void PostgresStore::DeleteEndpoint(std::string app_id, std::string id,
                                    std::vector<core::OpsEvent> events, Done<void> done) {
   static const std::string kSql =
       OrNotFound("DELETE FROM endpoints WHERE app_id = $1 AND id = $2", "endpoint");
-  std::vector<Query> queries{{kSql, {P(app_id), P(id)}}};
+  // Tracked messages that waited for this endpoint may now be complete.
+  static const std::string kQueue = WithStates(
+      "INSERT INTO completion_queue(msg_id) SELECT d.msg_id FROM deliveries d JOIN messages m"
+      " ON m.id = d.msg_id WHERE d.endpoint_id = $1 AND d.status IN ({pending}, {sending})"
+      " AND m.track_completion");
+  std::vector<Query> queries{{kQueue, {P(id)}}, {kSql, {P(app_id), P(id)}}};
   auto fan = AddOpsEvents(queries, events, clock_.Now());
   Write<void>(
       std::nullopt, std::move(done), std::move(queries),

@@ -1,4 +1,5 @@
 // Messages, and the fan-out of their deliveries.
+#include "core/ops_events.h"
 #include "core/time_format.h"
 #include "store/json_fields.h"
 #include "store/postgres/rows.h"
@@ -54,12 +55,44 @@ Result<Page<core::Message>> PostgresStore::ListMessages(std::string_view app_id,
 
 void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,
                                   Done<core::Message> done) {
+  // A batch is created when new; a message may join it only while it is open.
+  static const std::string kNewBatch =
+      "INSERT INTO batches(app_id, id, created_at) VALUES ($1, $2, $3)"
+      " ON CONFLICT (app_id, id) DO NOTHING";
+  static const std::string kBatchOpen =
+      "SELECT hookd_fail('" + std::string(SqlStateOf(core::ErrorCode::kConflict)) +
+      "', 'batch ' || $2 || ' is closed') FROM batches WHERE app_id = $1 AND id = $2"
+      " AND (closed_at IS NOT NULL OR completed_at IS NOT NULL)";
+  // Tracked ($11): asked for, or an operational endpoint listens for message.completed.
+  static const std::string kInsert =
+      "INSERT INTO messages(" + std::string(kMessageCols) +
+      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 AND ($10::text IS NOT NULL OR "
+      "$12::text IS NOT"
+      " NULL OR EXISTS (SELECT 1 FROM endpoints e WHERE e.app_id = '" +
+      std::string(core::kOperationsAppId) + "' AND " + Subscribes("'message.completed'", "NULL") +
+      ")), $12) RETURNING track_completion";
+  // Nothing to wait for: complete at once.
+  static const std::string kQueueIfNone =
+      "INSERT INTO completion_queue(msg_id) SELECT id FROM messages WHERE id = $1 AND"
+      " track_completion AND NOT EXISTS (SELECT 1 FROM deliveries WHERE msg_id = $1)";
   std::vector<Query> queries;
-  queries.push_back({"INSERT INTO messages(" + std::string(kMessageCols) + ") VALUES (" +
-                         Placeholders(1, 9) + ")",
+  auto at = P(ToMicros(msg.created_at));
+  if (msg.batch_id) {
+    queries.push_back({kNewBatch, {P(msg.app_id), P(*msg.batch_id), at}});
+    queries.push_back({kBatchOpen, {P(msg.app_id), P(*msg.batch_id)}});
+  }
+  if (routing.completion_callback) {
+    msg.completion_endpoint = routing.completion_callback->id;
+    queries.push_back({"INSERT INTO endpoints(" + std::string(kEndpointCols) + ") VALUES (" +
+                           Placeholders(1, 20) + ")",
+                       EndpointParams(*routing.completion_callback)});
+  }
+  bool tenant = msg.app_id != core::kOperationsAppId && !msg.test_routes;
+  queries.push_back({kInsert,
                      {P(msg.id), P(msg.app_id), P(msg.event_id), P(msg.event_type), P(msg.payload),
-                      EncodeList(msg.channels), EncodeList(msg.tags), P(ToMicros(msg.created_at)),
-                      msg.test_routes}});
+                      EncodeList(msg.channels), EncodeList(msg.tags), at, msg.test_routes,
+                      msg.batch_id, P(tenant), msg.completion_endpoint}});
+  size_t inserted = queries.size() - 1;
   std::string callback;
   if (routing.callback) {
     callback = routing.callback->id;
@@ -67,7 +100,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
                            Placeholders(1, 20) + ")",
                        EndpointParams(*routing.callback)});
   }
-  Query fan{FanOutSql(routing), {P(msg.id), P(ToMicros(msg.created_at)), P(msg.app_id)}};
+  Query fan{FanOutSql(routing), {P(msg.id), at, P(msg.app_id)}};
   if (routing.only_endpoint) {
     fan.params.push_back(P(*routing.only_endpoint));
   } else if (routing.fan_out) {
@@ -76,15 +109,23 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
   }
   fan.params.push_back(P(callback));
   queries.push_back(std::move(fan));
+  size_t fanned_out = queries.size() - 1;
+  if (tenant) queries.push_back({kQueueIfNone, {P(msg.id)}});
   Write<core::Message>(
       std::move(idem), std::move(done), std::move(queries),
-      [msg = std::move(msg)](Result<std::vector<Rows>> r, Keys& due) -> Result<core::Message> {
-        if (!r) return Conflict(r.error(), "a message with this eventId already exists");
-        const Rows& fanned = r->back();
+      [msg = std::move(msg), inserted, fanned_out](Result<std::vector<Rows>> r,
+                                                   Keys& due) -> Result<core::Message> {
+        if (!r) {
+          if (r.error().detail.starts_with("batch ")) return std::unexpected(r.error());
+          return Conflict(r.error(), "a message with this eventId already exists");
+        }
+        core::Message out = msg;
+        out.track_completion = (*r)[inserted].Bool(0, 0);
+        const Rows& fanned = (*r)[fanned_out];
         for (int i = 0; i < fanned.size(); ++i) {
           if (!fanned.Bool(i, 1)) due.push_back({msg.id, fanned.Text(i, 0)});
         }
-        return msg;
+        return out;
       },
       /*notify=*/true);
 }

@@ -226,6 +226,41 @@ ALTER TABLE endpoint_health ADD COLUMN cooldown_secs BIGINT;
 ALTER TABLE endpoint_health ADD COLUMN probe_at BIGINT;
 CREATE INDEX endpoint_health_probes ON endpoint_health(probe_at) WHERE probe_at IS NOT NULL;
 )sql",
+    // 8: message completion and batches (batch_store.h)
+    R"sql(
+ALTER TABLE messages ADD COLUMN batch_id TEXT;
+ALTER TABLE messages ADD COLUMN track_completion BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE messages ADD COLUMN completion_endpoint TEXT;
+CREATE INDEX messages_by_batch ON messages(app_id, batch_id, id) WHERE batch_id IS NOT NULL;
+ALTER TABLE deliveries ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE completion_queue (
+  id BIGSERIAL PRIMARY KEY,
+  msg_id TEXT,    -- a message to check
+  app_id TEXT,    -- or a batch
+  batch_id TEXT
+);
+CREATE TABLE message_completions (
+  msg_id TEXT COLLATE "C" PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+  app_id TEXT NOT NULL,
+  batch_id TEXT,
+  status TEXT NOT NULL,
+  completed_at BIGINT NOT NULL,
+  destinations TEXT NOT NULL
+);
+CREATE TABLE batches (
+  app_id TEXT COLLATE "C" NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  id TEXT COLLATE "C" NOT NULL,
+  expected BIGINT,
+  callback_endpoint TEXT,
+  created_at BIGINT NOT NULL,
+  closed_at BIGINT,
+  completed_at BIGINT,
+  succeeded BIGINT NOT NULL DEFAULT 0,
+  failed BIGINT NOT NULL DEFAULT 0,
+  killed BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (app_id, id)
+);
+)sql",
 };
 
 }  // namespace

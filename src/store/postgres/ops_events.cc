@@ -26,10 +26,13 @@ std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
       " SELECT m.id, e.id, e.app_id, {pending}, 0, CASE WHEN e.disabled THEN NULL ELSE $2::bigint"
       " END, {scheduled}, $2::bigint, $2::bigint, e.disabled"
       " FROM messages m JOIN endpoints e ON e.app_id = m.app_id"
-      " WHERE m.id = ANY($1::text[]) AND " +
-      Subscribes("m.event_type", "ARRAY[]") + " RETURNING msg_id, endpoint_id, held");
+      " WHERE m.id = ANY($1::text[]) AND (" +
+      Subscribes("m.event_type", "ARRAY[]") +
+      " OR (m.id, e.id) IN (SELECT * FROM unnest($3::text[], $4::text[])))"
+      " RETURNING msg_id, endpoint_id, held");
   if (events.empty() && more_ids.empty()) return std::nullopt;
   auto at = P(core::ToMicros(now));
+  std::vector<std::string> callback_msgs, callbacks;  // events also sent to a callback
   if (!events.empty()) {
     std::vector<std::string> ids, types, payloads, apps;
     for (const auto& e : events) {
@@ -37,6 +40,10 @@ std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
       types.push_back(e.type);
       payloads.push_back(e.payload);
       apps.push_back(e.app_id);
+      if (e.callback_endpoint) {
+        callback_msgs.push_back(e.msg_id);
+        callbacks.push_back(*e.callback_endpoint);
+      }
     }
     more_ids.insert(more_ids.end(), ids.begin(), ids.end());
     queries.push_back(
@@ -44,7 +51,8 @@ std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
          {TextArray(ids), TextArray(types), TextArray(payloads), TextArray(apps), at,
           P(only_if ? only_if->msg_id : ""), P(only_if ? only_if->endpoint_id : "")}});
   }
-  queries.push_back({kFanOut, {TextArray(more_ids), at}});
+  queries.push_back(
+      {kFanOut, {TextArray(more_ids), at, TextArray(callback_msgs), TextArray(callbacks)}});
   size_t fan_out = queries.size() - 1;
   queries.push_back(PlanAlertsQuery(std::move(more_ids), now));
   return fan_out;

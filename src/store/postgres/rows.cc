@@ -74,7 +74,10 @@ core::Message ReadMessage(const Row& r, int c) {
           DecodeList(r.OptText(c + 5)),
           DecodeList(r.OptText(c + 6)),
           FromMicros(r.Int(c + 7)),
-          r.OptText(c + 8)};
+          r.OptText(c + 8),
+          r.OptText(c + 9),
+          r.Bool(c + 10),
+          r.OptText(c + 11)};
 }
 
 core::Attempt ReadAttempt(const Row& r, int c) {

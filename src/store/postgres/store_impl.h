@@ -81,6 +81,18 @@ class PostgresStore final : public Store {
                       core::TimePoint now, Done<void> done) override;
   void StartProbes(core::TimePoint now, Done<int64_t> done) override;
   void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
+  // batches.cc
+  void CreateBatch(core::Batch batch, std::optional<core::Endpoint> callback, Idempotency idem,
+                   Done<core::Batch> done) override;
+  Result<core::Batch> GetBatch(std::string_view app_id, std::string_view id) override;
+  Result<Page<core::Batch>> ListBatches(std::string_view app_id, const PageRequest& page) override;
+  void CloseBatch(std::string app_id, std::string id, core::TimePoint now,
+                  Done<core::Batch> done) override;
+  Result<Page<BatchMember>> ListBatchMembers(std::string_view app_id, std::string_view batch_id,
+                                             const PageRequest& page) override;
+  Result<core::MessageCompletion> GetCompletion(std::string_view app_id,
+                                                std::string_view msg_id) override;
+  void CheckCompletions(core::TimePoint now, size_t limit, Done<int64_t> done) override;
   // alerts.cc
   void ClaimDueAlerts(std::string node, core::TimePoint now, core::TimePoint lease_until,
                       size_t limit, Done<std::vector<Alert>> done) override;

@@ -87,7 +87,8 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
             "   THEN next_attempt_at ELSE ?3 END,"
             " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
             "   THEN {manual} ELSE {scheduled} END,"
-            " held=?8, updated_at=?4 WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
+            " held=?8, last_status=COALESCE(?9, last_status), updated_at=?4"
+            " WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
         auto s =
             db.Prepare(kSql)
                 .Bind(1, static_cast<int>(u.status))
@@ -99,12 +100,15 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
                 .Bind(6, u.endpoint_id)
                 .Bind(7, static_cast<int>(u.trigger))
                 .Bind(8, u.hold)
+                .Bind(9, attempt ? std::optional<int64_t>(attempt->response_status) : std::nullopt)
                 .Run();
         if (!s) return s;
         if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
           auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE msg_id=? AND endpoint_id=?");
           exists.Bind(1, u.msg_id).Bind(2, u.endpoint_id);
           if (!exists.Step()) return {};
+        } else if (u.check_completion) {
+          if (s = QueueCompletionCheck(db, u.msg_id); !s) return s;
         }
         if (attempt) {
           const auto& a = *attempt;
@@ -319,6 +323,13 @@ void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<K
                   .Run();
           if (!s) return std::unexpected(s.error());
           out.killed.push_back(endpoint);
+        }
+        if (!out.killed.empty()) {
+          auto tracked = db.Prepare("SELECT 1 FROM messages WHERE id = ? AND track_completion");
+          tracked.Bind(1, msg_id);
+          if (tracked.Step()) {
+            if (auto s = QueueCompletionCheck(db, msg_id); !s) return std::unexpected(s.error());
+          }
         }
         return out;
       });

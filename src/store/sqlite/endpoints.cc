@@ -100,10 +100,17 @@ void SqliteStore::DeleteEndpoint(std::string app_id, std::string id,
       [app_id = std::move(app_id), id = std::move(id), events = std::move(events), due,
        this](Db& db) -> Status {
         due->clear();
-        auto s = db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?")
-                     .Bind(1, app_id)
-                     .Bind(2, id)
-                     .Run();
+        // Tracked messages that waited for this endpoint may now be complete.
+        static const std::string kQueue = WithStates(
+            "INSERT INTO completion_queue(msg_id) SELECT d.msg_id FROM deliveries d JOIN"
+            " messages m ON m.id = d.msg_id WHERE d.endpoint_id = ? AND d.status IN ({pending},"
+            " {sending}) AND m.track_completion");
+        auto s = db.Prepare(kQueue).Bind(1, id).Run();
+        if (!s) return s;
+        s = db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?")
+                .Bind(1, app_id)
+                .Bind(2, id)
+                .Run();
         if (!s) return s;
         if (db.Changes() == 0) return core::NotFound("endpoint");
         return InsertOpsEvents(db, events, clock_.Now(), *due);

@@ -48,27 +48,75 @@ Result<Page<core::Message>> SqliteStore::ListMessages(std::string_view app_id,
                              [](const core::Message& m) { return m.id; });
 }
 
-Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const MessageRouting& routing,
-                                    std::vector<core::DueDelivery>& due) {
-  auto channels = EncodeList(msg.channels);
+// Creates batch `batch_id` of `app_id` when it is new; fails unless it is open.
+Status JoinBatch(Db& db, const std::string& app_id, const std::string& batch_id,
+                 core::TimePoint now) {
   auto s = db.Prepare(
-                 "INSERT INTO messages(id, app_id, event_id, event_type, payload,"
-                 " channels, tags, created_at, test_routes)"
-                 " VALUES (?,?,?,?,?,?,?,?,?)")
-               .Bind(1, msg.id)
-               .Bind(2, msg.app_id)
-               .Bind(3, msg.event_id)
-               .Bind(4, msg.event_type)
-               .Bind(5, msg.payload)
-               .Bind(6, channels)
-               .Bind(7, EncodeList(msg.tags))
-               .Bind(8, ToMicros(msg.created_at))
-               .Bind(9, msg.test_routes)
+                 "INSERT INTO batches(app_id, id, created_at) VALUES (?, ?, ?)"
+                 " ON CONFLICT (app_id, id) DO NOTHING")
+               .Bind(1, app_id)
+               .Bind(2, batch_id)
+               .Bind(3, ToMicros(now))
                .Run();
-  if (!s) {
-    if (s.error().code == ErrorCode::kConflict)
-      return core::Fail(ErrorCode::kConflict, "a message with this eventId already exists");
-    return std::unexpected(s.error());
+  if (!s) return s;
+  auto open = db.Prepare(
+      "SELECT 1 FROM batches WHERE app_id = ? AND id = ? AND closed_at IS NULL"
+      " AND completed_at IS NULL");
+  open.Bind(1, app_id).Bind(2, batch_id);
+  if (open.Step()) return {};
+  if (open.error()) return std::unexpected(*open.error());
+  return core::Fail(ErrorCode::kConflict, "batch " + batch_id + " is closed");
+}
+
+Status QueueCompletionCheck(Db& db, const std::string& msg_id) {
+  return db.Prepare("INSERT INTO completion_queue(msg_id) VALUES (?)").Bind(1, msg_id).Run();
+}
+
+Result<core::Message> InsertMessage(Db& db, const core::Message& in, const MessageRouting& routing,
+                                    std::vector<core::DueDelivery>& due) {
+  core::Message msg = in;
+  bool tenant = msg.app_id != core::kOperationsAppId && !msg.test_routes;
+  if (msg.batch_id) {
+    if (auto s = JoinBatch(db, msg.app_id, *msg.batch_id, msg.created_at); !s)
+      return std::unexpected(s.error());
+  }
+  if (routing.completion_callback) {
+    auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.completion_callback).Run();
+    if (!cb) return std::unexpected(cb.error());
+    msg.completion_endpoint = routing.completion_callback->id;
+  }
+  // Tracked: asked for, or an operational endpoint listens for message.completed.
+  static const std::string kInsert =
+      "INSERT INTO messages(id, app_id, event_id, event_type, payload, channels, tags, created_at,"
+      " test_routes, batch_id, track_completion, completion_endpoint)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 AND (?10 IS NOT NULL OR ?12 IS NOT"
+      " NULL OR EXISTS (SELECT 1 FROM endpoints e WHERE e.app_id = '" +
+      std::string(core::kOperationsAppId) +
+      "' AND NOT e.ephemeral AND (e.event_types IS NULL OR EXISTS (SELECT 1 FROM"
+      " json_each(e.event_types) WHERE value = '" +
+      std::string(core::ops::kMessageCompleted) + "')))), ?12) RETURNING track_completion";
+  auto channels = EncodeList(msg.channels);
+  {
+    auto ins = db.Prepare(kInsert);
+    ins.Bind(1, msg.id)
+        .Bind(2, msg.app_id)
+        .Bind(3, msg.event_id)
+        .Bind(4, msg.event_type)
+        .Bind(5, msg.payload)
+        .Bind(6, channels)
+        .Bind(7, EncodeList(msg.tags))
+        .Bind(8, ToMicros(msg.created_at))
+        .Bind(9, msg.test_routes)
+        .Bind(10, msg.batch_id)
+        .Bind(11, tenant)
+        .Bind(12, msg.completion_endpoint);
+    if (!ins.Step()) {
+      auto err = ins.error().value_or(core::Error{ErrorCode::kInternal, "no row inserted"});
+      if (err.code == ErrorCode::kConflict)
+        return core::Fail(ErrorCode::kConflict, "a message with this eventId already exists");
+      return std::unexpected(err);
+    }
+    msg.track_completion = ins.Int(0) != 0;
   }
   if (routing.callback) {
     auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
@@ -81,9 +129,11 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const Mess
       .Bind(4, msg.event_type)
       .Bind(5, channels);
   if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
-  fan.Bind(7, routing.callback ? routing.callback->id : std::string());
+  fan.Bind(7, routing.callback ? routing.callback->id : routing.also_endpoint.value_or(""));
   std::shared_ptr<const core::Message> shared;
+  bool any = false;
   while (fan.Step()) {
+    any = true;
     if (fan.Int(1) != 0) continue;  // held: its endpoint is disabled
     // Small payloads ride along (bounded memory: the window holds at most so many).
     if (!shared && msg.payload.size() <= kHintPayloadLimit)
@@ -100,13 +150,18 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const Mess
                    {}});
   }
   if (fan.error()) return std::unexpected(*fan.error());
+  if (!any && msg.track_completion) {  // nothing to wait for: complete at once
+    if (auto s = QueueCompletionCheck(db, msg.id); !s) return std::unexpected(s.error());
+  }
   return msg;
 }
 
 Status InsertOpsEvents(Db& db, const std::vector<core::OpsEvent>& events, core::TimePoint now,
                        std::vector<core::DueDelivery>& due) {
   for (const auto& e : events) {
-    auto m = InsertMessage(db, core::OpsMessage(e, now), MessageRouting{}, due);
+    MessageRouting routing;
+    routing.also_endpoint = e.callback_endpoint;
+    auto m = InsertMessage(db, core::OpsMessage(e, now), routing, due);
     if (!m) return std::unexpected(m.error());
     if (auto s = PlanAlerts(db, e.msg_id, now); !s) return s;
   }

@@ -206,6 +206,41 @@ ALTER TABLE endpoint_health ADD COLUMN cooldown_secs INTEGER;
 ALTER TABLE endpoint_health ADD COLUMN probe_at INTEGER;
 CREATE INDEX endpoint_health_probes ON endpoint_health(probe_at) WHERE probe_at IS NOT NULL;
 )sql",
+    // 8: message completion and batches (batch_store.h)
+    R"sql(
+ALTER TABLE messages ADD COLUMN batch_id TEXT;
+ALTER TABLE messages ADD COLUMN track_completion INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN completion_endpoint TEXT;
+CREATE INDEX messages_by_batch ON messages(app_id, batch_id, id) WHERE batch_id IS NOT NULL;
+ALTER TABLE deliveries ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE completion_queue (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  msg_id TEXT,    -- a message to check
+  app_id TEXT,    -- or a batch
+  batch_id TEXT
+);
+CREATE TABLE message_completions (
+  msg_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+  app_id TEXT NOT NULL,
+  batch_id TEXT,
+  status TEXT NOT NULL,
+  completed_at INTEGER NOT NULL,
+  destinations TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE batches (
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  expected INTEGER,
+  callback_endpoint TEXT,
+  created_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  completed_at INTEGER,
+  succeeded INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  killed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (app_id, id)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

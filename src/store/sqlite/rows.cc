@@ -68,7 +68,10 @@ core::Message ReadMessageAt(Stmt& s, int c) {
           DecodeList(s.OptText(c + 5)),
           DecodeList(s.OptText(c + 6)),
           FromMicros(s.Int(c + 7)),
-          s.OptText(c + 8)};
+          s.OptText(c + 8),
+          s.OptText(c + 9),
+          s.Int(c + 10) != 0,
+          s.OptText(c + 11)};
 }
 core::Message ReadMessage(Stmt& s) { return ReadMessageAt(s, 0); }
 
