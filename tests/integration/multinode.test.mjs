@@ -166,4 +166,59 @@ describe("several nodes on one PostgreSQL", () => {
       await rx.close();
     }
   });
+  test("two nodes: message.completed once per message when its last outcomes land on both at once", async (t) => {
+    const url = await pg.createDatabase();
+    const rx = await startReceiver();
+    const token = randomToken();
+    const nodes = await startNodes(url, token, 2);
+    try {
+      const api = client(nodes[0]);
+      const ops = await api.post("/api/v1/operational-webhook/endpoint", {
+        url: rx.url("/ops"),
+        filterTypes: ["message.completed"],
+      });
+      assert.equal(ops.status, 201, ops.text);
+      const app = (await api.post("/api/v1/app", { name: "complete" })).json;
+      // Three endpoints answering at the same moment: a message's outcomes land together, on
+      // whichever nodes claimed them.
+      for (const p of ["/c1", "/c2", "/c3"]) {
+        rx.on(p, { status: 200, delayMs: 20 });
+        assert.equal((await api.post(`/api/v1/app/${app.id}/endpoint`, { url: rx.url(p) })).status, 201);
+      }
+      const ids = [];
+      for (let i = 0; i < 600; i += 30) {
+        const rs = await Promise.all(
+          Array.from({ length: 30 }, (_, k) =>
+            client(nodes[(i + k) % 2]).post(`/api/v1/app/${app.id}/msg`, { eventType: "c", payload: { i: i + k } })
+          )
+        );
+        for (const r of rs) {
+          assert.equal(r.status, 202, r.text);
+          ids.push(r.json.id);
+        }
+      }
+      const reports = () => {
+        const byEvent = new Map(); // webhook-id -> msgId (deliveries are at least once)
+        for (const r of rx.requestsTo("/ops")) byEvent.set(r.headers["webhook-id"], JSON.parse(r.body).data.msgId);
+        return [...byEvent.values()];
+      };
+      await waitFor(() => new Set(reports()).size === ids.length, {
+        timeoutMs: 60_000,
+        message: () => `${ids.length - new Set(reports()).size} message(s) never reported complete`,
+      });
+      const all = reports();
+      assert.equal(all.length, ids.length, "one message.completed per message");
+      // Both nodes delivered (so outcomes of one message did land on both).
+      const sent = [];
+      for (const n of nodes) {
+        const metrics = (await client(n).get("/metrics")).text;
+        sent.push(Number(/hookd_delivery_attempts_total\{result="success"\} (\d+)/.exec(metrics)?.[1] ?? 0));
+      }
+      assert.ok(sent.every((n) => n > 0), `both nodes delivered: ${sent}`);
+      t.diagnostic(`${ids.length} messages x 3 endpoints, attempts per node ${sent}: ${all.length} completion reports`);
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await rx.close();
+    }
+  });
 });
