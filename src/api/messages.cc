@@ -317,7 +317,7 @@ void Kill(ApiContext& ctx, Request& req, Reply reply) {
                                            {"killed", boost::json::value_from(r->killed)},
                                            {"notKilled", boost::json::value_from(r->not_killed)}}));
   };
-  ctx.store.KillDeliveries(msg->id, ctx.clock.Now(), std::move(done));
+  ctx.store.KillDeliveries(*msg, app->uid, ctx.clock.Now(), std::move(done));
 }
 
 void ExpungeContent(ApiContext& ctx, Request& req, Reply reply) {

@@ -101,6 +101,17 @@ OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Ba
   return event;
 }
 
+OpsEvent KillEvent(bool killed, const std::optional<std::string>& app_uid, const Message& msg,
+                   std::string_view endpoint_id, std::string msg_id) {
+  json::object data{{"appId", msg.app_id},
+                    {"appUid", OrNull(app_uid)},
+                    {"msgId", msg.id},
+                    {"msgEventId", OrNull(msg.event_id)},
+                    {"endpointId", endpoint_id}};
+  return Make(killed ? ops::kMessageKilled : ops::kMessageNotKilled, msg.app_id, std::move(data),
+              std::move(msg_id));
+}
+
 Message OpsMessage(const OpsEvent& event, TimePoint now) {
   Message m;
   m.id = event.msg_id;

@@ -30,6 +30,8 @@ inline constexpr std::string_view kAttemptRecovered = "message.attempt.recovered
 inline constexpr std::string_view kBackgroundTaskFinished = "background_task.finished";
 inline constexpr std::string_view kMessageCompleted = "message.completed";
 inline constexpr std::string_view kBatchCompleted = "batch.completed";
+inline constexpr std::string_view kMessageKilled = "message.killed";
+inline constexpr std::string_view kMessageNotKilled = "message.not_killed";
 // Svix sends message.attempt.failing on the fourth failed attempt of a message.
 inline constexpr int kFailingAfterAttempts = 4;
 }  // namespace ops
@@ -55,6 +57,11 @@ OpsEvent MessageCompletedEvent(const std::optional<std::string>& app_uid, const 
 // batch.completed: the messages `batch` expects are complete.
 OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Batch& batch,
                              std::string msg_id);
+
+// message.killed / message.not_killed: a kill of `msg` did or did not cancel its delivery to
+// `endpoint_id` (not: it had been sent, or was being sent).
+OpsEvent KillEvent(bool killed, const std::optional<std::string>& app_uid, const Message& msg,
+                   std::string_view endpoint_id, std::string msg_id);
 
 // The operations-app message that carries `event`, created at `now`.
 Message OpsMessage(const OpsEvent& event, TimePoint now);

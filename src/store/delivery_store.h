@@ -147,9 +147,11 @@ class DeliveryStore {
   // (FailurePolicy::auto_recover_secs), the oldest held delivery becomes due as a probe (trigger
   // kProbe). Returns how many. Outcomes of probes: see DeliveryUpdate::probe_ok.
   virtual void StartProbes(core::TimePoint now, Done<int64_t> done) = 0;
-  // Cancels the message's deliveries that are neither finished nor claimed under a valid lease
-  // (under way, on whichever node), and says which were and were not.
-  virtual void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) = 0;
+  // Cancels the deliveries of `msg` that are neither finished nor claimed under a valid lease
+  // (under way, on whichever node), and says which were and were not; in the same commit, one
+  // message.killed or message.not_killed per destination (core::KillEvent).
+  virtual void KillDeliveries(core::Message msg, std::optional<std::string> app_uid,
+                              core::TimePoint now, Done<KillResult> done) = 0;
 
   // Delivery history (all scoped to one app)
   virtual Result<Page<core::Attempt>> ListAttempts(std::string_view app_id,

@@ -1,6 +1,8 @@
 // The delivery-state part of the store contract, run against every implementation: due order and
 // sweep cursors, claims and leases (expiry, renewal, release, takeover), outcomes under a lost
 // lease, resend during flight, recover, kill, stats, and two stores on one database.
+#include <boost/json.hpp>
+#include <map>
 #include <set>
 
 #include "store_fixture.h"
@@ -253,12 +255,27 @@ TEST_P(DeliveryStoreTest, KillCancelsWhatIsNeitherFinishedNorClaimed) {
       ASSERT_TRUE(Record(d, "n1", DeliveryStatus::kSending, clock_.Now() + 1h));
     }
   }
-  auto kill =
-      Wait<KillResult>([&](Done<KillResult> d) { store_->KillDeliveries(msg, clock_.Now(), d); });
+  auto kill = Wait<KillResult>([&](Done<KillResult> d) {
+    store_->KillDeliveries(*store_->GetMessage(app_.id, msg), "app-uid", clock_.Now(), d);
+  });
   ASSERT_TRUE(kill);
   EXPECT_EQ(kill->killed, std::vector<std::string>{waiting_ep.id});
   std::set<std::string> not_killed(kill->not_killed.begin(), kill->not_killed.end());
   EXPECT_EQ(not_killed, (std::set<std::string>{claimed_ep.id, done_ep.id}));
+  // One report per destination, stored with the kill.
+  auto reports = store_->ListMessages(core::kOperationsAppId, {}, {});
+  ASSERT_TRUE(reports);
+  std::map<std::string, std::string> report_of;  // endpoint -> event type
+  for (const auto& m : reports->data) {
+    auto payload = boost::json::parse(m.payload).as_object();
+    const auto& data = payload["data"].as_object();
+    EXPECT_EQ(data.at("msgId").as_string(), msg);
+    EXPECT_EQ(data.at("appUid").as_string(), "app-uid");
+    report_of[std::string(data.at("endpointId").as_string())] = m.event_type;
+  }
+  EXPECT_EQ(report_of, (std::map<std::string, std::string>{{waiting_ep.id, "message.killed"},
+                                                           {claimed_ep.id, "message.not_killed"},
+                                                           {done_ep.id, "message.not_killed"}}));
   clock_.Advance(2h);  // the killed one never becomes due; the claimed one does once its lease ends
   auto later = Claim(Request("n2"));
   ASSERT_EQ(later.claimed.size(), 1u);

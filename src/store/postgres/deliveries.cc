@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "core/ids.h"
 #include "core/ops_events.h"
 #include "core/time_format.h"
 #include "store/postgres/rows.h"
@@ -215,9 +216,11 @@ void PostgresStore::StartProbes(core::TimePoint now, Done<int64_t> done) {
       });  // no NOTIFY: this runs every second on every node; this node claims its probes
 }
 
-void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {
+void PostgresStore::KillDeliveries(core::Message msg, std::optional<std::string> app_uid,
+                                   core::TimePoint now, Done<KillResult> done) {
   // The message's deliveries are locked first, so no claim slips in; then those that are due
-  // and not under a valid claim are canceled.
+  // and not under a valid claim are canceled; then each destination's report is stored (killed:
+  // canceled by this statement's time $2), with ids drawn for the destinations read before.
   static const std::string kLock =
       "SELECT endpoint_id FROM deliveries WHERE msg_id = $1 ORDER BY endpoint_id FOR UPDATE";
   static const std::string kCancel = WithStates(
@@ -226,19 +229,43 @@ void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done
       " AND (next_attempt_at IS NOT NULL OR held)"
       " AND (lease_until IS NULL OR lease_until <= $2) RETURNING endpoint_id");
   static const std::string kQueueCheck =
-      "INSERT INTO completion_queue(msg_id) SELECT id FROM messages WHERE id = $1 AND"
-      " track_completion";
+      "INSERT INTO completion_queue(msg_id) SELECT $1 WHERE EXISTS (SELECT 1 FROM deliveries"
+      " WHERE msg_id = $1 AND updated_at = $2)";
+  static const std::string kReport = WithStates(
+      "INSERT INTO messages(id, app_id, event_type, payload, tags, created_at)"
+      " SELECT x.id, '" +
+      std::string(core::kOperationsAppId) +
+      "', t.type, json_build_object('type', t.type, 'data', json_build_object('appId', $3::text,"
+      " 'appUid', $4::text, 'msgId', $1::text, 'msgEventId', $5::text, 'endpointId', x.ep))::text,"
+      " jsonb_build_array($3::text), $2::bigint FROM unnest($6::text[], $7::text[]) AS x(id, ep)"
+      " JOIN deliveries d ON d.msg_id = $1 AND d.endpoint_id = x.ep CROSS JOIN LATERAL (SELECT"
+      " CASE WHEN d.status = {canceled} AND d.updated_at = $2::bigint THEN '" +
+      std::string(core::ops::kMessageKilled) + "' ELSE '" +
+      std::string(core::ops::kMessageNotKilled) + "' END AS type) t");
+  auto known = Read([&](Conn& c) {
+    return c.Exec("SELECT endpoint_id FROM deliveries WHERE msg_id = $1", {P(msg.id)});
+  });
+  if (!known) return done(std::unexpected(known.error()));
+  std::vector<std::string> ids, endpoints;
+  for (int i = 0; i < known->size(); ++i) {
+    endpoints.push_back(known->Text(i, 0));
+    ids.push_back(core::NewId("msg", clock_));
+  }
+  auto at = P(ToMicros(now));
+  std::vector<Query> queries{{kLock, {P(msg.id)}}, {kCancel, {P(msg.id), at}}};
+  if (msg.track_completion) queries.push_back({kQueueCheck, {P(msg.id), at}});
+  queries.push_back({kReport,
+                     {P(msg.id), at, P(msg.app_id), P(app_uid), P(msg.event_id), TextArray(ids),
+                      TextArray(endpoints)}});
+  auto fan = AddOpsEvents(queries, {}, now, std::nullopt, ids);
   Write<KillResult>(
-      std::nullopt, std::move(done),
-      {{kLock, {P(msg_id)}}, {kCancel, {P(msg_id), P(ToMicros(now))}}, {kQueueCheck, {P(msg_id)}}},
-      [](Result<std::vector<Rows>> r, Keys&) -> Result<KillResult> {
+      std::nullopt, std::move(done), std::move(queries),
+      [fan](Result<std::vector<Rows>> r, Keys& due) -> Result<KillResult> {
         if (!r) return std::unexpected(r.error());
         const Rows& all = (*r)[0];
         const Rows& canceled = (*r)[1];
         KillResult out;
-        for (int i = 0; i < canceled.size(); ++i) {
-          out.killed.push_back(canceled.Text(i, 0));
-        }
+        for (int i = 0; i < canceled.size(); ++i) out.killed.push_back(canceled.Text(i, 0));
         std::sort(out.killed.begin(), out.killed.end());
         for (int i = 0; i < all.size(); ++i) {
           auto id = all.Text(i, 0);
@@ -246,8 +273,10 @@ void PostgresStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done
             out.not_killed.push_back(std::move(id));
           }
         }
+        CollectOpsDue(*r, fan, due);
         return out;
-      });
+      },
+      /*notify=*/true);
 }
 
 Result<Page<core::Attempt>> PostgresStore::ListAttempts(std::string_view app_id,

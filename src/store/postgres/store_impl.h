@@ -80,7 +80,8 @@ class PostgresStore final : public Store {
   void ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,
                       core::TimePoint now, Done<void> done) override;
   void StartProbes(core::TimePoint now, Done<int64_t> done) override;
-  void KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) override;
+  void KillDeliveries(core::Message msg, std::optional<std::string> app_uid, core::TimePoint now,
+                      Done<KillResult> done) override;
   // batches.cc
   void CreateBatch(core::Batch batch, std::optional<core::Endpoint> callback, Idempotency idem,
                    Done<core::Batch> done) override;

@@ -2,6 +2,7 @@
 // control and the attempt history.
 #include <limits>
 
+#include "core/ids.h"
 #include "core/ops_events.h"
 #include "store/sqlite/sqlite_store_impl.h"
 #include "store/state_sql.h"
@@ -276,7 +277,8 @@ void SqliteStore::ResendDelivery(std::string app_id, std::string msg_id, std::st
       due);
 }
 
-void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<KillResult> done) {
+void SqliteStore::KillDeliveries(core::Message msg, std::optional<std::string> app_uid,
+                                 core::TimePoint now, Done<KillResult> done) {
   // Killed deliveries are claimed (so no sweep claims them meanwhile) until the kill commits;
   // then their claims end for good.
   auto held = std::make_shared<std::vector<std::string>>();
@@ -289,9 +291,13 @@ void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<K
     }
     done(std::move(r));
   };
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
   Write<KillResult>(
       std::nullopt, std::move(finish),
-      [msg_id = std::move(msg_id), now, held, this](Db& db) -> Result<KillResult> {
+      [msg = std::move(msg), app_uid = std::move(app_uid), now, held, due,
+       this](Db& db) -> Result<KillResult> {
+        const std::string& msg_id = msg.id;
+        due->clear();
         for (const auto& key : *held) leases_->Release(key, kKillNode);
         held->clear();
         KillResult out;
@@ -324,15 +330,20 @@ void SqliteStore::KillDeliveries(std::string msg_id, core::TimePoint now, Done<K
           if (!s) return std::unexpected(s.error());
           out.killed.push_back(endpoint);
         }
-        if (!out.killed.empty()) {
-          auto tracked = db.Prepare("SELECT 1 FROM messages WHERE id = ? AND track_completion");
-          tracked.Bind(1, msg_id);
-          if (tracked.Step()) {
-            if (auto s = QueueCompletionCheck(db, msg_id); !s) return std::unexpected(s.error());
+        if (!out.killed.empty() && msg.track_completion) {
+          if (auto s = QueueCompletionCheck(db, msg_id); !s) return std::unexpected(s.error());
+        }
+        std::vector<core::OpsEvent> events;
+        for (const auto* list : {&out.killed, &out.not_killed}) {
+          for (const auto& ep : *list) {
+            events.push_back(
+                core::KillEvent(list == &out.killed, app_uid, msg, ep, core::NewId("msg", clock_)));
           }
         }
+        if (auto s = InsertOpsEvents(db, events, now, *due); !s) return std::unexpected(s.error());
         return out;
-      });
+      },
+      due);
 }
 
 Result<Page<core::Attempt>> SqliteStore::ListAttempts(std::string_view app_id,
