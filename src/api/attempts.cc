@@ -110,6 +110,32 @@ void GetAttempt(ApiContext& ctx, Request& req, Reply reply) {
   reply(attempt ? JsonResponse(200, AttemptJson(*attempt)) : ErrorResponse(attempt.error()));
 }
 
+// GET .../msg/{msg}/reply: the replies its destinations' answers carried (and those that could
+// not be read, with why), newest first.
+void ListReplies(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+  if (!msg) return reply(ErrorResponse(msg.error()));
+  auto page = ReadPage(req, true);
+  if (!page) return reply(ErrorResponse(page.error()));
+  store::AttemptFilter filter;
+  filter.msg_id = msg->id;
+  filter.with_reply = true;
+  auto attempts = ctx.store.ListAttempts(app->id, filter, *page);
+  if (!attempts) return reply(ErrorResponse(attempts.error()));
+  reply(JsonResponse(
+      200, PageJson(*attempts, [&](const core::Attempt& a) {
+        return json::object{
+            {"msgId", a.msg_id},
+            {"endpointId", a.endpoint_id},
+            {"attemptId", a.id},
+            {"timestamp", core::FormatTime(a.created_at)},
+            {"reply", a.reply ? json::parse(*a.reply) : json::value(nullptr)},
+            {"error", a.reply_error.empty() ? json::value(nullptr) : json::value(a.reply_error)}};
+      })));
+}
+
 void AddStatus(json::object& o, const store::DeliveryView& v) {
   o["status"] = static_cast<int>(v.status);
   o["statusText"] = core::StatusText(v.status);
@@ -191,6 +217,7 @@ void RegisterAttempts(Router& r, ApiContext& ctx) {
   r.Add(M::kGet, "/api/v1/app/{app}/attempt/endpoint/{endpoint}", Bind(ctx, ListByEndpoint));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}", Bind(ctx, GetAttempt));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/endpoint", Bind(ctx, ListDestinations));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/reply", Bind(ctx, ListReplies));
   r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/msg", Bind(ctx, ListEndpointMessages));
   r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/endpoint/{endpoint}/resend", Bind(ctx, Resend));
   r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/stats", Bind(ctx, Stats));

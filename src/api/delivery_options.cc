@@ -197,6 +197,10 @@ void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
   } else if (!patch || body.IsNull("basicAuth")) {
     o.basic_auth.reset();
   }
+  if (auto r = body.Bool("expectsReply"))
+    o.expects_reply = *r;
+  else if (!patch || body.IsNull("expectsReply"))
+    o.expects_reply = false;
 }
 
 void AddDeliveryOptionsJson(json::object& out, const core::Endpoint& ep) {
@@ -206,6 +210,7 @@ void AddDeliveryOptionsJson(json::object& out, const core::Endpoint& ep) {
   out["urls"] = std::move(urls);
   out["method"] = o.method;
   out["contentType"] = o.content_type;
+  out["expectsReply"] = o.expects_reply;
   out["retriesPerUrl"] = o.retries_per_url;
   out["timeoutMs"] = o.timeout_ms ? json::value(*o.timeout_ms) : nullptr;
   out["totalTimeoutMs"] = o.total_timeout_ms ? json::value(*o.total_timeout_ms) : nullptr;

@@ -98,7 +98,9 @@ json::object AttemptJson(const core::Attempt& a) {
       {"triggerType", a.trigger == core::AttemptTrigger::kManual ? 1 : 0},  // probes: 0
       {"timestamp", FormatTime(a.created_at)},
       {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
-      {"errorDetail", a.error_detail.empty() ? json::value(nullptr) : json::value(a.error_detail)}};
+      {"errorDetail", a.error_detail.empty() ? json::value(nullptr) : json::value(a.error_detail)},
+      {"reply", a.reply ? json::parse(*a.reply) : json::value(nullptr)},
+      {"replyError", a.reply_error.empty() ? json::value(nullptr) : json::value(a.reply_error)}};
 }
 
 std::string MessageJsonText(const core::Message& msg, bool with_content) {

@@ -112,6 +112,20 @@ OpsEvent KillEvent(bool killed, const std::optional<std::string>& app_uid, const
               std::move(msg_id));
 }
 
+OpsEvent ReplyEvent(const std::optional<std::string>& app_uid, const Message& msg,
+                    const Attempt& attempt, std::string msg_id) {
+  json::object data{{"appId", msg.app_id},
+                    {"appUid", OrNull(app_uid)},
+                    {"msgId", msg.id},
+                    {"msgEventId", OrNull(msg.event_id)},
+                    {"eventType", msg.event_type},
+                    {"endpointId", attempt.endpoint_id},
+                    {"attemptId", attempt.id},
+                    {"timestamp", FormatTime(attempt.created_at)},
+                    {"reply", json::parse(attempt.reply.value_or("{}"))}};
+  return Make(ops::kMessageReply, msg.app_id, std::move(data), std::move(msg_id));
+}
+
 Message OpsMessage(const OpsEvent& event, TimePoint now) {
   Message m;
   m.id = event.msg_id;

@@ -32,6 +32,7 @@ inline constexpr std::string_view kMessageCompleted = "message.completed";
 inline constexpr std::string_view kBatchCompleted = "batch.completed";
 inline constexpr std::string_view kMessageKilled = "message.killed";
 inline constexpr std::string_view kMessageNotKilled = "message.not_killed";
+inline constexpr std::string_view kMessageReply = "message.reply";
 // Svix sends message.attempt.failing on the fourth failed attempt of a message.
 inline constexpr int kFailingAfterAttempts = 4;
 }  // namespace ops
@@ -62,6 +63,10 @@ OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Ba
 // `endpoint_id` (not: it had been sent, or was being sent).
 OpsEvent KillEvent(bool killed, const std::optional<std::string>& app_uid, const Message& msg,
                    std::string_view endpoint_id, std::string msg_id);
+
+// message.reply: `attempt` (of `msg`) carried a reply (Attempt::reply), to send on.
+OpsEvent ReplyEvent(const std::optional<std::string>& app_uid, const Message& msg,
+                    const Attempt& attempt, std::string msg_id);
 
 // The operations-app message that carries `event`, created at `now`.
 Message OpsMessage(const OpsEvent& event, TimePoint now);

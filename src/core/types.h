@@ -65,6 +65,7 @@ struct DeliveryOptions {
   std::optional<int64_t> total_timeout_ms;         // all tries of the message, retries included
   std::optional<std::vector<int>> success_status;  // unset: any 2xx
   std::optional<BasicAuth> basic_auth;
+  bool expects_reply = false;  // a 2xx answer carries a reply (delivery/reply.h)
   bool operator==(const DeliveryOptions&) const = default;
 };
 inline bool operator==(const BasicAuth& a, const BasicAuth& b) {
@@ -192,6 +193,8 @@ struct Attempt {
   AttemptTrigger trigger = AttemptTrigger::kScheduled;
   DeliveryStatus status = DeliveryStatus::kFail;  // kSuccess or kFail
   TimePoint created_at{};
+  std::optional<std::string> reply;  // JSON object text: the reply the answer carried
+  std::string reply_error;           // or why it carried none that could be read
 };
 
 // An operational event (see ops_events.h): a message of the operations app, written in the same

@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "core/thread_name.h"
 #include "delivery/outcome.h"
+#include "delivery/reply.h"
 #include "delivery/request_builder.h"
 #include "delivery/signer.h"
 #include "delivery/ssrf_guard.h"
@@ -481,6 +482,7 @@ struct Engine::Impl {
     if (!ok && r.error.empty() && r.status >= 300 && r.status < 400) {
       attempt.error_detail = "redirects are not followed";
     }
+    if (ok && config.options.expects_reply) ReadReply(r.body, attempt);
 
     // Failover: the next try of this attempt, unless the receiver said stop (410), time is up or
     // the claim was given up.

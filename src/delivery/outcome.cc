@@ -69,6 +69,7 @@ core::DeliveryUpdate Decide(const core::DueDelivery& d, const AttemptResult& res
       tenant && outcome != AttemptOutcome::kSucceeded ? ctx.new_msg_id() : std::string()};
   if (tenant) {
     const auto& uid = acc.ref.app_uid;
+    if (a.reply) u.events.push_back(core::ReplyEvent(uid, *d.message, a, ctx.new_msg_id()));
     if (outcome == AttemptOutcome::kExhausted) {
       u.events.push_back(
           core::AttemptEvent(core::ops::kAttemptExhausted, uid, *d.message, a, ctx.new_msg_id()));

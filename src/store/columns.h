@@ -27,7 +27,8 @@ inline constexpr const char* kTaskCols =
     "id, app_id, kind, status, spec, cursor, sent, created_at, updated_at";
 inline constexpr const char* kAttemptCols =
     "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
-    " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at";
+    " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at, a.reply,"
+    " a.reply_error";
 
 // "a.x, a.y" from "x, y".
 std::string Prefixed(std::string_view alias, std::string_view cols);

@@ -68,6 +68,7 @@ struct AttemptFilter {
   std::optional<std::string> channel;
   std::optional<core::TimePoint> before;
   std::optional<core::TimePoint> after;
+  bool with_reply = false;  // only attempts whose answer carried a reply (or a failed one)
 };
 
 // A delivery with the endpoint it goes to (per-message view) or the message (per-endpoint view).

@@ -70,6 +70,7 @@ std::optional<std::string> EncodeOptions(const core::DeliveryOptions& o) {
     j["basicAuth"] =
         json::object{{"username", o.basic_auth->username}, {"password", o.basic_auth->password}};
   }
+  if (o.expects_reply) j["expectsReply"] = true;
   return json::serialize(j);
 }
 
@@ -94,6 +95,7 @@ core::DeliveryOptions DecodeOptions(const std::optional<std::string>& text) {
     o.basic_auth = core::BasicAuth{std::string(b->at("username").as_string()),
                                    std::string(b->at("password").as_string())};
   }
+  if (auto* r = j.if_contains("expectsReply")) o.expects_reply = r->is_bool() && r->as_bool();
   return o;
 }
 

@@ -218,3 +218,48 @@ test("kill -9 while the batch's last outcomes land: it still completes exactly o
   await server.restart();
   await checkCompleted(api, rx, app, eps, ids);
 });
+
+test("replies: JSON and form replies are stored and emitted; malformed and oversized ones are recorded, and the delivery still succeeds", async (t) => {
+  const { rx, api } = await start(t);
+  await api.post("/api/v1/operational-webhook/endpoint", { url: rx.url("/replies"), filterTypes: ["message.reply"] });
+  const json = { Source: "447700900001", Destination: "447700900000", Message: "Thanks, see you at 3" };
+  rx.on("/r/json", { status: 200, body: JSON.stringify(json), headers: { "content-type": "application/json" } });
+  rx.on("/r/form", { status: 200, body: "Message=Call+me+back&Destination=447700900000" });
+  rx.on("/r/bad", { status: 200, body: "{\"Message\": " });
+  rx.on("/r/big", { status: 200, body: JSON.stringify({ Message: "x".repeat(17_000) }) });
+  const app = (await api.post("/api/v1/app", { name: "replies", uid: "survey" })).json;
+  const eps = {};
+  for (const kind of ["json", "form", "bad", "big"]) {
+    const r = await api.post(`/api/v1/app/${app.id}/endpoint`, { url: rx.url(`/r/${kind}`), expectsReply: true });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.expectsReply, true);
+    eps[r.json.id] = kind;
+  }
+  const msg = (await api.post(`/api/v1/app/${app.id}/msg`, { eventType: "sms.inbound", eventId: "in-1", payload: { text: "hi" } })).json;
+  const replies = () => rx.requestsTo("/replies").map((r) => JSON.parse(r.body));
+  await waitFor(() => replies().length >= 2);
+  const listed = await waitFor(async () => {
+    const r = await api.get(`/api/v1/app/${app.id}/msg/${msg.id}/reply`);
+    return r.json.data.length === 4 && r.json;
+  });
+  const byKind = Object.fromEntries(listed.data.map((r) => [eps[r.endpointId], r]));
+  assert.deepEqual(byKind.json.reply, json);
+  assert.deepEqual(byKind.form.reply, { Message: "Call me back", Destination: "447700900000" });
+  assert.equal(byKind.bad.reply, null);
+  assert.match(byKind.bad.error, /^malformed/);
+  assert.match(byKind.big.error, /^oversized/);
+
+  const events = replies().filter((e) => e.type === "message.reply");
+  assert.equal(events.length, 2);
+  for (const e of events) {
+    assert.equal(e.data.msgId, msg.id); // the original message's id, to reply on
+    assert.equal(e.data.msgEventId, "in-1");
+    assert.equal(e.data.appUid, "survey");
+    assert.deepEqual(e.data.reply, eps[e.data.endpointId] === "json" ? json : byKind.form.reply);
+  }
+  // Every delivery succeeded, readable reply or not.
+  const dest = await api.get(`/api/v1/app/${app.id}/msg/${msg.id}/endpoint`);
+  assert.deepEqual(dest.json.data.map((d) => d.status), [0, 0, 0, 0]);
+  const attempt = (await api.get(`/api/v1/app/${app.id}/attempt/msg/${msg.id}`)).json.data.find((a) => eps[a.endpointId] === "json");
+  assert.deepEqual(attempt.reply, json);
+});

@@ -90,9 +90,9 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
       " WHERE msg_id = $1 AND endpoint_id = $2 AND status <> {canceled})");
   static const std::string kAttempt =
       "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url, response_status, response,"
-      " duration_ms, error, error_detail, trigger_type, status, created_at)"
+      " duration_ms, error, error_detail, trigger_type, status, created_at, reply, reply_error)"
       " SELECT $1, $2, $3, $4, $5, $6::integer, $7, $8::bigint, $9, $10, $11::integer,"
-      " $12::integer, $13::bigint WHERE EXISTS (SELECT 1 FROM deliveries"
+      " $12::integer, $13::bigint, $14, $15 WHERE EXISTS (SELECT 1 FROM deliveries"
       " WHERE msg_id = $3 AND endpoint_id = $4)";
   static const std::string kDisableNow =
       "UPDATE endpoints SET disabled = true, updated_at = $1 WHERE id = $2 AND EXISTS"
@@ -111,11 +111,12 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
   if (u.check_completion) queries.push_back({kQueueCheck, {P(u.msg_id), P(u.endpoint_id)}});
   if (attempt) {
     const auto& a = *attempt;
-    queries.push_back({kAttempt,
-                       {P(a.id), P(a.app_id), P(a.msg_id), P(a.endpoint_id), P(a.url),
-                        P(a.response_status), P(a.response), P(a.duration_ms), P(a.error),
-                        P(a.error_detail), P(static_cast<int>(a.trigger)),
-                        P(static_cast<int>(a.status)), P(ToMicros(a.created_at))}});
+    queries.push_back(
+        {kAttempt,
+         {P(a.id), P(a.app_id), P(a.msg_id), P(a.endpoint_id), P(a.url), P(a.response_status),
+          P(a.response), P(a.duration_ms), P(a.error), P(a.error_detail),
+          P(static_cast<int>(a.trigger)), P(static_cast<int>(a.status)), P(ToMicros(a.created_at)),
+          P(a.reply), P(a.reply_error)}});
   }
   std::vector<std::string> disabled_event;
   if (u.probe_ok && *u.probe_ok) {  // recovered: enabled, its record cleared, what it held due
@@ -294,6 +295,7 @@ Result<Page<core::Attempt>> PostgresStore::ListAttempts(std::string_view app_id,
       where.And("a.response_status / 100 = {}", {P(*filter.status_code_class / 100)});
     }
   }
+  if (filter.with_reply) where.And("(a.reply IS NOT NULL OR a.reply_error <> '')");
   AddMessageFilters(where, filter.event_types, filter.channel, "m");
   AddTimeRange(where, "a.created_at", filter.before, filter.after);
   return List<core::Attempt>(

@@ -95,6 +95,8 @@ core::Attempt ReadAttempt(const Row& r, int c) {
   a.trigger = static_cast<core::AttemptTrigger>(r.Int(c + 10));
   a.status = static_cast<core::DeliveryStatus>(r.Int(c + 11));
   a.created_at = FromMicros(r.Int(c + 12));
+  a.reply = r.OptText(c + 13);
+  a.reply_error = r.Text(c + 14);
   return a;
 }
 

@@ -116,7 +116,8 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
           s = db.Prepare(
                     "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
                     " response_status, response, duration_ms, error, error_detail,"
-                    " trigger_type, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                    " trigger_type, status, created_at, reply, reply_error)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
                   .Bind(1, a.id)
                   .Bind(2, a.app_id)
                   .Bind(3, a.msg_id)
@@ -130,6 +131,8 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
                   .Bind(11, static_cast<int>(a.trigger))
                   .Bind(12, static_cast<int>(a.status))
                   .Bind(13, ToMicros(a.created_at))
+                  .Bind(14, a.reply)
+                  .Bind(15, a.reply_error)
                   .Run();
           if (!s) return s;
         }
@@ -369,6 +372,7 @@ Result<Page<core::Attempt>> SqliteStore::ListAttempts(std::string_view app_id,
     if (*filter.status_code_class != 0)
       params.emplace_back(int64_t{*filter.status_code_class / 100});
   }
+  if (filter.with_reply) where += " AND (a.reply IS NOT NULL OR a.reply_error <> '')";
   AddMessageFilters(filter.event_types, filter.channel, "m", where, params);
   AddTimeRange("a.created_at", filter.before, filter.after, where, params);
   return List<core::Attempt>(

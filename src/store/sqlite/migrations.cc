@@ -213,6 +213,8 @@ ALTER TABLE messages ADD COLUMN track_completion INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN completion_endpoint TEXT;
 CREATE INDEX messages_by_batch ON messages(app_id, batch_id, id) WHERE batch_id IS NOT NULL;
 ALTER TABLE deliveries ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN reply TEXT;
+ALTER TABLE attempts ADD COLUMN reply_error TEXT NOT NULL DEFAULT '';
 CREATE TABLE completion_queue (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   msg_id TEXT,    -- a message to check

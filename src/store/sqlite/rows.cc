@@ -90,6 +90,8 @@ core::Attempt ReadAttempt(Stmt& s) {
   a.trigger = static_cast<core::AttemptTrigger>(s.Int(10));
   a.status = static_cast<core::DeliveryStatus>(s.Int(11));
   a.created_at = FromMicros(s.Int(12));
+  a.reply = s.OptText(13);
+  a.reply_error = s.Text(14);
   return a;
 }
 

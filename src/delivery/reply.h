@@ -1,0 +1,18 @@
+// Replies carried by 2xx answers of endpoints that expect one (DeliveryOptions::expects_reply): a
+// JSON object, or form fields (application/x-www-form-urlencoded).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/types.h"
+
+namespace hookd::delivery {
+
+inline constexpr size_t kMaxReplyBytes = 16 * 1024;
+
+// Reads the reply in `body` into `attempt` (reply, or reply_error with the reason: empty,
+// oversized, malformed). Never fails the attempt.
+void ReadReply(std::string_view body, core::Attempt& attempt);
+
+}  // namespace hookd::delivery

@@ -1,0 +1,43 @@
+// Reading replies from answers: JSON objects and form fields are replies; anything else is
+// recorded with the reason.
+#include "delivery/reply.h"
+
+#include <gtest/gtest.h>
+
+namespace hookd::delivery {
+namespace {
+
+core::Attempt Read(std::string_view body) {
+  core::Attempt a;
+  ReadReply(body, a);
+  return a;
+}
+
+TEST(ReplyTest, AJsonObjectIsAReply) {
+  auto a = Read(R"( {"Message": "Hi", "Destination": "447700900000"} )");
+  ASSERT_TRUE(a.reply);
+  EXPECT_EQ(*a.reply, R"({"Message":"Hi","Destination":"447700900000"})");
+  EXPECT_EQ(a.reply_error, "");
+}
+
+TEST(ReplyTest, FormFieldsAreAReply) {
+  auto a = Read("Message=Call+me%21&Destination=447700900000");
+  ASSERT_TRUE(a.reply);
+  EXPECT_EQ(*a.reply, R"({"Message":"Call me!","Destination":"447700900000"})");
+}
+
+TEST(ReplyTest, OtherAnswersAreRecordedWithTheReason) {
+  EXPECT_EQ(Read("").reply_error.substr(0, 5), "empty");
+  EXPECT_EQ(Read("  \n").reply_error.substr(0, 5), "empty");
+  for (auto body : {"{\"a\":", "[1,2]", "ok", "a=%zz", "=x", "plain text here"}) {
+    auto a = Read(body);
+    EXPECT_FALSE(a.reply) << body;
+    EXPECT_EQ(a.reply_error.substr(0, 9), "malformed") << body;
+  }
+  auto big = Read("{\"m\":\"" + std::string(kMaxReplyBytes, 'x') + "\"}");
+  EXPECT_FALSE(big.reply);
+  EXPECT_EQ(big.reply_error.substr(0, 9), "oversized");
+}
+
+}  // namespace
+}  // namespace hookd::delivery
