@@ -60,47 +60,6 @@ json::object MemberJson(const store::BatchMember& m) {
           {"destinations", core::DestinationsJson(m.destinations)}};
 }
 
-// The batch callback, as the operations-app endpoint it is stored as, {{batchId}} filled.
-core::Result<core::Endpoint> ReadBatchCallback(BodyReader& body, ApiContext& ctx,
-                                               const core::App& app, const std::string& batch_id) {
-  auto nested = body.Nested("callback");
-  if (!nested) return core::Endpoint{};
-  core::Endpoint cb;
-  cb.id = core::NewId("ep", ctx.clock);
-  cb.app_id = std::string(core::kOperationsAppId);
-  cb.ephemeral = true;
-  cb.description = "batch callback";
-  ReadDeliveryOptions(*nested, cb, false, nullptr);
-  if (auto headers = nested->Map("headers")) {
-    CheckHeaders(*nested, "headers", *headers);
-    cb.headers = *headers;
-  }
-  if (auto secret = nested->String("secret")) {
-    std::string key = secret->starts_with("whsec_") ? *secret : "whsec_" + *secret;
-    if (auto err = core::CheckSecret(key); !err.empty()) nested->Fail("secret", err);
-    cb.secrets.push_back({key, std::nullopt});
-  }
-  cb.created_at = cb.updated_at = ctx.clock.Now();
-  body.Absorb(*nested);
-  core::Message vars;  // what the URL may name: {{batchId}} and the app's env
-  vars.id = batch_id;
-  vars.app_id = app.id;
-  vars.batch_id = batch_id;
-  json::value none = json::object();
-  auto render = [&](std::string& url) -> core::Status {
-    if (url.empty()) return {};
-    auto rendered = delivery::RenderUrl(url, vars, none, app.env);
-    if (!rendered) return core::Invalid("callback", rendered.error().detail);
-    url = std::move(*rendered);
-    return {};
-  };
-  if (auto s = render(cb.url); !s) return std::unexpected(s.error());
-  for (auto& url : cb.options.urls) {
-    if (auto s = render(url); !s) return std::unexpected(s.error());
-  }
-  return cb;
-}
-
 // POST .../batch {batchId, expectedMessages?, callback?}
 void Create(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
@@ -114,13 +73,16 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
     batch.id = *id;
   }
   batch.expected = body->Int("expectedMessages", 0, int64_t{1} << 40);
-  auto callback = ReadBatchCallback(*body, ctx, *app, batch.id);
+  auto cb = ReadCallback(*body, "callback", "batch callback", ctx.clock);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  if (!callback) return reply(ErrorResponse(callback.error()));
-  std::optional<core::Endpoint> cb;
-  if (!callback->id.empty()) {
-    batch.callback_endpoint = callback->id;
-    cb = std::move(*callback);
+  if (cb) {  // an endpoint of the operations app; its URL may name {{batchId}} and the app's env
+    cb->app_id = std::string(core::kOperationsAppId);
+    core::Message vars;
+    vars.id = batch.id;
+    vars.batch_id = batch.id;
+    auto s = BindCallbackUrls(*cb, vars, json::object(), app->env, "callback");
+    if (!s) return reply(ErrorResponse(s.error()));
+    batch.callback_endpoint = cb->id;
   }
   batch.created_at = ctx.clock.Now();
   IdempotentWrite<Batch>(ctx, req, std::move(reply), JsonResponse(201, BatchJson(batch)),

@@ -1,5 +1,6 @@
 #include "api/delivery_options.h"
 
+#include "core/ids.h"
 #include "core/text.h"
 #include "core/validation.h"
 #include "delivery/url_template.h"
@@ -201,6 +202,47 @@ void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
     o.expects_reply = *r;
   else if (!patch || body.IsNull("expectsReply"))
     o.expects_reply = false;
+}
+
+std::optional<core::Endpoint> ReadCallback(BodyReader& body, std::string_view field,
+                                           std::string_view description, const core::Clock& clock) {
+  auto nested = body.Nested(field);
+  if (!nested) return std::nullopt;
+  core::Endpoint cb;
+  cb.id = core::NewId("ep", clock);
+  cb.ephemeral = true;
+  cb.description = std::string(description);
+  // Env variables are checked once the app is known.
+  ReadDeliveryOptions(*nested, cb, false, nullptr);
+  if (auto headers = nested->Map("headers")) {
+    CheckHeaders(*nested, "headers", *headers);
+    cb.headers = *headers;
+  }
+  if (auto secret = nested->String("secret")) {
+    std::string key = secret->starts_with("whsec_") ? *secret : "whsec_" + *secret;
+    if (auto err = core::CheckSecret(key); !err.empty()) nested->Fail("secret", err);
+    cb.secrets.push_back({key, std::nullopt});
+  }
+  cb.created_at = cb.updated_at = clock.Now();
+  body.Absorb(*nested);
+  return cb;
+}
+
+core::Status BindCallbackUrls(core::Endpoint& cb, const core::Message& vars,
+                              const boost::json::value& payload, const core::StringMap& env,
+                              std::string_view field) {
+  auto render = [&](std::string& url) -> core::Status {
+    if (url.empty()) return {};
+    auto rendered = delivery::RenderUrl(url, vars, payload, env);
+    if (!rendered) return core::Invalid(std::string(field), rendered.error().detail);
+    url = std::move(*rendered);
+    return {};
+  };
+  if (auto s = render(cb.url); !s) return s;
+  for (auto& url : cb.options.urls) {
+    if (auto s = render(url); !s) return s;
+  }
+  return {};
 }
 
 void AddDeliveryOptionsJson(json::object& out, const core::Endpoint& ep) {

@@ -96,17 +96,8 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
 core::Result<core::Endpoint> BindCompletionCallback(core::Endpoint cb, const Message& msg,
                                                     const core::StringMap& env) {
   cb.app_id = std::string(core::kOperationsAppId);
-  auto payload = boost::json::parse(msg.payload);
-  auto render = [&](std::string& url) -> core::Status {
-    auto rendered = delivery::RenderUrl(url, msg, payload, env);
-    if (!rendered) return core::Invalid("completionCallback", rendered.error().detail);
-    url = std::move(*rendered);
-    return {};
-  };
-  if (auto s = render(cb.url); !s) return std::unexpected(s.error());
-  for (auto& url : cb.options.urls) {
-    if (auto s = render(url); !s) return std::unexpected(s.error());
-  }
+  auto s = BindCallbackUrls(cb, msg, boost::json::parse(msg.payload), env, "completionCallback");
+  if (!s) return std::unexpected(s.error());
   return cb;
 }
 
@@ -154,33 +145,6 @@ void CreateAppThenRoute(ApiContext& ctx, Request& req, Reply reply, Message msg,
                       });
 }
 
-// MessageIn.callback / completionCallback: a destination for this message only, with the
-// endpoint options (url or urls, method, contentType, timeouts, retries, headers, basicAuth,
-// secret).
-std::optional<core::Endpoint> ReadCallback(BodyReader& body, ApiContext& ctx,
-                                           std::string_view field) {
-  auto nested = body.Nested(field);
-  if (!nested) return std::nullopt;
-  core::Endpoint cb;
-  cb.id = core::NewId("ep", ctx.clock);
-  cb.ephemeral = true;
-  cb.description = field == "callback" ? "per-message callback" : "completion callback";
-  // Env variables are checked against the app once it is known (Route).
-  ReadDeliveryOptions(*nested, cb, false, nullptr);
-  if (auto headers = nested->Map("headers")) {
-    CheckHeaders(*nested, "headers", *headers);
-    cb.headers = *headers;
-  }
-  if (auto secret = nested->String("secret")) {
-    std::string key = secret->starts_with("whsec_") ? *secret : "whsec_" + *secret;
-    if (auto err = core::CheckSecret(key); !err.empty()) nested->Fail("secret", err);
-    cb.secrets.push_back({key, std::nullopt});
-  }
-  cb.created_at = cb.updated_at = ctx.clock.Now();
-  body.Absorb(*nested);
-  return cb;
-}
-
 void Create(ApiContext& ctx, Request& req, Reply reply) {
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));
@@ -209,8 +173,9 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
     if (auto err = core::CheckUid(*batch); !err.empty()) body->Fail("batchId", err);
     msg.batch_id = *batch;
   }
-  extras.callback = ReadCallback(*body, ctx, "callback");
-  extras.completion_callback = ReadCallback(*body, ctx, "completionCallback");
+  extras.callback = ReadCallback(*body, "callback", "per-message callback", ctx.clock);
+  extras.completion_callback =
+      ReadCallback(*body, "completionCallback", "completion callback", ctx.clock);
   extras.test = body->Bool("test").value_or(false);
   std::optional<core::App> new_app;
   if (auto nested = body->Nested("application")) {
