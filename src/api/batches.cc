@@ -6,12 +6,9 @@
 #include "api/json_codec.h"
 #include "api/resources.h"
 #include "core/completion.h"
-#include "core/ids.h"
 #include "core/ops_events.h"
 #include "core/time_format.h"
 #include "core/validation.h"
-#include "delivery/request_builder.h"
-#include "delivery/url_template.h"
 #include "ops/task_runner.h"
 
 namespace hookd::api {
@@ -19,10 +16,6 @@ namespace {
 
 namespace json = boost::json;
 using core::Batch;
-
-json::value OptTime(const std::optional<core::TimePoint>& t) {
-  return t ? json::value(core::FormatTime(*t)) : json::value(nullptr);
-}
 
 json::object BatchJson(const Batch& b) {
   const char* status = b.completed_at ? "completed" : b.closed_at ? "closed" : "open";

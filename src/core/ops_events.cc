@@ -14,6 +14,18 @@ json::value OrNull(const std::optional<std::string>& s) {
   return s ? json::value(*s) : json::value(nullptr);
 }
 
+json::value OrNull(const std::optional<TimePoint>& t) {
+  return t ? json::value(FormatTime(*t)) : json::value(nullptr);
+}
+
+// The fields every event about message `msg` starts with.
+json::object MessageData(const std::optional<std::string>& app_uid, const Message& msg) {
+  return {{"appId", msg.app_id},
+          {"appUid", OrNull(app_uid)},
+          {"msgId", msg.id},
+          {"msgEventId", OrNull(msg.event_id)}};
+}
+
 json::object RefData(const EndpointRef& ref) {
   return {{"appId", ref.app_id},
           {"appUid", OrNull(ref.app_uid)},
@@ -42,15 +54,11 @@ OpsEvent EndpointDisabledEvent(const EndpointRef& ref, TimePoint fail_since,
 
 OpsEvent AttemptEvent(std::string_view type, const std::optional<std::string>& app_uid,
                       const Message& msg, const Attempt& last, std::string msg_id) {
-  json::object data{{"appId", msg.app_id},
-                    {"appUid", OrNull(app_uid)},
-                    {"msgId", msg.id},
-                    {"msgEventId", OrNull(msg.event_id)},
-                    {"endpointId", last.endpoint_id},
-                    {"lastAttempt",
-                     {{"id", last.id},
-                      {"timestamp", FormatTime(last.created_at)},
-                      {"responseStatusCode", last.response_status}}}};
+  auto data = MessageData(app_uid, msg);
+  data["endpointId"] = last.endpoint_id;
+  data["lastAttempt"] = {{"id", last.id},
+                         {"timestamp", FormatTime(last.created_at)},
+                         {"responseStatusCode", last.response_status}};
   return Make(type, msg.app_id, std::move(data), std::move(msg_id));
 }
 
@@ -65,15 +73,12 @@ OpsEvent BackgroundTaskFinishedEvent(std::string_view app_id, std::string_view t
 
 OpsEvent MessageCompletedEvent(const std::optional<std::string>& app_uid, const Message& msg,
                                const MessageCompletion& completion, std::string msg_id) {
-  json::object data{{"appId", msg.app_id},
-                    {"appUid", OrNull(app_uid)},
-                    {"msgId", msg.id},
-                    {"msgEventId", OrNull(msg.event_id)},
-                    {"eventType", msg.event_type},
-                    {"batchId", OrNull(msg.batch_id)},
-                    {"status", CompletionStatusName(completion.status)},
-                    {"completedAt", FormatTime(completion.completed_at)},
-                    {"destinations", DestinationsJson(completion.destinations)}};
+  auto data = MessageData(app_uid, msg);
+  data["eventType"] = msg.event_type;
+  data["batchId"] = OrNull(msg.batch_id);
+  data["status"] = CompletionStatusName(completion.status);
+  data["completedAt"] = FormatTime(completion.completed_at);
+  data["destinations"] = DestinationsJson(completion.destinations);
   auto event = Make(ops::kMessageCompleted, msg.app_id, std::move(data), std::move(msg_id));
   event.callback_endpoint = msg.completion_endpoint;
   return event;
@@ -81,9 +86,6 @@ OpsEvent MessageCompletedEvent(const std::optional<std::string>& app_uid, const 
 
 OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Batch& batch,
                              std::string msg_id) {
-  auto time = [](const std::optional<TimePoint>& t) {
-    return t ? json::value(FormatTime(*t)) : json::value(nullptr);
-  };
   json::object data{
       {"appId", batch.app_id},
       {"appUid", OrNull(app_uid)},
@@ -93,8 +95,8 @@ OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Ba
       {"failed", batch.failed},
       {"killed", batch.killed},
       {"createdAt", FormatTime(batch.created_at)},
-      {"closedAt", time(batch.closed_at)},
-      {"completedAt", time(batch.completed_at)},
+      {"closedAt", OrNull(batch.closed_at)},
+      {"completedAt", OrNull(batch.completed_at)},
       {"members", "/api/v1/app/" + batch.app_id + "/batch/" + batch.id + "?include_members=true"}};
   auto event = Make(ops::kBatchCompleted, batch.app_id, std::move(data), std::move(msg_id));
   event.callback_endpoint = batch.callback_endpoint;
@@ -103,26 +105,20 @@ OpsEvent BatchCompletedEvent(const std::optional<std::string>& app_uid, const Ba
 
 OpsEvent KillEvent(bool killed, const std::optional<std::string>& app_uid, const Message& msg,
                    std::string_view endpoint_id, std::string msg_id) {
-  json::object data{{"appId", msg.app_id},
-                    {"appUid", OrNull(app_uid)},
-                    {"msgId", msg.id},
-                    {"msgEventId", OrNull(msg.event_id)},
-                    {"endpointId", endpoint_id}};
+  auto data = MessageData(app_uid, msg);
+  data["endpointId"] = endpoint_id;
   return Make(killed ? ops::kMessageKilled : ops::kMessageNotKilled, msg.app_id, std::move(data),
               std::move(msg_id));
 }
 
 OpsEvent ReplyEvent(const std::optional<std::string>& app_uid, const Message& msg,
                     const Attempt& attempt, std::string msg_id) {
-  json::object data{{"appId", msg.app_id},
-                    {"appUid", OrNull(app_uid)},
-                    {"msgId", msg.id},
-                    {"msgEventId", OrNull(msg.event_id)},
-                    {"eventType", msg.event_type},
-                    {"endpointId", attempt.endpoint_id},
-                    {"attemptId", attempt.id},
-                    {"timestamp", FormatTime(attempt.created_at)},
-                    {"reply", json::parse(attempt.reply.value_or("{}"))}};
+  auto data = MessageData(app_uid, msg);
+  data["eventType"] = msg.event_type;
+  data["endpointId"] = attempt.endpoint_id;
+  data["attemptId"] = attempt.id;
+  data["timestamp"] = FormatTime(attempt.created_at);
+  data["reply"] = json::parse(attempt.reply.value_or("{}"));
   return Make(ops::kMessageReply, msg.app_id, std::move(data), std::move(msg_id));
 }
 

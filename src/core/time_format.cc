@@ -12,6 +12,12 @@ int64_t ToMicros(TimePoint t) {
 TimePoint FromMicros(int64_t us) {
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(us)));
 }
+std::optional<int64_t> ToMicros(const std::optional<TimePoint>& t) {
+  return t ? std::optional(ToMicros(*t)) : std::nullopt;
+}
+std::optional<TimePoint> FromMicros(const std::optional<int64_t>& us) {
+  return us ? std::optional(FromMicros(*us)) : std::nullopt;
+}
 
 std::string FormatTime(TimePoint t) {
   int64_t us = ToMicros(t);

@@ -25,6 +25,11 @@ inline constexpr const char* kBatchCols =
     " failed, killed";
 inline constexpr const char* kTaskCols =
     "id, app_id, kind, status, spec, cursor, sent, created_at, updated_at";
+inline constexpr const char* kCompletionCols =
+    "msg_id, app_id, batch_id, status, completed_at, destinations";
+// A batch's member count, in a query over `batches b`.
+inline constexpr const char* kBatchMembers =
+    "(SELECT count(*) FROM messages m WHERE m.app_id = b.app_id AND m.batch_id = b.id)";
 inline constexpr const char* kAttemptCols =
     "a.id, a.app_id, a.msg_id, a.endpoint_id, a.url, a.response_status, a.response,"
     " a.duration_ms, a.error, a.error_detail, a.trigger_type, a.status, a.created_at, a.reply,"

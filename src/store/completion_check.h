@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct MessageProgress {
 };
 
 using BatchKey = std::pair<std::string, std::string>;  // app, batch id
+// Destinations by message id, each message's by endpoint id.
+using DestinationsOf = std::unordered_map<std::string, std::vector<core::DestinationOutcome>>;
 
 // One transaction of a backend. Called in this order: TakeQueued, ReadProgress,
 // RecordCompletions, ReadBatches, SaveBatches, InsertEvents.

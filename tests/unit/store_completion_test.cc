@@ -39,15 +39,7 @@ class CompletionStoreTest : public StoreTest {
   }
   // Records the final outcome of `msg` at `ep` (attempted once, answered `code`).
   void Finish(const core::Message& msg, const core::Endpoint& ep, DeliveryStatus status, int code) {
-    core::Attempt a;
-    a.id = core::NewId("atmpt", clock_);
-    a.app_id = app_.id;
-    a.msg_id = msg.id;
-    a.endpoint_id = ep.id;
-    a.url = ep.url;
-    a.response_status = code;
-    a.status = status;
-    a.created_at = clock_.Now();
+    auto a = MakeAttempt(app_.id, msg.id, ep.id, code);
     core::DeliveryUpdate u{msg.id, ep.id, status, 1, std::nullopt};
     u.node = "n1";
     u.check_completion = msg.track_completion;
@@ -59,17 +51,6 @@ class CompletionStoreTest : public StoreTest {
     EXPECT_TRUE(n);
     return n ? *n : -1;
   }
-  // The stored operational events of `type`, as their data objects.
-  std::vector<boost::json::object> Events(std::string_view type) {
-    std::vector<boost::json::object> out;
-    auto page = store_->ListMessages(core::kOperationsAppId, {.event_types = {std::string(type)}},
-                                     {.limit = 250});
-    EXPECT_TRUE(page);
-    for (const auto& m : page->data)
-      out.push_back(boost::json::parse(m.payload).as_object()["data"].as_object());
-    return out;
-  }
-
   core::App app_;
   core::Endpoint a_, b_;
 };
@@ -97,8 +78,8 @@ TEST_P(CompletionStoreTest, ATrackedMessageIsCompleteOnceWhenItsLastDeliveryIsFi
   EXPECT_EQ(Check(), 0);
   auto events = Events(core::ops::kMessageCompleted);
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0]["msgId"].as_string(), m.id);
-  EXPECT_EQ(events[0]["status"].as_string(), "failed");
+  EXPECT_EQ(events[0]["data"].at("msgId").as_string(), m.id);
+  EXPECT_EQ(events[0]["data"].at("status").as_string(), "failed");
 }
 
 TEST_P(CompletionStoreTest, UntrackedMessagesAreNeverQueued) {
@@ -163,9 +144,9 @@ TEST_P(CompletionStoreTest, ABatchCompletesOnceWhenItsClosedMembersAreComplete) 
   EXPECT_EQ(done->killed, 1);
   auto events = Events(core::ops::kBatchCompleted);
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0]["batchId"].as_string(), "camp");
-  EXPECT_EQ(events[0]["appUid"].as_string(), "acme");
-  EXPECT_EQ(events[0]["messages"].as_int64(), 3);
+  EXPECT_EQ(events[0]["data"].at("batchId").as_string(), "camp");
+  EXPECT_EQ(events[0]["data"].at("appUid").as_string(), "acme");
+  EXPECT_EQ(events[0]["data"].at("messages").as_int64(), 3);
   Check();
   EXPECT_EQ(Events(core::ops::kBatchCompleted).size(), 1u);
 

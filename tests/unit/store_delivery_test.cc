@@ -56,15 +56,8 @@ class DeliveryStoreTest : public StoreTest {
   }
   Status Record(const core::DueDelivery& d, const std::string& node, DeliveryStatus status,
                 std::optional<core::TimePoint> next = std::nullopt) {
-    core::Attempt a;
-    a.id = core::NewId("atmpt", clock_);
-    a.app_id = d.app_id;
-    a.msg_id = d.msg_id;
-    a.endpoint_id = d.endpoint_id;
-    a.url = "https://example.com/hook";
-    a.response_status = status == DeliveryStatus::kSuccess ? 200 : 500;
-    a.status = status == DeliveryStatus::kSuccess ? status : DeliveryStatus::kFail;
-    a.created_at = clock_.Now();
+    auto a = MakeAttempt(d.app_id, d.msg_id, d.endpoint_id,
+                         status == DeliveryStatus::kSuccess ? 200 : 500);
     core::DeliveryUpdate u{d.msg_id, d.endpoint_id, status, d.attempts + 1, next};
     u.node = node;
     return Wait<void>([&](Done<void> done) { store_->RecordOutcome(a, u, done); });

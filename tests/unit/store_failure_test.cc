@@ -64,15 +64,7 @@ class FailureStoreTest : public StoreTest {
     EXPECT_TRUE(d);
     if (!d) return m.id;
     bool ok = outcome == AttemptOutcome::kSucceeded;
-    core::Attempt a;
-    a.id = core::NewId("atmpt", clock_);
-    a.app_id = app_.id;
-    a.msg_id = m.id;
-    a.endpoint_id = ep_.id;
-    a.url = ep_.url;
-    a.response_status = ok ? 200 : status;
-    a.status = ok ? DeliveryStatus::kSuccess : DeliveryStatus::kFail;
-    a.created_at = clock_.Now();
+    auto a = MakeAttempt(app_.id, m.id, ep_.id, ok ? 200 : status);
     core::DeliveryUpdate u{m.id, ep_.id,
                            ok                                      ? DeliveryStatus::kSuccess
                            : outcome == AttemptOutcome::kExhausted ? DeliveryStatus::kFail
@@ -85,17 +77,6 @@ class FailureStoreTest : public StoreTest {
         outcome, policy, {app_.id, app_.uid, ep_.id, ep_.uid}, core::NewId("msg", clock_)};
     EXPECT_TRUE(Wait<void>([&](Done<void> done) { store_->RecordOutcome(a, u, done); }));
     return m.id;
-  }
-
-  // The operational events stored so far, oldest first.
-  std::vector<json::object> Events(std::string_view type) {
-    std::vector<json::object> out;
-    auto page = store_->ListMessages(core::kOperationsAppId, {.event_types = {std::string(type)}},
-                                     {.limit = 250});
-    EXPECT_TRUE(page);
-    for (const auto& m : page->data) out.push_back(json::parse(m.payload).as_object());
-    std::reverse(out.begin(), out.end());
-    return out;
   }
 
   core::App app_;

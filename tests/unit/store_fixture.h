@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -235,6 +237,32 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   core::Result<core::Message> Post(core::Message m, Idempotency idem = std::nullopt) {
     return Wait<core::Message>(
         [&](Done<core::Message> d) { store_->CreateMessage(m, idem, {}, d); });
+  }
+
+  // An attempt of `msg_id` at `endpoint_id` that got HTTP `code` (2xx: succeeded), made now.
+  core::Attempt MakeAttempt(const std::string& app_id, const std::string& msg_id,
+                            const std::string& endpoint_id, int code) {
+    core::Attempt a;
+    a.id = core::NewId("atmpt", clock_);
+    a.app_id = app_id;
+    a.msg_id = msg_id;
+    a.endpoint_id = endpoint_id;
+    a.url = "https://example.com/hook";
+    a.response_status = code;
+    a.status = code / 100 == 2 ? core::DeliveryStatus::kSuccess : core::DeliveryStatus::kFail;
+    a.created_at = clock_.Now();
+    return a;
+  }
+  // The stored operational events of `type` ({"type", "data"}), oldest first.
+  std::vector<boost::json::object> Events(std::string_view type) {
+    std::vector<boost::json::object> out;
+    auto page = store_->ListMessages(core::kOperationsAppId, {.event_types = {std::string(type)}},
+                                     {.limit = 250});
+    EXPECT_TRUE(page);
+    if (!page) return out;
+    for (const auto& m : page->data) out.push_back(boost::json::parse(m.payload).as_object());
+    std::reverse(out.begin(), out.end());
+    return out;
   }
 
   core::FakeClock clock_{core::TimePoint(1'800'000'000s)};

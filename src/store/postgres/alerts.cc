@@ -28,9 +28,9 @@ Alert ReadAlert(const Row& r) {
   a.status = r.Text(9);
   a.attempts = static_cast<int>(r.Int(10));
   a.error = r.Text(11);
-  if (auto t = r.OptInt(12)) a.next_attempt_at = FromMicros(*t);
+  a.next_attempt_at = FromMicros(r.OptInt(12));
   a.created_at = FromMicros(r.Int(13));
-  if (auto t = r.OptInt(14)) a.sent_at = FromMicros(*t);
+  a.sent_at = FromMicros(r.OptInt(14));
   return a;
 }
 
@@ -103,17 +103,15 @@ void PostgresStore::RecordAlert(Alert alert, std::string node, Done<void> done) 
       "UPDATE alerts SET status = $1, attempts = $2, error = $3, next_attempt_at = $4,"
       " sent_at = $5, lease_node = NULL, lease_until = NULL WHERE id = $6 AND lease_node = $7",
       core::ErrorCode::kLeaseLost, "another node holds the alert");
-  auto opt = [](const std::optional<core::TimePoint>& t) {
-    return t ? P(ToMicros(*t)) : Param(std::nullopt);
-  };
-  Write<void>(std::nullopt, std::move(done),
-              {{kSql,
-                {P(alert.status), P(alert.attempts), P(alert.error), opt(alert.next_attempt_at),
-                 opt(alert.sent_at), P(alert.id), P(node)}}},
-              [](Result<std::vector<Rows>> r, Keys&) -> Status {
-                if (!r) return std::unexpected(r.error());
-                return {};
-              });
+  Write<void>(
+      std::nullopt, std::move(done),
+      {{kSql,
+        {P(alert.status), P(alert.attempts), P(alert.error), P(ToMicros(alert.next_attempt_at)),
+         P(ToMicros(alert.sent_at)), P(alert.id), P(node)}}},
+      [](Result<std::vector<Rows>> r, Keys&) -> Status {
+        if (!r) return std::unexpected(r.error());
+        return {};
+      });
 }
 
 Result<Page<Alert>> PostgresStore::ListAlerts(std::string_view app_id, const PageRequest& page) {

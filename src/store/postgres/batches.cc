@@ -17,11 +17,6 @@ using core::ToMicros;
 // The advisory lock key of the completion check.
 constexpr int64_t kCompletionLock = 0x686f6f6b64434b;  // "hookdCK"
 
-std::optional<core::TimePoint> OptTime(const Row& r, int c) {
-  auto v = r.OptInt(c);
-  return v ? std::optional(FromMicros(*v)) : std::nullopt;
-}
-
 // kBatchCols at `c`, then the member count at c + 10 when `counted`.
 core::Batch ReadBatch(const Row& r, int c, bool counted) {
   core::Batch b;
@@ -30,8 +25,8 @@ core::Batch ReadBatch(const Row& r, int c, bool counted) {
   b.expected = r.OptInt(c + 2);
   b.callback_endpoint = r.OptText(c + 3);
   b.created_at = FromMicros(r.Int(c + 4));
-  b.closed_at = OptTime(r, c + 5);
-  b.completed_at = OptTime(r, c + 6);
+  b.closed_at = FromMicros(r.OptInt(c + 5));
+  b.completed_at = FromMicros(r.OptInt(c + 6));
   b.succeeded = r.Int(c + 7);
   b.failed = r.Int(c + 8);
   b.killed = r.Int(c + 9);
@@ -39,13 +34,9 @@ core::Batch ReadBatch(const Row& r, int c, bool counted) {
   return b;
 }
 
-const std::string kMembers =
-    "(SELECT count(*) FROM messages m WHERE m.app_id = b.app_id AND m.batch_id = b.id)";
 const std::string kSelectBatch =
-    "SELECT " + Prefixed("b", kBatchCols) + ", " + kMembers + " FROM batches b";
+    "SELECT " + Prefixed("b", kBatchCols) + ", " + kBatchMembers + " FROM batches b";
 
-constexpr const char* kCompletionCols =
-    "msg_id, app_id, batch_id, status, completed_at, destinations";
 core::MessageCompletion ReadCompletion(const Row& r, int c) {
   core::MessageCompletion mc;
   mc.msg_id = r.Text(c);
@@ -57,21 +48,18 @@ core::MessageCompletion ReadCompletion(const Row& r, int c) {
   return mc;
 }
 
-// Destinations of the messages `ids`, by message and endpoint.
-Result<std::vector<std::pair<std::string, core::DestinationOutcome>>> ReadDestinations(
-    Conn& c, const std::vector<std::string>& ids) {
+// The destinations of the messages `ids`.
+Result<DestinationsOf> ReadDestinations(Conn& c, const std::vector<std::string>& ids) {
   auto rows = c.Exec(
       "SELECT msg_id, endpoint_id, status, attempts, last_status, held FROM deliveries"
       " WHERE msg_id = ANY($1::text[]) ORDER BY msg_id, endpoint_id",
       {TextArray(ids)});
   if (!rows) return std::unexpected(rows.error());
-  std::vector<std::pair<std::string, core::DestinationOutcome>> out;
+  DestinationsOf out;
   for (int i = 0; i < rows->size(); ++i) {
-    out.emplace_back(rows->Text(i, 0),
-                     core::DestinationOutcome{rows->Text(i, 1),
-                                              static_cast<core::DeliveryStatus>(rows->Int(i, 2)),
-                                              static_cast<int>(rows->Int(i, 3)),
-                                              static_cast<int>(rows->Int(i, 4)), rows->Bool(i, 5)});
+    out[rows->Text(i, 0)].push_back(
+        {rows->Text(i, 1), static_cast<core::DeliveryStatus>(rows->Int(i, 2)),
+         static_cast<int>(rows->Int(i, 3)), static_cast<int>(rows->Int(i, 4)), rows->Bool(i, 5)});
   }
   return out;
 }
@@ -97,12 +85,10 @@ class Txn final : public CompletionTxn {
     auto rows = c_.Exec(
         "SELECT m.id, m.app_id, m.event_id, m.event_type, m.batch_id, m.completion_endpoint,"
         " a.uid FROM messages m JOIN apps a ON a.id = m.app_id WHERE m.id = ANY($1::text[])"
-        " AND NOT EXISTS (SELECT 1 FROM message_completions c WHERE c.msg_id = m.id)"
-        " ORDER BY m.id",
+        " AND NOT EXISTS (SELECT 1 FROM message_completions c WHERE c.msg_id = m.id)",
         {TextArray(ids)});
     if (!rows) return std::unexpected(rows.error());
     std::vector<MessageProgress> out;
-    std::vector<std::string> found;
     for (int i = 0; i < rows->size(); ++i) {
       MessageProgress p;
       p.message.id = rows->Text(i, 0);
@@ -113,28 +99,19 @@ class Txn final : public CompletionTxn {
       p.message.completion_endpoint = rows->OptText(i, 5);
       p.message.track_completion = true;
       p.app_uid = rows->OptText(i, 6);
-      found.push_back(p.message.id);
       out.push_back(std::move(p));
     }
-    if (out.empty()) return out;
-    auto dest = ReadDestinations(c_, found);
+    auto dest = ReadDestinations(c_, ids);
     if (!dest) return std::unexpected(dest.error());
-    size_t j = 0;  // both are in message order
-    for (auto& p : out) {
-      while (j < dest->size() && (*dest)[j].first < p.message.id) ++j;
-      while (j < dest->size() && (*dest)[j].first == p.message.id) {
-        p.destinations.push_back(std::move((*dest)[j++].second));
-      }
-    }
+    for (auto& p : out) p.destinations = std::move((*dest)[p.message.id]);
     return out;
   }
 
   Result<bool> OpsListen(std::string_view type) override {
-    auto rows = c_.Exec("SELECT 1 FROM endpoints e WHERE e.app_id = $1 AND " +
-                            Subscribes("$2", "NULL") + " LIMIT 1",
-                        {P(core::kOperationsAppId), P(type)});
+    static const std::string kSql = "SELECT " + OpsListenSql("$1::text");
+    auto rows = c_.Exec(kSql, {P(type)});
     if (!rows) return std::unexpected(rows.error());
-    return rows->size() > 0;
+    return rows->Bool(0, 0);
   }
 
   Status RecordCompletions(const std::vector<core::MessageCompletion>& completions) override {
@@ -180,8 +157,8 @@ class Txn final : public CompletionTxn {
       auto rows = c_.Exec(
           "UPDATE batches SET succeeded = $1, failed = $2, killed = $3, completed_at = $4"
           " WHERE app_id = $5 AND id = $6",
-          {P(b.succeeded), P(b.failed), P(b.killed),
-           b.completed_at ? P(ToMicros(*b.completed_at)) : std::nullopt, P(b.app_id), P(b.id)});
+          {P(b.succeeded), P(b.failed), P(b.killed), P(ToMicros(b.completed_at)), P(b.app_id),
+           P(b.id)});
       if (!rows) return std::unexpected(rows.error());
     }
     return {};
@@ -255,7 +232,7 @@ void PostgresStore::CloseBatch(std::string app_id, std::string id, core::TimePoi
       "', 'batch not found') WHERE NOT EXISTS (SELECT 1 FROM batches WHERE app_id = $1 AND"
       " id = $2)";
   static const std::string kClose =
-      "WITH c AS (UPDATE batches b SET closed_at = $3, expected = " + kMembers +
+      std::string("WITH c AS (UPDATE batches b SET closed_at = $3, expected = ") + kBatchMembers +
       " WHERE b.app_id = $1 AND b.id = $2 AND b.closed_at IS NULL AND b.completed_at IS NULL"
       " RETURNING b.app_id, b.id)"
       " INSERT INTO completion_queue(app_id, batch_id) SELECT app_id, id FROM c";
@@ -290,10 +267,7 @@ Result<Page<BatchMember>> PostgresStore::ListBatchMembers(std::string_view app_i
   for (const auto& m : members->data) ids.push_back(m.message.id);
   auto dest = Read([&](Conn& c) { return ReadDestinations(c, ids); });
   if (!dest) return std::unexpected(dest.error());
-  for (auto& m : members->data) {
-    for (auto& [msg, d] : *dest)
-      if (msg == m.message.id) m.destinations.push_back(d);
-  }
+  for (auto& m : members->data) m.destinations = std::move((*dest)[m.message.id]);
   return members;
 }
 
@@ -310,6 +284,9 @@ void PostgresStore::CheckCompletions(core::TimePoint now, size_t limit, Done<int
   Keys due;
   auto r = Read([&](Conn& c) -> Result<int64_t> {
     due.clear();
+    auto queued = c.Exec("SELECT EXISTS (SELECT 1 FROM completion_queue)");
+    if (!queued) return std::unexpected(queued.error());
+    if (!queued->Bool(0, 0)) return int64_t{0};
     if (auto s = c.ExecScript("BEGIN"); !s) return std::unexpected(s.error());
     auto rollback = [&c](core::Error e) -> Result<int64_t> {
       if (!c.broken()) (void)c.ExecScript("ROLLBACK");

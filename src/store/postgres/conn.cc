@@ -35,7 +35,12 @@ core::Error ErrorOf(const PGresult* r, const PGconn* c) {
   }
   // A missing parent (e.g. the app was deleted meanwhile) is "not found", as in the SQLite store.
   if (s == "23503") return {ErrorCode::kNotFound, "the record it belongs to no longer exists", {}};
-  if (s.starts_with("23")) return {ErrorCode::kConflict, Trimmed(PQresultErrorMessage(r)), {}};
+  if (s.starts_with("23")) {
+    return {
+        ErrorCode::kConflict,
+        std::string(kConstraintViolated) + Trimmed(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)),
+        {}};
+  }
   // Connection exceptions; the server shutting down or starting.
   if (s.starts_with("08") || s.starts_with("57P")) return Unavailable().error();
   // Deadlocks and serialization failures between nodes: the write may be tried again.

@@ -80,6 +80,9 @@ struct Row {
   bool Bool(int c) const { return rows.Bool(row, c); }
 };
 
+// How the detail of a kConflict from a violated constraint (not one hookd raised itself) starts.
+inline constexpr std::string_view kConstraintViolated = "constraint violated: ";
+
 // The error of a lost or unusable connection (the API answers 503).
 std::unexpected<core::Error> Unavailable();
 // The SQLSTATE hookd's own statement errors raise for `code` (kNotFound, kIdempotencyTaken,

@@ -104,9 +104,8 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
   queries.push_back({kClaimed, {P(u.msg_id), P(u.endpoint_id), P(u.node)}});
   queries.push_back(
       {kUpdate,
-       {P(static_cast<int>(u.status)), P(u.attempts),
-        u.next_attempt_at ? P(ToMicros(*u.next_attempt_at)) : std::nullopt, P(now), P(u.msg_id),
-        P(u.endpoint_id), P(static_cast<int>(u.trigger)), P(u.keep_claim), P(u.hold),
+       {P(static_cast<int>(u.status)), P(u.attempts), P(ToMicros(u.next_attempt_at)), P(now),
+        P(u.msg_id), P(u.endpoint_id), P(static_cast<int>(u.trigger)), P(u.keep_claim), P(u.hold),
         attempt ? P(attempt->response_status) : std::nullopt}});
   if (u.check_completion) queries.push_back({kQueueCheck, {P(u.msg_id), P(u.endpoint_id)}});
   if (attempt) {
@@ -232,32 +231,37 @@ void PostgresStore::KillDeliveries(core::Message msg, std::optional<std::string>
   static const std::string kQueueCheck =
       "INSERT INTO completion_queue(msg_id) SELECT $1 WHERE EXISTS (SELECT 1 FROM deliveries"
       " WHERE msg_id = $1 AND updated_at = $2)";
+  // Each destination's report (core::KillEvent, both ways): killed when canceled by this kill
+  // (its time $2).
   static const std::string kReport = WithStates(
       "INSERT INTO messages(id, app_id, event_type, payload, tags, created_at)"
       " SELECT x.id, '" +
-      std::string(core::kOperationsAppId) +
-      "', t.type, json_build_object('type', t.type, 'data', json_build_object('appId', $3::text,"
-      " 'appUid', $4::text, 'msgId', $1::text, 'msgEventId', $5::text, 'endpointId', x.ep))::text,"
-      " jsonb_build_array($3::text), $2::bigint FROM unnest($6::text[], $7::text[]) AS x(id, ep)"
-      " JOIN deliveries d ON d.msg_id = $1 AND d.endpoint_id = x.ep CROSS JOIN LATERAL (SELECT"
-      " CASE WHEN d.status = {canceled} AND d.updated_at = $2::bigint THEN '" +
+      std::string(core::kOperationsAppId) + "', CASE WHEN k.killed THEN '" +
       std::string(core::ops::kMessageKilled) + "' ELSE '" +
-      std::string(core::ops::kMessageNotKilled) + "' END AS type) t");
+      std::string(core::ops::kMessageNotKilled) +
+      "' END, CASE WHEN k.killed THEN x.killed ELSE x.kept END, jsonb_build_array($3::text),"
+      " $2::bigint FROM unnest($4::text[], $5::text[], $6::text[], $7::text[])"
+      " AS x(id, ep, killed, kept) JOIN deliveries d ON d.msg_id = $1 AND d.endpoint_id = x.ep"
+      " CROSS JOIN LATERAL (SELECT d.status = {canceled} AND d.updated_at = $2::bigint AS killed) "
+      "k");
   auto known = Read([&](Conn& c) {
     return c.Exec("SELECT endpoint_id FROM deliveries WHERE msg_id = $1", {P(msg.id)});
   });
   if (!known) return done(std::unexpected(known.error()));
-  std::vector<std::string> ids, endpoints;
+  std::vector<std::string> ids, endpoints, killed, kept;
   for (int i = 0; i < known->size(); ++i) {
-    endpoints.push_back(known->Text(i, 0));
+    auto ep = known->Text(i, 0);
     ids.push_back(core::NewId("msg", clock_));
+    killed.push_back(core::KillEvent(true, app_uid, msg, ep, ids.back()).payload);
+    kept.push_back(core::KillEvent(false, app_uid, msg, ep, ids.back()).payload);
+    endpoints.push_back(std::move(ep));
   }
   auto at = P(ToMicros(now));
   std::vector<Query> queries{{kLock, {P(msg.id)}}, {kCancel, {P(msg.id), at}}};
   if (msg.track_completion) queries.push_back({kQueueCheck, {P(msg.id), at}});
   queries.push_back({kReport,
-                     {P(msg.id), at, P(msg.app_id), P(app_uid), P(msg.event_id), TextArray(ids),
-                      TextArray(endpoints)}});
+                     {P(msg.id), at, P(msg.app_id), TextArray(ids), TextArray(endpoints),
+                      TextArray(killed), TextArray(kept)}});
   auto fan = AddOpsEvents(queries, {}, now, std::nullopt, ids);
   Write<KillResult>(
       std::nullopt, std::move(done), std::move(queries),
@@ -319,7 +323,7 @@ template <class Fill>
 DeliveryView ReadDeliveryView(const Row& r, Fill fill) {
   DeliveryView v;
   v.status = static_cast<core::DeliveryStatus>(r.Int(0));
-  if (auto t = r.OptInt(1)) v.next_attempt_at = FromMicros(*t);
+  v.next_attempt_at = FromMicros(r.OptInt(1));
   fill(v, r);
   return v;
 }

@@ -68,9 +68,9 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
       "INSERT INTO messages(" + std::string(kMessageCols) +
       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 AND ($10::text IS NOT NULL OR "
       "$12::text IS NOT"
-      " NULL OR EXISTS (SELECT 1 FROM endpoints e WHERE e.app_id = '" +
-      std::string(core::kOperationsAppId) + "' AND " + Subscribes("'message.completed'", "NULL") +
-      ")), $12) RETURNING track_completion";
+      " NULL OR " +
+      OpsListenSql("'" + std::string(core::ops::kMessageCompleted) + "'") +
+      "), $12) RETURNING track_completion";
   // Nothing to wait for: complete at once.
   static const std::string kQueueIfNone =
       "INSERT INTO completion_queue(msg_id) SELECT id FROM messages WHERE id = $1 AND"
@@ -115,10 +115,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
       std::move(idem), std::move(done), std::move(queries),
       [msg = std::move(msg), inserted, fanned_out](Result<std::vector<Rows>> r,
                                                    Keys& due) -> Result<core::Message> {
-        if (!r) {
-          if (r.error().detail.starts_with("batch ")) return std::unexpected(r.error());
-          return Conflict(r.error(), "a message with this eventId already exists");
-        }
+        if (!r) return Conflict(r.error(), "a message with this eventId already exists");
         core::Message out = msg;
         out.track_completion = (*r)[inserted].Bool(0, 0);
         const Rows& fanned = (*r)[fanned_out];

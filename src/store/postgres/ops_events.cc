@@ -7,6 +7,11 @@
 
 namespace hookd::store::postgres {
 
+std::string OpsListenSql(std::string_view type) {
+  return "EXISTS (SELECT 1 FROM endpoints e WHERE e.app_id = '" +
+         std::string(core::kOperationsAppId) + "' AND " + Subscribes(type, "NULL") + ")";
+}
+
 std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
                                    const std::vector<core::OpsEvent>& events, core::TimePoint now,
                                    const std::optional<core::DeliveryKey>& only_if,

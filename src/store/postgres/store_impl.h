@@ -274,6 +274,8 @@ std::optional<size_t> AddOpsEvents(std::vector<Query>& queries,
                                    const std::vector<core::OpsEvent>& events, core::TimePoint now,
                                    const std::optional<core::DeliveryKey>& only_if = std::nullopt,
                                    std::vector<std::string> more_ids = {});
+// SQL: whether an operational endpoint subscribes to event type `type` (an SQL expression).
+std::string OpsListenSql(std::string_view type);
 // Makes what an enabled endpoint held while it was disabled due at `now`, in message order.
 Query ReleaseHeldQuery(const std::string& endpoint_id, core::TimePoint now);
 // Plans the alerts of the stored operational events `event_ids` (see alert_store.h).
@@ -282,9 +284,10 @@ Query PlanAlertsQuery(std::vector<std::string> event_ids, core::TimePoint now);
 void CollectOpsDue(const std::vector<Rows>& results, std::optional<size_t> fan_out,
                    std::vector<core::DeliveryKey>& due);
 
-// A conflict with a friendlier detail, other errors as they are.
+// A violated constraint as a conflict with a friendlier detail; other errors (also conflicts hookd
+// raised itself, which say what they are) as they are.
 inline std::unexpected<core::Error> Conflict(const core::Error& e, std::string detail) {
-  if (e.code == core::ErrorCode::kConflict) {
+  if (e.code == core::ErrorCode::kConflict && e.detail.starts_with(kConstraintViolated)) {
     return core::Fail(core::ErrorCode::kConflict, std::move(detail));
   }
   return std::unexpected(e);

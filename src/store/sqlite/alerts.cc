@@ -23,9 +23,9 @@ Alert ReadAlert(Stmt& s) {
   a.status = s.Text(9);
   a.attempts = static_cast<int>(s.Int(10));
   a.error = s.Text(11);
-  if (!s.IsNull(12)) a.next_attempt_at = FromMicros(s.Int(12));
+  a.next_attempt_at = FromMicros(s.OptInt(12));
   a.created_at = FromMicros(s.Int(13));
-  if (!s.IsNull(14)) a.sent_at = FromMicros(s.Int(14));
+  a.sent_at = FromMicros(s.OptInt(14));
   return a;
 }
 
@@ -101,9 +101,6 @@ void SqliteStore::ClaimDueAlerts(std::string node, core::TimePoint now, core::Ti
 void SqliteStore::RecordAlert(Alert alert, std::string node, Done<void> done) {
   Write<void>(std::nullopt, std::move(done),
               [a = std::move(alert), node = std::move(node)](Db& db) -> Status {
-                auto opt = [](const std::optional<core::TimePoint>& t) {
-                  return t ? std::optional<int64_t>(ToMicros(*t)) : std::nullopt;
-                };
                 auto s = db.Prepare(
                                "UPDATE alerts SET status = ?, attempts = ?, error = ?,"
                                " next_attempt_at = ?, sent_at = ?, lease_node = NULL,"
@@ -111,8 +108,8 @@ void SqliteStore::RecordAlert(Alert alert, std::string node, Done<void> done) {
                              .Bind(1, a.status)
                              .Bind(2, a.attempts)
                              .Bind(3, a.error)
-                             .Bind(4, opt(a.next_attempt_at))
-                             .Bind(5, opt(a.sent_at))
+                             .Bind(4, ToMicros(a.next_attempt_at))
+                             .Bind(5, ToMicros(a.sent_at))
                              .Bind(6, a.id)
                              .Bind(7, node)
                              .Run();

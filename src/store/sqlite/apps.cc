@@ -16,24 +16,31 @@ Result<Page<core::App>> SqliteStore::ListApps(const PageRequest& page) {
                          [](const core::App& a) { return a.id; });
 }
 
+namespace {
+
+// Binds ?1..?10 (kAppCols, in order) to `a`.
+Stmt& BindApp(Stmt& s, const core::App& a) {
+  return s.Bind(1, a.id)
+      .Bind(2, a.uid)
+      .Bind(3, a.name)
+      .Bind(4, a.rate_limit)
+      .Bind(5, EncodeMap(a.metadata))
+      .Bind(6, ToMicros(a.created_at))
+      .Bind(7, ToMicros(a.updated_at))
+      .Bind(8, EncodeMap(a.env))
+      .Bind(9, EncodeFailurePolicy(a.failure_policy))
+      .Bind(10, EncodeNotifications(a.notifications));
+}
+
+}  // namespace
+
 void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> done) {
   Write<core::App>(
       std::move(idem), std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
-        auto s =
-            db.Prepare(
-                  "INSERT INTO apps(id, uid, name, rate_limit, metadata, created_at,"
-                  " updated_at, env, failure_policy, notifications) VALUES (?,?,?,?,?,?,?,?,?,?)")
-                .Bind(1, app.id)
-                .Bind(2, app.uid)
-                .Bind(3, app.name)
-                .Bind(4, app.rate_limit)
-                .Bind(5, EncodeMap(app.metadata))
-                .Bind(6, ToMicros(app.created_at))
-                .Bind(7, ToMicros(app.updated_at))
-                .Bind(8, EncodeMap(app.env))
-                .Bind(9, EncodeFailurePolicy(app.failure_policy))
-                .Bind(10, EncodeNotifications(app.notifications))
-                .Run();
+        static const std::string kInsert = std::string("INSERT INTO apps(") + kAppCols +
+                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+        auto insert = db.Prepare(kInsert);
+        auto s = BindApp(insert, app).Run();
         if (!s) return Conflict(s.error(), "an application with this uid already exists");
         return app;
       });
@@ -42,19 +49,10 @@ void SqliteStore::CreateApp(core::App app, Idempotency idem, Done<core::App> don
 void SqliteStore::UpdateApp(core::App app, Done<core::App> done) {
   Write<core::App>(
       std::nullopt, std::move(done), [app = std::move(app)](Db& db) -> Result<core::App> {
-        auto s = db.Prepare(
-                       "UPDATE apps SET uid=?, name=?, rate_limit=?, metadata=?, updated_at=?,"
-                       " env=?, failure_policy=?, notifications=? WHERE id=?")
-                     .Bind(1, app.uid)
-                     .Bind(2, app.name)
-                     .Bind(3, app.rate_limit)
-                     .Bind(4, EncodeMap(app.metadata))
-                     .Bind(5, ToMicros(app.updated_at))
-                     .Bind(6, EncodeMap(app.env))
-                     .Bind(7, EncodeFailurePolicy(app.failure_policy))
-                     .Bind(8, EncodeNotifications(app.notifications))
-                     .Bind(9, app.id)
-                     .Run();
+        auto update = db.Prepare(  // created_at (?6) stays as it was
+            "UPDATE apps SET uid = ?2, name = ?3, rate_limit = ?4, metadata = ?5,"
+            " updated_at = ?7, env = ?8, failure_policy = ?9, notifications = ?10 WHERE id = ?1");
+        auto s = BindApp(update, app).Run();
         if (!s) return Conflict(s.error(), "an application with this uid already exists");
         if (db.Changes() == 0) return core::NotFound("application");
         return app;

@@ -8,11 +8,6 @@
 namespace hookd::store::sqlite {
 namespace {
 
-std::optional<core::TimePoint> OptTime(Stmt& s, int col) {
-  if (s.IsNull(col)) return std::nullopt;
-  return FromMicros(s.Int(col));
-}
-
 // kBatchCols at `c`, then the member count at c + 10 when `counted`.
 core::Batch ReadBatchAt(Stmt& s, int c, bool counted) {
   core::Batch b;
@@ -21,8 +16,8 @@ core::Batch ReadBatchAt(Stmt& s, int c, bool counted) {
   b.expected = s.OptInt(c + 2);
   b.callback_endpoint = s.OptText(c + 3);
   b.created_at = FromMicros(s.Int(c + 4));
-  b.closed_at = OptTime(s, c + 5);
-  b.completed_at = OptTime(s, c + 6);
+  b.closed_at = FromMicros(s.OptInt(c + 5));
+  b.completed_at = FromMicros(s.OptInt(c + 6));
   b.succeeded = s.Int(c + 7);
   b.failed = s.Int(c + 8);
   b.killed = s.Int(c + 9);
@@ -30,22 +25,21 @@ core::Batch ReadBatchAt(Stmt& s, int c, bool counted) {
   return b;
 }
 
-const std::string kMembers =
-    "(SELECT count(*) FROM messages m WHERE m.app_id = b.app_id AND m.batch_id = b.id)";
+const std::string kSelectBatch =
+    "SELECT " + Prefixed("b", kBatchCols) + ", " + kBatchMembers + " FROM batches b";
 
-core::DestinationOutcome ReadDestination(Stmt& s, int c) {
-  return {s.Text(c), static_cast<core::DeliveryStatus>(s.Int(c + 1)),
-          static_cast<int>(s.Int(c + 2)), static_cast<int>(s.Int(c + 3)), s.Int(c + 4) != 0};
-}
-
-// The destinations of message `msg_id`, by endpoint.
-Result<std::vector<core::DestinationOutcome>> ReadDestinations(Db& db, const std::string& msg_id) {
+// The destinations of the messages `ids`.
+Result<DestinationsOf> ReadDestinations(Db& db, const std::vector<std::string>& ids) {
   auto s = db.Prepare(
-      "SELECT endpoint_id, status, attempts, last_status, held FROM deliveries WHERE msg_id = ?"
-      " ORDER BY endpoint_id");
-  s.Bind(1, msg_id);
-  std::vector<core::DestinationOutcome> out;
-  while (s.Step()) out.push_back(ReadDestination(s, 0));
+      "SELECT msg_id, endpoint_id, status, attempts, last_status, held FROM deliveries"
+      " WHERE msg_id IN (SELECT value FROM json_each(?)) ORDER BY msg_id, endpoint_id");
+  s.Bind(1, EncodeList(ids));
+  DestinationsOf out;
+  while (s.Step()) {
+    out[s.Text(0)].push_back({s.Text(1), static_cast<core::DeliveryStatus>(s.Int(2)),
+                              static_cast<int>(s.Int(3)), static_cast<int>(s.Int(4)),
+                              s.Int(5) != 0});
+  }
   if (s.error()) return std::unexpected(*s.error());
   return out;
 }
@@ -60,8 +54,6 @@ core::MessageCompletion ReadCompletionAt(Stmt& s, int c) {
   mc.destinations = core::ParseDestinations(s.Text(c + 5));
   return mc;
 }
-constexpr const char* kCompletionCols =
-    "msg_id, app_id, batch_id, status, completed_at, destinations";
 
 // The completion check's reads and writes, inside the writer's transaction.
 class Txn final : public CompletionTxn {
@@ -80,17 +72,14 @@ class Txn final : public CompletionTxn {
   }
 
   Result<std::vector<MessageProgress>> ReadProgress(const std::vector<std::string>& ids) override {
+    auto s = db_.Prepare(
+        "SELECT m.id, m.app_id, m.event_id, m.event_type, m.batch_id, m.completion_endpoint,"
+        " a.uid FROM messages m JOIN apps a ON a.id = m.app_id WHERE m.id IN (SELECT value FROM"
+        " json_each(?)) AND NOT EXISTS (SELECT 1 FROM message_completions c WHERE"
+        " c.msg_id = m.id)");
+    s.Bind(1, EncodeList(ids));
     std::vector<MessageProgress> out;
-    for (const auto& id : ids) {
-      auto s = db_.Prepare(
-          "SELECT m.id, m.app_id, m.event_id, m.event_type, m.batch_id, m.completion_endpoint,"
-          " a.uid FROM messages m JOIN apps a ON a.id = m.app_id WHERE m.id = ? AND NOT EXISTS"
-          " (SELECT 1 FROM message_completions c WHERE c.msg_id = m.id)");
-      s.Bind(1, id);
-      if (!s.Step()) {
-        if (s.error()) return std::unexpected(*s.error());
-        continue;
-      }
+    while (s.Step()) {
       MessageProgress p;
       p.message.id = s.Text(0);
       p.message.app_id = s.Text(1);
@@ -100,22 +89,21 @@ class Txn final : public CompletionTxn {
       p.message.completion_endpoint = s.OptText(5);
       p.message.track_completion = true;
       p.app_uid = s.OptText(6);
-      auto d = ReadDestinations(db_, id);
-      if (!d) return std::unexpected(d.error());
-      p.destinations = std::move(*d);
       out.push_back(std::move(p));
     }
+    if (s.error()) return std::unexpected(*s.error());
+    auto dest = ReadDestinations(db_, ids);
+    if (!dest) return std::unexpected(dest.error());
+    for (auto& p : out) p.destinations = std::move((*dest)[p.message.id]);
     return out;
   }
 
   Result<bool> OpsListen(std::string_view type) override {
-    auto s = db_.Prepare(
-        "SELECT 1 FROM endpoints e WHERE e.app_id = ? AND NOT e.ephemeral AND (e.event_types IS"
-        " NULL OR EXISTS (SELECT 1 FROM json_each(e.event_types) WHERE value = ?)) LIMIT 1");
-    s.Bind(1, core::kOperationsAppId).Bind(2, type);
-    bool found = s.Step();
-    if (s.error()) return std::unexpected(*s.error());
-    return found;
+    static const std::string kSql = "SELECT " + OpsListenSql("?");
+    auto s = db_.Prepare(kSql);
+    s.Bind(1, type);
+    if (!s.Step()) return std::unexpected(s.error().value_or(core::Error{}));
+    return s.Int(0) != 0;
   }
 
   Status RecordCompletions(const std::vector<core::MessageCompletion>& completions) override {
@@ -156,8 +144,7 @@ class Txn final : public CompletionTxn {
                    .Bind(1, b.succeeded)
                    .Bind(2, b.failed)
                    .Bind(3, b.killed)
-                   .Bind(4, b.completed_at ? std::optional<int64_t>(ToMicros(*b.completed_at))
-                                           : std::nullopt)
+                   .Bind(4, ToMicros(b.completed_at))
                    .Bind(5, b.app_id)
                    .Bind(6, b.id)
                    .Run();
@@ -202,18 +189,15 @@ void SqliteStore::CreateBatch(core::Batch batch, std::optional<core::Endpoint> c
 
 Result<core::Batch> SqliteStore::GetBatch(std::string_view app_id, std::string_view id) {
   return ReadOne<core::Batch>(
-      "SELECT " + Prefixed("b", kBatchCols) + ", " + kMembers +
-          " FROM batches b WHERE b.app_id = ? AND b.id = ?",
-      {std::string(app_id), std::string(id)}, [](Stmt& s) { return ReadBatchAt(s, 0, true); },
-      "batch");
+      kSelectBatch + " WHERE b.app_id = ? AND b.id = ?", {std::string(app_id), std::string(id)},
+      [](Stmt& s) { return ReadBatchAt(s, 0, true); }, "batch");
 }
 
 Result<Page<core::Batch>> SqliteStore::ListBatches(std::string_view app_id,
                                                    const PageRequest& page) {
   return List<core::Batch>(
-      "SELECT " + Prefixed("b", kBatchCols) + ", " + kMembers + " FROM batches b", "b.app_id = ?",
-      {std::string(app_id)}, "b.id", page, [](Stmt& s) { return ReadBatchAt(s, 0, true); },
-      [](const core::Batch& b) { return b.id; });
+      kSelectBatch, "b.app_id = ?", {std::string(app_id)}, "b.id", page,
+      [](Stmt& s) { return ReadBatchAt(s, 0, true); }, [](const core::Batch& b) { return b.id; });
 }
 
 void SqliteStore::CloseBatch(std::string app_id, std::string id, core::TimePoint now,
@@ -221,7 +205,8 @@ void SqliteStore::CloseBatch(std::string app_id, std::string id, core::TimePoint
   Write<core::Batch>(
       std::nullopt, std::move(done),
       [app_id = std::move(app_id), id = std::move(id), now](Db& db) -> Result<core::Batch> {
-        auto s = db.Prepare("UPDATE batches AS b SET closed_at = ?, expected = " + kMembers +
+        auto s = db.Prepare(std::string("UPDATE batches AS b SET closed_at = ?, expected = ") +
+                            kBatchMembers +
                             " WHERE b.app_id = ? AND b.id = ? AND b.closed_at IS NULL"
                             " AND b.completed_at IS NULL")
                      .Bind(1, ToMicros(now))
@@ -236,8 +221,7 @@ void SqliteStore::CloseBatch(std::string app_id, std::string id, core::TimePoint
                   .Run();
           if (!s) return std::unexpected(s.error());
         }
-        auto read = db.Prepare("SELECT " + Prefixed("b", kBatchCols) + ", " + kMembers +
-                               " FROM batches b WHERE b.app_id = ? AND b.id = ?");
+        auto read = db.Prepare(kSelectBatch + " WHERE b.app_id = ? AND b.id = ?");
         read.Bind(1, app_id).Bind(2, id);
         if (read.Step()) return ReadBatchAt(read, 0, true);
         if (read.error()) return std::unexpected(*read.error());
@@ -258,14 +242,14 @@ Result<Page<BatchMember>> SqliteStore::ListBatchMembers(std::string_view app_id,
         return b;
       },
       [](const BatchMember& b) { return b.message.id; });
-  if (!members) return members;
+  if (!members || members->data.empty()) return members;
+  std::vector<std::string> ids;
+  for (const auto& m : members->data) ids.push_back(m.message.id);
   auto db = reads_.Acquire();
   if (!db) return std::unexpected(db.error());
-  for (auto& m : members->data) {
-    auto d = ReadDestinations(**db, m.message.id);
-    if (!d) return std::unexpected(d.error());
-    m.destinations = std::move(*d);
-  }
+  auto dest = ReadDestinations(**db, ids);
+  if (!dest) return std::unexpected(dest.error());
+  for (auto& m : members->data) m.destinations = std::move((*dest)[m.message.id]);
   return members;
 }
 
@@ -279,6 +263,7 @@ Result<core::MessageCompletion> SqliteStore::GetCompletion(std::string_view app_
 }
 
 void SqliteStore::CheckCompletions(core::TimePoint now, size_t limit, Done<int64_t> done) {
+  if (NoRow("SELECT 1 FROM completion_queue LIMIT 1", {})) return done(int64_t{0});
   auto due = std::make_shared<std::vector<core::DueDelivery>>();
   Write<int64_t>(
       std::nullopt, std::move(done),

@@ -94,8 +94,7 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
             db.Prepare(kSql)
                 .Bind(1, static_cast<int>(u.status))
                 .Bind(2, u.attempts)
-                .Bind(3, u.next_attempt_at ? std::optional<int64_t>(ToMicros(*u.next_attempt_at))
-                                           : std::nullopt)
+                .Bind(3, ToMicros(u.next_attempt_at))
                 .Bind(4, ToMicros(now))
                 .Bind(5, u.msg_id)
                 .Bind(6, u.endpoint_id)
@@ -174,6 +173,10 @@ Status SqliteStore::Probed(Db& db, const core::DeliveryUpdate& u, core::TimePoin
 }
 
 void SqliteStore::StartProbes(core::TimePoint now, Done<int64_t> done) {
+  static const std::string kAnyDue =
+      "SELECT 1 FROM endpoint_health h JOIN endpoints e ON e.id = h.endpoint_id"
+      " WHERE h.probe_at <= ? AND e.disabled LIMIT 1";
+  if (NoRow(kAnyDue, {ToMicros(now)})) return done(int64_t{0});
   Write<int64_t>(std::nullopt, std::move(done), [now](Db& db) -> Result<int64_t> {
     static const std::string kProbe = WithStates(
         "UPDATE deliveries SET held = 0, next_attempt_at = ?1, next_trigger = {probe},"
@@ -210,14 +213,11 @@ Status SqliteStore::Account(Db& db, const core::DeliveryUpdate& u, core::TimePoi
   if (read.error()) return std::unexpected(*read.error());
   if (known) {
     health.consecutive_exhausted = static_cast<int>(read.Int(0));
-    if (!read.IsNull(1)) health.failing_since = FromMicros(read.Int(1));
-    if (!read.IsNull(2)) health.last_failure_at = FromMicros(read.Int(2));
+    health.failing_since = FromMicros(read.OptInt(1));
+    health.last_failure_at = FromMicros(read.OptInt(2));
   }
   auto after = core::Account(health, acc.outcome, now);
   if (!known && acc.outcome == core::AttemptOutcome::kSucceeded) return {};  // nothing to record
-  auto opt = [](const std::optional<core::TimePoint>& t) {
-    return t ? std::optional<int64_t>(ToMicros(*t)) : std::nullopt;
-  };
   if (!known || after.consecutive_exhausted != health.consecutive_exhausted ||
       after.failing_since != health.failing_since ||
       after.last_failure_at != health.last_failure_at) {
@@ -227,8 +227,8 @@ Status SqliteStore::Account(Db& db, const core::DeliveryUpdate& u, core::TimePoi
                    " SET consecutive_exhausted = ?2, failing_since = ?3, last_failure_at = ?4")
                  .Bind(1, u.endpoint_id)
                  .Bind(2, after.consecutive_exhausted)
-                 .Bind(3, opt(after.failing_since))
-                 .Bind(4, opt(after.last_failure_at))
+                 .Bind(3, ToMicros(after.failing_since))
+                 .Bind(4, ToMicros(after.last_failure_at))
                  .Run();
     if (!s) return s;
   }

@@ -68,6 +68,14 @@ Status JoinBatch(Db& db, const std::string& app_id, const std::string& batch_id,
   return core::Fail(ErrorCode::kConflict, "batch " + batch_id + " is closed");
 }
 
+std::string OpsListenSql(std::string_view type) {
+  return "EXISTS (SELECT 1 FROM endpoints e WHERE e.app_id = '" +
+         std::string(core::kOperationsAppId) +
+         "' AND NOT e.ephemeral AND (e.event_types IS NULL OR EXISTS (SELECT 1 FROM"
+         " json_each(e.event_types) WHERE value = " +
+         std::string(type) + ")))";
+}
+
 Status QueueCompletionCheck(Db& db, const std::string& msg_id) {
   return db.Prepare("INSERT INTO completion_queue(msg_id) VALUES (?)").Bind(1, msg_id).Run();
 }
@@ -90,11 +98,9 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
       "INSERT INTO messages(id, app_id, event_id, event_type, payload, channels, tags, created_at,"
       " test_routes, batch_id, track_completion, completion_endpoint)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 AND (?10 IS NOT NULL OR ?12 IS NOT"
-      " NULL OR EXISTS (SELECT 1 FROM endpoints e WHERE e.app_id = '" +
-      std::string(core::kOperationsAppId) +
-      "' AND NOT e.ephemeral AND (e.event_types IS NULL OR EXISTS (SELECT 1 FROM"
-      " json_each(e.event_types) WHERE value = '" +
-      std::string(core::ops::kMessageCompleted) + "')))), ?12) RETURNING track_completion";
+      " NULL OR " +
+      OpsListenSql("'" + std::string(core::ops::kMessageCompleted) + "'") +
+      "), ?12) RETURNING track_completion";
   auto channels = EncodeList(msg.channels);
   {
     auto ins = db.Prepare(kInsert);

@@ -50,7 +50,7 @@ template <class Fill>
 DeliveryView ReadDeliveryView(Stmt& s, Fill fill) {
   DeliveryView v;
   v.status = static_cast<core::DeliveryStatus>(s.Int(0));
-  if (!s.IsNull(1)) v.next_attempt_at = core::FromMicros(s.Int(1));
+  v.next_attempt_at = core::FromMicros(s.OptInt(1));
   fill(v, s);
   return v;
 }

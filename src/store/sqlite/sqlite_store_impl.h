@@ -77,6 +77,8 @@ S& BindEndpoint(S&& s, const core::Endpoint& e) {
 // deliveries made due to `due`.
 Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const MessageRouting& routing,
                                     std::vector<core::DueDelivery>& due);
+// SQL: whether an operational endpoint subscribes to event type `type` (an SQL expression).
+std::string OpsListenSql(std::string_view type);
 // Queues message `msg_id` for the completion check (batch_store.h).
 Status QueueCompletionCheck(Db& db, const std::string& msg_id);
 // Makes what an enabled endpoint held while it was disabled due at `now_us`, in message order.
@@ -242,6 +244,14 @@ class SqliteStore final : public Store {
       return core::NotFound(what);
     }
     return read(s);
+  }
+
+  // True when a read of `sql` finds no row: periodic writes that are mostly idle look first,
+  // since every commit syncs the WAL.
+  bool NoRow(const std::string& sql, const std::vector<Param>& params) {
+    auto found = ReadOne<bool>(
+        sql, params, [](Stmt&) { return true; }, "row");
+    return !found && found.error().code == ErrorCode::kNotFound;
   }
 
   // Keyset pagination over `key` (unique). See PageRequest.
