@@ -13,18 +13,32 @@ using core::EventType;
 
 void ReadFields(BodyReader& body, EventType& et, bool patch) {
   if (auto d = body.String("description", !patch, 4096)) et.description = *d;
-  if (auto a = body.Bool("archived")) et.archived = *a;
-  else if (!patch) et.archived = false;
-  if (auto d = body.Bool("deprecated")) et.deprecated = *d;
-  else if (!patch) et.deprecated = false;
-  if (auto s = body.Object("schemas")) et.schemas = *s;
-  else if (!patch || body.IsNull("schemas")) et.schemas.reset();
-  if (auto f = body.StringList("featureFlags", 10)) et.feature_flags = *f;
-  else if (auto one = body.String("featureFlag", false, 256)) et.feature_flags = {{*one}};
+  if (auto a = body.Bool("archived"))
+    et.archived = *a;
+  else if (!patch)
+    et.archived = false;
+  if (auto d = body.Bool("deprecated"))
+    et.deprecated = *d;
+  else if (!patch)
+    et.deprecated = false;
+  if (auto s = body.Object("schemas"))
+    et.schemas = *s;
+  else if (!patch || body.IsNull("schemas"))
+    et.schemas.reset();
+  if (auto f = body.StringList("featureFlags", 10))
+    et.feature_flags = *f;
+  else if (auto one = body.String("featureFlag", false, 256))
+    et.feature_flags = {{*one}};
   else if (!patch || body.IsNull("featureFlags") || body.IsNull("featureFlag"))
     et.feature_flags.reset();
-  if (auto g = body.String("groupName", false, 256)) et.group_name = *g;
-  else if (!patch || body.IsNull("groupName")) et.group_name.reset();
+  if (auto g = body.String("groupName", false, 256))
+    et.group_name = *g;
+  else if (!patch || body.IsNull("groupName"))
+    et.group_name.reset();
+  if (auto r = body.Bool("expectsReply"))
+    et.expects_reply = *r;
+  else if (!patch)
+    et.expects_reply = false;
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
@@ -89,8 +103,8 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry =
       return reply(ErrorResponse(et.error()));
     }
     if (auto err = core::CheckEventTypeName(req.params[0]); !err.empty()) {
-      return reply(ErrorResponse(core::Error{core::ErrorCode::kValidation, "",
-                                             {{{"path", "event_type_name"}, err}}}));
+      return reply(ErrorResponse(
+          core::Error{core::ErrorCode::kValidation, "", {{{"path", "event_type_name"}, err}}}));
     }
     create = true;
     et = EventType{.id = core::NewId("evtype", ctx.clock), .name = req.params[0]};
@@ -100,10 +114,10 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry =
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   et->updated_at = ctx.clock.Now();
   if (!create) {
-    return ctx.store.UpdateEventType(
-        std::move(*et), std::nullopt,
-        ReplyWith<EventType>(std::move(reply),
-                             [](const EventType& e) { return JsonResponse(200, EventTypeJson(e)); }));
+    return ctx.store.UpdateEventType(std::move(*et), std::nullopt,
+                                     ReplyWith<EventType>(std::move(reply), [](const EventType& e) {
+                                       return JsonResponse(200, EventTypeJson(e));
+                                     }));
   }
   auto request = std::make_shared<Request>(req);
   ctx.store.CreateEventType(std::move(*et), std::nullopt,

@@ -54,6 +54,7 @@ json::object EventTypeJson(const core::EventType& et, bool with_schemas) {
                               ? json::value(et.feature_flags->front())
                               : nullptr},
           {"groupName", OptString(et.group_name)},
+          {"expectsReply", et.expects_reply},
           {"createdAt", FormatTime(et.created_at)},
           {"updatedAt", FormatTime(et.updated_at)}};
 }

@@ -48,6 +48,7 @@ struct EventType {
   std::optional<std::string> group_name;
   TimePoint created_at{};
   TimePoint updated_at{};
+  bool expects_reply = false;  // its messages' 2xx answers carry a reply (delivery/reply.h)
 };
 
 struct BasicAuth {
@@ -117,6 +118,8 @@ struct Message {
   bool track_completion = false;
   // The endpoint (ephemeral, of the operations app) that receives its completion report.
   std::optional<std::string> completion_endpoint;
+  // Its event type expected a reply when it came (EventType::expects_reply).
+  bool expects_reply = false;
 };
 
 // An API token; only its SHA-256 hash is stored. app_id empty means admin.

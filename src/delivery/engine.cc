@@ -482,7 +482,9 @@ struct Engine::Impl {
     if (!ok && r.error.empty() && r.status >= 300 && r.status < 400) {
       attempt.error_detail = "redirects are not followed";
     }
-    if (ok && config.options.expects_reply) ReadReply(r.body, attempt);
+    if (ok && (config.options.expects_reply || d.message->expects_reply)) {
+      ReadReply(r.body, attempt);
+    }
 
     // Failover: the next try of this attempt, unless the receiver said stop (410), time is up or
     // the claim was given up.

@@ -1,4 +1,5 @@
-// Replies carried by 2xx answers of endpoints that expect one (DeliveryOptions::expects_reply): a
+// Replies carried by 2xx answers of deliveries that expect one (the endpoint's
+// DeliveryOptions::expects_reply or the message's Message::expects_reply): a
 // JSON object, or form fields (application/x-www-form-urlencoded).
 #pragma once
 

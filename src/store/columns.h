@@ -12,14 +12,15 @@ inline constexpr const char* kAppCols =
     " notifications";
 inline constexpr const char* kEventTypeCols =
     "id, name, description, archived, deprecated, schemas, feature_flags, group_name, created_at,"
-    " updated_at";
+    " updated_at, expects_reply";
 inline constexpr const char* kEndpointCols =
     "id, app_id, uid, url, description, disabled, event_types, channels, throttle_rate, version,"
     " metadata, headers, secrets, created_at, updated_at, retry_schedule, options, ephemeral,"
     " failure_policy, fallback_url";
 inline constexpr const char* kMessageCols =
     "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes,"
-    " batch_id, track_completion, completion_endpoint";
+    " batch_id, track_completion, completion_endpoint, expects_reply";
+inline constexpr int kMessageColCount = 13;
 inline constexpr const char* kBatchCols =
     "app_id, id, expected, callback_endpoint, created_at, closed_at, completed_at, succeeded,"
     " failed, killed";
@@ -27,6 +28,9 @@ inline constexpr const char* kTaskCols =
     "id, app_id, kind, status, spec, cursor, sent, created_at, updated_at";
 inline constexpr const char* kCompletionCols =
     "msg_id, app_id, batch_id, status, completed_at, destinations";
+// Whether a new message expects a reply, in its INSERT with the event type name as parameter 4.
+inline constexpr const char* kExpectsReply =
+    "COALESCE((SELECT expects_reply FROM event_types WHERE name = ?4), false)";
 // A batch's member count, in a query over `batches b`.
 inline constexpr const char* kBatchMembers =
     "(SELECT count(*) FROM messages m WHERE m.app_id = b.app_id AND m.batch_id = b.id)";

@@ -263,3 +263,33 @@ test("replies: JSON and form replies are stored and emitted; malformed and overs
   const attempt = (await api.get(`/api/v1/app/${app.id}/attempt/msg/${msg.id}`)).json.data.find((a) => eps[a.endpointId] === "json");
   assert.deepEqual(attempt.reply, json);
 });
+
+test("replies by event type: an event type with expectsReply has replies read for every endpoint, from the messages created while it is set", async (t) => {
+  const { rx, api } = await start(t);
+  const reply = { Destination: "447700900000", Message: "STOP received" };
+  rx.on("/plain", { status: 200, body: JSON.stringify(reply), headers: { "content-type": "application/json" } });
+  const type = await api.put("/api/v1/event-type/sms.keyword", { description: "Keyword", expectsReply: true });
+  assert.equal(type.status, 201, type.text);
+  assert.equal(type.json.expectsReply, true);
+  assert.equal((await api.get("/api/v1/event-type/sms.keyword")).json.expectsReply, true);
+  const app = (await api.post("/api/v1/app", { name: "keywords" })).json;
+  const ep = (await api.post(`/api/v1/app/${app.id}/endpoint`, { url: rx.url("/plain") })).json;
+  assert.equal(ep.expectsReply, false);
+  const send = async (eventType) => (await api.post(`/api/v1/app/${app.id}/msg`, { eventType, payload: { text: "STOP" } })).json;
+  const replyOf = async (msg) => {
+    const attempts = await waitFor(async () => {
+      const r = await api.get(`/api/v1/app/${app.id}/attempt/msg/${msg.id}`);
+      return r.json.data.length === 1 && r.json.data;
+    });
+    return attempts[0].reply ?? null;
+  };
+  const keyword = await send("sms.keyword");
+  const receipt = await send("sms.receipt");
+  assert.deepEqual(await replyOf(keyword), reply);
+  assert.equal(await replyOf(receipt), null); // its type expects none: the answer body is not read
+  assert.deepEqual((await api.get(`/api/v1/app/${app.id}/msg/${keyword.id}/reply`)).json.data.map((r) => r.reply), [reply]);
+
+  const off = await api.patch("/api/v1/event-type/sms.keyword", { expectsReply: false });
+  assert.equal(off.json.expectsReply, false);
+  assert.equal(await replyOf(await send("sms.keyword")), null);
+});

@@ -200,6 +200,27 @@ TEST_P(StoreTest, MessagesFilterAndExpunge) {
   EXPECT_EQ(store_->GetMessage(app->id, m1->id)->payload, R"({"expired":true})");
 }
 
+TEST_P(StoreTest, MessagesTakeTheirEventTypesExpectsReplyWhenCreated) {
+  auto app = Create(MakeApp());
+  core::EventType et{.id = "evtype_1", .name = "sms.keyword", .description = "Keyword"};
+  et.expects_reply = true;
+  ASSERT_TRUE(Wait<core::EventType>(
+      [&](Done<core::EventType> d) { store_->CreateEventType(et, std::nullopt, d); }));
+  EXPECT_TRUE(store_->GetEventType("sms.keyword")->expects_reply);
+  auto keyword = Post(MakeMessage(app->id, "sms.keyword"));
+  auto other = Post(MakeMessage(app->id, "sms.receipt"));  // no such type: expects none
+  ASSERT_TRUE(keyword && other);
+  EXPECT_TRUE(keyword->expects_reply);
+  EXPECT_FALSE(other->expects_reply);
+  EXPECT_TRUE(store_->GetMessage(app->id, keyword->id)->expects_reply);
+
+  et.expects_reply = false;  // later messages follow; earlier ones keep theirs
+  ASSERT_TRUE(Wait<core::EventType>(
+      [&](Done<core::EventType> d) { store_->UpdateEventType(et, std::nullopt, d); }));
+  EXPECT_FALSE(Post(MakeMessage(app->id, "sms.keyword"))->expects_reply);
+  EXPECT_TRUE(store_->GetMessage(app->id, keyword->id)->expects_reply);
+}
+
 TEST_P(StoreTest, IdempotencyRecordIsAtomicWithTheWrite) {
   auto app = Create(MakeApp());
   core::IdempotencyRecord rec{"admin", "key-1", "fp", 202, "{\"id\":1}", clock_.Now() + 1h};

@@ -258,7 +258,7 @@ Result<Page<BatchMember>> PostgresStore::ListBatchMembers(std::string_view app_i
       std::move(where), "m.id", page,
       [](const Row& r) {
         BatchMember b{ReadMessage(r, 0), std::nullopt, {}};
-        if (!r.IsNull(12)) b.completion = ReadCompletion(r, 12);
+        if (!r.IsNull(kMessageColCount)) b.completion = ReadCompletion(r, kMessageColCount);
         return b;
       },
       [](const BatchMember& b) { return b.message.id; });

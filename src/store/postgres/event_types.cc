@@ -24,7 +24,7 @@ Result<Page<core::EventType>> PostgresStore::ListEventTypes(const PageRequest& p
 void PostgresStore::CreateEventType(core::EventType et, Idempotency idem,
                                     Done<core::EventType> done) {
   Query q{"INSERT INTO event_types(" + std::string(kEventTypeCols) + ") VALUES (" +
-              Placeholders(1, 10) + ")",
+              Placeholders(1, 11) + ")",
           EventTypeParams(et)};
   Write<core::EventType>(
       std::move(idem), std::move(done), {std::move(q)},
@@ -39,7 +39,7 @@ void PostgresStore::UpdateEventType(core::EventType et, Idempotency idem,
   static const std::string kSql = OrNotFound(
       "UPDATE event_types SET id = $1, name = $2, description = $3, archived = $4,"
       " deprecated = $5, schemas = $6, feature_flags = $7, group_name = $8, created_at = $9,"
-      " updated_at = $10 WHERE id = $1",
+      " updated_at = $10, expects_reply = $11 WHERE id = $1",
       "event type");
   Query q{kSql, EventTypeParams(et)};
   Write<core::EventType>(

@@ -64,13 +64,15 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
       "', 'batch ' || $2 || ' is closed') FROM batches WHERE app_id = $1 AND id = $2"
       " AND (closed_at IS NOT NULL OR completed_at IS NOT NULL)";
   // Tracked ($11): asked for, or an operational endpoint listens for message.completed.
+  // expects_reply: its event type expects one.
   static const std::string kInsert =
       "INSERT INTO messages(" + std::string(kMessageCols) +
       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 AND ($10::text IS NOT NULL OR "
       "$12::text IS NOT"
       " NULL OR " +
       OpsListenSql("'" + std::string(core::ops::kMessageCompleted) + "'") +
-      "), $12) RETURNING track_completion";
+      "), $12, COALESCE((SELECT expects_reply FROM event_types WHERE name = $4), false))"
+      " RETURNING track_completion, expects_reply";
   // Nothing to wait for: complete at once.
   static const std::string kQueueIfNone =
       "INSERT INTO completion_queue(msg_id) SELECT id FROM messages WHERE id = $1 AND"
@@ -118,6 +120,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
         if (!r) return Conflict(r.error(), "a message with this eventId already exists");
         core::Message out = msg;
         out.track_completion = (*r)[inserted].Bool(0, 0);
+        out.expects_reply = (*r)[inserted].Bool(0, 1);
         const Rows& fanned = (*r)[fanned_out];
         for (int i = 0; i < fanned.size(); ++i) {
           if (!fanned.Bool(i, 1)) due.push_back({msg.id, fanned.Text(i, 0)});

@@ -263,6 +263,11 @@ CREATE TABLE batches (
   PRIMARY KEY (app_id, id)
 );
 )sql",
+    // 9: replies expected by event type, resolved into each message when it is created
+    R"sql(
+ALTER TABLE event_types ADD COLUMN expects_reply BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE messages ADD COLUMN expects_reply BOOLEAN NOT NULL DEFAULT false;
+)sql",
 };
 
 }  // namespace

@@ -37,7 +37,8 @@ core::EventType ReadEventType(const Row& r, int c) {
           DecodeList(r.OptText(c + 6)),
           r.OptText(c + 7),
           FromMicros(r.Int(c + 8)),
-          FromMicros(r.Int(c + 9))};
+          FromMicros(r.Int(c + 9)),
+          r.Bool(c + 10)};
 }
 
 core::Endpoint ReadEndpoint(const Row& r, int c) {
@@ -77,7 +78,8 @@ core::Message ReadMessage(const Row& r, int c) {
           r.OptText(c + 8),
           r.OptText(c + 9),
           r.Bool(c + 10),
-          r.OptText(c + 11)};
+          r.OptText(c + 11),
+          r.Bool(c + 12)};
 }
 
 core::Attempt ReadAttempt(const Row& r, int c) {
@@ -133,7 +135,8 @@ std::vector<Param> EventTypeParams(const core::EventType& et) {
           EncodeList(et.feature_flags),
           et.group_name,
           P(ToMicros(et.created_at)),
-          P(ToMicros(et.updated_at))};
+          P(ToMicros(et.updated_at)),
+          P(et.expects_reply)};
 }
 
 std::string Placeholders(int from, int n) {

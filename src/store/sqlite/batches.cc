@@ -238,7 +238,7 @@ Result<Page<BatchMember>> SqliteStore::ListBatchMembers(std::string_view app_id,
       "m.app_id = ? AND m.batch_id = ?", {std::string(app_id), std::string(batch_id)}, "m.id", page,
       [](Stmt& s) {
         BatchMember b{ReadMessageAt(s, 0), std::nullopt, {}};
-        if (!s.IsNull(12)) b.completion = ReadCompletionAt(s, 12);
+        if (!s.IsNull(kMessageColCount)) b.completion = ReadCompletionAt(s, kMessageColCount);
         return b;
       },
       [](const BatchMember& b) { return b.message.id; });

@@ -20,9 +20,8 @@ void SqliteStore::CreateEventType(core::EventType et, Idempotency idem,
                                   Done<core::EventType> done) {
   Write<core::EventType>(
       std::move(idem), std::move(done), [et = std::move(et)](Db& db) -> Result<core::EventType> {
-        auto s = BindEventType(db.Prepare("INSERT INTO event_types(id, name, description, archived,"
-                                          " deprecated, schemas, feature_flags, group_name,"
-                                          " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)"),
+        auto s = BindEventType(db.Prepare(std::string("INSERT INTO event_types(") + kEventTypeCols +
+                                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
                                et)
                      .Run();
         if (!s) return Conflict(s.error(), "an event type with this name already exists");
@@ -37,7 +36,7 @@ void SqliteStore::UpdateEventType(core::EventType et, Idempotency idem,
         auto s = BindEventType(db.Prepare("UPDATE event_types SET id=?1, name=?2, description=?3,"
                                           " archived=?4, deprecated=?5, schemas=?6,"
                                           " feature_flags=?7, group_name=?8, created_at=?9,"
-                                          " updated_at=?10 WHERE id=?1"),
+                                          " updated_at=?10, expects_reply=?11 WHERE id=?1"),
                                et)
                      .Run();
         if (!s) return std::unexpected(s.error());

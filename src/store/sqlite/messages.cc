@@ -94,13 +94,15 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
     msg.completion_endpoint = routing.completion_callback->id;
   }
   // Tracked: asked for, or an operational endpoint listens for message.completed.
+  // expects_reply: its event type expects one.
   static const std::string kInsert =
       "INSERT INTO messages(id, app_id, event_id, event_type, payload, channels, tags, created_at,"
-      " test_routes, batch_id, track_completion, completion_endpoint)"
+      " test_routes, batch_id, track_completion, completion_endpoint, expects_reply)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 AND (?10 IS NOT NULL OR ?12 IS NOT"
       " NULL OR " +
       OpsListenSql("'" + std::string(core::ops::kMessageCompleted) + "'") +
-      "), ?12) RETURNING track_completion";
+      "), ?12, COALESCE((SELECT expects_reply FROM event_types WHERE name = ?4), false))"
+      " RETURNING track_completion, expects_reply";
   auto channels = EncodeList(msg.channels);
   {
     auto ins = db.Prepare(kInsert);
@@ -123,6 +125,7 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
       return std::unexpected(err);
     }
     msg.track_completion = ins.Int(0) != 0;
+    msg.expects_reply = ins.Int(1) != 0;
   }
   if (routing.callback) {
     auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();

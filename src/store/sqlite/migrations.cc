@@ -243,6 +243,11 @@ CREATE TABLE batches (
   PRIMARY KEY (app_id, id)
 ) WITHOUT ROWID;
 )sql",
+    // 9: replies expected by event type, resolved into each message when it is created
+    R"sql(
+ALTER TABLE event_types ADD COLUMN expects_reply INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN expects_reply INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

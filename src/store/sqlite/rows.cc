@@ -30,7 +30,8 @@ core::EventType ReadEventType(Stmt& s) {
           DecodeList(s.OptText(6)),
           s.OptText(7),
           FromMicros(s.Int(8)),
-          FromMicros(s.Int(9))};
+          FromMicros(s.Int(9)),
+          s.Int(10) != 0};
 }
 
 core::Endpoint ReadEndpointAt(Stmt& s, int c) {
@@ -71,7 +72,8 @@ core::Message ReadMessageAt(Stmt& s, int c) {
           s.OptText(c + 8),
           s.OptText(c + 9),
           s.Int(c + 10) != 0,
-          s.OptText(c + 11)};
+          s.OptText(c + 11),
+          s.Int(c + 12) != 0};
 }
 core::Message ReadMessage(Stmt& s) { return ReadMessageAt(s, 0); }
 

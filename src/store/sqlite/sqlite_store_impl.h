@@ -228,7 +228,8 @@ class SqliteStore final : public Store {
         .Bind(7, EncodeList(et.feature_flags))
         .Bind(8, et.group_name)
         .Bind(9, ToMicros(et.created_at))
-        .Bind(10, ToMicros(et.updated_at));
+        .Bind(10, ToMicros(et.updated_at))
+        .Bind(11, et.expects_reply);
     return s;
   }
 
