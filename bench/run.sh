@@ -3,8 +3,8 @@
 # bench/results/<scenario>.json plus a PNG plot of throughput and latency over time. Every target
 # is a ratio to the reference (load generator -> receiver alone) measured again right next to the
 # scenario (2-core machines are noisy and drift).
-#   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest e2e fanout backlog isolation
-#                                 storm scale
+#   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest ingest_batch e2e fanout
+#                                 backlog isolation storm scale
 #                                 (default: all)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
 #        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100).
@@ -167,10 +167,11 @@ ref_rps() {
 
 # Durable ingest at the reference's connection count and at 4x (group commit fills with more
 # writers in flight); the headline is the better of the two, as the reference is a peak too.
+# INGEST_NAME names the results (ingest_batch: the same with every message in one batch).
 scenario_ingest() {
-  local many=$((CONNS * 4))
+  local many=$((CONNS * 4)) name=${INGEST_NAME:-ingest}
   for c in "$CONNS" "$many"; do
-    say "ingest: durable message creations/s, delivery off ($c connections, ${SECS}s)"
+    say "$name: durable message creations/s, delivery off ($c connections, ${SECS}s)"
     start_hookd --delivery-enabled false; setup_app 1
     cpu_snapshot "$WORK/cpu_a"
     loadgen "$WORK/ingest_$c.json" --connections "$c"
@@ -179,12 +180,12 @@ scenario_ingest() {
       "$(json "$WORK/ingest_$c.json" 'd["ok"]')" > "$WORK/ingest_${c}_cpu.json"
     stop_hookd
   done
-  /usr/bin/python3 - "$WORK" "$OUT/ingest.json" "$(ref_rps)" "$CONNS" "$many" <<'PY'
+  /usr/bin/python3 - "$WORK" "$OUT/$name.json" "$(ref_rps)" "$CONNS" "$many" "$name" <<'PY'
 import json, sys
-w, out, ref, few, many = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
+w, out, ref, few, many, name = sys.argv[1], sys.argv[2], float(sys.argv[3]), *sys.argv[4:7]
 r = {c: json.load(open(f"{w}/ingest_{c}.json")) for c in (few, many)}
 best = max(r, key=lambda c: r[c]["rps"])
-json.dump({"scenario": "ingest", "rps": r[best]["rps"], "connections": int(best),
+json.dump({"scenario": name, "rps": r[best]["rps"], "connections": int(best),
            "non2xx": sum(x["non2xx"] for x in r.values()),
            "by_connections": {c: {"rps": x["rps"], "ratio": x["rps"] / ref, "latency_ms": x["latency_ms"],
                                   "cpu_us_per_message": json.load(open(f"{w}/ingest_{c}_cpu.json"))}
@@ -196,9 +197,15 @@ json.dump({"scenario": "ingest", "rps": r[best]["rps"], "connections": int(best)
                               for k, v in x["latency_per_second_ms"].items() if k != "p999"}},
           open(out, "w"), indent=1)
 PY
-  plot ingest "ingest: 202s per second (delivery off)"
-  echo "ingest: $(json "$OUT/ingest.json" '", ".join("%d/s = %.3f of reference with %s connections" % (v["rps"], v["ratio"], c) for c, v in d["by_connections"].items())') (target 0.40; reference alongside $(json "$OUT/ingest.json" 'round(d["reference_rps"])') req/s)" >&2
-  echo "ingest CPU µs per message ($CONNS connections): $(json "$OUT/ingest.json" 'd["by_connections"]["'"$CONNS"'"]["cpu_us_per_message"]')" >&2
+  plot "$name" "$name: 202s per second (delivery off)"
+  echo "$name: $(json "$OUT/$name.json" '", ".join("%d/s = %.3f of reference with %s connections" % (v["rps"], v["ratio"], c) for c, v in d["by_connections"].items())') (target 0.40; reference alongside $(json "$OUT/$name.json" 'round(d["reference_rps"])') req/s)" >&2
+  echo "$name CPU µs per message ($CONNS connections): $(json "$OUT/$name.json" 'd["by_connections"]["'"$CONNS"'"]["cpu_us_per_message"]')" >&2
+}
+
+# Ingest with every message joining one open batch (batch_store.h): what batch bookkeeping costs.
+scenario_ingest_batch() {
+  INGEST_NAME=ingest_batch BODY='{"eventType":"message.delivered","batchId":"campaign-1","payload":{"to":"+15550100","status":"delivered","sent_ns":$NS}}' \
+    scenario_ingest
 }
 
 # What the same machine allows without the store: hookd answering a request that needs no write
@@ -490,7 +497,7 @@ PY
 }
 
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest e2e fanout backlog isolation storm scale)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch e2e fanout backlog isolation storm scale)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do

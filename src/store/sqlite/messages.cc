@@ -48,24 +48,24 @@ Result<Page<core::Message>> SqliteStore::ListMessages(std::string_view app_id,
                              [](const core::Message& m) { return m.id; });
 }
 
-// Creates batch `batch_id` of `app_id` when it is new; fails unless it is open.
+// Creates batch `batch_id` of `app_id` when it is new; fails unless it is open. One read when it
+// exists (the common case: messages join a batch that is there); the writer is alone, so no
+// other write comes between the read and the insert.
 Status JoinBatch(Db& db, const std::string& app_id, const std::string& batch_id,
                  core::TimePoint now) {
-  auto s = db.Prepare(
-                 "INSERT INTO batches(app_id, id, created_at) VALUES (?, ?, ?)"
-                 " ON CONFLICT (app_id, id) DO NOTHING")
-               .Bind(1, app_id)
-               .Bind(2, batch_id)
-               .Bind(3, ToMicros(now))
-               .Run();
-  if (!s) return s;
   auto open = db.Prepare(
-      "SELECT 1 FROM batches WHERE app_id = ? AND id = ? AND closed_at IS NULL"
-      " AND completed_at IS NULL");
+      "SELECT closed_at IS NULL AND completed_at IS NULL FROM batches WHERE app_id = ? AND id = ?");
   open.Bind(1, app_id).Bind(2, batch_id);
-  if (open.Step()) return {};
+  if (open.Step()) {
+    if (open.Int(0) != 0) return {};
+    return core::Fail(ErrorCode::kConflict, "batch " + batch_id + " is closed");
+  }
   if (open.error()) return std::unexpected(*open.error());
-  return core::Fail(ErrorCode::kConflict, "batch " + batch_id + " is closed");
+  return db.Prepare("INSERT INTO batches(app_id, id, created_at) VALUES (?, ?, ?)")
+      .Bind(1, app_id)
+      .Bind(2, batch_id)
+      .Bind(3, ToMicros(now))
+      .Run();
 }
 
 std::string OpsListenSql(std::string_view type) {
