@@ -18,6 +18,7 @@ struct ApiOptions {
   std::string admin_token_hash;  // SHA-256 hex of the configured admin token; empty: none
   std::chrono::seconds idempotency_ttl{12 * 3600};
   std::chrono::seconds secret_rotation_grace{24 * 3600};
+  std::string public_url;  // base of sources' ingestUrl; empty: http://<the request's Host>
 };
 
 struct ApiContext {
@@ -33,6 +34,9 @@ struct ApiContext {
   // Token hash -> principal, so authentication does not read the store per request. Cleared
   // when an app (and so its tokens) is deleted here.
   TtlCache<Principal> tokens{std::chrono::seconds(5), 10000};
+  // Source URL token -> source, so receiving does not read the store per request. Cleared when
+  // this node changes a source; other nodes' changes show within the TTL.
+  TtlCache<core::Source> sources{std::chrono::seconds(2), 10000};
 };
 
 }  // namespace hookd::api

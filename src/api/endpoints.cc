@@ -315,14 +315,9 @@ Handler Operational(ApiContext& ctx, ContextHandler fn) {
 
 }  // namespace
 
-void RegisterEndpoints(Router& r, ApiContext& ctx) {
+std::span<const ResourceRoute> EndpointRoutes() {
   using M = Method;
-  struct Route {
-    Method method;
-    const char* path;  // after the collection
-    ContextHandler handler;
-  };
-  static const Route kRoutes[] = {
+  static const ResourceRoute kRoutes[] = {
       {M::kGet, "", List},
       {M::kPost, "", Create},
       {M::kGet, "/{endpoint}", Get},
@@ -335,7 +330,11 @@ void RegisterEndpoints(Router& r, ApiContext& ctx) {
       {M::kPut, "/{endpoint}/headers", PutHeaders},
       {M::kPatch, "/{endpoint}/headers", PatchHeaders},
   };
-  for (const auto& route : kRoutes) {
+  return kRoutes;
+}
+
+void RegisterEndpoints(Router& r, ApiContext& ctx) {
+  for (const auto& route : EndpointRoutes()) {
     r.Add(route.method, std::string("/api/v1/app/{app}/endpoint") + route.path,
           Bind(ctx, route.handler));
     r.Add(route.method, std::string(kOperationalEndpointPath) + route.path,

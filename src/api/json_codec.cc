@@ -105,7 +105,7 @@ json::object AttemptJson(const core::Attempt& a) {
 }
 
 std::string MessageJsonText(const core::Message& msg, bool with_content) {
-  if (msg.test_routes) return core::JsonText(MessageJson(msg, with_content));
+  if (msg.test_routes || msg.content_type) return core::JsonText(MessageJson(msg, with_content));
   std::string text = core::JsonText(MessageJson(msg, false));
   // MessageJson puts "payload" last: replace its placeholder with the stored text.
   constexpr std::string_view kTail = "\"payload\":{}}";
@@ -124,8 +124,10 @@ json::object MessageJson(const core::Message& msg, bool with_content) {
                  {"tags", StringList(msg.tags)},
                  {"timestamp", FormatTime(msg.created_at)}};
   if (msg.batch_id) o["batchId"] = *msg.batch_id;
-  o["payload"] =
-      with_content ? json::parse(msg.payload) : json::object();  // expunged: {"expired":true}
+  if (msg.content_type) o["contentType"] = *msg.content_type;  // payload: the raw body's text
+  o["payload"] = !with_content      ? json::value(json::object())
+                 : msg.content_type ? json::value(msg.payload)
+                                    : json::parse(msg.payload);  // expunged: {"expired":true}
   if (msg.test_routes) {
     o["test"] = true;
     o["routes"] = json::parse(*msg.test_routes);

@@ -1,7 +1,10 @@
 // Route registration, one function per resource file.
 #pragma once
 
+#include <span>
+
 #include "api/context.h"
+#include "api/handler_util.h"
 #include "api/router.h"
 
 namespace hookd::api {
@@ -18,5 +21,15 @@ void RegisterAttempts(Router& r, ApiContext& ctx);
 void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
 void RegisterAlerts(Router& r, ApiContext& ctx);
 void RegisterBatches(Router& r, ApiContext& ctx);
+void RegisterSources(Router& r, ApiContext& ctx);
+
+// The endpoint routes below a collection path (".../endpoint"), shared by apps, the operational
+// webhooks and inbox sources; each handler takes the owning app as path parameter 0.
+struct ResourceRoute {
+  Method method;
+  const char* path;  // after the collection
+  ContextHandler handler;
+};
+std::span<const ResourceRoute> EndpointRoutes();
 
 }  // namespace hookd::api

@@ -14,11 +14,11 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return out;
 }
 
-void Router::Add(Method method, std::string_view pattern, Handler handler) {
-  routes_.push_back({method, SplitPath(pattern), std::move(handler)});
+void Router::Add(Method method, std::string_view pattern, Handler handler, Access access) {
+  routes_.push_back({method, SplitPath(pattern), std::move(handler), access});
 }
 
-const Handler* Router::Match(Request& req, int* status) const {
+const Handler* Router::Match(Request& req, int* status, Access* access) const {
   auto segs = SplitPath(req.path);
   *status = 404;
   for (const auto& route : routes_) {
@@ -38,6 +38,7 @@ const Handler* Router::Match(Request& req, int* status) const {
       continue;
     }
     req.params = std::move(params);
+    if (access) *access = route.access;
     return &route.handler;
   }
   return nullptr;

@@ -136,7 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(res.status), 11);
     out->set(http::field::server, "hookd/" HOOKD_VERSION);
-    if (!res.body.empty() || res.status != 204)
+    if (!res.content_type.empty() && (!res.body.empty() || res.status != 204))
       out->set(http::field::content_type, res.content_type);
     for (auto& [k, v] : res.headers) out->set(k, v);
     out->keep_alive(keep_alive_);

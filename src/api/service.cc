@@ -25,6 +25,7 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
   RegisterBackgroundTasks(router_, ctx_);
   RegisterAlerts(router_, ctx_);
   RegisterBatches(router_, ctx_);
+  RegisterSources(router_, ctx_);
 }
 
 core::Status ApiService::Authenticate(Request& req) {
@@ -56,7 +57,9 @@ core::Status ApiService::Authenticate(Request& req) {
 
 std::optional<Response> ApiService::Screen(Request& head) {
   int status = 404;
-  if (!router_.Match(head, &status)) return std::nullopt;  // health, metrics, 404, 405
+  Access access = Access::kToken;
+  if (!router_.Match(head, &status, &access)) return std::nullopt;  // health, metrics, 404, 405
+  if (access == Access::kPublic) return std::nullopt;
   auto s = Authenticate(head);
   head.authenticated = s.has_value();  // the request keeps its head: Handle() trusts it
   if (s) return std::nullopt;
@@ -83,14 +86,15 @@ void ApiService::Handle(Request req, Reply reply) {
     return timed(Response{200, std::move(text), "text/plain; version=0.0.4"});
   }
   int status = 404;
-  const Handler* handler = router_.Match(req, &status);
+  Access access = Access::kToken;
+  const Handler* handler = router_.Match(req, &status, &access);
   if (!handler) {
     return timed(
         status == 405
             ? Response{405, R"({"code":"method_not_allowed","detail":"method not allowed"})"}
             : ErrorResponse(core::ErrorCode::kNotFound, "no such route"));
   }
-  if (!req.authenticated) {
+  if (access == Access::kToken && !req.authenticated) {
     if (auto s = Authenticate(req); !s) return timed(ErrorResponse(s.error()));
   }
   auto replied = std::make_shared<std::atomic<bool>>(false);

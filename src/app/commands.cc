@@ -72,6 +72,7 @@ int RunServe(const Config& config) {
   api::ApiOptions options;
   options.idempotency_ttl = std::chrono::seconds(config.idempotency_ttl_seconds);
   options.secret_rotation_grace = std::chrono::seconds(config.secret_rotation_grace_seconds);
+  options.public_url = config.public_url;
   if (!config.admin_token.empty()) {
     options.admin_token_hash = api::HashToken(config.admin_token);
   } else if (auto count = (*store)->CountTokens(); count && *count == 0) {

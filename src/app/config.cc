@@ -204,6 +204,10 @@ const std::vector<ConfigKey>& ConfigKeys() {
              &Config::auto_recover_seconds, 0, 7 * 86400),
       BoolKey("disable_on_gone", "disable an endpoint at once when it answers 410 Gone",
               &Config::disable_on_gone),
+      StringKey("public_url",
+                "base URL senders reach this server at, for sources' ingestUrl (e.g."
+                " https://hooks.example.com); empty: from the request's Host header",
+                &Config::public_url),
       StringKey("tls_ca_file",
                 "PEM file of CAs that receivers' certificates are verified against (default: the"
                 " system store)",

@@ -45,6 +45,7 @@ struct Config {
   std::string sms_url;  // the SMS gateway hook: POST {"to", "text"}
   std::string alert_retry_schedule = "10s,1m,5m,30m,2h";
   std::string tls_ca_file;  // empty: the system's CA store
+  std::string public_url;   // base of sources' ingestUrl; empty: http://<Host header>
 
   // host and port of `listen`; throws std::invalid_argument when malformed.
   std::pair<std::string, uint16_t> ListenHostPort() const;

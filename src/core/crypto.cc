@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include "core/ids.h"
@@ -40,14 +41,34 @@ std::string Sha256Hex(std::string_view data) {
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   EVP_Digest(data.data(), data.size(), digest, nullptr, kSha256, nullptr);
+  return HexEncode({reinterpret_cast<const char*>(digest), sizeof digest});
+}
+
+std::string HexEncode(std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * SHA256_DIGEST_LENGTH);
-  for (unsigned char b : digest) {
+  out.reserve(2 * raw.size());
+  for (unsigned char b : raw) {
     out += kHex[b >> 4];
     out += kHex[b & 0xf];
   }
   return out;
+}
+
+std::optional<std::string> Hmac(std::string_view digest, std::string_view key,
+                                std::string_view data) {
+  const EVP_MD* md = digest == "sha1"     ? EVP_sha1()
+                     : digest == "sha256" ? EVP_sha256()
+                     : digest == "sha512" ? EVP_sha512()
+                                          : nullptr;
+  if (!md) return std::nullopt;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n)) {
+    return std::nullopt;
+  }
+  return std::string(reinterpret_cast<const char*>(out), n);
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

@@ -120,6 +120,8 @@ struct Message {
   std::optional<std::string> completion_endpoint;
   // Its event type expected a reply when it came (EventType::expects_reply).
   bool expects_reply = false;
+  // Set: `payload` is a raw body of this media type, sent as it is. Unset: JSON.
+  std::optional<std::string> content_type;
 };
 
 // An API token; only its SHA-256 hash is stored. app_id empty means admin.

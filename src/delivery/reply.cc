@@ -5,62 +5,10 @@
 #include <optional>
 #include <string>
 
+#include "core/form.h"
 #include "core/json_text.h"
 
 namespace hookd::delivery {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding of one form key or value ('+' is a space); nullopt when malformed.
-std::optional<std::string> FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == ' ') {
-      return std::nullopt;  // not form encoding
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// a=1&b=two: every pair has '=' and decodes; nullopt otherwise.
-std::optional<boost::json::object> ParseForm(std::string_view body) {
-  boost::json::object out;
-  while (!body.empty()) {
-    auto amp = body.find('&');
-    auto pair = body.substr(0, amp);
-    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0) return std::nullopt;
-    auto key = FormDecode(pair.substr(0, eq));
-    auto value = FormDecode(pair.substr(eq + 1));
-    if (!key || !value) return std::nullopt;
-    out[*key] = *value;
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
-}
-
-}  // namespace
 
 void ReadReply(std::string_view body, core::Attempt& attempt) {
   auto trimmed = body;
@@ -87,7 +35,7 @@ void ReadReply(std::string_view body, core::Attempt& attempt) {
     attempt.reply = core::JsonText(v);
     return;
   }
-  if (auto form = ParseForm(trimmed)) {
+  if (auto form = core::ParseForm(trimmed)) {
     attempt.reply = core::JsonText(*form);
     return;
   }

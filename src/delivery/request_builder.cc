@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 
 #include "core/crypto.h"
-#include "delivery/url_template.h"
 #include "core/json_text.h"
+#include "delivery/url_template.h"
 
 namespace hookd::delivery {
 namespace {
@@ -13,7 +13,8 @@ namespace json = boost::json;
 
 void FormField(const std::string& key, const json::value& v, std::string& out) {
   if (v.is_object()) {
-    for (const auto& [k, child] : v.as_object()) FormField(key + "[" + std::string(k) + "]", child, out);
+    for (const auto& [k, child] : v.as_object())
+      FormField(key + "[" + std::string(k) + "]", child, out);
     return;
   }
   if (v.is_array()) {
@@ -24,8 +25,10 @@ void FormField(const std::string& key, const json::value& v, std::string& out) {
   if (!out.empty()) out += '&';
   AppendPercentEncoded(key, out, true);
   out += '=';
-  if (v.is_string()) AppendPercentEncoded(v.as_string(), out, true);
-  else if (!v.is_null()) AppendPercentEncoded(core::JsonText(v), out, true);
+  if (v.is_string())
+    AppendPercentEncoded(v.as_string(), out, true);
+  else if (!v.is_null())
+    AppendPercentEncoded(core::JsonText(v), out, true);
 }
 
 }  // namespace
@@ -52,13 +55,18 @@ core::Result<HttpRequest> BuildRequest(const core::Endpoint& ep, std::string_vie
   req.method = o.method;
   req.timeout = options.timeout;
   if (HasPlaceholders(url_template)) {
-    auto url = RenderUrl(url_template, msg, json::parse(msg.payload), env);
+    // A raw payload (msg.content_type) offers no fields to URL variables.
+    auto url =
+        RenderUrl(url_template, msg,
+                  msg.content_type ? json::value(json::object()) : json::parse(msg.payload), env);
     if (!url) return std::unexpected(url.error());
     req.url = std::move(*url);
   } else {
     req.url = std::string(url_template);
   }
-  bool form = o.content_type == "application/x-www-form-urlencoded";
+  // A raw payload is sent as it is, with its own media type.
+  const std::string& content_type = msg.content_type ? *msg.content_type : o.content_type;
+  bool form = !msg.content_type && o.content_type == "application/x-www-form-urlencoded";
   if (o.method != "GET") req.body = form ? FormEncode(msg.payload) : msg.payload;
 
   std::vector<std::string> keys;
@@ -69,7 +77,7 @@ core::Result<HttpRequest> BuildRequest(const core::Endpoint& ep, std::string_vie
   std::string ts_text = std::to_string(ts);
 
   req.headers.reserve(8 + ep.headers.size());
-  if (o.method != "GET") req.headers.push_back("Content-Type: " + o.content_type);
+  if (o.method != "GET") req.headers.push_back("Content-Type: " + content_type);
   req.headers.push_back("webhook-id: " + msg.id);
   req.headers.push_back("webhook-timestamp: " + ts_text);
   if (!signature.empty()) req.headers.push_back("webhook-signature: " + signature);
@@ -79,8 +87,9 @@ core::Result<HttpRequest> BuildRequest(const core::Endpoint& ep, std::string_vie
     if (!signature.empty()) req.headers.push_back("svix-signature: " + signature);
   }
   if (o.basic_auth) {
-    req.headers.push_back("Authorization: Basic " +
-                          core::Base64Encode(o.basic_auth->username + ":" + o.basic_auth->password));
+    req.headers.push_back(
+        "Authorization: Basic " +
+        core::Base64Encode(o.basic_auth->username + ":" + o.basic_auth->password));
   }
   for (const auto& [name, value] : ep.headers) req.headers.push_back(name + ": " + value);
   return req;

@@ -22,7 +22,8 @@ struct RequestOptions {
 std::span<const std::string> EndpointUrls(const core::Endpoint& ep);
 
 // The request for one try of `ep` at `url_template`: POST of the payload as JSON or as a form
-// (application/x-www-form-urlencoded, nested keys as a[b]), or GET with no body; URL variables
+// (application/x-www-form-urlencoded, nested keys as a[b]), a raw payload (Message::content_type)
+// as it is, or GET with no body; URL variables
 // filled from the message, `env` and the payload; Standard Webhooks headers signed over the
 // exact body bytes by every key of `ep` still valid at `now`; basic auth; custom headers.
 // Fails (kValidation, naming the variable) when a URL variable has no value.

@@ -19,8 +19,8 @@ inline constexpr const char* kEndpointCols =
     " failure_policy, fallback_url";
 inline constexpr const char* kMessageCols =
     "id, app_id, event_id, event_type, payload, channels, tags, created_at, test_routes,"
-    " batch_id, track_completion, completion_endpoint, expects_reply";
-inline constexpr int kMessageColCount = 13;
+    " batch_id, track_completion, completion_endpoint, expects_reply, content_type";
+inline constexpr int kMessageColCount = 14;
 inline constexpr const char* kBatchCols =
     "app_id, id, expected, callback_endpoint, created_at, closed_at, completed_at, succeeded,"
     " failed, killed";
@@ -31,6 +31,13 @@ inline constexpr const char* kCompletionCols =
 // Whether a new message expects a reply, in its INSERT with the event type name as parameter 4.
 inline constexpr const char* kExpectsReply =
     "COALESCE((SELECT expects_reply FROM event_types WHERE name = ?4), false)";
+inline constexpr const char* kSourceCols =
+    "id, uid, name, type, settings, metadata, created_at, updated_at";
+// Over `inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id` (a forwarded request's body
+// is its message's payload).
+inline constexpr const char* kInboxRequestCols =
+    "r.id, r.source_id, r.received_at, r.method, r.query, r.headers, r.content_type,"
+    " COALESCE(r.body, m.payload, ''), r.verdict, r.reason, r.msg_id, r.event_type";
 // A batch's member count, in a query over `batches b`.
 inline constexpr const char* kBatchMembers =
     "(SELECT count(*) FROM messages m WHERE m.app_id = b.app_id AND m.batch_id = b.id)";

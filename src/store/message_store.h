@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/inbox.h"
 #include "store/common.h"
 
 namespace hookd::store {
@@ -28,6 +29,8 @@ struct MessageRouting {
   // an ephemeral endpoint of the operations app in the same commit.
   std::optional<core::Endpoint> completion_callback;
   std::optional<std::string> also_endpoint;  // plus: this existing endpoint of the app
+  // The inbox request this message forwards, recorded in the same commit (inbox_store.h).
+  std::optional<core::InboxRequest> received;
 };
 
 class MessageStore {

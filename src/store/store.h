@@ -23,6 +23,7 @@
 #include "store/delivery_store.h"
 #include "store/endpoint_store.h"
 #include "store/event_type_store.h"
+#include "store/inbox_store.h"
 #include "store/message_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
@@ -46,6 +47,7 @@ class Store : public AppStore,
               public TaskStore,
               public AlertStore,
               public BatchStore,
+              public InboxStore,
               public TokenStore {
  public:
   ~Store() override = default;

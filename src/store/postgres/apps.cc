@@ -18,6 +18,7 @@ Result<core::App> PostgresStore::GetApp(std::string_view ref) {
 Result<Page<core::App>> PostgresStore::ListApps(const PageRequest& page) {
   Where where;
   where.And("id <> {}", {P(core::kOperationsAppId)});
+  where.And("id NOT IN (SELECT id FROM sources)");  // sources own apps of their own
   return List<core::App>(
       std::string("SELECT ") + kAppCols + " FROM apps", std::move(where), "id", page,
       [](const Row& r) { return ReadApp(r); }, [](const core::App& a) { return a.id; });

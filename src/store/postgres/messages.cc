@@ -71,7 +71,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
       "$12::text IS NOT"
       " NULL OR " +
       OpsListenSql("'" + std::string(core::ops::kMessageCompleted) + "'") +
-      "), $12, COALESCE((SELECT expects_reply FROM event_types WHERE name = $4), false))"
+      "), $12, COALESCE((SELECT expects_reply FROM event_types WHERE name = $4), false), $13)"
       " RETURNING track_completion, expects_reply";
   // Nothing to wait for: complete at once.
   static const std::string kQueueIfNone =
@@ -93,7 +93,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
   queries.push_back({kInsert,
                      {P(msg.id), P(msg.app_id), P(msg.event_id), P(msg.event_type), P(msg.payload),
                       EncodeList(msg.channels), EncodeList(msg.tags), at, msg.test_routes,
-                      msg.batch_id, P(tenant), msg.completion_endpoint}});
+                      msg.batch_id, P(tenant), msg.completion_endpoint, msg.content_type}});
   size_t inserted = queries.size() - 1;
   std::string callback;
   if (routing.callback) {
@@ -102,6 +102,7 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
                            Placeholders(1, 20) + ")",
                        EndpointParams(*routing.callback)});
   }
+  if (routing.received) queries.push_back(InboxRequestQuery(*routing.received));
   Query fan{FanOutSql(routing), {P(msg.id), at, P(msg.app_id)}};
   if (routing.only_endpoint) {
     fan.params.push_back(P(*routing.only_endpoint));
@@ -131,9 +132,10 @@ void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRo
 }
 
 void PostgresStore::ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) {
-  static const std::string kSql =
-      OrNotFound("UPDATE messages SET payload = '{\"expired\":true}' WHERE app_id = $1 AND id = $2",
-                 "message");
+  static const std::string kSql = OrNotFound(
+      "UPDATE messages SET payload = '{\"expired\":true}', content_type = NULL WHERE app_id = $1 "
+      "AND id = $2",
+      "message");
   Write<void>(std::nullopt, std::move(done), {{kSql, {P(app_id), P(id)}}},
               [](Result<std::vector<Rows>> r, Keys&) -> Status {
                 if (!r) return std::unexpected(r.error());

@@ -268,6 +268,43 @@ CREATE TABLE batches (
 ALTER TABLE event_types ADD COLUMN expects_reply BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE messages ADD COLUMN expects_reply BOOLEAN NOT NULL DEFAULT false;
 )sql",
+    // 10: the inbox: sources (each owns the app of its id), their URL tokens, received requests,
+    // and raw message payloads (a forwarded request's body)
+    R"sql(
+ALTER TABLE messages ADD COLUMN content_type TEXT;
+CREATE TABLE sources (
+  id TEXT COLLATE "C" PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,
+  uid TEXT UNIQUE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE source_tokens (
+  token TEXT PRIMARY KEY,
+  source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT  -- NULL: the current token
+);
+CREATE INDEX source_tokens_by_source ON source_tokens(source_id);
+CREATE TABLE inbox_requests (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  received_at BIGINT NOT NULL,
+  method TEXT NOT NULL,
+  query TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body TEXT,            -- NULL when forwarded: the message holds it
+  verdict TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  msg_id TEXT,
+  event_type TEXT NOT NULL
+);
+CREATE INDEX inbox_requests_by_source ON inbox_requests(source_id, id);
+)sql",
 };
 
 }  // namespace

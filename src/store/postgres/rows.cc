@@ -79,7 +79,8 @@ core::Message ReadMessage(const Row& r, int c) {
           r.OptText(c + 9),
           r.Bool(c + 10),
           r.OptText(c + 11),
-          r.Bool(c + 12)};
+          r.Bool(c + 12),
+          r.OptText(c + 13)};
 }
 
 core::Attempt ReadAttempt(const Row& r, int c) {

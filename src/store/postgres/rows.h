@@ -29,6 +29,9 @@ std::vector<Param> EndpointParams(const core::Endpoint& e);
 // Parameters in kEventTypeCols order.
 std::vector<Param> EventTypeParams(const core::EventType& et);
 
+// Records a received request (inbox.cc); a forwarded one's body is its message's payload.
+Query InboxRequestQuery(const core::InboxRequest& r);
+
 // "$from, $from+1, ..., $from+n-1".
 std::string Placeholders(int from, int n);
 

@@ -11,7 +11,9 @@ Result<core::App> SqliteStore::GetApp(std::string_view ref) {
 }
 
 Result<Page<core::App>> SqliteStore::ListApps(const PageRequest& page) {
-  return List<core::App>(std::string("SELECT ") + kAppCols + " FROM apps", "id <> ?",
+  // Sources own apps of their own: not listed here.
+  return List<core::App>(std::string("SELECT ") + kAppCols + " FROM apps",
+                         "id <> ? AND id NOT IN (SELECT id FROM sources)",
                          {std::string(core::kOperationsAppId)}, "id", page, ReadApp,
                          [](const core::App& a) { return a.id; });
 }

@@ -97,11 +97,11 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
   // expects_reply: its event type expects one.
   static const std::string kInsert =
       "INSERT INTO messages(id, app_id, event_id, event_type, payload, channels, tags, created_at,"
-      " test_routes, batch_id, track_completion, completion_endpoint, expects_reply)"
+      " test_routes, batch_id, track_completion, completion_endpoint, expects_reply, content_type)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 AND (?10 IS NOT NULL OR ?12 IS NOT"
       " NULL OR " +
       OpsListenSql("'" + std::string(core::ops::kMessageCompleted) + "'") +
-      "), ?12, COALESCE((SELECT expects_reply FROM event_types WHERE name = ?4), false))"
+      "), ?12, COALESCE((SELECT expects_reply FROM event_types WHERE name = ?4), false), ?13)"
       " RETURNING track_completion, expects_reply";
   auto channels = EncodeList(msg.channels);
   {
@@ -117,7 +117,8 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
         .Bind(9, msg.test_routes)
         .Bind(10, msg.batch_id)
         .Bind(11, tenant)
-        .Bind(12, msg.completion_endpoint);
+        .Bind(12, msg.completion_endpoint)
+        .Bind(13, msg.content_type);
     if (!ins.Step()) {
       auto err = ins.error().value_or(core::Error{ErrorCode::kInternal, "no row inserted"});
       if (err.code == ErrorCode::kConflict)
@@ -130,6 +131,9 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
   if (routing.callback) {
     auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
     if (!cb) return std::unexpected(cb.error());
+  }
+  if (routing.received) {
+    if (auto s = InsertInboxRequest(db, *routing.received); !s) return std::unexpected(s.error());
   }
   auto fan = db.Prepare(FanOutSql(routing));
   fan.Bind(1, msg.id)
@@ -190,18 +194,18 @@ void SqliteStore::CreateMessage(core::Message msg, Idempotency idem, MessageRout
 }
 
 void SqliteStore::ExpungeMessageContent(std::string app_id, std::string id, Done<void> done) {
-  Write<void>(
-      std::nullopt, std::move(done),
-      [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
-        auto s =
-            db.Prepare("UPDATE messages SET payload='{\"expired\":true}' WHERE app_id=? AND id=?")
-                .Bind(1, app_id)
-                .Bind(2, id)
-                .Run();
-        if (!s) return s;
-        if (db.Changes() == 0) return core::NotFound("message");
-        return {};
-      });
+  Write<void>(std::nullopt, std::move(done),
+              [app_id = std::move(app_id), id = std::move(id)](Db& db) -> Status {
+                auto s = db.Prepare(
+                               "UPDATE messages SET payload='{\"expired\":true}', "
+                               "content_type=NULL WHERE app_id=? AND id=?")
+                             .Bind(1, app_id)
+                             .Bind(2, id)
+                             .Run();
+                if (!s) return s;
+                if (db.Changes() == 0) return core::NotFound("message");
+                return {};
+              });
 }
 
 }  // namespace hookd::store::sqlite

@@ -248,6 +248,43 @@ CREATE TABLE batches (
 ALTER TABLE event_types ADD COLUMN expects_reply INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN expects_reply INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 10: the inbox: sources (each owns the app of its id), their URL tokens, received requests,
+    // and raw message payloads (a forwarded request's body)
+    R"sql(
+ALTER TABLE messages ADD COLUMN content_type TEXT;
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,
+  uid TEXT UNIQUE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE source_tokens (
+  token TEXT PRIMARY KEY,
+  source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER  -- NULL: the current token
+) WITHOUT ROWID;
+CREATE INDEX source_tokens_by_source ON source_tokens(source_id);
+CREATE TABLE inbox_requests (
+  id TEXT PRIMARY KEY,
+  source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  received_at INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  query TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body TEXT,            -- NULL when forwarded: the message holds it
+  verdict TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  msg_id TEXT,
+  event_type TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX inbox_requests_by_source ON inbox_requests(source_id, id);
+)sql",
 };
 
 }  // namespace

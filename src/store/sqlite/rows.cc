@@ -73,7 +73,8 @@ core::Message ReadMessageAt(Stmt& s, int c) {
           s.OptText(c + 9),
           s.Int(c + 10) != 0,
           s.OptText(c + 11),
-          s.Int(c + 12) != 0};
+          s.Int(c + 12) != 0,
+          s.OptText(c + 13)};
 }
 core::Message ReadMessage(Stmt& s) { return ReadMessageAt(s, 0); }
 

@@ -81,6 +81,8 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const Mess
 std::string OpsListenSql(std::string_view type);
 // Queues message `msg_id` for the completion check (batch_store.h).
 Status QueueCompletionCheck(Db& db, const std::string& msg_id);
+// Records a received request (inbox.cc); a forwarded one's body is its message's payload.
+Status InsertInboxRequest(Db& db, const core::InboxRequest& request);
 // Makes what an enabled endpoint held while it was disabled due at `now_us`, in message order.
 Status ReleaseHeld(Db& db, const std::string& endpoint_id, int64_t now_us);
 // Plans the alerts of the stored operational event `event_id` (see alert_store.h).
@@ -170,6 +172,23 @@ class SqliteStore final : public Store {
   Result<core::MessageCompletion> GetCompletion(std::string_view app_id,
                                                 std::string_view msg_id) override;
   void CheckCompletions(core::TimePoint now, size_t limit, Done<int64_t> done) override;
+  // inbox.cc
+  Result<core::Source> GetSource(std::string_view ref) override;
+  Result<Page<core::Source>> ListSources(const PageRequest& page) override;
+  void CreateSource(core::Source source, core::SourceToken token, Idempotency idem,
+                    Done<core::Source> done) override;
+  void UpdateSource(core::Source source, Done<core::Source> done) override;
+  void DeleteSource(std::string id, Done<void> done) override;
+  Result<core::Source> FindSourceByToken(std::string_view token) override;
+  Result<std::optional<core::SourceToken>> CurrentSourceToken(std::string_view id) override;
+  void RotateSourceToken(core::SourceToken token, core::TimePoint old_expires_at,
+                         Done<core::SourceToken> done) override;
+  void RecordRejected(core::InboxRequest request, Done<core::InboxRequest> done) override;
+  Result<core::InboxRequest> GetInboxRequest(std::string_view source_id,
+                                             std::string_view id) override;
+  Result<Page<core::InboxRequest>> ListInboxRequests(std::string_view source_id,
+                                                     const InboxRequestFilter& filter,
+                                                     const PageRequest& page) override;
   // alerts.cc
   void ClaimDueAlerts(std::string node, core::TimePoint now, core::TimePoint lease_until,
                       size_t limit, Done<std::vector<Alert>> done) override;

@@ -1,0 +1,14 @@
+// application/x-www-form-urlencoded bodies.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string_view>
+
+namespace hookd::core {
+
+// a=1&b=two as {"a": "1", "b": "two"}: every pair has '=' and decodes ('+' is a space); nullopt
+// otherwise, and for no pair at all.
+std::optional<boost::json::object> ParseForm(std::string_view body);
+
+}  // namespace hookd::core
