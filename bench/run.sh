@@ -3,11 +3,11 @@
 # bench/results/<scenario>.json plus a PNG plot of throughput and latency over time. Every target
 # is a ratio to the reference (load generator -> receiver alone) measured again right next to the
 # scenario (2-core machines are noisy and drift).
-#   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest ingest_batch e2e fanout
-#                                 backlog isolation storm scale
+#   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest ingest_batch inbox e2e
+#                                 fanout backlog isolation storm scale
 #                                 (default: all)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
-#        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100).
+#        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100), BENCH_INBOX_RATE (5000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/release}
@@ -206,6 +206,56 @@ PY
 scenario_ingest_batch() {
   INGEST_NAME=ingest_batch BODY='{"eventType":"message.delivered","batchId":"campaign-1","payload":{"to":"+15550100","status":"delivered","sent_ns":$NS}}' \
     scenario_ingest
+}
+
+# The inbox: the SMS gateway's form callbacks posted to a source's URL, acknowledged once durable
+# and forwarded to one endpoint on the receiver. Latency of the acknowledgements at a fixed
+# 5,000/s (open loop: measured from each request's scheduled time), then the peak rate.
+scenario_inbox() {
+  local rate=${BENCH_INBOX_RATE:-5000}
+  local body='message_id=$NS&DELIVERY_DATE=2026-11-26+10%3A00%3A00&STATUS=DELIVERED'
+  # rate: forwarding as they arrive; alone: delivery off (the receive path by itself); peak.
+  for mode in rate alone peak; do
+    say "inbox ($mode): form callbacks to a source's URL (${CONNS} connections, ${SECS}s)"
+    if [ $mode = alone ]; then start_hookd --delivery-enabled false; else start_hookd; fi
+    recv_reset
+    api -X POST http://127.0.0.1:$HPORT/ingest/api/v1/source -d '{"name":"sms","uid":"sms",
+      "type":"generic-webhook","config":{"routes":[{"field":"DELIVERY_DATE","eventType":"sms.receipt"}]}}' \
+      > "$WORK/source.json"
+    api -X POST http://127.0.0.1:$HPORT/ingest/api/v1/source/sms/endpoint \
+      -d "{\"url\":\"http://127.0.0.1:$RPORT/inbox\",\"secret\":\"$SECRET\"}" > /dev/null
+    local path; path=$(json "$WORK/source.json" 'd["ingestUrl"].split("/", 3)[3]')
+    local extra=(); [ $mode = peak ] || extra=(--rate "$rate")
+    cpu_snapshot "$WORK/cpu_a"
+    $BIN/bench_loadgen --url "http://127.0.0.1:$HPORT/$path" --method POST \
+      --header "content-type: application/x-www-form-urlencoded" --body "$body" \
+      --connections "$CONNS" --seconds "$SECS" --json "$WORK/inbox_$mode.json" "${extra[@]}" > /dev/null
+    cpu_snapshot "$WORK/cpu_b"
+    cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" "$WORK/inbox_$mode.json" \
+      "$(json "$WORK/inbox_$mode.json" 'd["ok"]')" > "$WORK/inbox_${mode}_cpu.json"
+    [ $mode = alone ] || wait_delivered "$(json "$WORK/inbox_$mode.json" 'd["ok"]')"
+    recv_stats > "$WORK/inbox_${mode}_recv.json"
+    stop_hookd
+  done
+  /usr/bin/python3 - "$WORK" "$OUT/inbox.json" "$rate" <<'PY'
+import json, sys
+w, out, rate = sys.argv[1], sys.argv[2], int(sys.argv[3])
+r = {m: json.load(open(f"{w}/inbox_{m}.json")) for m in ("rate", "alone", "peak")}
+recv = {m: json.load(open(f"{w}/inbox_{m}_recv.json")) for m in ("rate", "peak")}
+json.dump({"scenario": "inbox", "target_rate": rate, "acks_per_s_at_rate": r["rate"]["rps"],
+           "latency_ms_at_rate": r["rate"]["latency_ms"], "target_p99_ms": 2,
+           "latency_ms_at_rate_without_forwarding": r["alone"]["latency_ms"],
+           "peak_acks_per_s": r["peak"]["rps"], "latency_ms_at_peak": r["peak"]["latency_ms"],
+           "non2xx": r["rate"]["non2xx"] + r["peak"]["non2xx"],
+           "forwarded": {m: recv[m]["unique"] for m in recv}, "acked": {m: r[m]["ok"] for m in r},
+           "bad_signatures": sum(x["bad_signature"] for x in recv.values()),
+           "cpu_us_per_request": {m: json.load(open(f"{w}/inbox_{m}_cpu.json")) for m in r},
+           "series": {f"acks ({m})": r[m]["per_second"] for m in r},
+           "latency_series": {f"{k} at {rate}/s": v for k, v in r["rate"]["latency_per_second_ms"].items()}},
+          open(out, "w"), indent=1)
+PY
+  plot inbox "inbox: acknowledgements per second and latency at ${rate}/s"
+  echo "inbox: at $rate/s $(json "$OUT/inbox.json" 'round(d["acks_per_s_at_rate"])') acks/s, p50/p99/p99.9 $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate"][k] for k in ("p50", "p99", "p999"))') ms (target p99 2 ms), without forwarding $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_without_forwarding"][k] for k in ("p50", "p99", "p999"))') ms; peak $(json "$OUT/inbox.json" 'round(d["peak_acks_per_s"])') acks/s; forwarded $(json "$OUT/inbox.json" 'd["forwarded"]') of $(json "$OUT/inbox.json" 'd["acked"]'); CPU µs/request at $rate/s $(json "$OUT/inbox.json" 'd["cpu_us_per_request"]["rate"]')" >&2
 }
 
 # What the same machine allows without the store: hookd answering a request that needs no write
@@ -497,7 +547,7 @@ PY
 }
 
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch e2e fanout backlog isolation storm scale)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog isolation storm scale)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do

@@ -22,6 +22,9 @@ void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
 void RegisterAlerts(Router& r, ApiContext& ctx);
 void RegisterBatches(Router& r, ApiContext& ctx);
 void RegisterSources(Router& r, ApiContext& ctx);
+// `fn`, a handler of an app's resource, for an inbox source's (admin tokens only): path
+// parameter 0 names the source, and `fn` gets the id of the app the source owns in its place.
+Handler SourceScoped(ApiContext& ctx, ContextHandler fn);
 
 // The endpoint routes below a collection path (".../endpoint"), shared by apps, the operational
 // webhooks and inbox sources; each handler takes the owning app as path parameter 0.

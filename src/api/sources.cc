@@ -2,7 +2,9 @@
 // received requests, and the receive URL /ingest/{token}, where third-party callbacks are
 // verified, recorded and acknowledged once durable, then forwarded to the source's endpoints by
 // the delivery engine (a source's endpoints and messages are those of the app it owns).
+#include <atomic>
 #include <boost/json.hpp>
+#include <mutex>
 
 #include "api/body_reader.h"
 #include "api/handler_util.h"
@@ -377,9 +379,45 @@ void Receive(ApiContext& ctx, Request& req, Reply reply) {
                           });
 }
 
-// The endpoint handler `fn` for a source's endpoints: admin only, the source's app in place of
-// the path's source.
-Handler Sourced(ApiContext& ctx, ContextHandler fn) {
+// POST .../request/{request}/replay: a forwarded request's message is sent again to each of its
+// destinations (one manual attempt each). Rejected requests are never forwarded: 409.
+void Replay(ApiContext& ctx, Request& req, Reply reply) {
+  auto s = FindSource(ctx, req);
+  if (!s) return reply(ErrorResponse(s.error()));
+  auto r = ctx.store.GetInboxRequest(s->id, req.params.at(1));
+  if (!r) return reply(ErrorResponse(r.error()));
+  if (!r->msg_id) {
+    return reply(
+        ErrorResponse(core::ErrorCode::kConflict, "a rejected request is never forwarded"));
+  }
+  auto dest = ctx.store.ListMessageDestinations(s->id, *r->msg_id, {.limit = 250});
+  if (!dest) return reply(ErrorResponse(dest.error()));
+  struct Pending {
+    std::atomic<size_t> left;
+    std::mutex mu;
+    std::optional<core::Error> error;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->left = dest->data.size();
+  json::object out{{"msgId", *r->msg_id}, {"destinations", dest->data.size()}};
+  if (dest->data.empty()) return reply(JsonResponse(202, out));
+  for (const auto& d : dest->data) {
+    ctx.store.ResendDelivery(s->id, *r->msg_id, d.endpoint.id, ctx.clock.Now(),
+                             [pending, reply, out](core::Status st) {
+                               if (!st) {
+                                 std::lock_guard lock(pending->mu);
+                                 pending->error = st.error();
+                               }
+                               if (--pending->left > 0) return;
+                               reply(pending->error ? ErrorResponse(*pending->error)
+                                                    : JsonResponse(202, out));
+                             });
+  }
+}
+
+}  // namespace
+
+Handler SourceScoped(ApiContext& ctx, ContextHandler fn) {
   return [&ctx, fn](Request& req, Reply reply) {
     auto s = FindSource(ctx, req);
     if (!s) return reply(ErrorResponse(s.error()));
@@ -387,8 +425,6 @@ Handler Sourced(ApiContext& ctx, ContextHandler fn) {
     fn(ctx, req, std::move(reply));
   };
 }
-
-}  // namespace
 
 void RegisterSources(Router& r, ApiContext& ctx) {
   using M = Method;
@@ -401,8 +437,10 @@ void RegisterSources(Router& r, ApiContext& ctx) {
   r.Add(M::kPost, base + "/{source}/token/rotate", Bind(ctx, RotateToken));
   r.Add(M::kGet, base + "/{source}/request", Bind(ctx, ListRequests));
   r.Add(M::kGet, base + "/{source}/request/{request}", Bind(ctx, GetRequest));
+  r.Add(M::kPost, base + "/{source}/request/{request}/replay", Bind(ctx, Replay));
   for (const auto& route : EndpointRoutes()) {
-    r.Add(route.method, base + "/{source}/endpoint" + route.path, Sourced(ctx, route.handler));
+    r.Add(route.method, base + "/{source}/endpoint" + route.path,
+          SourceScoped(ctx, route.handler));
   }
   for (auto m : {M::kGet, M::kPost, M::kPut, M::kPatch, M::kDelete}) {
     r.Add(m, "/ingest/{token}", Bind(ctx, Receive), Access::kPublic);

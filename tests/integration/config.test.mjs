@@ -47,6 +47,7 @@ const KEYS = [
   "auto_recover_seconds",
   "disable_on_gone",
   "tls_ca_file",
+  "public_url",
 ].map((name) => ({ name, flag: `--${name.replaceAll("_", "-")}`, env: `HOOKD_${name.toUpperCase()}` }));
 
 const tomlString = (s) => JSON.stringify(s); // a JSON string literal is a valid TOML basic string

@@ -138,6 +138,8 @@ test("basic auth, API keys, accepted methods, 204 acknowledgements and unknown U
   assert.equal(requests[1].query, "id=7&status=ok");
   assert.equal(requests[0].headers.authorization, "[redacted]");
   assert.equal(requests[0].headers["x-api-key"], "[redacted]");
+  const refused = await api.post(`/ingest/api/v1/source/${src.id}/request/${requests[2].id}/replay`);
+  assert.equal(refused.status, 409); // rejected requests are never forwarded
 
   // A rotated token: the new URL works, and so does the old one for its grace period.
   const rotated = await api.post(`/ingest/api/v1/source/${src.id}/token/rotate`);
@@ -196,8 +198,22 @@ test("the SMS gateway's receipts, replies and opt-outs at one URL reach three en
     const dest = (await api.get(`/api/v1/app/${s.json.id}/msg/${m.id}/endpoint`)).json.data;
     assert.deepEqual(dest.map((d) => d.url), [rx.url(`/${m.eventType.slice(4)}`)]);
   }
-  const types = (await api.get("/ingest/api/v1/source/sms-gw/request?order=ascending")).json.data.map((r) => r.eventType);
-  assert.deepEqual(types, ["sms.receipt", "sms.reply", "sms.optout"]);
+  const requests = (await api.get("/ingest/api/v1/source/sms-gw/request?order=ascending")).json.data;
+  assert.deepEqual(requests.map((r) => r.eventType), ["sms.receipt", "sms.reply", "sms.optout"]);
+
+  // Replay one request: its destinations get it again.
+  const replay = await api.post(`/ingest/api/v1/source/sms-gw/request/${requests[0].id}/replay`);
+  assert.equal(replay.status, 202, replay.text);
+  assert.deepEqual(replay.json, { msgId: requests[0].msgId, destinations: 1 });
+  const again = await rx.waitForCount("/receipt", 2);
+  assert.equal(again[1].body, bodies.receipt);
+  // Replay a time range for one endpoint, as a background task.
+  const optout = (await api.get("/ingest/api/v1/source/sms-gw/endpoint")).json.data.find((e) => e.url.endsWith("/optout"));
+  const task = await api.post(`/ingest/api/v1/source/sms-gw/endpoint/${optout.id}/bulk-replay`, { since: requests[0].receivedAt });
+  assert.equal(task.status, 202, task.text);
+  const replayed = await rx.waitForCount("/optout", 2);
+  assert.equal(replayed[1].body, bodies.optout);
+  assert.equal(rx.requestsTo("/reply").length, 1); // other endpoints are not replayed
 });
 
 test("kill -9 right after acknowledgements: every acknowledged request is forwarded after the restart", async (t) => {
