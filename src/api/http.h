@@ -25,6 +25,7 @@ struct Request {
   Method method = Method::kOther;
   std::string path;                                          // decoded path, no query
   std::multimap<std::string, std::string> query;             // decoded query parameters
+  std::string raw_query;                                     // as sent, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
   std::string body;
   std::vector<std::string> params;  // path parameters, in pattern order

@@ -49,6 +49,7 @@ bool ParseTarget(std::string_view target, Request& req) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return false;
   req.path = url->path();
+  req.raw_query = url->encoded_query();
   for (auto param : url->params()) req.query.emplace(param.key, param.value);
   return true;
 }

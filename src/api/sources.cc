@@ -54,18 +54,20 @@ json::object SourceJson(ApiContext& ctx, const Request& req, const Source& s) {
 }
 
 json::object RequestJson(const core::InboxRequest& r) {
-  return {{"id", r.id},
-          {"sourceId", r.source_id},
-          {"receivedAt", core::FormatTime(r.received_at)},
-          {"method", r.method},
-          {"query", r.query},
-          {"headers", json::parse(r.headers)},
-          {"contentType", r.content_type},
-          {"body", r.body},
-          {"status", core::VerdictName(r.verdict)},
-          {"reason", r.reason.empty() ? json::value(nullptr) : json::value(r.reason)},
-          {"msgId", r.msg_id ? json::value(*r.msg_id) : json::value(nullptr)},
-          {"eventType", r.event_type}};
+  return {
+      {"id", r.id},
+      {"sourceId", r.source_id},
+      {"receivedAt", core::FormatTime(r.received_at)},
+      {"method", r.method},
+      {"query", r.query},
+      {"headers", json::parse(r.headers)},
+      {"contentType", r.content_type},
+      {"body", r.body},
+      {"status", core::VerdictName(r.verdict)},
+      {"reason", r.reason.empty() ? json::value(nullptr) : json::value(r.reason)},
+      {"msgId", r.msg_id ? json::value(*r.msg_id) : json::value(nullptr)},
+      {"eventType", r.event_type},
+      {"forwarding", {{"succeeded", r.succeeded}, {"failed", r.failed}, {"pending", r.pending}}}};
 }
 
 bool NeedsSecret(std::string_view type) { return type != "generic-webhook"; }
@@ -81,7 +83,7 @@ core::SourceSettings ReadSettings(BodyReader& body, const std::string& type) {
   auto& c = *config;
   if (auto secret = c.String("secret", NeedsSecret(type), 1024)) {
     s.secret = *secret;
-    if ((type == "svix" || type == "standard-webhooks") && !core::CheckSecret(*secret).empty())
+    if (type == "svix" && !core::CheckSecret(*secret).empty())
       c.Fail("secret", core::CheckSecret(*secret));
   }
   if (auto h = c.String("signatureHeader", false, 256)) {
@@ -164,9 +166,7 @@ core::Status ReadSource(const Request& req, Source& s) {
   if (!body) return std::unexpected(body.error());
   if (auto type = body->String("type", true)) {
     if (!core::IsSourceType(*type))
-      body->Fail("type",
-                 "must be generic-webhook, svix, standard-webhooks, github, stripe, shopify or "
-                 "slack");
+      body->Fail("type", "must be generic-webhook, svix, github, stripe, shopify or slack");
     s.type = *type;
   }
   if (auto name = body->String("name", true, 256)) s.name = *name;
@@ -309,15 +309,6 @@ std::string_view MethodName(Method m) {
   }
 }
 
-std::string QueryText(const Request& req) {
-  std::string out;
-  for (const auto& [k, v] : req.query) {
-    if (!out.empty()) out += '&';
-    out += k + "=" + v;
-  }
-  return out;
-}
-
 // Any method at /ingest/{token}: verify, record, acknowledge once durable (empty 200 or 204),
 // forward later. Unknown token: 404. Failed verification: 401, recorded, never forwarded.
 void Receive(ApiContext& ctx, Request& req, Reply reply) {
@@ -339,7 +330,7 @@ void Receive(ApiContext& ctx, Request& req, Reply reply) {
   rec.source_id = source->id;
   rec.received_at = now;
   rec.method = MethodName(req.method);
-  rec.query = QueryText(req);
+  rec.query = req.raw_query;
   rec.headers = inbox::RedactedHeadersJson(*source, req.headers);
   rec.content_type = std::string(req.Header("content-type").value_or(""));
   rec.reason = inbox::Verify(*source, {rec.method, req.headers, req.body}, now);
@@ -402,16 +393,15 @@ void Replay(ApiContext& ctx, Request& req, Reply reply) {
   json::object out{{"msgId", *r->msg_id}, {"destinations", dest->data.size()}};
   if (dest->data.empty()) return reply(JsonResponse(202, out));
   for (const auto& d : dest->data) {
-    ctx.store.ResendDelivery(s->id, *r->msg_id, d.endpoint.id, ctx.clock.Now(),
-                             [pending, reply, out](core::Status st) {
-                               if (!st) {
-                                 std::lock_guard lock(pending->mu);
-                                 pending->error = st.error();
-                               }
-                               if (--pending->left > 0) return;
-                               reply(pending->error ? ErrorResponse(*pending->error)
-                                                    : JsonResponse(202, out));
-                             });
+    ctx.store.ResendDelivery(
+        s->id, *r->msg_id, d.endpoint.id, ctx.clock.Now(), [pending, reply, out](core::Status st) {
+          if (!st) {
+            std::lock_guard lock(pending->mu);
+            pending->error = st.error();
+          }
+          if (--pending->left > 0) return;
+          reply(pending->error ? ErrorResponse(*pending->error) : JsonResponse(202, out));
+        });
   }
 }
 
@@ -439,8 +429,7 @@ void RegisterSources(Router& r, ApiContext& ctx) {
   r.Add(M::kGet, base + "/{source}/request/{request}", Bind(ctx, GetRequest));
   r.Add(M::kPost, base + "/{source}/request/{request}/replay", Bind(ctx, Replay));
   for (const auto& route : EndpointRoutes()) {
-    r.Add(route.method, base + "/{source}/endpoint" + route.path,
-          SourceScoped(ctx, route.handler));
+    r.Add(route.method, base + "/{source}/endpoint" + route.path, SourceScoped(ctx, route.handler));
   }
   for (auto m : {M::kGet, M::kPost, M::kPut, M::kPatch, M::kDelete}) {
     r.Add(m, "/ingest/{token}", Bind(ctx, Receive), Access::kPublic);

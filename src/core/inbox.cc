@@ -16,8 +16,8 @@ std::string Str(const json::object& j, std::string_view key, std::string fallbac
 }  // namespace
 
 bool IsSourceType(std::string_view type) {
-  static constexpr std::array<std::string_view, 7> kTypes = {
-      "generic-webhook", "svix", "standard-webhooks", "github", "stripe", "shopify", "slack"};
+  static constexpr std::array<std::string_view, 6> kTypes = {"generic-webhook", "svix",    "github",
+                                                             "stripe",          "shopify", "slack"};
   return std::find(kTypes.begin(), kTypes.end(), type) != kTypes.end();
 }
 

@@ -50,7 +50,7 @@ struct Source {
   std::string id;  // "src_...", also the id of the app it owns
   std::optional<std::string> uid;
   std::string name;
-  std::string type;  // generic-webhook, svix, standard-webhooks, github, stripe, shopify, slack
+  std::string type;  // generic-webhook, svix (Standard Webhooks), github, stripe, shopify, slack
   SourceSettings settings;
   StringMap metadata;
   TimePoint created_at{};
@@ -82,6 +82,8 @@ struct InboxRequest {
   std::string reason;                 // why it was rejected
   std::optional<std::string> msg_id;  // the message that forwards it
   std::string event_type;
+  // Where forwarding stands (read only): its deliveries succeeded, failed or killed, pending.
+  int64_t succeeded = 0, failed = 0, pending = 0;
 };
 
 // Whether hookd knows how to verify senders of source type `type`.

@@ -193,7 +193,7 @@ std::string Verify(const core::Source& source, const Received& r, core::TimePoin
     return s.signature_header.empty() ? "" : VerifyGenericHmac(s, r, now);
   }
   if (s.secret.empty()) return "";
-  if (type == "svix" || type == "standard-webhooks") return VerifyStandard(s, r, now);
+  if (type == "svix") return VerifyStandard(s, r, now);
   if (type == "github") return VerifyGithub(s, r);
   if (type == "stripe") return VerifyStripe(s, r, now);
   if (type == "shopify") return VerifyShopify(s, r);

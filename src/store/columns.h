@@ -34,10 +34,16 @@ inline constexpr const char* kExpectsReply =
 inline constexpr const char* kSourceCols =
     "id, uid, name, type, settings, metadata, created_at, updated_at";
 // Over `inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id` (a forwarded request's body
-// is its message's payload).
+// is its message's payload), then its deliveries succeeded, failed (or killed) and pending;
+// state names for WithStates (state_sql.h).
 inline constexpr const char* kInboxRequestCols =
     "r.id, r.source_id, r.received_at, r.method, r.query, r.headers, r.content_type,"
-    " COALESCE(r.body, m.payload, ''), r.verdict, r.reason, r.msg_id, r.event_type";
+    " COALESCE(r.body, m.payload, ''), r.verdict, r.reason, r.msg_id, r.event_type,"
+    " (SELECT count(*) FROM deliveries d WHERE d.msg_id = r.msg_id AND d.status = {success}),"
+    " (SELECT count(*) FROM deliveries d WHERE d.msg_id = r.msg_id"
+    "   AND d.status IN ({fail}, {canceled})),"
+    " (SELECT count(*) FROM deliveries d WHERE d.msg_id = r.msg_id"
+    "   AND d.status NOT IN ({success}, {fail}, {canceled}))";
 // A batch's member count, in a query over `batches b`.
 inline constexpr const char* kBatchMembers =
     "(SELECT count(*) FROM messages m WHERE m.app_id = b.app_id AND m.batch_id = b.id)";

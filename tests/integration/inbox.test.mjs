@@ -198,8 +198,13 @@ test("the SMS gateway's receipts, replies and opt-outs at one URL reach three en
     const dest = (await api.get(`/api/v1/app/${s.json.id}/msg/${m.id}/endpoint`)).json.data;
     assert.deepEqual(dest.map((d) => d.url), [rx.url(`/${m.eventType.slice(4)}`)]);
   }
-  const requests = (await api.get("/ingest/api/v1/source/sms-gw/request?order=ascending")).json.data;
+  // Each request's forwarding state: its one delivery succeeded (outcomes commit just after).
+  const requests = await waitFor(async () => {
+    const r = (await api.get("/ingest/api/v1/source/sms-gw/request?order=ascending")).json.data;
+    return r.every((x) => x.forwarding.succeeded === 1) && r;
+  });
   assert.deepEqual(requests.map((r) => r.eventType), ["sms.receipt", "sms.reply", "sms.optout"]);
+  assert.deepEqual(requests[0].forwarding, { succeeded: 1, failed: 0, pending: 0 });
 
   // Replay one request: its destinations get it again.
   const replay = await api.post(`/ingest/api/v1/source/sms-gw/request/${requests[0].id}/replay`);

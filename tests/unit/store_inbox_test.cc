@@ -128,6 +128,8 @@ TEST_P(InboxStoreTest, RequestsAreRecordedAndAForwardedOneWithItsMessage) {
   EXPECT_EQ(all->data[0].id, fwd.id);
   EXPECT_EQ(all->data[0].body, fwd.body);  // read from its message
   EXPECT_EQ(all->data[0].msg_id, msg.id);
+  EXPECT_EQ(all->data[0].pending, 1);  // its one delivery, not sent yet
+  EXPECT_EQ(all->data[0].succeeded + all->data[0].failed, 0);
   EXPECT_EQ(all->data[1].reason, "signature mismatch");
   EXPECT_EQ(all->data[1].body, rejected.body);
   auto only = store_->ListInboxRequests(src->id, {.verdict = core::InboxVerdict::kRejected}, {});

@@ -5,6 +5,7 @@
 #include "store/json_fields.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/store_impl.h"
+#include "store/state_sql.h"
 
 namespace hookd::store::postgres {
 namespace {
@@ -35,7 +36,10 @@ core::InboxRequest ReadInboxRequest(const Row& r) {
           core::ParseVerdict(r.Text(8)).value_or(core::InboxVerdict::kRejected),
           r.Text(9),
           r.OptText(10),
-          r.Text(11)};
+          r.Text(11),
+          r.Int(12),
+          r.Int(13),
+          r.Int(14)};
 }
 
 // Parameters in kSourceCols order.
@@ -50,9 +54,9 @@ std::vector<Param> SourceParams(const core::Source& s) {
           P(ToMicros(s.updated_at))};
 }
 
-const std::string kSelectRequests = std::string("SELECT ") + kInboxRequestCols +
-                                    " FROM inbox_requests r LEFT JOIN messages m ON"
-                                    " m.id = r.msg_id";
+const std::string kSelectRequests =
+    WithStates(std::string("SELECT ") + kInboxRequestCols +
+               " FROM inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id");
 
 template <class T>
 auto Returning(T value) {

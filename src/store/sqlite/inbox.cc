@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/state_sql.h"
 
 namespace hookd::store::sqlite {
 namespace {
@@ -29,7 +30,10 @@ core::InboxRequest ReadInboxRequest(Stmt& s) {
           core::ParseVerdict(s.Text(8)).value_or(core::InboxVerdict::kRejected),
           s.Text(9),
           s.OptText(10),
-          s.Text(11)};
+          s.Text(11),
+          s.Int(12),
+          s.Int(13),
+          s.Int(14)};
 }
 
 // Binds ?1..?8 (kSourceCols, in order).
@@ -44,9 +48,9 @@ Stmt& BindSource(Stmt& s, const core::Source& src) {
       .Bind(8, ToMicros(src.updated_at));
 }
 
-const std::string kSelectRequests = std::string("SELECT ") + kInboxRequestCols +
-                                    " FROM inbox_requests r LEFT JOIN messages m ON"
-                                    " m.id = r.msg_id";
+const std::string kSelectRequests =
+    WithStates(std::string("SELECT ") + kInboxRequestCols +
+               " FROM inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id");
 
 }  // namespace
 
