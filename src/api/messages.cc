@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "core/json_text.h"
 #include "core/ops_events.h"
+#include "core/text.h"
 #include "core/time_format.h"
 #include "core/validation.h"
 #include "delivery/request_builder.h"
@@ -96,7 +97,7 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
 core::Result<core::Endpoint> BindCompletionCallback(core::Endpoint cb, const Message& msg,
                                                     const core::StringMap& env) {
   cb.app_id = std::string(core::kOperationsAppId);
-  auto s = BindCallbackUrls(cb, msg, boost::json::parse(msg.payload), env, "completionCallback");
+  auto s = BindCallbackUrls(cb, msg, delivery::PayloadFields(msg), env, "completionCallback");
   if (!s) return std::unexpected(s.error());
   return cb;
 }
@@ -153,6 +154,18 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   Message msg;
   ReadEventTypeField(*body, msg);
   if (auto payload = body->Object("payload", true)) msg.payload = std::move(*payload);
+  // Svix's raw payloads (the SDKs' messageInRaw): the text is the body, sent as it is.
+  if (auto params = body->Nested("transformationsParams")) {
+    if (auto raw = params->String("rawPayload")) {
+      if (raw->find('\0') != std::string::npos) params->Fail("rawPayload", "must not contain NUL");
+      msg.payload = std::move(*raw);
+      msg.content_type = "application/json";
+      for (const auto& [name, value] : params->Map("headers").value_or(core::StringMap{})) {
+        if (core::AsciiLower(name) == "content-type") msg.content_type = value;
+      }
+    }
+    body->Absorb(*params);
+  }
   if (auto event_id = body->String("eventId")) {
     if (auto err = core::CheckUid(*event_id); !err.empty()) body->Fail("eventId", err);
     msg.event_id = *event_id;

@@ -55,10 +55,7 @@ core::Result<HttpRequest> BuildRequest(const core::Endpoint& ep, std::string_vie
   req.method = o.method;
   req.timeout = options.timeout;
   if (HasPlaceholders(url_template)) {
-    // A raw payload (msg.content_type) offers no fields to URL variables.
-    auto url =
-        RenderUrl(url_template, msg,
-                  msg.content_type ? json::value(json::object()) : json::parse(msg.payload), env);
+    auto url = RenderUrl(url_template, msg, PayloadFields(msg), env);
     if (!url) return std::unexpected(url.error());
     req.url = std::move(*url);
   } else {

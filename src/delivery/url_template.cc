@@ -111,6 +111,11 @@ std::string SampleUrl(std::string_view url) {
   return out;
 }
 
+boost::json::value PayloadFields(const core::Message& msg) {
+  if (msg.content_type) return boost::json::object();
+  return boost::json::parse(msg.payload);
+}
+
 core::Result<std::string> RenderUrl(std::string_view url, const core::Message& msg,
                                     const json::value& payload, const core::StringMap& env) {
   std::string out;

@@ -28,6 +28,9 @@ std::string CheckUrlTemplate(std::string_view url, const core::StringMap* env);
 // The template with a harmless value in every placeholder, for URL syntax checks.
 std::string SampleUrl(std::string_view url);
 
+// The fields of `msg`'s payload that URL variables may name: none for a raw payload.
+boost::json::value PayloadFields(const core::Message& msg);
+
 // Renders for one message. Fails (naming the variable) when a variable has no value.
 core::Result<std::string> RenderUrl(std::string_view url, const core::Message& msg,
                                     const boost::json::value& payload, const core::StringMap& env);

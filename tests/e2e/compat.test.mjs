@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { ApiException, MessageAttemptTriggerType, MessageStatus, Svix, Webhook } from "svix";
+import { ApiException, MessageAttemptTriggerType, MessageStatus, Svix, Webhook, messageInRaw } from "svix";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { startHookd } from "./lib/hookd.mjs";
 import { startReceiver, waitFor } from "./lib/receiver.mjs";
@@ -862,6 +862,22 @@ describe("message attempts / delivery", () => {
     assert.equal(d.status, MessageStatus.Success);
     assert.equal(d.statusText, "success");
     assert.equal(d.url, ep.url);
+  });
+
+  it("messageInRaw: the raw text is the body, with its content type, signed over those bytes", async () => {
+    const rawApp = await ds.application.create({ name: uniq("raw") });
+    const rawEp = await ds.endpoint.create(rawApp.id, { url: rx.url("/sdk/raw") });
+    const key = (await ds.endpoint.getSecret(rawApp.id, rawEp.id)).key;
+    const xml = '<receipt id="7">delivered</receipt>';
+    await ds.message.create(rawApp.id, messageInRaw("receipt.raw", xml, "application/xml"));
+    const json = '{"b": 1,  "a": [2]}'; // exact bytes, not re-serialized
+    await ds.message.create(rawApp.id, messageInRaw("receipt.raw", json));
+    const reqs = await rx.waitForCount("/sdk/raw", 2);
+    const byBody = Object.fromEntries(reqs.map((r) => [r.body, r]));
+    assert.equal(byBody[xml].headers["content-type"], "application/xml");
+    assert.equal(byBody[json].headers["content-type"], "application/json");
+    new StandardWebhook(key).verify(json, byBody[json].headers); // throws when the signature is wrong
+    assert.throws(() => new StandardWebhook(key).verify("<tampered/>", byBody[xml].headers));
   });
 
   it("after rotateSecret the old and the new secret both verify", async () => {
