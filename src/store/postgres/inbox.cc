@@ -54,6 +54,11 @@ std::vector<Param> SourceParams(const core::Source& s) {
           P(ToMicros(s.updated_at))};
 }
 
+Query TokenQuery(const core::SourceToken& t) {
+  return {"INSERT INTO source_tokens(token, source_id, created_at) VALUES ($1, $2, $3)",
+          {P(t.token), P(t.source_id), P(ToMicros(t.created_at))}};
+}
+
 const std::string kSelectRequests =
     WithStates(std::string("SELECT ") + kInboxRequestCols +
                " FROM inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id");
@@ -99,8 +104,7 @@ void PostgresStore::CreateSource(core::Source source, core::SourceToken token, I
         P(ToMicros(source.updated_at))}},
       {"INSERT INTO sources(" + std::string(kSourceCols) + ") VALUES (" + Placeholders(1, 8) + ")",
        SourceParams(source)},
-      {"INSERT INTO source_tokens(token, source_id, created_at) VALUES ($1, $2, $3)",
-       {P(token.token), P(source.id), P(ToMicros(token.created_at))}}};
+      TokenQuery(token)};
   Write<core::Source>(
       std::move(idem), std::move(done), std::move(queries),
       [source = std::move(source)](Result<std::vector<Rows>> r, Keys&) -> Result<core::Source> {
@@ -164,8 +168,7 @@ void PostgresStore::RotateSourceToken(core::SourceToken token, core::TimePoint o
   std::vector<Query> queries{
       {"UPDATE source_tokens SET expires_at = $2 WHERE source_id = $1 AND expires_at IS NULL",
        {P(token.source_id), P(ToMicros(old_expires_at))}},
-      {"INSERT INTO source_tokens(token, source_id, created_at) VALUES ($1, $2, $3)",
-       {P(token.token), P(token.source_id), P(ToMicros(token.created_at))}}};
+      TokenQuery(token)};
   Write<core::SourceToken>(std::nullopt, std::move(done), std::move(queries), Returning(token));
 }
 

@@ -48,6 +48,14 @@ Stmt& BindSource(Stmt& s, const core::Source& src) {
       .Bind(8, ToMicros(src.updated_at));
 }
 
+Status InsertToken(Db& db, const core::SourceToken& t) {
+  return db.Prepare("INSERT INTO source_tokens(token, source_id, created_at) VALUES (?,?,?)")
+      .Bind(1, t.token)
+      .Bind(2, t.source_id)
+      .Bind(3, ToMicros(t.created_at))
+      .Run();
+}
+
 const std::string kSelectRequests =
     WithStates(std::string("SELECT ") + kInboxRequestCols +
                " FROM inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id");
@@ -106,13 +114,7 @@ void SqliteStore::CreateSource(core::Source source, core::SourceToken token, Ide
         auto insert = db.Prepare(kInsert);
         if (auto s = BindSource(insert, source).Run(); !s)
           return Conflict(s.error(), "a source with this uid already exists");
-        auto t =
-            db.Prepare("INSERT INTO source_tokens(token, source_id, created_at) VALUES (?,?,?)")
-                .Bind(1, token.token)
-                .Bind(2, source.id)
-                .Bind(3, ToMicros(token.created_at))
-                .Run();
-        if (!t) return std::unexpected(t.error());
+        if (auto t = InsertToken(db, token); !t) return std::unexpected(t.error());
         return source;
       });
 }
@@ -181,13 +183,7 @@ void SqliteStore::RotateSourceToken(core::SourceToken token, core::TimePoint old
                        .Bind(2, token.source_id)
                        .Run();
         if (!old) return std::unexpected(old.error());
-        auto t =
-            db.Prepare("INSERT INTO source_tokens(token, source_id, created_at) VALUES (?,?,?)")
-                .Bind(1, token.token)
-                .Bind(2, token.source_id)
-                .Bind(3, ToMicros(token.created_at))
-                .Run();
-        if (!t) return std::unexpected(t.error());
+        if (auto t = InsertToken(db, token); !t) return std::unexpected(t.error());
         return token;
       });
 }
