@@ -80,7 +80,7 @@ void ReadFields(BodyReader& body, Endpoint& ep, bool patch, const core::StringMa
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, false);
+  auto page = ReadPage(req, true);  // newest first by default, as Svix
   if (!page) return reply(ErrorResponse(page.error()));
   auto eps = ctx.store.ListEndpoints(app->id, *page);
   if (!eps) return reply(ErrorResponse(eps.error()));

@@ -259,9 +259,12 @@ void SendExample(ApiContext& ctx, Request& req, Reply reply) {
   ReadEventTypeField(*body, msg);
   auto index = body->Int("exampleIndex", 0, 1000).value_or(0);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  // The type's schema examples ({"1": {"examples": [...]}}) when it has them, else a stub.
+  // The type's schema examples ({"1": {"examples": [...]}}) when it has them, else a stub (for
+  // svix.ping, Svix's {"success": true}).
   boost::json::value payload =
-      boost::json::object{{"eventType", msg.event_type}, {"example", true}};
+      msg.event_type == "svix.ping"
+          ? boost::json::object{{"success", true}}
+          : boost::json::object{{"eventType", msg.event_type}, {"example", true}};
   if (auto et = ctx.store.GetEventType(msg.event_type); et && et->schemas) {
     auto schemas = boost::json::parse(*et->schemas);
     for (const auto& [version, schema] : schemas.as_object()) {

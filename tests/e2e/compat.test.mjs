@@ -978,6 +978,9 @@ describe("message attempts / delivery", () => {
     assert.deepEqual(dests.data.map((x) => x.id), [ep.id], "only the chosen endpoint");
     await settled(ex.id, ep.id);
     assert.equal(rx.count("/sdk/other"), 0);
+    const ping = await ds.endpoint.sendExample(app.id, ep.id, { eventType: "svix.ping" });
+    const pinged = await rx.waitFor((all) => all.find((r) => r.headers["webhook-id"] === ping.id));
+    assert.deepEqual(JSON.parse(pinged.body), { success: true });
     await ds.endpoint.delete(app.id, other.id);
   });
 

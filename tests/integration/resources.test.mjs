@@ -55,16 +55,16 @@ describe("resources", () => {
     const times = msgs.map((m) => Date.parse(m.timestamp));
     assert.deepEqual([...times].sort((a, b) => a - b), times);
 
-    // Lists: apps and endpoints oldest first, messages newest first, by default.
+    // Lists: apps oldest first, endpoints and messages newest first (as Svix), by default.
     const appList = (await api.get("/api/v1/app?limit=250")).json.data.map((a) => a.id);
     assert.deepEqual(appList.filter((id) => ids.includes(id)), ids);
     const epList = (await api.get(`/api/v1/app/${apps[0].id}/endpoint`)).json.data.map((e) => e.id);
-    assert.deepEqual(epList, eps.map((e) => e.id));
+    assert.deepEqual(epList, eps.map((e) => e.id).reverse());
     const msgList = (await api.get(`/api/v1/app/${apps[0].id}/msg`)).json.data.map((m) => m.id);
     assert.deepEqual(msgList, msgs.map((m) => m.id).reverse());
     // order= flips it.
-    const epDesc = (await api.get(`/api/v1/app/${apps[0].id}/endpoint?order=descending`)).json.data.map((e) => e.id);
-    assert.deepEqual(epDesc, eps.map((e) => e.id).reverse());
+    const epAsc = (await api.get(`/api/v1/app/${apps[0].id}/endpoint?order=ascending`)).json.data.map((e) => e.id);
+    assert.deepEqual(epAsc, eps.map((e) => e.id));
   });
 
   test("timestamps are RFC 3339 UTC with Z", async () => {
@@ -667,7 +667,7 @@ describe("pagination", () => {
       assert.equal((await api.post(`/api/v1/app/${appId}/endpoint`, { url: `https://p${i}.example/` })).status, 201);
       assert.equal((await api.post(`/api/v1/app/${appId}/msg`, { eventType: "p.t", payload: { i } })).status, 202);
     }
-    for (const [kind, expectOrder] of [["endpoint", "asc"], ["msg", "desc"]]) {
+    for (const [kind, expectOrder] of [["endpoint", "desc"], ["msg", "desc"]]) {
       const seen = [];
       let q = "limit=3";
       let pages = 0;
