@@ -1,6 +1,7 @@
 // Configuration: TOML file < HOOKD_* env < flags, rejection of bad values, --help.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { statSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -378,5 +379,23 @@ describe("stopping", () => {
       codes.push(await s.stop(i % 2 ? "SIGINT" : "SIGTERM"));
     }
     assert.deepEqual(codes, codes.map(() => 0), `exit codes: ${JSON.stringify(codes)}`);
+  });
+});
+
+describe("data directory", () => {
+  test("a data directory hookd creates is 0700 and its database files 0600", async () => {
+    const parent = await makeTempDir();
+    const dataDir = path.join(parent, "fresh");
+    const s = await startServer({ store: `sqlite://${dataDir}/hookd.db` });
+    try {
+      assert.equal((await request(s, "POST", "/api/v1/app", { body: { name: "modes" } })).status, 201);
+      assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+      for (const f of ["hookd.db", "hookd.db-wal", "hookd.db-shm"]) {
+        assert.equal(statSync(path.join(dataDir, f)).mode & 0o777, 0o600, f);
+      }
+    } finally {
+      await s.stop();
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });

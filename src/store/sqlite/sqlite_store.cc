@@ -1,4 +1,7 @@
 // The SQLite store: lifecycle, and the factory.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "store/sqlite/migrations.h"
@@ -6,10 +9,25 @@
 
 namespace hookd::store::sqlite {
 
-Status SqliteStore::Init() {
+// The data directory and database hold signing secrets and passwords: only their owner may read
+// them. A directory hookd creates is 0700; a database it creates is 0600, and SQLite gives its
+// -wal and -shm files the database's mode. Existing ones are left as the operator set them.
+Status CreatePrivately(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
-  auto parent = std::filesystem::path(options_.path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return core::Fail(ErrorCode::kInternal, "cannot create " + parent.string());
+    std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
+  }
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return core::Fail(ErrorCode::kInternal, "cannot create " + path);
+  close(fd);
+  return {};
+}
+
+Status SqliteStore::Init() {
+  if (auto s = CreatePrivately(options_.path); !s) return s;
   if (auto s = write_db_.Open(options_.path, false); !s) return s;
   // The writer keeps up to 32 MiB of pages cached; readers 8 MiB each (see ReadPool).
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
