@@ -69,13 +69,6 @@ bool ReservedHeader(const std::string& header) {
 
 }  // namespace
 
-bool IsSensitiveHeader(const std::string& header) {
-  std::string name = core::AsciiLower(header);
-  return name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
-         name.find("token") != std::string::npos || name.find("secret") != std::string::npos ||
-         name.find("api-key") != std::string::npos || name.find("apikey") != std::string::npos;
-}
-
 void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers) {
   for (const auto& [k, v] : headers) {
     bool token = !k.empty() && k.find_first_of(" \t\r\n:()<>@,;\\\"/[]?={}") == std::string::npos;

@@ -17,9 +17,6 @@ namespace hookd::api {
 void ReadDeliveryOptions(BodyReader& body, core::Endpoint& ep, bool patch,
                          const core::StringMap* env);
 
-// Headers whose values are credentials: write-only through the API, redacted in renderings.
-bool IsSensitiveHeader(const std::string& header);
-
 // Records a problem for each header that is malformed or that hookd sets itself.
 void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers);
 

@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "core/ops_events.h"
+#include "core/text.h"
 #include "core/validation.h"
 
 namespace hookd::api {
@@ -251,7 +252,7 @@ void GetHeaders(ApiContext& ctx, Request& req, Reply reply) {
   json::object headers;
   json::array sensitive;
   for (const auto& [name, value] : ep->headers) {
-    if (IsSensitiveHeader(name))
+    if (core::IsCredentialHeader(name))
       sensitive.emplace_back(name);
     else
       headers[name] = value;

@@ -79,7 +79,7 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
       for (const auto& line : req->headers) {
         auto colon = line.find(':');
         std::string name = line.substr(0, colon);
-        headers[name] = IsSensitiveHeader(name) ? "[redacted]" : line.substr(colon + 2);
+        headers[name] = core::IsCredentialHeader(name) ? "[redacted]" : line.substr(colon + 2);
       }
       urls.push_back(boost::json::object{{"url", req->url},
                                          {"method", req->method},

@@ -9,13 +9,18 @@ std::string SanitizeUtf8(std::string_view in) {
   size_t i = 0;
   while (i < in.size()) {
     unsigned char c = static_cast<unsigned char>(in[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     bool ok = len > 0 && i + len <= in.size();
     for (size_t k = 1; ok && k < len; ++k)
       ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
     if (ok && len > 1) {  // reject overlong forms, surrogates and code points past U+10FFFF
       uint32_t cp = c & (0x7F >> len);
-      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+      for (size_t k = 1; k < len; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3F);
       ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
            !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
     }
@@ -34,6 +39,16 @@ std::string AsciiLower(std::string s) {
   for (auto& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return s;
+}
+
+bool IsCredentialHeader(std::string_view header) {
+  std::string name = AsciiLower(std::string(header));
+  if (name == "cookie" || name == "set-cookie") return true;
+  for (std::string_view part : {"auth", "token", "secret", "password", "passwd", "api-key",
+                                "apikey", "private-key", "privatekey", "credential", "session"}) {
+    if (name.find(part) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace hookd::core

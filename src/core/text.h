@@ -13,4 +13,8 @@ std::string SanitizeUtf8(std::string_view bytes);
 // `s` with ASCII letters lowercased (header names compare case-insensitively).
 std::string AsciiLower(std::string s);
 
+// Whether a header's value is a credential (authorization, cookies, tokens, keys, passwords, by
+// name in any case): such values are never shown back. (Signatures are not credentials.)
+bool IsCredentialHeader(std::string_view name);
+
 }  // namespace hookd::core

@@ -204,8 +204,8 @@ std::string Verify(const core::Source& source, const Received& r, core::TimePoin
 std::string RedactedHeadersJson(const core::Source& source, const Headers& headers) {
   const auto& s = source.settings;
   auto secret = [&](std::string_view name) {
-    return name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
-           name.find("signature") != std::string_view::npos || name == "x-shopify-hmac-sha256" ||
+    return core::IsCredentialHeader(name) || name.find("signature") != std::string_view::npos ||
+           name == "x-shopify-hmac-sha256" ||
            (!s.api_key_header.empty() && name == Lower(s.api_key_header)) ||
            (!s.signature_header.empty() && name == Lower(s.signature_header));
   };

@@ -25,8 +25,8 @@ struct Received {
 // request's record, never sent to the sender).
 std::string Verify(const core::Source& source, const Received& request, core::TimePoint now);
 
-// `headers` as a JSON object with the values of credentials and signatures replaced by
-// "[redacted]".
+// `headers` as a JSON object with the values of credentials (core::IsCredentialHeader, the
+// source's API-key header) and of the senders' signatures replaced by "[redacted]".
 std::string RedactedHeadersJson(const core::Source& source, const Headers& headers);
 
 }  // namespace hookd::inbox

@@ -86,12 +86,24 @@ namespace {
 
 TEST(Text, SanitizeUtf8KeepsValidTextAndReplacesTheRest) {
   EXPECT_EQ(SanitizeUtf8("plain ascii"), "plain ascii");
-  EXPECT_EQ(SanitizeUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
-  EXPECT_EQ(SanitizeUtf8("cut \xC3"), "cut \xEF\xBF\xBD");                  // truncated at the end
-  EXPECT_EQ(SanitizeUtf8("ok\xFF\xFE!"), "ok\xEF\xBF\xBD\xEF\xBF\xBD!");    // invalid bytes
-  EXPECT_EQ(SanitizeUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");          // overlong '/'
+  EXPECT_EQ(SanitizeUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(SanitizeUtf8("cut \xC3"), "cut \xEF\xBF\xBD");                // truncated at the end
+  EXPECT_EQ(SanitizeUtf8("ok\xFF\xFE!"), "ok\xEF\xBF\xBD\xEF\xBF\xBD!");  // invalid bytes
+  EXPECT_EQ(SanitizeUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");        // overlong '/'
   EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
   EXPECT_EQ(SanitizeUtf8(std::string("a\0b", 3)), std::string("a\0b", 3));
+}
+
+TEST(Text, CredentialHeadersAreKnownByName) {
+  for (auto name :
+       {"Authorization", "proxy-authorization", "Cookie", "X-Auth", "X-Auth-Token", "X-Password",
+        "Private-Key", "X-Api-Key", "apikey", "x-client-secret", "X-Session-Id"}) {
+    EXPECT_TRUE(IsCredentialHeader(name)) << name;
+  }
+  for (auto name : {"Content-Type", "X-Team", "User-Agent", "X-Request-Id", "webhook-signature"}) {
+    EXPECT_FALSE(IsCredentialHeader(name)) << name;
+  }
 }
 
 }  // namespace
