@@ -2,7 +2,6 @@
 // received requests, and the receive URL /ingest/{token}, where third-party callbacks are
 // verified, recorded and acknowledged once durable, then forwarded to the source's endpoints by
 // the delivery engine (a source's endpoints and messages are those of the app it owns).
-#include <atomic>
 #include <boost/json.hpp>
 #include <mutex>
 
@@ -334,8 +333,7 @@ void Receive(ApiContext& ctx, Request& req, Reply reply) {
   rec.headers = inbox::RedactedHeadersJson(*source, req.headers);
   rec.content_type = std::string(req.Header("content-type").value_or(""));
   rec.reason = inbox::Verify(*source, {rec.method, req.headers, req.body}, now);
-  bool text = req.body.find('\0') == std::string::npos && core::SanitizeUtf8(req.body) == req.body;
-  if (rec.reason.empty() && !text) rec.reason = kNotText;
+  if (rec.reason.empty() && !core::IsUtf8Text(req.body)) rec.reason = kNotText;
   if (!rec.reason.empty()) {
     rec.verdict = core::InboxVerdict::kRejected;
     rec.body = core::SanitizeUtf8(req.body);
@@ -384,8 +382,8 @@ void Replay(ApiContext& ctx, Request& req, Reply reply) {
   auto dest = ctx.store.ListMessageDestinations(s->id, *r->msg_id, {.limit = 250});
   if (!dest) return reply(ErrorResponse(dest.error()));
   struct Pending {
-    std::atomic<size_t> left;
     std::mutex mu;
+    size_t left;
     std::optional<core::Error> error;
   };
   auto pending = std::make_shared<Pending>();
@@ -395,11 +393,11 @@ void Replay(ApiContext& ctx, Request& req, Reply reply) {
   for (const auto& d : dest->data) {
     ctx.store.ResendDelivery(
         s->id, *r->msg_id, d.endpoint.id, ctx.clock.Now(), [pending, reply, out](core::Status st) {
-          if (!st) {
+          {
             std::lock_guard lock(pending->mu);
-            pending->error = st.error();
+            if (!st) pending->error = st.error();
+            if (--pending->left > 0) return;
           }
-          if (--pending->left > 0) return;
           reply(pending->error ? ErrorResponse(*pending->error) : JsonResponse(202, out));
         });
   }

@@ -2,29 +2,33 @@
 
 namespace hookd::core {
 
+namespace {
+
+// The length of the valid UTF-8 sequence at in[i], or 0. Overlong forms, surrogates and code
+// points past U+10FFFF are invalid.
+size_t ValidSequence(std::string_view in, size_t i) {
+  unsigned char c = static_cast<unsigned char>(in[i]);
+  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || i + len > in.size()) return 0;
+  for (size_t k = 1; k < len; ++k)
+    if ((static_cast<unsigned char>(in[i + k]) & 0xC0) != 0x80) return 0;
+  if (len == 1) return 1;
+  uint32_t cp = c & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+  bool ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
+            !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
+  return ok ? len : 0;
+}
+
+}  // namespace
+
 std::string SanitizeUtf8(std::string_view in) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   std::string out;
   out.reserve(in.size());
   size_t i = 0;
   while (i < in.size()) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    bool ok = len > 0 && i + len <= in.size();
-    for (size_t k = 1; ok && k < len; ++k)
-      ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {  // reject overlong forms, surrogates and code points past U+10FFFF
-      uint32_t cp = c & (0x7F >> len);
-      for (size_t k = 1; k < len; ++k)
-        cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3F);
-      ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
-           !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
-    }
-    if (ok) {
+    if (size_t len = ValidSequence(in, i)) {
       out.append(in.substr(i, len));
       i += len;
     } else {
@@ -33,6 +37,15 @@ std::string SanitizeUtf8(std::string_view in) {
     }
   }
   return out;
+}
+
+bool IsUtf8Text(std::string_view in) {
+  for (size_t i = 0; i < in.size();) {
+    size_t len = ValidSequence(in, i);
+    if (len == 0 || in[i] == '\0') return false;
+    i += len;
+  }
+  return true;
 }
 
 std::string AsciiLower(std::string s) {

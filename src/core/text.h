@@ -9,6 +9,8 @@ namespace hookd::core {
 // Valid UTF-8 from arbitrary bytes: each invalid or truncated sequence becomes U+FFFD, so the
 // result can be embedded in JSON.
 std::string SanitizeUtf8(std::string_view bytes);
+// Whether `bytes` is valid UTF-8 without NUL (text every store can hold as it is).
+bool IsUtf8Text(std::string_view bytes);
 
 // `s` with ASCII letters lowercased (header names compare case-insensitively).
 std::string AsciiLower(std::string s);

@@ -203,11 +203,11 @@ std::string Verify(const core::Source& source, const Received& r, core::TimePoin
 
 std::string RedactedHeadersJson(const core::Source& source, const Headers& headers) {
   const auto& s = source.settings;
+  std::string api_key = Lower(s.api_key_header), signature = Lower(s.signature_header);
   auto secret = [&](std::string_view name) {
     return core::IsCredentialHeader(name) || name.find("signature") != std::string_view::npos ||
-           name == "x-shopify-hmac-sha256" ||
-           (!s.api_key_header.empty() && name == Lower(s.api_key_header)) ||
-           (!s.signature_header.empty() && name == Lower(s.signature_header));
+           name == "x-shopify-hmac-sha256" || (!api_key.empty() && name == api_key) ||
+           (!signature.empty() && name == signature);
   };
   boost::json::object out;
   for (const auto& [k, v] : headers) out[k] = secret(k) ? std::string("[redacted]") : v;

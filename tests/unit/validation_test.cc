@@ -95,6 +95,14 @@ TEST(Text, SanitizeUtf8KeepsValidTextAndReplacesTheRest) {
   EXPECT_EQ(SanitizeUtf8(std::string("a\0b", 3)), std::string("a\0b", 3));
 }
 
+TEST(Text, Utf8TextIsValidUtf8WithoutNul) {
+  EXPECT_TRUE(IsUtf8Text("caf\xC3\xA9 a=1&b=2"));
+  EXPECT_TRUE(IsUtf8Text(""));
+  EXPECT_FALSE(IsUtf8Text("cut \xC3"));
+  EXPECT_FALSE(IsUtf8Text("\xC0\xAF"));
+  EXPECT_FALSE(IsUtf8Text(std::string("a\0b", 3)));
+}
+
 TEST(Text, CredentialHeadersAreKnownByName) {
   for (auto name :
        {"Authorization", "proxy-authorization", "Cookie", "X-Auth", "X-Auth-Token", "X-Password",
