@@ -98,4 +98,20 @@ std::string RenderDeliveryMetrics(const delivery::EngineStats& s) {
   return out;
 }
 
+std::string RenderServerMetrics(const ServerStats& s) {
+  std::string out;
+  Single(out, "hookd_http_connections", "gauge", "Open HTTP connections.", s.open);
+  Single(out, "hookd_http_connections_accepted_total", "counter", "HTTP connections accepted.",
+         s.accepted);
+  Family(out, "hookd_http_connections_closed_total", "counter",
+         "HTTP connections hookd closed before the client did, by reason.");
+  Sample(out, "hookd_http_connections_closed_total", s.idle_closed, "{reason=\"idle\"}");
+  Sample(out, "hookd_http_connections_closed_total", s.evicted, "{reason=\"evicted\"}");
+  Sample(out, "hookd_http_connections_closed_total", s.refused, "{reason=\"refused\"}");
+  Sample(out, "hookd_http_connections_closed_total", s.timed_out, "{reason=\"timeout\"}");
+  Single(out, "hookd_http_accept_errors_total", "counter",
+         "Failed accepts (e.g. out of file descriptors; accepting pauses).", s.accept_errors);
+  return out;
+}
+
 }  // namespace hookd::api

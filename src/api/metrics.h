@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "api/server.h"
 #include "delivery/engine.h"
 #include "store/store.h"
 
@@ -30,5 +31,6 @@ class Metrics {
 
 std::string RenderStoreMetrics(const store::StoreStats& s);
 std::string RenderDeliveryMetrics(const delivery::EngineStats& s);
+std::string RenderServerMetrics(const ServerStats& s);
 
 }  // namespace hookd::api

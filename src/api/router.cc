@@ -14,11 +14,13 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return out;
 }
 
-void Router::Add(Method method, std::string_view pattern, Handler handler, Access access) {
-  routes_.push_back({method, SplitPath(pattern), std::move(handler), access});
+void Router::Add(Method method, std::string_view pattern, Handler handler, Access access,
+                 HeadCheck check) {
+  routes_.push_back({method, SplitPath(pattern), std::move(handler), access, std::move(check)});
 }
 
-const Handler* Router::Match(Request& req, int* status, Access* access) const {
+const Handler* Router::Match(Request& req, int* status, Access* access,
+                             const HeadCheck** check) const {
   auto segs = SplitPath(req.path);
   *status = 404;
   for (const auto& route : routes_) {
@@ -39,6 +41,7 @@ const Handler* Router::Match(Request& req, int* status, Access* access) const {
     }
     req.params = std::move(params);
     if (access) *access = route.access;
+    if (check) *check = route.check ? &route.check : nullptr;
     return &route.handler;
   }
   return nullptr;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,13 +16,18 @@ using Handler = std::function<void(Request&, Reply)>;
 // caller itself, e.g. by a source's URL token and signature).
 enum class Access { kToken, kPublic };
 
+// Looks at a public route's request head before its body is read; a response refuses the
+// request there (e.g. an unknown URL token), so its body is never read.
+using HeadCheck = std::function<std::optional<Response>(Request& head)>;
+
 class Router {
  public:
-  void Add(Method method, std::string_view pattern, Handler handler,
-           Access access = Access::kToken);
-  // Fills req.params (and *access) on a match. Returns nullptr and sets *status to 404 (no such
-  // path) or 405 (path exists, method does not).
-  const Handler* Match(Request& req, int* status, Access* access = nullptr) const;
+  void Add(Method method, std::string_view pattern, Handler handler, Access access = Access::kToken,
+           HeadCheck check = nullptr);
+  // Fills req.params (and *access, *check) on a match. Returns nullptr and sets *status to 404
+  // (no such path) or 405 (path exists, method does not).
+  const Handler* Match(Request& req, int* status, Access* access = nullptr,
+                       const HeadCheck** check = nullptr) const;
 
  private:
   struct Route {
@@ -29,6 +35,7 @@ class Router {
     std::vector<std::string> segments;  // "{...}" marks a parameter
     Handler handler;
     Access access;
+    HeadCheck check;
   };
   std::vector<Route> routes_;
 };

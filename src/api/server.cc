@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <list>
 #include <thread>
 
 #include "core/text.h"
@@ -19,8 +21,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
-constexpr auto kIdleTimeout = std::chrono::seconds(75);
+constexpr size_t kHeaderLimit = 64 * 1024;
+// Holds a whole head, or one chunk-size line or trailer: a longer line overflows it (400).
+constexpr size_t kReadBufferLimit = kHeaderLimit + 16 * 1024;
+// An idle connection keeps no read buffer larger than this.
+constexpr size_t kIdleBufferKeep = 4096;
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 Method ToMethod(http::verb v) {
   switch (v) {
@@ -54,22 +62,98 @@ bool ParseTarget(std::string_view target, Request& req) {
   return true;
 }
 
+std::string LowerTrimmed(std::string_view s) {
+  auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return "";
+  return core::AsciiLower(std::string(s.substr(first, s.find_last_not_of(" \t") - first + 1)));
+}
+
+// RFC 9112 §6: a request's transfer codings must end in chunked; hookd decodes no other coding,
+// so anything but one `chunked` is refused (parsing it another way would let a proxy in front
+// and hookd disagree on where the request ends).
+bool TransferEncodingAccepted(const Request& head, unsigned version) {
+  int fields = 0;
+  bool chunked = false;
+  for (const auto& [name, value] : head.headers) {
+    if (name != "transfer-encoding") continue;
+    ++fields;
+    chunked = LowerTrimmed(value) == "chunked";
+  }
+  return fields == 0 || (fields == 1 && chunked && version >= 11);
+}
+
+struct Counters {
+  std::atomic<uint64_t> open{0}, accepted{0}, idle_closed{0}, evicted{0}, refused{0}, timed_out{0},
+      accept_errors{0};
+};
+
+class Session;
+
+// One io thread: its event loop and its idle connections, longest idle first. A connection
+// lives on one loop for its whole life, so its handlers never run concurrently (no strand).
+struct Loop {
+  std::list<Session*> idle;  // destroyed after `io`, whose sessions unlink themselves
+  asio::io_context io{1};
+  asio::steady_timer sweep{io};
+};
+
+struct Shared {
+  ServerOptions options;
+  HttpServer::Dispatch dispatch;
+  HttpServer::Screen screen;
+  Counters counters;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const ServerOptions& options, const HttpServer::Dispatch& dispatch,
-          const HttpServer::Screen& screen)
-      : stream_(std::move(socket)), options_(options), dispatch_(dispatch), screen_(screen) {}
-
-  void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  Session(tcp::socket socket, Shared& shared, Loop& loop)
+      : stream_(std::move(socket)), shared_(shared), options_(shared.options), loop_(loop) {
+    shared_.counters.open.fetch_add(1, std::memory_order_relaxed);
   }
+  ~Session() {
+    LeaveIdle();
+    shared_.counters.open.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void Start() { Read(); }
+
+  // Closes an idle connection (its pending wait ends with an error; nothing is lost).
+  void Evict(std::atomic<uint64_t>& why) {
+    why.fetch_add(1, std::memory_order_relaxed);
+    LeaveIdle();
+    beast::error_code ec;
+    stream_.socket().close(ec);
+  }
+  Clock::time_point idle_since() const { return idle_since_; }
 
  private:
   void Read() {
+    if (buffer_.size() > 0) return ReadHead();  // pipelined: the next request is already here
+    // Idle: no parser and a small buffer until the client sends something.
+    parser_.reset();
+    if (buffer_.capacity() > kIdleBufferKeep) buffer_.shrink_to_fit();
+    idle_since_ = Clock::now();
+    idle_at_ = loop_.idle.insert(loop_.idle.end(), this);
+    stream_.socket().async_wait(tcp::socket::wait_read,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  self->LeaveIdle();
+                                  if (ec) return self->Close();
+                                  self->ReadHead();
+                                });
+  }
+
+  void LeaveIdle() {
+    if (idle_at_ == loop_.idle.end()) return;
+    loop_.idle.erase(idle_at_);
+    idle_at_ = loop_.idle.end();
+  }
+
+  void ReadHead() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
-    parser_->header_limit(64 * 1024);
-    stream_.expires_after(kIdleTimeout);
+    parser_->header_limit(kHeaderLimit);
+    request_start_ = Clock::now();
+    stream_.expires_after(options_.header_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -77,20 +161,33 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // True when `ec` ended the request (answered or closed).
   bool Failed(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+    if (ec == beast::error::timeout) {
+      // The stream closed the socket: there is no one to answer.
+      shared_.counters.timed_out.fetch_add(1, std::memory_order_relaxed);
+      Close();
+      return true;
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
       Close();
       return true;
     }
+    if (ec) keep_alive_ = false;
     if (ec == http::error::body_limit) {
-      keep_alive_ = false;
       Write(
           PlainError(413, "payload_too_large",
                      "request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes"));
       return true;
     }
+    if (ec == http::error::header_limit) {
+      Write(PlainError(431, "header_too_large", "request head exceeds 64 KiB"));
+      return true;
+    }
+    if (ec == http::error::buffer_overflow) {
+      Write(PlainError(400, "bad_request", "a chunk-size or trailer line exceeds 80 KiB"));
+      return true;
+    }
     if (ec) {
-      keep_alive_ = false;
       Write(PlainError(400, "bad_request", "malformed HTTP request"));
       return true;
     }
@@ -103,20 +200,40 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = msg.keep_alive();
     head_ = Request{};
     head_.method = ToMethod(msg.method());
-    if (!ParseTarget(msg.target(), head_)) {
-      keep_alive_ = false;
-      return Write(PlainError(400, "bad_request", "malformed request target"));
-    }
     for (const auto& field : msg)
       head_.headers.emplace_back(core::AsciiLower(std::string(field.name_string())),
                                  std::string(field.value()));
-    if (screen_) {
-      if (auto early = screen_(head_)) {
+    if (!ParseTarget(msg.target(), head_)) return Refuse(400, "malformed request target");
+    if (!TransferEncodingAccepted(head_, msg.version()))
+      return Refuse(400, "Transfer-Encoding must be chunked, alone");
+    auto expect = head_.Header("expect");
+    if (expect && LowerTrimmed(*expect) != "100-continue")
+      return Refuse(417, "the only expectation understood is 100-continue");
+    if (shared_.screen) {
+      if (auto early = shared_.screen(head_)) {
         keep_alive_ = false;  // the body stays unread
         return Write(std::move(*early));
       }
     }
     if (parser_->is_done()) return OnRead({});
+    stream_.expires_at(request_start_ + options_.request_timeout);
+    if (expect && msg.version() >= 11) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(stream_, asio::buffer(kContinue),
+                               [self = shared_from_this()](beast::error_code ec, size_t) {
+                                 if (ec) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void Refuse(int status, std::string_view detail) {
+    keep_alive_ = false;
+    Write(PlainError(status, status == 417 ? "expectation_failed" : "bad_request", detail));
+  }
+
+  void ReadBody() {
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -124,10 +241,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRead(beast::error_code ec) {
     if (Failed(ec)) return;
+    stream_.expires_never();  // handling may wait for a commit; Write sets the next deadline
     Request req = std::move(head_);
     req.body = std::move(parser_->get().body());
     auto self = shared_from_this();
-    dispatch_(std::move(req), [self](Response res) {
+    shared_.dispatch(std::move(req), [self](Response res) {
       asio::post(self->stream_.get_executor(),
                  [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
     });
@@ -143,8 +261,11 @@ class Session : public std::enable_shared_from_this<Session> {
     out->keep_alive(keep_alive_);
     out->body() = std::move(res.body);
     out->prepare_payload();
+    stream_.expires_after(options_.request_timeout);
     http::async_write(stream_, *out,
                       [self = shared_from_this(), out](beast::error_code ec, size_t) {
+                        if (ec == beast::error::timeout)
+                          self->shared_.counters.timed_out.fetch_add(1, std::memory_order_relaxed);
                         if (ec || !self->keep_alive_) return self->Close();
                         self->Read();
                       });
@@ -170,78 +291,138 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kReadBufferLimit};
   std::optional<http::request_parser<http::string_body>> parser_;
+  Shared& shared_;
   const ServerOptions& options_;
-  const HttpServer::Dispatch& dispatch_;
-  const HttpServer::Screen& screen_;
+  Loop& loop_;
+  std::list<Session*>::iterator idle_at_ = loop_.idle.end();
+  Clock::time_point idle_since_;
+  Clock::time_point request_start_;
   Request head_;  // of the request being read
   bool keep_alive_ = true;
 };
 
+bool OutOfResources(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec.value() == ENFILE;
+}
+
 }  // namespace
 
-// One event loop per io thread: a connection lives on one loop for its whole life, so its
-// handlers never run concurrently and need no strand.
 struct HttpServer::Impl {
-  ServerOptions options;
-  Dispatch dispatch;
-  Screen screen;
-  std::vector<std::unique_ptr<asio::io_context>> loops;
+  Shared shared;
+  std::vector<std::unique_ptr<Loop>> loops;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> backoff;  // on loops[0], like the acceptor
   size_t next_loop = 0;
   std::vector<std::thread> threads;
+  std::atomic<int64_t> last_warning_ms{INT64_MIN / 2};
 
+  // Runs on loops[0].
   void Accept() {
-    auto& loop = *loops[next_loop++ % loops.size()];
-    acceptor->async_accept(loop, [this](beast::error_code ec, tcp::socket s) {
+    Loop& loop = *loops[next_loop++ % loops.size()];
+    acceptor->async_accept(loop.io, [this, &loop](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), options, dispatch, screen)->Start();
+      if (ec) {
+        shared.counters.accept_errors.fetch_add(1, std::memory_order_relaxed);
+        if (!OutOfResources(ec)) return Accept();
+        // The pending connection stays queued; retrying at once would spin.
+        Warn("cannot accept a connection ({}); pausing {} ms", ec.message(),
+             kAcceptBackoff.count());
+        backoff->expires_after(kAcceptBackoff);
+        return backoff->async_wait([this](beast::error_code e) {
+          if (!e) Accept();
+        });
       }
+      shared.counters.accepted.fetch_add(1, std::memory_order_relaxed);
+      asio::post(loop.io, [this, &loop, s = std::move(s)]() mutable { Admit(loop, std::move(s)); });
       Accept();
     });
+  }
+
+  // On the connection's loop: makes room at the cap by closing that loop's longest-idle
+  // connection, or closes the new one.
+  void Admit(Loop& loop, tcp::socket s) {
+    auto& c = shared.counters;
+    if (c.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
+      if (loop.idle.empty()) {
+        c.refused.fetch_add(1, std::memory_order_relaxed);
+        Warn("{} connections open (max_connections): refusing new ones", c.open.load());
+        return;  // `s` closes
+      }
+      loop.idle.front()->Evict(c.evicted);
+    }
+    beast::error_code ec;
+    s.set_option(tcp::no_delay(true), ec);
+    std::make_shared<Session>(std::move(s), shared, loop)->Start();
+  }
+
+  // Closes the loop's connections idle past idle_timeout, then runs again when the next may be.
+  void Sweep(Loop& loop) {
+    auto timeout = shared.options.idle_timeout;
+    auto now = Clock::now();
+    while (!loop.idle.empty() && now - loop.idle.front()->idle_since() >= timeout)
+      loop.idle.front()->Evict(shared.counters.idle_closed);
+    auto next = loop.idle.empty() ? now + timeout : loop.idle.front()->idle_since() + timeout;
+    loop.sweep.expires_at(std::max(next, now + std::chrono::milliseconds(10)));
+    loop.sweep.async_wait([this, &loop](beast::error_code ec) {
+      if (!ec) Sweep(loop);
+    });
+  }
+
+  // At most one warning per 10 s: the conditions it reports repeat per connection.
+  template <typename... Args>
+  void Warn(spdlog::format_string_t<Args...> fmt, Args&&... args) {
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+            .count();
+    if (now - last_warning_ms.load(std::memory_order_relaxed) < 10'000) return;
+    last_warning_ms.store(now, std::memory_order_relaxed);
+    spdlog::warn(fmt, std::forward<Args>(args)...);
   }
 };
 
 HttpServer::HttpServer(ServerOptions options, Dispatch dispatch, Screen screen)
     : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->dispatch = std::move(dispatch);
-  impl_->screen = std::move(screen);
+  impl_->shared.options = std::move(options);
+  impl_->shared.dispatch = std::move(dispatch);
+  impl_->shared.screen = std::move(screen);
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
 core::Result<uint16_t> HttpServer::Start() {
+  const auto& options = impl_->shared.options;
   beast::error_code ec;
-  auto address = asio::ip::make_address(impl_->options.host, ec);
+  auto address = asio::ip::make_address(options.host, ec);
   if (ec)
     return core::Fail(core::ErrorCode::kBadRequest,
-                      "invalid listen address '" + impl_->options.host + "'");
-  tcp::endpoint ep(address, impl_->options.port);
-  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
-    impl_->loops.push_back(std::make_unique<asio::io_context>(1));
-    impl_->work.push_back(asio::make_work_guard(*impl_->loops.back()));
+                      "invalid listen address '" + options.host + "'");
+  tcp::endpoint ep(address, options.port);
+  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+    impl_->loops.push_back(std::make_unique<Loop>());
+    impl_->work.push_back(asio::make_work_guard(impl_->loops.back()->io));
   }
-  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[0]);
+  impl_->acceptor = std::make_unique<tcp::acceptor>(impl_->loops[0]->io);
+  impl_->backoff = std::make_unique<asio::steady_timer>(impl_->loops[0]->io);
   auto& acc = *impl_->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(ep, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return core::Fail(core::ErrorCode::kInternal, "cannot listen on " + impl_->options.host + ":" +
-                                                      std::to_string(impl_->options.port) + ": " +
+    return core::Fail(core::ErrorCode::kInternal, "cannot listen on " + options.host + ":" +
+                                                      std::to_string(options.port) + ": " +
                                                       ec.message());
   }
   impl_->Accept();
   for (auto& loop : impl_->loops) {
+    impl_->Sweep(*loop);
     impl_->threads.emplace_back([&loop] {
       core::NameThisThread("hookd-http");
-      loop->run();
+      loop->io.run();
     });
   }
   return acc.local_endpoint().port();
@@ -249,11 +430,18 @@ core::Result<uint16_t> HttpServer::Start() {
 
 void HttpServer::Stop() {
   if (!impl_ || impl_->threads.empty()) return;
-  for (auto& loop : impl_->loops) loop->stop();
+  for (auto& loop : impl_->loops) loop->io.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   beast::error_code ec;
   impl_->acceptor->close(ec);  // no loop runs any more: closing here races with nothing
+}
+
+ServerStats HttpServer::Stats() const {
+  const auto& c = impl_->shared.counters;
+  auto get = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  return {get(c.open),    get(c.accepted),  get(c.idle_closed),  get(c.evicted),
+          get(c.refused), get(c.timed_out), get(c.accept_errors)};
 }
 
 }  // namespace hookd::api

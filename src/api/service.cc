@@ -12,6 +12,25 @@
 
 namespace hookd::api {
 
+namespace {
+
+bool IsHealth(std::string_view path) {
+  return path == "/api/v1/health" || path == "/api/v1/health/";
+}
+
+// Routes outside the router: health and metrics (GET).
+bool IsBuiltIn(const Request& req) {
+  return req.method == Method::kGet && (IsHealth(req.path) || req.path == "/metrics");
+}
+
+Response NoRoute(int status) {
+  return status == 405
+             ? Response{405, R"({"code":"method_not_allowed","detail":"method not allowed"})"}
+             : ErrorResponse(core::ErrorCode::kNotFound, "no such route");
+}
+
+}  // namespace
+
 std::string HashToken(std::string_view token) { return core::Sha256Hex(token); }
 
 ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions options,
@@ -58,14 +77,19 @@ core::Status ApiService::Authenticate(Request& req) {
 std::optional<Response> ApiService::Screen(Request& head) {
   int status = 404;
   Access access = Access::kToken;
-  if (!router_.Match(head, &status, &access)) return std::nullopt;  // health, metrics, 404, 405
-  if (access == Access::kPublic) return std::nullopt;
-  auto s = Authenticate(head);
-  head.authenticated = s.has_value();  // the request keeps its head: Handle() trusts it
-  if (s) return std::nullopt;
-  auto res = ErrorResponse(s.error());
-  metrics_.RecordRequest(res.status, 0);
-  return res;
+  const HeadCheck* check = nullptr;
+  std::optional<Response> refusal;
+  if (!router_.Match(head, &status, &access, &check)) {
+    if (!IsBuiltIn(head)) refusal = NoRoute(status);
+  } else if (access == Access::kPublic) {
+    if (check) refusal = (*check)(head);
+  } else if (auto s = Authenticate(head); !s) {
+    refusal = ErrorResponse(s.error());
+  } else {
+    head.authenticated = true;  // the request keeps its head: Handle() trusts it
+  }
+  if (refusal) metrics_.RecordRequest(refusal->status, 0);
+  return refusal;
 }
 
 void ApiService::Handle(Request req, Reply reply) {
@@ -76,24 +100,17 @@ void ApiService::Handle(Request req, Reply reply) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     reply(std::move(res));
   };
-  if (req.method == Method::kGet &&
-      (req.path == "/api/v1/health" || req.path == "/api/v1/health/")) {
-    return timed(Response{204, ""});
-  }
+  if (req.method == Method::kGet && IsHealth(req.path)) return timed(Response{204, ""});
   if (req.method == Method::kGet && req.path == "/metrics") {
     std::string text = metrics_.Render() + RenderStoreMetrics(ctx_.store.Stats());
     if (ctx_.engine) text += RenderDeliveryMetrics(ctx_.engine->Stats());
+    if (server_) text += RenderServerMetrics(server_->Stats());
     return timed(Response{200, std::move(text), "text/plain; version=0.0.4"});
   }
   int status = 404;
   Access access = Access::kToken;
   const Handler* handler = router_.Match(req, &status, &access);
-  if (!handler) {
-    return timed(
-        status == 405
-            ? Response{405, R"({"code":"method_not_allowed","detail":"method not allowed"})"}
-            : ErrorResponse(core::ErrorCode::kNotFound, "no such route"));
-  }
+  if (!handler) return timed(NoRoute(status));
   if (access == Access::kToken && !req.authenticated) {
     if (auto s = Authenticate(req); !s) return timed(ErrorResponse(s.error()));
   }

@@ -6,6 +6,7 @@
 #include "api/context.h"
 #include "api/http.h"
 #include "api/router.h"
+#include "api/server.h"
 #include "api/ttl_cache.h"
 
 namespace hookd::api {
@@ -17,9 +18,12 @@ class ApiService {
              delivery::Engine* engine, ops::TaskRunner* tasks = nullptr);
   // Handles one request; `reply` is called exactly once, possibly on another thread.
   void Handle(Request req, Reply reply);
-  // Looks at a request's head before its body is read: a routed request without a valid token
-  // is answered (401) at once, so its body is never read. Null: read it and Handle() it.
+  // Looks at a request's head before its body is read and answers at once (so the body is never
+  // read) a request for no route, without a valid token, or refused by its public route's check.
+  // Null: read the body and Handle() it.
   std::optional<Response> Screen(Request& head);
+  // /metrics then reports the server's connections too.
+  void AttachServer(const HttpServer& server) { server_ = &server; }
 
  private:
   core::Status Authenticate(Request& req);
@@ -27,6 +31,7 @@ class ApiService {
   Metrics metrics_;
   ApiContext ctx_;
   Router router_;
+  const HttpServer* server_ = nullptr;
 };
 
 // SHA-256 hex of a token, the form tokens are stored and compared in.

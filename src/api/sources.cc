@@ -3,6 +3,7 @@
 // verified, recorded and acknowledged once durable, then forwarded to the source's endpoints by
 // the delivery engine (a source's endpoints and messages are those of the app it owns).
 #include <boost/json.hpp>
+#include <expected>
 #include <mutex>
 
 #include "api/body_reader.h"
@@ -308,21 +309,24 @@ std::string_view MethodName(Method m) {
   }
 }
 
+// The source whose receive URL has `token` (cached), or the answer for a token that has none.
+std::expected<Source, Response> SourceAt(ApiContext& ctx, const std::string& token) {
+  if (auto hit = ctx.sources.Get(token)) return *hit;
+  auto found = ctx.store.FindSourceByToken(token);
+  if (!found) {
+    return std::unexpected(found.error().code == core::ErrorCode::kNotFound
+                               ? ErrorResponse(core::ErrorCode::kNotFound, "no source at this URL")
+                               : ErrorResponse(found.error()));
+  }
+  ctx.sources.Put(token, *found);
+  return *found;
+}
+
 // Any method at /ingest/{token}: verify, record, acknowledge once durable (empty 200 or 204),
 // forward later. Unknown token: 404. Failed verification: 401, recorded, never forwarded.
 void Receive(ApiContext& ctx, Request& req, Reply reply) {
-  const std::string& token = req.params.at(0);
-  std::optional<Source> source = ctx.sources.Get(token);
-  if (!source) {
-    auto found = ctx.store.FindSourceByToken(token);
-    if (!found) {
-      return reply(found.error().code == core::ErrorCode::kNotFound
-                       ? ErrorResponse(core::ErrorCode::kNotFound, "no source at this URL")
-                       : ErrorResponse(found.error()));
-    }
-    ctx.sources.Put(token, *found);
-    source = std::move(*found);
-  }
+  auto source = SourceAt(ctx, req.params.at(0));
+  if (!source) return reply(source.error());
   auto now = ctx.clock.Now();
   core::InboxRequest rec;
   rec.id = core::NewId("inrq", ctx.clock);
@@ -430,7 +434,12 @@ void RegisterSources(Router& r, ApiContext& ctx) {
     r.Add(route.method, base + "/{source}/endpoint" + route.path, SourceScoped(ctx, route.handler));
   }
   for (auto m : {M::kGet, M::kPost, M::kPut, M::kPatch, M::kDelete}) {
-    r.Add(m, "/ingest/{token}", Bind(ctx, Receive), Access::kPublic);
+    // An unknown token is answered before the body is read.
+    r.Add(m, "/ingest/{token}", Bind(ctx, Receive), Access::kPublic,
+          [&ctx](Request& head) -> std::optional<Response> {
+            if (auto s = SourceAt(ctx, head.params.at(0)); !s) return s.error();
+            return std::nullopt;
+          });
   }
 }
 

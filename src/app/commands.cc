@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <iostream>
@@ -50,6 +51,32 @@ core::Result<std::string> MintToken(store::Store& store, const std::optional<std
   return secret;
 }
 
+// Raises the soft open-file limit to the hard one (the usual soft 1,024 is far below what a
+// server with thousands of connections needs); returns the limit in force.
+rlim_t RaiseFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised{lim.rlim_max, lim.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim.rlim_cur = lim.rlim_max;
+  }
+  return lim.rlim_cur;
+}
+
+// max_connections, lowered to leave open files for outgoing deliveries (up to half of what is
+// left after 64 for the store and the rest) when the limit is low.
+size_t ConnectionCap(const Config& config, size_t max_in_flight) {
+  auto files = static_cast<int64_t>(std::min<rlim_t>(RaiseFileLimit(), 1 << 30));
+  int64_t spare = std::max<int64_t>(files - 64, 0);
+  int64_t room = spare - std::min(static_cast<int64_t>(max_in_flight), spare / 2);
+  int64_t cap = std::min(config.max_connections, std::max<int64_t>(room, 16));
+  if (cap < config.max_connections) {
+    spdlog::warn("open-file limit {}: at most {} HTTP connections (max_connections {})", files, cap,
+                 config.max_connections);
+  }
+  return static_cast<size_t>(cap);
+}
+
 }  // namespace
 
 int RunServe(const Config& config) {
@@ -94,10 +121,10 @@ int RunServe(const Config& config) {
     eo.attempt_timeout = std::chrono::milliseconds(config.attempt_timeout_ms);
     eo.svix_headers = config.svix_headers;
     eo.window = static_cast<size_t>(config.delivery_window);
+    eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
     eo.endpoint_queue = std::max<size_t>(eo.window / 10, 100);
     eo.app_window = std::max<size_t>(eo.window / 4, eo.endpoint_queue);
     eo.app_in_flight = std::max<size_t>(eo.max_in_flight / 4, eo.endpoint_concurrency);
-    eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
     eo.lease = std::chrono::seconds(config.claim_lease_seconds);
     eo.failure_policy = {static_cast<int>(config.disable_after_exhausted),
                          config.disable_after_failing_seconds, config.disable_on_gone,
@@ -132,12 +159,22 @@ int RunServe(const Config& config) {
     return 1;
   }
   api::ApiService service(**store, core::SystemClock::Instance(), options, engine.get(), &tasks);
+  api::ServerOptions http;
+  http.host = host;
+  http.port = port;
+  http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  http.io_threads = config.io_threads;
+  http.max_connections = ConnectionCap(config, delivery::EngineOptions{}.max_in_flight);
+  http.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  http.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
+  http.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
   api::HttpServer server(
-      {host, port, static_cast<size_t>(config.max_body_bytes), config.io_threads},
+      std::move(http),
       [&service](api::Request req, api::Reply reply) {
         service.Handle(std::move(req), std::move(reply));
       },
       [&service](api::Request& head) { return service.Screen(head); });
+  service.AttachServer(server);
   auto bound = server.Start();
   if (!bound) {
     spdlog::error("{}", bound.error().detail);

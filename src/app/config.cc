@@ -133,6 +133,19 @@ const std::vector<ConfigKey>& ConfigKeys() {
       IntKey("max_body_bytes", "largest accepted request body in bytes (larger: 413)",
              &Config::max_body_bytes, 1024, int64_t{1} << 30),
       IntKey("io_threads", "HTTP io threads", &Config::io_threads, 1, 64),
+      IntKey("max_connections",
+             "most open HTTP connections; at the limit the longest-idle one is closed to make"
+             " room, or the new one if none is idle (lowered to fit the open-file limit)",
+             &Config::max_connections, 16, 10'000'000),
+      IntKey("idle_timeout_seconds", "how long a keep-alive connection may wait for a request",
+             &Config::idle_timeout_seconds, 1, 3600),
+      IntKey("header_timeout_seconds",
+             "how long a request's head may take to arrive, from its first byte (slower: closed)",
+             &Config::header_timeout_seconds, 1, 600),
+      IntKey("request_timeout_seconds",
+             "how long a request's body may take, from its first byte, and a client may take to"
+             " read a response",
+             &Config::request_timeout_seconds, 1, 3600),
       StringKey("log_level", "trace, debug, info, warn, error or off", &Config::log_level,
                 [](const std::string& v) {
                   for (auto l : {"trace", "debug", "info", "warn", "error", "off"})

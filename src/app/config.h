@@ -18,6 +18,10 @@ struct Config {
   std::vector<std::string> allowed_networks;  // CIDRs the SSRF guard lets through
   int64_t max_body_bytes = 1 << 20;
   int io_threads = 1;
+  int64_t max_connections = 10000;  // lowered at start to what the open-file limit allows
+  int64_t idle_timeout_seconds = 30;
+  int64_t header_timeout_seconds = 10;
+  int64_t request_timeout_seconds = 30;
   std::string log_level = "info";
   int64_t idempotency_ttl_seconds = 12 * 3600;
   int64_t secret_rotation_grace_seconds = 24 * 3600;

@@ -142,6 +142,8 @@ async function defaultStore(dataDir) {
  *            (e.g. a PostgreSQL database shared by several servers)
  *   args     extra CLI args after `serve`
  *   env      extra environment variables (HOOKD_* from the test's own env are never passed)
+ *   wrap     a command that runs hookd, e.g. ["prlimit", "--nofile=1024:20000", "--"] (it must
+ *            exec hookd, so the pid stays hookd's)
  *   delivery true: send webhooks. Off by default, so servers whose endpoints name made-up hosts
  *            never resolve or contact them; delivery tests use loopback receivers only.
  * Returns a server object: { url, port, host, token, dataDir, store, stdout(), output(),
@@ -220,7 +222,8 @@ export async function startServer(opts = {}) {
     if (opts.store !== false) args.push("--store", store);
     if (token !== null) args.push("--admin-token", token);
     args.push(...(opts.args ?? []));
-    const c = spawn(HOOKD_BIN, args, {
+    const wrap = opts.wrap ?? [];
+    const c = spawn(wrap[0] ?? HOOKD_BIN, [...wrap.slice(1), ...(wrap.length ? [HOOKD_BIN] : []), ...args], {
       env: childEnv(opts.env),
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,0 +1,101 @@
+// The HTTP server over real loopback sockets, where a whole process is not needed: running out
+// of file descriptors.
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hookd::api {
+namespace {
+
+int OpenFiles() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  while (readdir(d)) ++n;
+  closedir(d);
+  return n - 3;  // ".", ".." and the directory itself
+}
+
+// A blocking client socket connected to 127.0.0.1:port with a 5 s receive timeout; -1 if none.
+int Connect(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The status line of a GET / on `fd`, or "" when the connection gives no answer.
+std::string Get(int fd) {
+  std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != ssize_t(req.size())) return "";
+  char buf[256];
+  ssize_t n = recv(fd, buf, sizeof buf, 0);
+  if (n <= 0) return "";
+  std::string got(buf, size_t(n));
+  return got.substr(0, got.find("\r\n"));
+}
+
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+TEST(HttpServerTest, PausesAcceptingWhileOutOfFileDescriptorsThenResumes) {
+  HttpServer server({.host = "127.0.0.1", .port = 0}, [](Request, Reply reply) {
+    reply(Response{204, ""});
+  });
+  auto port = server.Start();
+  ASSERT_TRUE(port) << port.error().detail;
+
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = rlim_t(OpenFiles() + 40);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  // 30 clients and up to 10 accepted connections fill the limit; the rest wait in the backlog
+  // while every accept fails with EMFILE.
+  std::vector<int> clients;
+  for (int i = 0; i < 30; ++i) clients.push_back(Connect(*port));
+  for (int fd : clients) ASSERT_GE(fd, 0);
+  for (int i = 0; i < 500 && server.Stats().accept_errors == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GT(server.Stats().accept_errors, 0u);
+
+  double cpu = CpuSeconds();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Spinning on accept would burn the whole 0.5 s; pausing between tries costs almost nothing.
+  EXPECT_LT(CpuSeconds() - cpu, 0.1);
+  EXPECT_LT(server.Stats().accept_errors, 20u);
+
+  for (int fd : clients) close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  int fd = Connect(*port);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(Get(fd), "HTTP/1.1 204 No Content");
+  close(fd);
+  server.Stop();
+}
+
+}  // namespace
+}  // namespace hookd::api
