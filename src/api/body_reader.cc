@@ -1,4 +1,5 @@
 #include "api/body_reader.h"
+
 #include "core/json_text.h"
 
 namespace hookd::api {
@@ -9,7 +10,8 @@ core::Result<BodyReader> BodyReader::Parse(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec) return core::Fail(core::ErrorCode::kBadRequest, "malformed JSON body: " + ec.message());
-  if (!v.is_object()) return core::Fail(core::ErrorCode::kBadRequest, "JSON body must be an object");
+  if (!v.is_object())
+    return core::Fail(core::ErrorCode::kBadRequest, "JSON body must be an object");
   return BodyReader(std::move(v.as_object()));
 }
 
@@ -51,8 +53,7 @@ void BodyReader::Absorb(const BodyReader& nested) {
   errors_.insert(errors_.end(), nested.errors_.begin(), nested.errors_.end());
 }
 
-std::optional<std::string> BodyReader::String(std::string_view key, bool required,
-                                              size_t max_len) {
+std::optional<std::string> BodyReader::String(std::string_view key, bool required, size_t max_len) {
   if (!Has(key)) {
     if (required) Fail(key, "field required", "value_error.missing");
     return std::nullopt;
@@ -88,9 +89,12 @@ std::optional<int64_t> BodyReader::Int(std::string_view key, int64_t min, int64_
   }
   auto* v = Get(key);
   std::optional<int64_t> n;
-  if (v->is_int64()) n = v->as_int64();
-  else if (v->is_uint64() && v->as_uint64() <= uint64_t(INT64_MAX)) n = int64_t(v->as_uint64());
-  else if (v->is_double() && v->as_double() == double(int64_t(v->as_double()))) n = int64_t(v->as_double());
+  if (v->is_int64())
+    n = v->as_int64();
+  else if (v->is_uint64() && v->as_uint64() <= uint64_t(INT64_MAX))
+    n = int64_t(v->as_uint64());
+  else if (v->is_double() && v->as_double() == double(int64_t(v->as_double())))
+    n = int64_t(v->as_double());
   if (!n) {
     Fail(key, "must be an integer", "type_error.integer");
     return std::nullopt;
@@ -148,7 +152,13 @@ std::optional<std::string> BodyReader::Raw(std::string_view key, bool required) 
     if (required) Fail(key, "field required", "value_error.missing");
     return std::nullopt;
   }
-  return core::JsonText(*Get(key));
+  return Text(key);
+}
+
+std::optional<std::string> BodyReader::Text(std::string_view key) {
+  auto text = core::FiniteJsonText(*Get(key));
+  if (!text) Fail(key, "a number is out of range (beyond a 64-bit float)");
+  return text;
 }
 
 std::optional<std::string> BodyReader::Object(std::string_view key, bool required) {
@@ -160,7 +170,7 @@ std::optional<std::string> BodyReader::Object(std::string_view key, bool require
     Fail(key, "must be a JSON object", "type_error.dict");
     return std::nullopt;
   }
-  return core::JsonText(*Get(key));
+  return Text(key);
 }
 
 core::Status BodyReader::Finish() const {

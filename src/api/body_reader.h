@@ -51,6 +51,8 @@ class BodyReader {
  private:
   explicit BodyReader(boost::json::object obj) : obj_(std::move(obj)) {}
   const boost::json::value* Get(std::string_view key) const;
+  // The value at `key` as JSON text; a problem recorded when a number in it is out of range.
+  std::optional<std::string> Text(std::string_view key);
   boost::json::object obj_;
   std::vector<std::string> loc_{"body"};
   std::vector<core::FieldError> errors_;

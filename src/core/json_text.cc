@@ -51,7 +51,8 @@ void AppendJsonText(const boost::json::value& v, std::string& out) {
 namespace {
 bool HasDouble(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::double_: return true;
+    case boost::json::kind::double_:
+      return true;
     case boost::json::kind::object:
       for (const auto& [k, child] : v.get_object())
         if (HasDouble(child)) return true;
@@ -60,7 +61,24 @@ bool HasDouble(const boost::json::value& v) {
       for (const auto& child : v.get_array())
         if (HasDouble(child)) return true;
       return false;
-    default: return false;
+    default:
+      return false;
+  }
+}
+bool HasNonFinite(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      return !std::isfinite(v.get_double());
+    case boost::json::kind::object:
+      for (const auto& [k, child] : v.get_object())
+        if (HasNonFinite(child)) return true;
+      return false;
+    case boost::json::kind::array:
+      for (const auto& child : v.get_array())
+        if (HasNonFinite(child)) return true;
+      return false;
+    default:
+      return false;
   }
 }
 }  // namespace
@@ -68,6 +86,14 @@ bool HasDouble(const boost::json::value& v) {
 std::string JsonText(const boost::json::value& v) {
   // Boost's serializer is faster and agrees with ours except for doubles: use it when it can.
   if (!HasDouble(v)) return boost::json::serialize(v);
+  std::string out;
+  AppendJsonText(v, out);
+  return out;
+}
+
+std::optional<std::string> FiniteJsonText(const boost::json::value& v) {
+  if (!HasDouble(v)) return boost::json::serialize(v);
+  if (HasNonFinite(v)) return std::nullopt;
   std::string out;
   AppendJsonText(v, out);
   return out;

@@ -3,11 +3,15 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 
 namespace hookd::core {
 
+// A non-finite number (what the parser makes of e.g. 1e400) is written as null.
 std::string JsonText(const boost::json::value& v);
 void AppendJsonText(const boost::json::value& v, std::string& out);
+// Nullopt when `v` holds a non-finite number: JSON has no text for it, and null would change it.
+std::optional<std::string> FiniteJsonText(const boost::json::value& v);
 
 }  // namespace hookd::core

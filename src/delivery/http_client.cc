@@ -23,17 +23,28 @@ struct Transfer {
   HttpCallback done;
   HttpResult result;
   size_t max_body = 0;
+  size_t discarded = 0;  // body bytes read past max_body
+  bool cut = false;      // stopped reading a long body (the status stands; the connection goes)
   const SsrfGuard* guard = nullptr;
   std::string ssrf_reason;
   char error_buf[CURL_ERROR_SIZE] = {0};
 };
+
+// Past what is recorded, a little more is read and discarded so the connection stays reusable;
+// a longer body is not read to its end (it could be endless): the transfer stops there.
+constexpr size_t kDiscardLimit = 64 * 1024;
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t len = size * n;
   size_t room = t->max_body > t->result.body.size() ? t->max_body - t->result.body.size() : 0;
   t->result.body.append(data, std::min(room, len));
-  return len;  // keep reading (and discard) so the connection stays reusable
+  t->discarded += len - std::min(room, len);
+  if (t->discarded > kDiscardLimit) {
+    t->cut = true;
+    return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR and closes the connection
+  }
+  return len;
 }
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -107,7 +118,7 @@ struct HttpClient::Impl {
       t->result.status = 0;
       t->result.error = "canceled";
       t->result.error_detail = "the attempt was given up before it finished";
-    } else if (code == CURLE_OK) {
+    } else if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && t->cut)) {
       t->result.status = static_cast<int>(status);
     } else {
       t->result.status = 0;

@@ -555,6 +555,31 @@ describe("delivery", () => {
       assert.equal(errA.responseStatusCode, 422);
       assert.equal(errA.response, '{"error":"bad payload"}');
     });
+
+    test("an endless response body is not read to its end: the status stands, the attempt ends", async () => {
+      const app = await h.newApp("endless"); // main server: 2 s timeout
+      let sent = 0;
+      let closed;
+      const done = new Promise((r) => (closed = r));
+      rx.on("/body/endless", (req, res) => {
+        res.writeHead(200, { "content-length": String(1 << 30) });
+        const chunk = Buffer.alloc(64 * 1024, "x");
+        const pump = () => {
+          while (!res.destroyed && sent < 1 << 30 && res.write(chunk)) sent += chunk.length;
+        };
+        res.on("drain", pump);
+        res.on("close", () => closed(sent));
+        pump();
+      });
+      const ep = await h.newEndpoint(app.id, { url: rx.url("/body/endless"), retrySchedule: [] });
+      const msg = await h.send(app.id);
+      assert.equal((await h.settled(app.id, msg.id, ep.id)).status, SUCCESS);
+      const [a] = await h.attempts(app.id, msg.id);
+      assert.equal(a.responseStatusCode, 200);
+      assert.equal(a.response.length, 20 * 1024);
+      assert.ok(a.responseDurationMs < 1000, `responseDurationMs ${a.responseDurationMs}`);
+      assert.ok((await done) < 64 << 20, `hookd read ${sent} bytes of it`);
+    });
   });
 
   describe("stored responses are valid JSON strings", () => {

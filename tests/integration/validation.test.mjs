@@ -173,6 +173,13 @@ describe("validation", () => {
     }
   });
 
+  test("a payload number beyond a 64-bit float → 422, not stored as null", async () => {
+    await writesNothing(async () => {
+      const body = `{"eventType": "val.type", "payload": {"n": 1e400}}`;
+      assert422(await raw("POST", `/api/v1/app/${app.id}/msg`, body), "payload", "1e400 in a payload");
+    });
+  });
+
   test("missing required fields → 422", async () => {
     await writesNothing(async () => {
       assert422(await api.post("/api/v1/app", {}), "name", "app without name");

@@ -27,8 +27,22 @@ TEST(BodyReader, CollectsEveryFieldError) {
   EXPECT_EQ(s.error().code, core::ErrorCode::kValidation);
   std::vector<std::string> fields;
   for (const auto& f : s.error().fields) fields.push_back(f.loc.at(1));
-  EXPECT_EQ(fields, (std::vector<std::string>{"name", "disabled", "metadata", "list", "n",
-                                              "required"}));
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"name", "disabled", "metadata", "list", "n", "required"}));
+}
+
+TEST(BodyReader, RefusesNumbersBeyondADoubleInsteadOfChangingThem) {
+  auto body =
+      BodyReader::Parse(R"({"payload": {"big": [1e400]}, "raw": -1e999, "ok": {"n": 1e300}})");
+  ASSERT_TRUE(body);
+  EXPECT_FALSE(body->Object("payload").has_value());
+  EXPECT_FALSE(body->Raw("raw").has_value());
+  EXPECT_EQ(body->Object("ok"), R"({"n":1e+300})");
+  auto s = body->Finish();
+  ASSERT_FALSE(s);
+  ASSERT_EQ(s.error().fields.size(), 2u);
+  EXPECT_EQ(s.error().fields[0].loc.at(1), "payload");
+  EXPECT_EQ(s.error().fields[1].loc.at(1), "raw");
 }
 
 TEST(BodyReader, ReadsValidFieldsAndTreatsNullAsAbsent) {
@@ -44,7 +58,7 @@ TEST(BodyReader, ReadsValidFieldsAndTreatsNullAsAbsent) {
   EXPECT_TRUE(body->IsNull("nul"));
   EXPECT_FALSE(body->String("nul", true).has_value());  // null does not satisfy required
   EXPECT_EQ(body->Object("o"), R"({"p":1})");
-  EXPECT_FALSE(body->Int("i", 50, 100).has_value());     // out of range
+  EXPECT_FALSE(body->Int("i", 50, 100).has_value());  // out of range
   EXPECT_EQ(body->Pick({"absent", "s"}), "s");
   EXPECT_FALSE(body->Finish());
 }
