@@ -267,6 +267,18 @@ describe("callback options", () => {
       assert.equal(query.get("id"), msg.id);
     });
 
+    test("values . and .. stay segments, and the path is sent exactly as test mode shows it", async () => {
+      const app = await h.newApp("dots");
+      const ep = await h.newEndpoint(app.id, { url: rx.url("/dots/{{a}}/{{b}}/lit/../end") });
+      const payload = { a: "..", b: "." };
+      const shown = (await h.send(app.id, { payload, test: true })).routes?.[0]?.requests?.[0]?.url;
+      const msg = await h.send(app.id, { payload });
+      const req = await rx.waitFor((reqs) => reqs.find((r) => r.path.startsWith("/dots/")));
+      assert.equal((await h.settled(app.id, msg.id, ep.id)).status, STATUS.SUCCESS);
+      assert.equal(req.url, "/dots/%2E%2E/%2E/lit/../end");
+      assert.equal(shown, rx.url(req.url));
+    });
+
     test("an unknown env variable or a placeholder outside path and query is a 422 at endpoint creation", async () => {
       const app = await h.newApp({ env: { known: "k" } });
       const cases = [
