@@ -35,6 +35,8 @@ core::Status RequireAdmin(const Request& req);
 
 // limit (1..250, default 50), iterator, order=ascending|descending.
 core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending);
+// The most payload and body bytes one list page carries (fewer rows, with an iterator, beyond).
+constexpr size_t kPageBytes = 4 << 20;
 
 template <class T, class ToJson>
 boost::json::object PageJson(const store::Page<T>& page, ToJson to_json) {

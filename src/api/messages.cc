@@ -231,6 +231,7 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
   if (!after) return reply(ErrorResponse(after.error()));
   filter.before = *before;
   filter.after = *after;
+  page->max_bytes = kPageBytes;  // payloads are read with or without with_content
   auto msgs = ctx.store.ListMessages(app->id, filter, *page);
   if (!msgs) return reply(ErrorResponse(msgs.error()));
   bool content = *with_content;

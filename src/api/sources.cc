@@ -280,6 +280,7 @@ void ListRequests(ApiContext& ctx, Request& req, Reply reply) {
   if (!after) return reply(ErrorResponse(after.error()));
   filter.before = *before;
   filter.after = *after;
+  page->max_bytes = kPageBytes;
   auto list = ctx.store.ListInboxRequests(s->id, filter, *page);
   if (!list) return reply(ErrorResponse(list.error()));
   reply(JsonResponse(200, PageJson(*list, RequestJson)));

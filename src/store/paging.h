@@ -16,6 +16,9 @@ struct PageRequest {
   int limit = 50;
   std::optional<std::string> iterator;
   bool descending = false;
+  // Lists of large rows (payloads, bodies) stop short of `limit` once the rows' bytes pass this,
+  // with an iterator to the rest; a page always has at least one row. 0: no bound.
+  size_t max_bytes = 0;
 };
 
 template <class T>
@@ -44,14 +47,25 @@ inline KeysetScan ScanFor(const PageRequest& page) {
   return scan;
 }
 
-// Cuts the page from the rows read for ScanFor(page), in scan order.
+// How many rows of these sizes (in scan order) fit in `max_bytes` (0: all); at least one.
+inline size_t RowsWithin(const std::vector<size_t>& sizes, size_t max_bytes) {
+  size_t total = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    total += sizes[i];
+    if (max_bytes && i > 0 && total > max_bytes) return i;
+  }
+  return sizes.size();
+}
+
+// Cuts the page from the rows read for ScanFor(page), in scan order. `cut`: the rows stopped at
+// page.max_bytes, so more follow.
 template <class T, class KeyOf>
-Page<T> FinishPage(std::vector<T> rows, const PageRequest& page, KeyOf key_of) {
+Page<T> FinishPage(std::vector<T> rows, const PageRequest& page, KeyOf key_of, bool cut = false) {
   bool backwards = page.iterator && page.iterator->starts_with('-');
   Page<T> out;
   out.data = std::move(rows);
-  out.done = out.data.size() <= static_cast<size_t>(page.limit);
-  if (!out.done) out.data.pop_back();
+  out.done = !cut && out.data.size() <= static_cast<size_t>(page.limit);
+  if (out.data.size() > static_cast<size_t>(page.limit)) out.data.pop_back();
   if (backwards) std::reverse(out.data.begin(), out.data.end());
   if (!out.data.empty()) {
     out.iterator = key_of(out.data.back());

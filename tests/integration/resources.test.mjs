@@ -67,6 +67,27 @@ describe("resources", () => {
     assert.deepEqual(epAsc, eps.map((e) => e.id));
   });
 
+  test("a message list page stops at 4 MiB of payloads, with an iterator to the rest", async () => {
+    const app = await mkApp("big-payloads");
+    const ids = [];
+    for (let i = 0; i < 12; ++i) {
+      const r = await api.post(`/api/v1/app/${app.id}/msg`, { eventType: "big", payload: { pad: "x".repeat(900_000), i } });
+      assert.equal(r.status, 202, r.text);
+      ids.push(r.json.id);
+    }
+    const seen = [];
+    let iterator = "";
+    for (;;) {
+      const page = await api.get(`/api/v1/app/${app.id}/msg?limit=250&order=ascending${iterator}`);
+      assert.equal(page.status, 200, page.text);
+      assert.ok(page.json.data.length >= 1 && page.json.data.length <= 4, `${page.json.data.length} rows of ~900 KB`);
+      seen.push(...page.json.data.map((m) => m.id));
+      if (page.json.done) break;
+      iterator = `&iterator=${page.json.iterator}`;
+    }
+    assert.deepEqual(seen, ids);
+  });
+
   test("timestamps are RFC 3339 UTC with Z", async () => {
     const a = await mkApp("times");
     for (const t of [a.createdAt, a.updatedAt]) {

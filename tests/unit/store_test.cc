@@ -200,6 +200,35 @@ TEST_P(StoreTest, MessagesFilterAndExpunge) {
   EXPECT_EQ(store_->GetMessage(app->id, m1->id)->payload, R"({"expired":true})");
 }
 
+TEST_P(StoreTest, ListPagesStopAtTheirByteBudgetAndGoOnFromThere) {
+  auto app = Create(MakeApp());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    auto m = MakeMessage(app->id);
+    m.payload = "{\"pad\":\"" + std::string(i == 3 ? 10 : 400, 'x') + "\"}";
+    auto posted = Post(std::move(m));
+    ASSERT_TRUE(posted);
+    ids.push_back(posted->id);
+    clock_.Advance(1ms);
+  }
+  // ~410 bytes a row, 1 KiB a page: two rows (three when the small one is among them), never
+  // fewer than one, however large.
+  std::vector<std::string> seen;
+  std::vector<size_t> sizes;
+  PageRequest page{.limit = 5, .max_bytes = 1024};
+  for (;;) {
+    auto p = store_->ListMessages(app->id, {}, page);
+    ASSERT_TRUE(p);
+    sizes.push_back(p->data.size());
+    for (const auto& m : p->data) seen.push_back(m.id);
+    if (p->done) break;
+    page.iterator = p->iterator;
+  }
+  EXPECT_EQ(seen, ids);
+  EXPECT_EQ(sizes, (std::vector<size_t>{2, 3, 2}));
+  EXPECT_EQ(store_->ListMessages(app->id, {}, {.limit = 5, .max_bytes = 1})->data.size(), 1u);
+}
+
 TEST_P(StoreTest, MessagesTakeTheirEventTypesExpectsReplyWhenCreated) {
   auto app = Create(MakeApp());
   core::EventType et{.id = "evtype_1", .name = "sms.keyword", .description = "Keyword"};

@@ -197,7 +197,9 @@ Result<Page<core::InboxRequest>> PostgresStore::ListInboxRequests(std::string_vi
   return List<core::InboxRequest>(
       kSelectRequests, std::move(where), "r.id", page,
       [](const Row& r) { return ReadInboxRequest(r); },
-      [](const core::InboxRequest& r) { return r.id; });
+      [](const core::InboxRequest& r) { return r.id; },
+      "SELECT octet_length(r.body) + octet_length(r.headers) + COALESCE(octet_length(m.payload), 0)"
+      " FROM inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id");
 }
 
 }  // namespace hookd::store::postgres

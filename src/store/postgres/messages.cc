@@ -50,7 +50,8 @@ Result<Page<core::Message>> PostgresStore::ListMessages(std::string_view app_id,
   AddTimeRange(where, "created_at", filter.before, filter.after);
   return List<core::Message>(
       std::string("SELECT ") + kMessageCols + " FROM messages", std::move(where), "id", page,
-      [](const Row& r) { return ReadMessage(r); }, [](const core::Message& m) { return m.id; });
+      [](const Row& r) { return ReadMessage(r); }, [](const core::Message& m) { return m.id; },
+      "SELECT octet_length(payload) + COALESCE(octet_length(test_routes), 0) FROM messages");
 }
 
 void PostgresStore::CreateMessage(core::Message msg, Idempotency idem, MessageRouting routing,

@@ -175,23 +175,40 @@ class PostgresStore final : public Store {
   }
 
   // One keyset page (store/paging.h) of `select` (ending in FROM ...), filtered by `where`,
-  // ordered by the unique `key`.
+  // ordered by the unique `key`. `sizes_select` (SELECT <row bytes> FROM ..., the same tables):
+  // with page.max_bytes, the rows' sizes are read first and only the rows that fit are fetched
+  // (a result is read whole, so it must be bounded before it is asked for).
   template <class T, class Reader, class KeyOf>
   Result<Page<T>> List(const std::string& select, Where where, const std::string& key,
-                       const PageRequest& page, Reader read, KeyOf key_of) {
+                       const PageRequest& page, Reader read, KeyOf key_of,
+                       const std::string& sizes_select = "") {
     auto scan = ScanFor(page);
     if (scan.after) where.And(key + (scan.ascending ? " > {}" : " < {}"), {*scan.after});
-    std::string sql = select + " WHERE " + (where.sql.empty() ? "true" : where.sql);
-    sql += " ORDER BY " + key + (scan.ascending ? " ASC" : " DESC") + " LIMIT $" +
-           std::to_string(where.params.size() + 1);
-    where.params.push_back(P(scan.fetch));
+    std::string rest = " WHERE " + (where.sql.empty() ? std::string("true") : where.sql) +
+                       " ORDER BY " + key + (scan.ascending ? " ASC" : " DESC") + " LIMIT $" +
+                       std::to_string(where.params.size() + 1);
     return Read([&](Conn& c) -> Result<Page<T>> {
-      auto rows = c.Exec(sql, where.params);
+      int64_t fetch = scan.fetch;
+      bool cut = false;
+      if (page.max_bytes && !sizes_select.empty()) {
+        auto params = where.params;
+        params.push_back(P(fetch));
+        auto sizes = c.Exec(sizes_select + rest, params);
+        if (!sizes) return std::unexpected(sizes.error());
+        std::vector<size_t> bytes;
+        for (int i = 0; i < sizes->size(); ++i) bytes.push_back(size_t(Row{*sizes, i}.Int(0)));
+        size_t fit = RowsWithin(bytes, page.max_bytes);
+        cut = fit < bytes.size();
+        if (cut) fetch = int64_t(fit);
+      }
+      auto params = where.params;
+      params.push_back(P(fetch));
+      auto rows = c.Exec(select + rest, params);
       if (!rows) return std::unexpected(rows.error());
       std::vector<T> out;
       out.reserve(rows->size());
       for (int i = 0; i < rows->size(); ++i) out.push_back(read(Row{*rows, i}));
-      return FinishPage(std::move(out), page, key_of);
+      return FinishPage(std::move(out), page, key_of, cut);
     });
   }
 

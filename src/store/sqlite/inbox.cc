@@ -218,8 +218,9 @@ Result<Page<core::InboxRequest>> SqliteStore::ListInboxRequests(std::string_view
     params.emplace_back(*filter.event_type);
   }
   AddTimeRange("r.received_at", filter.before, filter.after, where, params);
-  return List<core::InboxRequest>(kSelectRequests, where, params, "r.id", page, ReadInboxRequest,
-                                  [](const core::InboxRequest& r) { return r.id; });
+  return List<core::InboxRequest>(
+      kSelectRequests, where, params, "r.id", page, ReadInboxRequest,
+      [](const core::InboxRequest& r) { return r.id; }, InboxRequestBytes);
 }
 
 }  // namespace hookd::store::sqlite

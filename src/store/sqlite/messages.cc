@@ -43,9 +43,9 @@ Result<Page<core::Message>> SqliteStore::ListMessages(std::string_view app_id,
     params.emplace_back(*filter.tag);
   }
   AddTimeRange("created_at", filter.before, filter.after, where, params);
-  return List<core::Message>(std::string("SELECT ") + kMessageCols + " FROM messages", where,
-                             params, "id", page, ReadMessage,
-                             [](const core::Message& m) { return m.id; });
+  return List<core::Message>(
+      std::string("SELECT ") + kMessageCols + " FROM messages", where, params, "id", page,
+      ReadMessage, [](const core::Message& m) { return m.id; }, MessageBytes);
 }
 
 // Creates batch `batch_id` of `app_id` when it is new; fails unless it is open. One read when it

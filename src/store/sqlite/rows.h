@@ -45,6 +45,14 @@ core::Message ReadMessageAt(Stmt& s, int c);
 core::Message ReadMessage(Stmt& s);
 core::Attempt ReadAttempt(Stmt& s);
 
+// The bytes a listed row carries, which PageRequest::max_bytes bounds.
+inline size_t MessageBytes(const core::Message& m) {
+  return m.payload.size() + (m.test_routes ? m.test_routes->size() : 0);
+}
+inline size_t InboxRequestBytes(const core::InboxRequest& r) {
+  return r.body.size() + r.headers.size();
+}
+
 // "d.status, d.next_attempt_at" followed by the joined row.
 template <class Fill>
 DeliveryView ReadDeliveryView(Stmt& s, Fill fill) {

@@ -278,7 +278,8 @@ class SqliteStore final : public Store {
   template <class T, class Reader, class KeyOf>
   Result<Page<T>> List(const std::string& select, const std::string& where,
                        std::vector<Param> params, const std::string& key, const PageRequest& page,
-                       Reader read, KeyOf key_of) {
+                       Reader read, KeyOf key_of,
+                       const std::function<size_t(const T&)>& size_of = nullptr) {
     auto scan = ScanFor(page);
     std::string sql = select + " WHERE ";
     sql += where.empty() ? "1" : where;
@@ -294,9 +295,20 @@ class SqliteStore final : public Store {
     auto s = (*db)->Prepare(sql);
     BindAll(s, params);
     std::vector<T> rows;
-    while (s.Step()) rows.push_back(read(s));
+    size_t bytes = 0;
+    bool cut = false;
+    while (s.Step()) {
+      rows.push_back(read(s));
+      if (!size_of || !page.max_bytes) continue;
+      bytes += size_of(rows.back());
+      if (rows.size() > 1 && bytes > page.max_bytes) {  // rows are read one at a time: stop here
+        rows.pop_back();
+        cut = true;
+        break;
+      }
+    }
     if (s.error()) return std::unexpected(*s.error());
-    return FinishPage(std::move(rows), page, key_of);
+    return FinishPage(std::move(rows), page, key_of, cut);
   }
 
   // Queues `fn` on the writer; records `idem` in the same savepoint.
