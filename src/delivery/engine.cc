@@ -402,11 +402,22 @@ struct Engine::Impl {
     size_t url_index = 0;
     int tries_on_url = 0;
     std::optional<core::TimePoint> deadline;  // totalTimeoutMs, from the message's creation
+    // At most kAttemptHold try timeouts after the attempt started, so one attempt cannot hold a
+    // request slot for long however many URLs and tries it has.
+    core::TimePoint hold_until;
+    core::TimePoint ends() const { return deadline ? std::min(*deadline, hold_until) : hold_until; }
   };
+  static constexpr int kAttemptHold = 4;
+
+  std::chrono::milliseconds TryTimeout(const core::Endpoint& config) const {
+    return config.options.timeout_ms ? std::chrono::milliseconds(*config.options.timeout_ms)
+                                     : options.attempt_timeout;
+  }
 
   void Send(DueDelivery d, EndpointState& ep) {
     Flight f{std::move(d)};
     const auto& options_of = f.d.endpoint->options;
+    f.hold_until = clock.Now() + kAttemptHold * TryTimeout(*f.d.endpoint);
     if (options_of.total_timeout_ms)
       f.deadline =
           f.d.message->created_at + std::chrono::milliseconds(*options_of.total_timeout_ms);
@@ -419,16 +430,16 @@ struct Engine::Impl {
   void StartTry(Flight f) {
     auto now = clock.Now();
     const auto& config = *f.d.endpoint;
-    auto timeout = config.options.timeout_ms ? std::chrono::milliseconds(*config.options.timeout_ms)
-                                             : options.attempt_timeout;
-    if (f.deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f.deadline - now);
-      if (left.count() <= 0) {
-        return Land(std::move(f), now,
-                    {.error = "timeout", .error_detail = "total timeout of the delivery spent"});
-      }
-      timeout = std::min(timeout, left);
+    if (now >= f.ends()) {  // (then Land tries no further URL either)
+      return Land(std::move(f), now,
+                  {.error = "timeout",
+                   .error_detail = f.deadline && *f.deadline <= now
+                                       ? "total timeout of the delivery spent"
+                                       : "the attempt's time over its URLs is spent (" +
+                                             std::to_string(kAttemptHold) + " try timeouts)"});
     }
+    auto timeout =
+        std::min(TryTimeout(config), std::chrono::ceil<std::chrono::milliseconds>(f.ends() - now));
     const std::string& url = f.urls()[f.url_index];
     auto req = BuildRequest(config, url, *f.d.message, f.d.app->env, now, signer,
                             {timeout, options.svix_headers});
@@ -488,8 +499,7 @@ struct Engine::Impl {
 
     // Failover: the next try of this attempt, unless the receiver said stop (410), time is up or
     // the claim was given up.
-    if (!ok && r.status != 410 && r.error != "canceled" &&
-        (!f.deadline || clock.Now() < *f.deadline)) {
+    if (!ok && r.status != 410 && r.error != "canceled" && clock.Now() < f.ends()) {
       if (++f.tries_on_url >= config.options.retries_per_url) {
         f.tries_on_url = 0;
         ++f.url_index;
