@@ -137,7 +137,8 @@ class Session : public std::enable_shared_from_this<Session> {
     } else if (target == "/__recover") {
       st_.recovered = true;
     } else if (target.starts_with("/hang/")) {
-      return;  // never answered; the connection stays open until the client gives up
+      return Read();  // never answered: the pending read holds the connection until the client
+                      // gives up and closes it
     } else {
       if (target.starts_with("/flaky/") && !st_.recovered) {
         res_.result(http::status::internal_server_error);

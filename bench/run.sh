@@ -4,10 +4,11 @@
 # is a ratio to the reference (load generator -> receiver alone) measured again right next to the
 # scenario (2-core machines are noisy and drift).
 #   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest ingest_batch inbox e2e
-#                                 fanout backlog isolation storm scale
+#                                 fanout backlog isolation fairness storm scale
 #                                 (default: all)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
-#        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100), BENCH_INBOX_RATE (5000).
+#        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100), BENCH_INBOX_RATE (5000),
+#        BENCH_FAIRNESS_RATE (100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/release}
@@ -436,6 +437,45 @@ PY
   echo "isolation: healthy endpoints $(json "$OUT/isolation.json" 'round(d["healthy_deliveries_per_s_with_hang"])')/s with a hanging one vs $(json "$OUT/isolation.json" 'round(d["healthy_deliveries_per_s_all_healthy"])')/s all healthy (ratio $(json "$OUT/isolation.json" 'round(d["ratio"],3)'), target 0.90)" >&2
 }
 
+# A tenant's ten endpoints hang (60 s timeouts) with 1,040 messages queued; another app's
+# deliveries at BENCH_FAIRNESS_RATE/s: their end-to-end latency, without and with the attack.
+scenario_fairness() {
+  local rate=${BENCH_FAIRNESS_RATE:-100}
+  for mode in alone attacked; do
+    say "fairness ($mode): victim at $rate messages/s"
+    start_hookd --attempt-timeout-ms 60000; recv_reset
+    setup_app 1
+    if [ $mode = attacked ]; then
+      api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"attacker","uid":"attacker"}' > /dev/null
+      for i in $(seq 10); do
+        api -X POST http://127.0.0.1:$HPORT/api/v1/app/attacker/endpoint \
+          -d "{\"url\":\"http://127.0.0.1:$RPORT/hang/$i\"}" > /dev/null
+      done
+      $BIN/bench_loadgen --url http://127.0.0.1:$HPORT/api/v1/app/attacker/msg --method POST \
+        --header "authorization: Bearer $TOKEN" --body '{"eventType":"e","payload":{"n":1}}' \
+        --connections 8 --seconds 30 --max-requests 1040 --quiet > /dev/null
+      sleep 1
+    fi
+    loadgen "$WORK/fair_$mode.json" --rate "$rate" --connections 4
+    sleep 1
+    recv_stats > "$WORK/fair_${mode}_recv.json"
+    stop_hookd
+  done
+  /usr/bin/python3 - "$WORK" "$OUT/fairness.json" <<'PY'
+import json, sys
+w, out = sys.argv[1], sys.argv[2]
+r = {m: json.load(open(f"{w}/fair_{m}_recv.json")) for m in ("alone", "attacked")}
+json.dump({"scenario": "fairness", "victim_latency_ms_alone": r["alone"]["latency_ms"],
+           "victim_latency_ms_attacked": r["attacked"]["latency_ms"], "target_p99_ms": 100,
+           "series": {"alone": r["alone"]["per_second"], "attacked": r["attacked"]["per_second"]},
+           "latency_series": {f"{k} {m}": v for m in r for k, v in r[m]["latency_per_second_ms"].items()
+                              if k != "p999"}},
+          open(out, "w"), indent=1)
+PY
+  plot fairness "fairness: victim app deliveries per second while the attacker app endpoints hang"
+  echo "fairness: victim p50/p99 $(json "$OUT/fairness.json" '"%.1f/%.1f ms alone, %.1f/%.1f ms while attacked (target p99 < 100 ms)" % (d["victim_latency_ms_alone"]["p50"], d["victim_latency_ms_alone"]["p99"], d["victim_latency_ms_attacked"]["p50"], d["victim_latency_ms_attacked"]["p99"])')" >&2
+}
+
 # N deliveries fail (500) until the receiver recovers; time to drain after recovery and memory.
 scenario_storm() {
   local n=${BENCH_STORM:-100000}
@@ -547,7 +587,7 @@ PY
 }
 
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog isolation storm scale)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog isolation fairness storm scale)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do
