@@ -7,11 +7,10 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 #include <list>
 #include <thread>
 
-#include "core/text.h"
+#include "api/request_head.h"
 #include "core/thread_name.h"
 
 namespace hookd::api {
@@ -23,63 +22,13 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kHeaderLimit = 64 * 1024;
-// Holds a whole head, or one chunk-size line or trailer: a longer line overflows it (400).
-constexpr size_t kReadBufferLimit = kHeaderLimit + 16 * 1024;
 // An idle connection keeps no read buffer larger than this.
 constexpr size_t kIdleBufferKeep = 4096;
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
-Method ToMethod(http::verb v) {
-  switch (v) {
-    case http::verb::get:
-      return Method::kGet;
-    case http::verb::post:
-      return Method::kPost;
-    case http::verb::put:
-      return Method::kPut;
-    case http::verb::patch:
-      return Method::kPatch;
-    case http::verb::delete_:
-      return Method::kDelete;
-    default:
-      return Method::kOther;
-  }
-}
-
 Response PlainError(int status, std::string_view code, std::string_view detail) {
   return {status,
           "{\"code\":\"" + std::string(code) + "\",\"detail\":\"" + std::string(detail) + "\"}"};
-}
-
-// False when the target is not a valid origin-form request target.
-bool ParseTarget(std::string_view target, Request& req) {
-  auto url = boost::urls::parse_origin_form(target);
-  if (!url) return false;
-  req.path = url->path();
-  req.raw_query = url->encoded_query();
-  for (auto param : url->params()) req.query.emplace(param.key, param.value);
-  return true;
-}
-
-std::string LowerTrimmed(std::string_view s) {
-  auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return "";
-  return core::AsciiLower(std::string(s.substr(first, s.find_last_not_of(" \t") - first + 1)));
-}
-
-// RFC 9112 §6: a request's transfer codings must end in chunked; hookd decodes no other coding,
-// so anything but one `chunked` is refused (parsing it another way would let a proxy in front
-// and hookd disagree on where the request ends).
-bool TransferEncodingAccepted(const Request& head, unsigned version) {
-  int fields = 0;
-  bool chunked = false;
-  for (const auto& [name, value] : head.headers) {
-    if (name != "transfer-encoding") continue;
-    ++fields;
-    chunked = LowerTrimmed(value) == "chunked";
-  }
-  return fields == 0 || (fields == 1 && chunked && version >= 11);
 }
 
 struct Counters {
@@ -150,8 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadHead() {
     parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
-    parser_->header_limit(kHeaderLimit);
+    LimitParser(*parser_, options_.max_body_bytes);
     request_start_ = Clock::now();
     stream_.expires_after(options_.header_timeout);
     http::async_read_header(
@@ -198,17 +146,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (Failed(ec)) return;
     const auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
-    head_ = Request{};
-    head_.method = ToMethod(msg.method());
-    for (const auto& field : msg)
-      head_.headers.emplace_back(core::AsciiLower(std::string(field.name_string())),
-                                 std::string(field.value()));
-    if (!ParseTarget(msg.target(), head_)) return Refuse(400, "malformed request target");
-    if (!TransferEncodingAccepted(head_, msg.version()))
-      return Refuse(400, "Transfer-Encoding must be chunked, alone");
-    auto expect = head_.Header("expect");
-    if (expect && LowerTrimmed(*expect) != "100-continue")
-      return Refuse(417, "the only expectation understood is 100-continue");
+    auto head = ParseHead(msg);
+    if (!head) {
+      keep_alive_ = false;
+      return Write(PlainError(head.error().status, head.error().code, head.error().detail));
+    }
+    head_ = std::move(head->request);
     if (shared_.screen) {
       if (auto early = shared_.screen(head_)) {
         keep_alive_ = false;  // the body stays unread
@@ -217,7 +160,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (parser_->is_done()) return OnRead({});
     stream_.expires_at(request_start_ + options_.request_timeout);
-    if (expect && msg.version() >= 11) {
+    if (head->expects_continue) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       return asio::async_write(stream_, asio::buffer(kContinue),
                                [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -226,11 +169,6 @@ class Session : public std::enable_shared_from_this<Session> {
                                });
     }
     ReadBody();
-  }
-
-  void Refuse(int status, std::string_view detail) {
-    keep_alive_ = false;
-    Write(PlainError(status, status == 417 ? "expectation_failed" : "bad_request", detail));
   }
 
   void ReadBody() {
@@ -292,7 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_{kReadBufferLimit};
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   Shared& shared_;
   const ServerOptions& options_;
   Loop& loop_;
