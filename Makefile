@@ -4,7 +4,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS ?= $(shell nproc)
 
-.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format
+.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format fuzz-build fuzz-test fuzz
 
 all: build
 
@@ -47,7 +47,38 @@ integration-test-pg: build node-deps
 compat-test: build node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test tests/e2e/
 
-test: unit-test asan-test integration-test integration-test-pg compat-test
+# libFuzzer targets (tests/fuzz) built with clang: `fuzz-test` runs each for FUZZ_SECONDS over the
+# seed corpus (part of `make test`), `make fuzz` FUZZ_RUNS executions each. Inputs that crash are
+# written to build/fuzz/artifacts/.
+FUZZ_BUILD ?= build/fuzz
+FUZZ_TARGETS := json_intake url_template form signatures http_request
+FUZZ_SECONDS ?= 10
+FUZZ_RUNS ?= 1000000
+
+$(FUZZ_BUILD)/build.ninja: | deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOOKD_FUZZ=ON \
+	  -DHOOKD_TESTS=OFF -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+define run_fuzz
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  echo "fuzz $$t: $(1)"; \
+	  ./$(FUZZ_BUILD)/fuzz_$$t $(1) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    2>&1 | grep -E "^stat::number_of_executed_units|ERROR|SUMMARY" ; \
+	  [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; done
+endef
+
+fuzz-test: fuzz-build
+	$(call run_fuzz,-max_total_time=$(FUZZ_SECONDS))
+
+fuzz: fuzz-build
+	$(call run_fuzz,-runs=$(FUZZ_RUNS))
+
+test: unit-test asan-test integration-test integration-test-pg compat-test fuzz-test
 
 # Starts a private PostgreSQL cluster (scripts/pg-cluster.sh), asks it for its version, removes it.
 pg-check: deps

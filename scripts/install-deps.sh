@@ -7,6 +7,7 @@ PKGS=(
   libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev postgresql
   libjemalloc-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
   libgtest-dev libgmock-dev python3-aiosmtpd
+  clang-16 libclang-rt-16-dev
   nodejs npm
 )
 missing=()

@@ -7,6 +7,7 @@
 #include "api/json_codec.h"
 #include "api/resources.h"
 #include "core/ids.h"
+#include "core/json_text.h"
 #include "core/time_format.h"
 
 namespace hookd::api {
@@ -131,7 +132,7 @@ void ListReplies(ApiContext& ctx, Request& req, Reply reply) {
             {"endpointId", a.endpoint_id},
             {"attemptId", a.id},
             {"timestamp", core::FormatTime(a.created_at)},
-            {"reply", a.reply ? json::parse(*a.reply) : json::value(nullptr)},
+            {"reply", a.reply ? core::ParseJson(*a.reply) : json::value(nullptr)},
             {"error", a.reply_error.empty() ? json::value(nullptr) : json::value(a.reply_error)}};
       })));
 }

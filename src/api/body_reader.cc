@@ -8,7 +8,7 @@ namespace json = boost::json;
 core::Result<BodyReader> BodyReader::Parse(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return BodyReader({});
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = core::ParseJson(body, ec);
   if (ec) return core::Fail(core::ErrorCode::kBadRequest, "malformed JSON body: " + ec.message());
   if (!v.is_object())
     return core::Fail(core::ErrorCode::kBadRequest, "JSON body must be an object");

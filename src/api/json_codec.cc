@@ -42,7 +42,7 @@ json::object AppJson(const core::App& app) {
 
 json::object EventTypeJson(const core::EventType& et, bool with_schemas) {
   json::value schemas = nullptr;
-  if (with_schemas && et.schemas) schemas = json::parse(*et.schemas);
+  if (with_schemas && et.schemas) schemas = core::ParseJson(*et.schemas);
   return {{"id", et.id},
           {"name", et.name},
           {"description", et.description},
@@ -100,7 +100,7 @@ json::object AttemptJson(const core::Attempt& a) {
       {"timestamp", FormatTime(a.created_at)},
       {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
       {"errorDetail", a.error_detail.empty() ? json::value(nullptr) : json::value(a.error_detail)},
-      {"reply", a.reply ? json::parse(*a.reply) : json::value(nullptr)},
+      {"reply", a.reply ? core::ParseJson(*a.reply) : json::value(nullptr)},
       {"replyError", a.reply_error.empty() ? json::value(nullptr) : json::value(a.reply_error)}};
 }
 
@@ -127,10 +127,10 @@ json::object MessageJson(const core::Message& msg, bool with_content) {
   if (msg.content_type) o["contentType"] = *msg.content_type;  // payload: the raw body's text
   o["payload"] = !with_content      ? json::value(json::object())
                  : msg.content_type ? json::value(msg.payload)
-                                    : json::parse(msg.payload);  // expunged: {"expired":true}
+                                    : core::ParseJson(msg.payload);  // expunged: {"expired":true}
   if (msg.test_routes) {
     o["test"] = true;
-    o["routes"] = json::parse(*msg.test_routes);
+    o["routes"] = core::ParseJson(*msg.test_routes);
   }
   return o;
 }

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.h"
+
 namespace hookd::core {
 namespace {
 
@@ -78,7 +80,7 @@ boost::json::array DestinationsJson(const std::vector<DestinationOutcome>& desti
 std::vector<DestinationOutcome> ParseDestinations(std::string_view json_text) {
   std::vector<DestinationOutcome> out;
   boost::system::error_code ec;
-  auto v = boost::json::parse(json_text, ec);
+  auto v = core::ParseJson(json_text, ec);
   if (ec || !v.is_array()) return out;
   for (const auto& item : v.as_array()) {
     const auto* o = item.if_object();

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/text.h"
+
 namespace hookd::core {
 namespace {
 
@@ -50,7 +52,9 @@ std::optional<boost::json::object> ParseForm(std::string_view body) {
     auto key = FormDecode(pair.substr(0, eq));
     auto value = FormDecode(pair.substr(eq + 1));
     if (!key || !value) return std::nullopt;
-    out[*key] = *value;
+    // Percent-escapes may spell bytes that are not UTF-8 (e.g. Latin-1 "caf%E9"): they become
+    // U+FFFD, so the fields are valid JSON strings wherever they go.
+    out[SanitizeUtf8(*key)] = SanitizeUtf8(*value);
   }
   if (out.empty()) return std::nullopt;
   return out;

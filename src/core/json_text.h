@@ -3,10 +3,17 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
 #include <optional>
 #include <string>
 
 namespace hookd::core {
+
+// boost::json::parse, but every number with a fraction or exponent is the double nearest its text
+// (Boost.JSON 1.81 rounds some to a neighbour: 5e39 became 4.9999999999999995e+39), so a payload
+// serialized again by JsonText keeps its numbers. The first form throws like json::parse.
+boost::json::value ParseJson(std::string_view text);
+boost::json::value ParseJson(std::string_view text, boost::system::error_code& ec);
 
 // A non-finite number (what the parser makes of e.g. 1e400) is written as null.
 std::string JsonText(const boost::json::value& v);

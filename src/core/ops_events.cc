@@ -118,7 +118,7 @@ OpsEvent ReplyEvent(const std::optional<std::string>& app_uid, const Message& ms
   data["endpointId"] = attempt.endpoint_id;
   data["attemptId"] = attempt.id;
   data["timestamp"] = FormatTime(attempt.created_at);
-  data["reply"] = json::parse(attempt.reply.value_or("{}"));
+  data["reply"] = core::ParseJson(attempt.reply.value_or("{}"));
   return Make(ops::kMessageReply, msg.app_id, std::move(data), std::move(msg_id));
 }
 

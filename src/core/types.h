@@ -54,6 +54,7 @@ struct EventType {
 struct BasicAuth {
   std::string username;
   std::string password;
+  bool operator==(const BasicAuth&) const = default;
 };
 
 // How an endpoint (or a per-message callback) is called. Defaults match Svix behaviour.
@@ -69,9 +70,6 @@ struct DeliveryOptions {
   bool expects_reply = false;  // a 2xx answer carries a reply (delivery/reply.h)
   bool operator==(const DeliveryOptions&) const = default;
 };
-inline bool operator==(const BasicAuth& a, const BasicAuth& b) {
-  return a.username == b.username && a.password == b.password;
-}
 
 // A signing key: "whsec_<base64>". Keys with an expiry are old keys kept valid after a rotation.
 struct EndpointSecret {

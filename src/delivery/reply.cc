@@ -27,7 +27,7 @@ void ReadReply(std::string_view body, core::Attempt& attempt) {
   }
   if (trimmed.front() == '{' || trimmed.front() == '[') {
     boost::system::error_code ec;
-    auto v = boost::json::parse(trimmed, ec);
+    auto v = core::ParseJson(trimmed, ec);
     if (ec || !v.is_object()) {
       attempt.reply_error = "malformed: not a JSON object";
       return;

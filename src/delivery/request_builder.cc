@@ -40,7 +40,7 @@ std::span<const std::string> EndpointUrls(const core::Endpoint& ep) {
 
 std::string FormEncode(std::string_view json_object) {
   std::string out;
-  auto v = json::parse(json_object);
+  auto v = core::ParseJson(json_object);
   if (!v.is_object()) return out;
   for (const auto& [k, child] : v.as_object()) FormField(std::string(k), child, out);
   return out;

@@ -113,7 +113,7 @@ std::string SampleUrl(std::string_view url) {
 
 boost::json::value PayloadFields(const core::Message& msg) {
   if (msg.content_type) return boost::json::object();
-  return boost::json::parse(msg.payload);
+  return core::ParseJson(msg.payload);
 }
 
 core::Result<std::string> RenderUrl(std::string_view url, const core::Message& msg,

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/form.h"
+#include "core/json_text.h"
 
 namespace hookd::inbox {
 namespace json = boost::json;
@@ -45,7 +46,7 @@ json::value Fields(std::string_view body, std::string_view query) {
     trimmed.remove_prefix(1);
   if (trimmed.starts_with('{')) {
     boost::system::error_code ec;
-    auto v = json::parse(body, ec);
+    auto v = core::ParseJson(body, ec);
     if (!ec) return v;
   }
   if (auto form = core::ParseForm(body.empty() ? query : body)) return std::move(*form);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/ids.h"
+#include "core/json_text.h"
 #include "core/ops_events.h"
 #include "core/thread_name.h"
 #include "delivery/http_client.h"
@@ -91,7 +92,7 @@ struct AlertSender::Impl {
 
   // The attempt a message.attempt.* event reports, when it is still stored.
   std::optional<core::Attempt> LastAttempt(const core::Message& event) {
-    auto payload = boost::json::parse(event.payload);
+    auto payload = core::ParseJson(event.payload);
     const auto* data = payload.as_object().if_contains("data");
     if (!data || !data->is_object()) return std::nullopt;
     const auto& d = data->as_object();

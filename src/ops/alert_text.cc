@@ -45,7 +45,7 @@ std::string WhatHappened(const AlertFacts& f, const json::value& data) {
 
 Mail AlertMail(const AlertFacts& f) {
   const auto& a = f.alert;
-  auto payload = json::parse(f.event_payload);
+  auto payload = core::ParseJson(f.event_payload);
   json::value data = payload.is_object() && payload.as_object().contains("data")
                          ? payload.at("data")
                          : json::value(json::object());
@@ -90,7 +90,7 @@ std::string AlertSms(const AlertFacts& f) {
 }
 
 std::string AlertReport(const AlertFacts& f) {
-  auto payload = json::parse(f.event_payload);
+  auto payload = core::ParseJson(f.event_payload);
   json::object out = payload.is_object() ? payload.as_object() : json::object();
   out["alert"] = {{"events", f.alert.events},
                   {"digest", f.alert.digest},

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/json_text.h"
+
 namespace hookd::delivery {
 namespace {
 
@@ -24,6 +26,13 @@ TEST(ReplyTest, FormFieldsAreAReply) {
   auto a = Read("Message=Call+me%21&Destination=447700900000");
   ASSERT_TRUE(a.reply);
   EXPECT_EQ(*a.reply, R"({"Message":"Call me!","Destination":"447700900000"})");
+}
+
+TEST(ReplyTest, FormEscapesOfBytesThatAreNotUtf8BecomeReplacementCharacters) {
+  auto a = Read("Message=caf%E9&%FF=x");  // Latin-1, as legacy gateways send it
+  ASSERT_TRUE(a.reply);
+  EXPECT_EQ(*a.reply, "{\"Message\":\"caf\xEF\xBF\xBD\",\"\xEF\xBF\xBD\":\"x\"}");
+  EXPECT_NO_THROW(core::ParseJson(*a.reply));
 }
 
 TEST(ReplyTest, OtherAnswersAreRecordedWithTheReason) {
