@@ -26,21 +26,19 @@ int OpenFiles() {
   return n - 3;  // ".", ".." and the directory itself
 }
 
-// A blocking client socket connected to 127.0.0.1:port with a 5 s receive timeout; -1 if none.
-int Connect(uint16_t port) {
+// A blocking socket with a 5 s receive timeout, connected to 127.0.0.1:port when `port` is set.
+int Socket() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
   timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+bool Connect(int fd, uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+  return connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 // The status line of a GET / on `fd`, or "" when the connection gives no answer.
@@ -68,16 +66,17 @@ TEST(HttpServerTest, PausesAcceptingWhileOutOfFileDescriptorsThenResumes) {
   auto port = server.Start();
   ASSERT_TRUE(port) << port.error().detail;
 
+  // 30 clients (their sockets made first), room for 10 accepted connections: the rest wait in
+  // the backlog while every accept fails with EMFILE.
+  std::vector<int> clients;
+  for (int i = 0; i < 30; ++i) clients.push_back(Socket());
+  for (int fd : clients) ASSERT_GE(fd, 0);
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   rlimit low = saved;
-  low.rlim_cur = rlim_t(OpenFiles() + 40);
+  low.rlim_cur = rlim_t(OpenFiles() + 10);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-  // 30 clients and up to 10 accepted connections fill the limit; the rest wait in the backlog
-  // while every accept fails with EMFILE.
-  std::vector<int> clients;
-  for (int i = 0; i < 30; ++i) clients.push_back(Connect(*port));
-  for (int fd : clients) ASSERT_GE(fd, 0);
+  for (int fd : clients) ASSERT_TRUE(Connect(fd, *port));
   for (int i = 0; i < 500 && server.Stats().accept_errors == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_GT(server.Stats().accept_errors, 0u);
@@ -90,8 +89,8 @@ TEST(HttpServerTest, PausesAcceptingWhileOutOfFileDescriptorsThenResumes) {
 
   for (int fd : clients) close(fd);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
-  int fd = Connect(*port);
-  ASSERT_GE(fd, 0);
+  int fd = Socket();
+  ASSERT_TRUE(Connect(fd, *port));
   EXPECT_EQ(Get(fd), "HTTP/1.1 204 No Content");
   close(fd);
   server.Stop();
