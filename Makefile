@@ -4,7 +4,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS ?= $(shell nproc)
 
-.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format fuzz-build fuzz-test fuzz
+.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format fuzz-build fuzz-test fuzz soak tsan-test
 
 all: build
 
@@ -79,6 +79,13 @@ fuzz: fuzz-build
 	$(call run_fuzz,-runs=$(FUZZ_RUNS))
 
 test: unit-test asan-test integration-test integration-test-pg compat-test fuzz-test
+
+# The long forms of the reliability suite: 100 SIGKILL cycles under load on SQLite and on
+# PostgreSQL (the short form, 10 cycles, runs in the integration suites).
+soak: build node-deps
+	HOOKD_CRASH_CYCLES=100 HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test tests/integration/crash_loop.test.mjs
+	HOOKD_IT_STORE=postgres HOOKD_CRASH_CYCLES=100 HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd \
+	  node --test tests/integration/crash_loop.test.mjs
 
 # Starts a private PostgreSQL cluster (scripts/pg-cluster.sh), asks it for its version, removes it.
 pg-check: deps
