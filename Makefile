@@ -4,7 +4,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS ?= $(shell nproc)
 
-.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format fuzz-build fuzz-test fuzz soak tsan-test
+.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format fuzz-build fuzz-test fuzz soak tsan-test test-tools
 
 all: build
 
@@ -35,12 +35,16 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./$(ASAN_BUILD)/unit_tests
 
-integration-test: build node-deps
+# What the integration suites need beside hookd: the disk-fault shim.
+test-tools: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target fault_fs
+
+integration-test: build test-tools node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=2 tests/integration/
 
 # The integration suites again with every server on PostgreSQL (a private cluster per test file;
 # config.test.mjs is about SQLite paths, multinode.test.mjs runs on PostgreSQL anyway).
-integration-test-pg: build node-deps
+integration-test-pg: build test-tools node-deps
 	HOOKD_IT_STORE=postgres HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=2 \
 	  $$(ls tests/integration/*.test.mjs | grep -v -e /config.test.mjs -e /multinode.test.mjs)
 

@@ -26,6 +26,8 @@ int HttpStatus(ErrorCode code) {
       return 413;
     case ErrorCode::kValidation:
       return 422;
+    case ErrorCode::kStorageFull:
+      return 507;
     case ErrorCode::kUnavailable:
       return 503;
     case ErrorCode::kInternal:
@@ -55,6 +57,8 @@ const char* CodeName(ErrorCode code) {
       return "payload_too_large";
     case ErrorCode::kValidation:
       return "validation_error";
+    case ErrorCode::kStorageFull:
+      return "insufficient_storage";
     case ErrorCode::kUnavailable:
       return "unavailable";
     case ErrorCode::kInternal:

@@ -18,7 +18,8 @@ enum class ErrorCode {
   kValidation,        // 422: field-level errors in `fields`
   kIdempotencyTaken,  // store: the idempotency key is already recorded (caller replays it)
   kLeaseLost,         // store: another node holds the delivery; the outcome was not recorded
-  kUnavailable,       // 503: shutting down / overloaded
+  kStorageFull,       // 507: the disk is full (nothing was written)
+  kUnavailable,       // 503: shutting down / overloaded / the disk failed
   kInternal,          // 500
 };
 

@@ -8,6 +8,22 @@ namespace hookd::store::sqlite {
 
 using core::ErrorCode;
 
+core::Error ErrorOf(int rc, const std::string& message) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return {ErrorCode::kStorageFull, "the disk is full: " + message, {}};
+    case SQLITE_IOERR:
+      return {ErrorCode::kUnavailable, "the disk failed: " + message, {}};
+    case SQLITE_CONSTRAINT:
+      // A missing parent (e.g. the app was deleted meanwhile) is "not found", not a conflict.
+      if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return {ErrorCode::kNotFound, "the record it belongs to no longer exists", {}};
+      return {ErrorCode::kConflict, message, {}};
+    default:
+      return {ErrorCode::kInternal, message, {}};
+  }
+}
+
 Stmt::~Stmt() {
   sqlite3_reset(s_);
   sqlite3_clear_bindings(s_);
@@ -32,11 +48,7 @@ bool Stmt::Step() {
   if (rc != SQLITE_DONE) {
     sqlite3* db = sqlite3_db_handle(s_);
     // A missing parent (e.g. the app was deleted meanwhile) is "not found", not a conflict.
-    ErrorCode code = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? ErrorCode::kNotFound
-                     : (rc & 0xff) == SQLITE_CONSTRAINT ? ErrorCode::kConflict
-                                                        : ErrorCode::kInternal;
-    error_ = core::Error{code, code == ErrorCode::kNotFound ? "the record it belongs to no longer exists"
-                                                           : sqlite3_errmsg(db), {}};
+    error_ = ErrorOf(rc, sqlite3_errmsg(db));
   }
   return false;
 }
@@ -96,10 +108,10 @@ core::Status Db::Open(const std::string& path, bool read_only) {
 core::Status Db::Exec(std::string_view sql) {
   char* err = nullptr;
   std::string s(sql);
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return core::Fail(ErrorCode::kInternal, msg);
+    return std::unexpected(ErrorOf(rc, msg));
   }
   return {};
 }

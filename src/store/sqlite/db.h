@@ -16,6 +16,10 @@ struct sqlite3_stmt;
 
 namespace hookd::store::sqlite {
 
+// An SQLite result code as an error: a full disk is kStorageFull (507), an I/O error
+// kUnavailable, a constraint kConflict (a missing parent kNotFound), the rest kInternal.
+core::Error ErrorOf(int rc, const std::string& message);
+
 class Stmt {
  public:
   explicit Stmt(sqlite3_stmt* s) : s_(s) {}

@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "core/thread_name.h"
 
 namespace hookd::store::sqlite {
@@ -84,32 +87,35 @@ void GroupCommitter::MaybeMaintain() {
   auto now = std::chrono::steady_clock::now();
   if (!options_.maintenance || now - last_maintenance_ < options_.maintenance_interval) return;
   last_maintenance_ = now;
-  if (!db_.Exec("BEGIN IMMEDIATE")) return;
+  if (sync_failed_.load() || !db_.Exec("BEGIN IMMEDIATE")) return;
   options_.maintenance(db_);
   if (!db_.Exec("COMMIT")) (void)db_.Exec("ROLLBACK");
 }
 
 void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
-  bool committed = false;
-  if (auto s = db_.Exec("BEGIN IMMEDIATE"); !s) {
-    spdlog::error("store: cannot begin transaction: {}", s.error().detail);
+  core::Status committed;
+  if (sync_failed_.load()) {
+    committed = core::Fail(core::ErrorCode::kUnavailable,
+                           "a disk sync failed: writes are refused until hookd restarts");
+  } else if (auto begun = db_.Exec("BEGIN IMMEDIATE"); !begun) {
+    spdlog::error("store: cannot begin transaction: {}", begun.error().detail);
+    committed = begun;
   } else {
     for (auto& task : batch) {
       (void)db_.Prepare("SAVEPOINT w").Run();
       if (!task.apply(db_)) (void)db_.Prepare("ROLLBACK TO w").Run();
       (void)db_.Prepare("RELEASE w").Run();
     }
-    auto c = db_.Exec("COMMIT");
-    committed = c.has_value();
+    committed = db_.Exec("COMMIT");
     writes_.fetch_add(batch.size(), std::memory_order_relaxed);
     if (committed) commits_.fetch_add(1, std::memory_order_relaxed);
     if (!committed) {
-      spdlog::error("store: commit failed: {}", c.error().detail);
+      spdlog::error("store: commit failed: {}", committed.error().detail);
       (void)db_.Exec("ROLLBACK");
     }
   }
   if (!committed) {
-    for (auto& task : batch) task.finish(false);
+    for (auto& task : batch) task.finish(committed);
     return;
   }
   {
@@ -129,7 +135,8 @@ bool GroupCommitter::SyncWal() {
     return false;
   }
   if (fdatasync(wal_fd_) != 0) {
-    spdlog::error("store: fdatasync of {} failed", options_.wal_path);
+    spdlog::critical("store: fdatasync of {} failed ({}): refusing writes until restart",
+                     options_.wal_path, std::strerror(errno));
     return false;
   }
   return true;
@@ -145,7 +152,13 @@ void GroupCommitter::SyncLoop() {
       ready.swap(committed_);
     }
     // One sync covers every batch committed before it started.
-    bool durable = SyncWal();
+    core::Status durable;
+    if (sync_failed_.load() || !SyncWal()) {
+      sync_failed_.store(true);
+      durable = core::Fail(core::ErrorCode::kUnavailable,
+                           "the disk failed to sync the write: writes are refused until hookd "
+                           "restarts");
+    }
     syncs_.fetch_add(1, std::memory_order_relaxed);
     for (auto& batch : ready)
       for (auto& task : batch) task.finish(durable);

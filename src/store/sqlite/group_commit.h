@@ -5,6 +5,8 @@
 // batch committed before it) and only then reports the writes as done. So the writer applies the
 // next batch while the previous one reaches the disk, and nothing is acknowledged before it is
 // durable. Checkpoints still sync the WAL and the database (SQLite does this under NORMAL).
+// After a failed sync the WAL's unsynced pages may be lost whatever later syncs report, so
+// nothing written afterwards could be trusted: every later write fails (503) until restart.
 #pragma once
 
 #include <atomic>
@@ -24,9 +26,9 @@ namespace hookd::store::sqlite {
 struct WriteTask {
   // Runs on the writer thread inside the batch transaction. Returns false to roll back this write.
   std::function<bool(Db&)> apply;
-  // Runs once the batch is durable (committed=true) or has failed, on the syncer thread (or the
-  // writer thread for a failed batch).
-  std::function<void(bool committed)> finish;
+  // Runs once the batch is durable (ok) or has failed (why), on the syncer thread (or the writer
+  // thread for a failed batch).
+  std::function<void(const core::Status& durable)> finish;
 };
 
 struct GroupCommitOptions {
@@ -78,6 +80,7 @@ class GroupCommitter {
   std::condition_variable sync_cv_;
   std::vector<std::deque<WriteTask>> committed_;
   bool writer_done_ = false;
+  std::atomic<bool> sync_failed_{false};
   std::thread syncer_;
   int wal_fd_ = -1;
 

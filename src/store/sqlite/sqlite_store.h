@@ -10,10 +10,10 @@
 namespace hookd::store::sqlite {
 
 struct SqliteOptions {
-  std::string path;                  // database file; parent directory is created
-  size_t max_batch = 1024;           // writes per commit
-  int linger_us = 200;               // writer waits this long to fill a batch
-  bool durable = true;               // acknowledge only durable writes; false: throwaway stores
+  std::string path;         // database file; parent directory is created
+  size_t max_batch = 1024;  // writes per commit
+  int linger_us = 200;      // writer waits this long to fill a batch
+  bool durable = true;      // acknowledge only durable writes; false: throwaway stores
 };
 
 std::unique_ptr<Store> MakeSqliteStore(SqliteOptions options, const core::Clock& clock);

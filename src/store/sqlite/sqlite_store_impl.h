@@ -317,25 +317,24 @@ class SqliteStore final : public Store {
   template <class T, class Fn>
   void Write(Idempotency idem, Done<T> done, Fn fn,
              std::shared_ptr<std::vector<core::DueDelivery>> due = nullptr) {
-    auto result = std::make_shared<Result<T>>(core::Fail(ErrorCode::kInternal, "not applied"));
+    auto result = std::make_shared<std::optional<Result<T>>>();  // set when applied
     const core::Clock& clock = clock_;
-    WriteTask task{
-        [result, idem = std::move(idem), fn = std::move(fn), &clock](Db& db) {
-          if (idem && !RecordIdempotency(db, *idem, clock)) {
-            *result = core::Fail(ErrorCode::kIdempotencyTaken, "idempotency key already used");
-            return false;
-          }
-          *result = fn(db);
-          return result->has_value();
-        },
-        [this, result, done, due](bool committed) {
-          if (committed && result->has_value() && due && !due->empty()) AddFresh(std::move(*due));
-          if (!committed && result->has_value()) {
-            done(core::Fail(ErrorCode::kUnavailable, "the store could not commit the write"));
-          } else {
-            done(std::move(*result));
-          }
-        }};
+    WriteTask task{[result, idem = std::move(idem), fn = std::move(fn), &clock](Db& db) {
+                     if (idem && !RecordIdempotency(db, *idem, clock)) {
+                       *result =
+                           core::Fail(ErrorCode::kIdempotencyTaken, "idempotency key already used");
+                       return false;
+                     }
+                     *result = fn(db);
+                     return (*result)->has_value();
+                   },
+                   [this, result, done, due](const core::Status& durable) {
+                     // The write's own error stands; otherwise a batch that failed fails the write.
+                     if (*result && !**result) return done(std::move(**result));
+                     if (!durable) return done(std::unexpected(durable.error()));
+                     if (due && !due->empty()) AddFresh(std::move(*due));
+                     done(std::move(**result));
+                   }};
     if (!writer_.Submit(std::move(task))) {
       done(core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
     }
