@@ -47,4 +47,14 @@ const Handler* Router::Match(Request& req, int* status, Access* access,
   return nullptr;
 }
 
+std::vector<Router::RouteInfo> Router::List() const {
+  std::vector<RouteInfo> out;
+  for (const auto& route : routes_) {
+    std::string pattern;
+    for (const auto& seg : route.segments) pattern += "/" + seg;
+    out.push_back({route.method, pattern, route.access});
+  }
+  return out;
+}
+
 }  // namespace hookd::api

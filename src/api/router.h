@@ -29,6 +29,14 @@ class Router {
   const Handler* Match(Request& req, int* status, Access* access = nullptr,
                        const HeadCheck** check = nullptr) const;
 
+  struct RouteInfo {
+    Method method;
+    std::string pattern;  // e.g. /api/v1/app/{app}
+    Access access;
+  };
+  // Every route, in registration order.
+  std::vector<RouteInfo> List() const;
+
  private:
   struct Route {
     Method method;

@@ -22,6 +22,7 @@ class ApiService {
   // read) a request for no route, without a valid token, or refused by its public route's check.
   // Null: read the body and Handle() it.
   std::optional<Response> Screen(Request& head);
+  const Router& router() const { return router_; }
   // /metrics then reports the server's connections too.
   void AttachServer(const HttpServer& server) { server_ = &server; }
 
