@@ -39,6 +39,15 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 test-tools: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target fault_fs
 
+TSAN_BUILD ?= build/tsan
+$(TSAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOOKD_TSAN=ON
+
+# Unit and engine tests under ThreadSanitizer (the PostgreSQL store suites stay with ctest).
+tsan-test: deps $(TSAN_BUILD)/build.ninja
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target unit_tests
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" HOOKD_TEST_POSTGRES=0 ./$(TSAN_BUILD)/unit_tests
+
 integration-test: build test-tools node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=2 tests/integration/
 
