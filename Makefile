@@ -41,7 +41,8 @@ test-tools: deps $(BUILD)/build.ninja
 
 TSAN_BUILD ?= build/tsan
 $(TSAN_BUILD)/build.ninja: | deps
-	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOOKD_TSAN=ON
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+	  -DHOOKD_TSAN=ON
 
 # Unit and engine tests under ThreadSanitizer (the PostgreSQL store suites stay with ctest).
 tsan-test: deps $(TSAN_BUILD)/build.ninja

@@ -234,6 +234,16 @@ void RotateSecret(ApiContext& ctx, Request& req, Reply reply) {
   std::erase_if(ep->secrets, [now](const core::EndpointSecret& s) {
     return s.expires_at && *s.expires_at <= now;
   });
+  // Every valid key signs each delivery: as Svix does, at most five old keys at once.
+  constexpr size_t kMaxOldKeys = 5;
+  if (ep->secrets.size() > kMaxOldKeys) {
+    return reply(JsonResponse(
+        400,
+        json::object{{"code", "limit_reached"},
+                     {"detail", "a secret can be rotated at most " + std::to_string(kMaxOldKeys) +
+                                    " times while the old keys are still valid; wait for "
+                                    "the oldest to expire"}}));
+  }
   ep->secrets.front().expires_at = now + grace;
   ep->secrets.insert(ep->secrets.begin(), {key, std::nullopt});
   ep->updated_at = now;

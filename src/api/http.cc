@@ -18,12 +18,14 @@ std::optional<std::string_view> Request::Query(std::string_view name) const {
 
 std::vector<std::string> Request::QueryAll(std::string_view name) const {
   std::vector<std::string> out;
-  auto [b, e] = query.equal_range(std::string(name));
-  for (auto it = b; it != e; ++it) {
-    // Accept both repeated parameters and comma-separated lists.
-    std::stringstream ss(it->second);
-    for (std::string part; std::getline(ss, part, ',');)
-      if (!part.empty()) out.push_back(part);
+  // Repeated parameters, comma-separated lists, and the bracket form name[]=a&name[]=b.
+  for (const std::string& key : {std::string(name), std::string(name) + "[]"}) {
+    auto [b, e] = query.equal_range(key);
+    for (auto it = b; it != e; ++it) {
+      std::stringstream ss(it->second);
+      for (std::string part; std::getline(ss, part, ',');)
+        if (!part.empty()) out.push_back(part);
+    }
   }
   return out;
 }

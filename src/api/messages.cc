@@ -201,13 +201,18 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   msg.created_at = ctx.clock.Now();
 
   auto app = ResolveApp(ctx, req);
+  // `application` describes the app in the path (as in Svix): its uid names that app.
+  if (new_app && new_app->uid != req.params[0] && (!app || new_app->uid != app->uid)) {
+    return reply(ErrorResponse(
+        core::Invalid("application.uid", "must be the uid of the application in the path")
+            .error()));
+  }
   if (app) {
     return Route(ctx, req, std::move(reply), std::move(msg), *app, *with_content,
                  std::move(extras));
   }
   if (!new_app || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin())
     return reply(ErrorResponse(app.error()));
-  if (!new_app->uid && core::CheckUid(req.params[0]).empty()) new_app->uid = req.params[0];
   new_app->id = core::NewId("app", ctx.clock);
   new_app->created_at = new_app->updated_at = ctx.clock.Now();
   CreateAppThenRoute(ctx, req, std::move(reply), std::move(msg), std::move(*new_app), *with_content,

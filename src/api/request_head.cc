@@ -26,8 +26,14 @@ Method ToMethod(http::verb v) {
   }
 }
 
-// False when the target is not a valid origin-form request target.
+// False when the target is not a valid origin-form request target. Brackets, which clients
+// send unencoded in queries (event_types[]=a), are read as if percent-encoded.
 bool ParseTarget(std::string_view target, Request& req) {
+  std::string escaped;
+  if (target.find_first_of("[]") != std::string_view::npos) {
+    for (char c : target) escaped += c == '[' ? "%5B" : c == ']' ? "%5D" : std::string(1, c);
+    target = escaped;
+  }
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return false;
   req.path = url->path();

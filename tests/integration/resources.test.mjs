@@ -303,6 +303,13 @@ describe("resources", () => {
     const missing = await api.post("/api/v1/app/res-nofly/msg", { eventType: "fly.t", payload: {} });
     assert.equal(missing.status, 404);
     assert.equal((await api.get("/api/v1/app/res-nofly")).status, 404);
+    // `application` must name the app in the path (as in Svix): a missing or other uid is a 422.
+    for (const application of [{ name: "no uid" }, { name: "other", uid: "res-elsewhere" }]) {
+      const r = await api.post("/api/v1/app/res-fly-2/msg", { eventType: "fly.t", payload: {}, application });
+      assert.equal(r.status, 422, r.text);
+    }
+    assert.equal((await api.get("/api/v1/app/res-elsewhere")).status, 404);
+    assert.equal((await api.get("/api/v1/app/res-fly-2")).status, 404);
     // An invalid `application` is a 422 naming the nested field, and nothing is created.
     const bad = await api.post("/api/v1/app/res-badfly/msg", { eventType: "fly.t", payload: {}, application: { name: 5 } });
     assert.equal(bad.status, 422, bad.text);
@@ -419,6 +426,14 @@ describe("resources", () => {
     assert.equal(bad.status, 422);
     assert.equal((await api.get(`${base}/secret`)).json.key, `whsec_${raw2}`);
 
+    // At most five old keys at once (each signs every delivery), as in Svix.
+    assert.equal((await api.post(`${base}/secret/rotate`, {})).status, 204);
+    assert.equal((await api.post(`${base}/secret/rotate`, {})).status, 204);
+    const over = await api.post(`${base}/secret/rotate`, {});
+    assert.equal(over.status, 400, over.text);
+    assert.equal(over.json.code, "limit_reached");
+    assert.equal((await api.post(`${base}/secret/rotate`, { gracePeriodSeconds: 0 })).status, 400);
+
     // The endpoint can still be patched and messages still accepted.
     assert.equal((await api.patch(base, { description: "after rotation" })).status, 200);
     assert.equal((await api.post(`/api/v1/app/${a.id}/msg`, { eventType: "rot.t", payload: {} })).status, 202);
@@ -511,6 +526,9 @@ describe("resources", () => {
       assert.deepEqual(await keys("?event_types=user.created,user.deleted"), ["a2", "b1", "a1"]);
       assert.deepEqual(await keys("?event_types=user.deleted&event_types=order.paid"), ["c1", "b1"]);
       assert.deepEqual(await keys("?event_types=nothing.here"), []);
+      // The bracket form, sent raw or percent-encoded.
+      assert.deepEqual(await keys("?event_types[]=user.deleted&event_types[]=order.paid"), ["c1", "b1"]);
+      assert.deepEqual(await keys("?event_types%5B%5D=user.deleted"), ["b1"]);
     });
 
     test("channel filter", async () => {
