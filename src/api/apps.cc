@@ -118,9 +118,9 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry =
     app = App{.id = core::NewId("app", ctx.clock), .uid = req.params[0]};
     app->created_at = ctx.clock.Now();
   }
-  std::optional<std::string> uid_before = app->uid;
   ReadAppFields(*body, *app, patch);
-  if (!patch && !body->Present("uid")) app->uid = uid_before;  // PUT keeps the uid unless given
+  // PUT replaces, uid included (as Svix); one it creates is named by the path.
+  if (!patch && !create && !body->Present("uid")) app->uid.reset();
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   app->updated_at = ctx.clock.Now();
   // Cached copies go once the change is durable (the reply follows the commit).

@@ -189,7 +189,7 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   if (!ep) return reply(ErrorResponse(ep.error()));
   Endpoint before = *ep;
   ReadFields(*body, *ep, patch, app->env);
-  if (!patch && !body->Present("uid")) ep->uid = before.uid;  // PUT keeps the uid unless given
+  if (!patch && !body->Present("uid")) ep->uid.reset();  // PUT replaces, uid included (as Svix)
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   Save(ctx, *app, before, std::move(*ep), std::move(reply));
 }

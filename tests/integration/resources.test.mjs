@@ -107,10 +107,10 @@ describe("resources", () => {
     assert.equal(patched.status, 200);
     assert.equal(patched.json.id, a.id);
     assert.equal(patched.json.name, "renamed");
-    const put = await api.put("/api/v1/app/res-app-uid", { name: "put-renamed" });
+    const put = await api.put("/api/v1/app/res-app-uid", { name: "put-renamed", uid: "res-app-uid" });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.json.id, a.id);
-    assert.equal(put.json.uid, "res-app-uid", "PUT without uid keeps the uid");
+    assert.equal(put.json.uid, "res-app-uid");
 
     const ep = await api.post("/api/v1/app/res-app-uid/endpoint", { url: "https://uid.example/", uid: "res-ep-uid" });
     assert.equal(ep.status, 201, ep.text);
@@ -149,9 +149,10 @@ describe("resources", () => {
     const put = await api.put(base, { url: "https://ref2.example/" });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.json.id, ep.id);
-    assert.equal(put.json.uid, "res-ep", "PUT without uid keeps the uid");
+    assert.equal(put.json.uid ?? null, null, "PUT replaces: absent uid is cleared (as in Svix)");
     assert.equal(put.json.description, "", "PUT replaces: absent description is cleared");
-    assert.equal((await api.delete(base)).status, 204);
+    assert.equal((await api.get(base)).status, 404, "the uid no longer names it");
+    assert.equal((await api.delete(`/api/v1/app/${a.id}/endpoint/${ep.id}`)).status, 204);
     assert.equal((await api.get(`/api/v1/app/${a.id}/endpoint/${ep.id}`)).status, 404);
   });
 
@@ -192,9 +193,10 @@ describe("resources", () => {
     assert.equal(second.json.id, first.json.id);
     assert.equal(second.json.name, "again");
     assert.deepEqual(second.json.metadata, {}, "PUT replaces: absent metadata is cleared");
-    const byId = await api.put(`/api/v1/app/${first.json.id}`, { name: "by id" });
+    assert.equal(second.json.uid ?? null, null, "PUT replaces: absent uid is cleared (as in Svix)");
+    const byId = await api.put(`/api/v1/app/${first.json.id}`, { name: "by id", uid: "res-upsert-2" });
     assert.equal(byId.status, 200);
-    assert.equal(byId.json.uid, "res-upsert");
+    assert.equal(byId.json.uid, "res-upsert-2");
     // PATCH never creates.
     const patch = await api.patch("/api/v1/app/res-upsert-missing", { name: "x" });
     assert.equal(patch.status, 404);
@@ -209,7 +211,8 @@ describe("resources", () => {
   async function putRace(pathOf, body, rounds = 4, width = 16) {
     for (let round = 0; round < rounds; round++) {
       const p = pathOf(round);
-      const rs = await Promise.all(Array.from({ length: width }, () => api.put(p, body)));
+      const b = typeof body === "function" ? body(round) : body;
+      const rs = await Promise.all(Array.from({ length: width }, () => api.put(p, b)));
       const statuses = rs.map((r) => r.status);
       const bad = rs.find((r) => r.status !== 200 && r.status !== 201);
       assert.ok(!bad, `${p}: every racing PUT succeeds, got ${statuses.join(",")}: ${bad?.text}`);
@@ -218,7 +221,8 @@ describe("resources", () => {
   }
 
   test("concurrent PUTs creating the same app all succeed with one app", async () => {
-    await putRace((i) => `/api/v1/app/res-put-race-${i}`, { name: "raced" });
+    // The body names the uid too: a PUT replaces, and one without a uid would clear it.
+    await putRace((i) => `/api/v1/app/res-put-race-${i}`, (i) => ({ name: "raced", uid: `res-put-race-${i}` }));
     for (let i = 0; i < 4; i++) {
       const apps = (await api.get("/api/v1/app?limit=250")).json.data.filter((a) => a.uid === `res-put-race-${i}`);
       assert.equal(apps.length, 1);
