@@ -111,6 +111,17 @@ void GetAttempt(ApiContext& ctx, Request& req, Reply reply) {
   reply(attempt ? JsonResponse(200, AttemptJson(*attempt)) : ErrorResponse(attempt.error()));
 }
 
+// DELETE .../msg/{msg}/attempt/{attempt}/content: the attempt's response (and reply) are
+// replaced by "EXPUNGED" (Svix: 204).
+void ExpungeAttemptContent(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+  if (!msg) return reply(ErrorResponse(msg.error()));
+  ctx.store.ExpungeAttemptContent(app->id, msg->id, req.params[2],
+                                  ReplyNoContent(std::move(reply)));
+}
+
 // GET .../msg/{msg}/reply: the replies its destinations' answers carried (and those that could
 // not be read, with why), newest first.
 void ListReplies(ApiContext& ctx, Request& req, Reply reply) {
@@ -217,6 +228,8 @@ void RegisterAttempts(Router& r, ApiContext& ctx) {
   r.Add(M::kGet, "/api/v1/app/{app}/attempt/msg/{msg}", Bind(ctx, ListByMessage));
   r.Add(M::kGet, "/api/v1/app/{app}/attempt/endpoint/{endpoint}", Bind(ctx, ListByEndpoint));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}", Bind(ctx, GetAttempt));
+  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}/content",
+        Bind(ctx, ExpungeAttemptContent));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/endpoint", Bind(ctx, ListDestinations));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/reply", Bind(ctx, ListReplies));
   r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/msg", Bind(ctx, ListEndpointMessages));

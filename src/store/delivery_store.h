@@ -160,6 +160,9 @@ class DeliveryStore {
                                                    const PageRequest& page) = 0;
   virtual Result<core::Attempt> GetAttempt(std::string_view app_id, std::string_view msg_id,
                                            std::string_view attempt_id) = 0;
+  // Replaces the attempt's response (and reply) with "EXPUNGED"; kNotFound when there is none.
+  virtual void ExpungeAttemptContent(std::string app_id, std::string msg_id, std::string attempt_id,
+                                     Done<void> done) = 0;
   virtual Result<Page<DeliveryView>> ListMessageDestinations(std::string_view app_id,
                                                              std::string_view msg_id,
                                                              const PageRequest& page) = 0;

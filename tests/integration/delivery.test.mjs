@@ -843,6 +843,20 @@ describe("delivery", () => {
       assert.deepEqual(all.map((a) => a.msgId).reverse(), [200, 201, 500, 404, "reset"].map((w) => msgs[w].id));
     });
 
+    test("DELETE an attempt's content: 204, then its response reads EXPUNGED", async () => {
+      const own = await h.newApp("expunge"); // apart from the history this block lists
+      const e = await h.newEndpoint(own.id, { url: rx.url("/history"), retrySchedule: [] });
+      const msg = await h.send(own.id, { payload: { want: 201 } });
+      const [a] = await h.waitAttempts(own.id, msg.id, e.id, 1);
+      const url = `/api/v1/app/${own.id}/msg/${msg.id}/attempt/${a.id}`;
+      assert.equal((await h.api.get(url)).json.response, "201");
+      assert.equal((await h.api.delete(`${url}/content`)).status, 204);
+      const after = (await h.api.get(url)).json;
+      assert.equal(after.response, "EXPUNGED");
+      assert.equal(after.responseStatusCode, 201, "the rest of the record stays");
+      assert.equal((await h.api.delete(`/api/v1/app/${own.id}/msg/${msg.id}/attempt/atmpt_none/content`)).status, 404);
+    });
+
     test("filters: status, status_code_class, event_types, channel", async () => {
       assert.deepEqual(codes(await list("status=0")), [200, 201]);
       assert.deepEqual(codes(await list("status=2")), [0, 404, 500]);

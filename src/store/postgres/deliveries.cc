@@ -317,6 +317,19 @@ Result<core::Attempt> PostgresStore::GetAttempt(std::string_view app_id, std::st
       [](const Row& r) { return ReadAttempt(r); }, "attempt");
 }
 
+void PostgresStore::ExpungeAttemptContent(std::string app_id, std::string msg_id,
+                                          std::string attempt_id, Done<void> done) {
+  static const std::string kSql = OrNotFound(
+      "UPDATE attempts SET response = 'EXPUNGED', reply = NULL WHERE app_id = $1 AND msg_id = $2"
+      " AND id = $3",
+      "attempt");
+  Write<void>(std::nullopt, std::move(done), {{kSql, {P(app_id), P(msg_id), P(attempt_id)}}},
+              [](Result<std::vector<Rows>> r, Keys&) -> Status {
+                if (!r) return std::unexpected(r.error());
+                return {};
+              });
+}
+
 namespace {
 // "d.status, d.next_attempt_at" followed by the joined row.
 template <class Fill>

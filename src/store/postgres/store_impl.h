@@ -131,6 +131,8 @@ class PostgresStore final : public Store {
                                            const PageRequest& page) override;
   Result<core::Attempt> GetAttempt(std::string_view app_id, std::string_view msg_id,
                                    std::string_view attempt_id) override;
+  void ExpungeAttemptContent(std::string app_id, std::string msg_id, std::string attempt_id,
+                             Done<void> done) override;
   Result<Page<DeliveryView>> ListMessageDestinations(std::string_view app_id,
                                                      std::string_view msg_id,
                                                      const PageRequest& page) override;

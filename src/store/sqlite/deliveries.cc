@@ -389,6 +389,24 @@ Result<core::Attempt> SqliteStore::GetAttempt(std::string_view app_id, std::stri
                                 ReadAttempt, "attempt");
 }
 
+void SqliteStore::ExpungeAttemptContent(std::string app_id, std::string msg_id,
+                                        std::string attempt_id, Done<void> done) {
+  Write<void>(std::nullopt, std::move(done),
+              [app_id = std::move(app_id), msg_id = std::move(msg_id),
+               attempt_id = std::move(attempt_id)](Db& db) -> Status {
+                auto s = db.Prepare(
+                               "UPDATE attempts SET response = 'EXPUNGED', reply = NULL"
+                               " WHERE app_id = ? AND msg_id = ? AND id = ?")
+                             .Bind(1, app_id)
+                             .Bind(2, msg_id)
+                             .Bind(3, attempt_id)
+                             .Run();
+                if (!s) return s;
+                if (db.Changes() == 0) return core::NotFound("attempt");
+                return {};
+              });
+}
+
 Result<Page<DeliveryView>> SqliteStore::ListMessageDestinations(std::string_view app_id,
                                                                 std::string_view msg_id,
                                                                 const PageRequest& page) {
