@@ -44,10 +44,10 @@ $(TSAN_BUILD)/build.ninja: | deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
 	  -DHOOKD_TSAN=ON
 
-# Unit and engine tests under ThreadSanitizer (the PostgreSQL store suites stay with ctest).
+# Unit and engine tests (the store suites on both backends) under ThreadSanitizer.
 tsan-test: deps $(TSAN_BUILD)/build.ninja
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target unit_tests
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" HOOKD_TEST_POSTGRES=0 ./$(TSAN_BUILD)/unit_tests
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/unit_tests
 
 integration-test: build test-tools node-deps
 	HOOKD_BIN=$(CURDIR)/$(BUILD)/hookd node --test --test-concurrency=2 tests/integration/
@@ -92,7 +92,7 @@ fuzz-test: fuzz-build
 fuzz: fuzz-build
 	$(call run_fuzz,-runs=$(FUZZ_RUNS))
 
-test: unit-test asan-test integration-test integration-test-pg compat-test fuzz-test
+test: unit-test asan-test tsan-test integration-test integration-test-pg compat-test fuzz-test
 
 # The long forms of the reliability suite: 100 SIGKILL cycles under load on SQLite and on
 # PostgreSQL (the short form, 10 cycles, runs in the integration suites).

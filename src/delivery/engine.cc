@@ -134,12 +134,9 @@ struct Engine::Impl {
   // thread (a wakeup stays pending until its poll consumes it), so a burst of outcomes costs
   // one wakeup, not one each.
   void Post(Event e) {
-    bool was_empty;
-    {
-      std::lock_guard lock(mu);
-      was_empty = inbox.empty();
-      inbox.push_back(std::move(e));
-    }
+    std::lock_guard lock(mu);  // also keeps `http` alive: Stop() destroys it under `mu`
+    bool was_empty = inbox.empty();
+    inbox.push_back(std::move(e));
     if (was_empty && http) http->Wakeup();
   }
 
@@ -595,7 +592,10 @@ void Engine::Stop() {
   }
   if (impl_->http) impl_->http->Wakeup();
   impl_->thread.join();
-  impl_->http.reset();  // abandons the attempts under way
+  {
+    std::lock_guard lock(impl_->mu);  // store callbacks may be posting (and waking it) now
+    impl_->http.reset();              // abandons the attempts under way
+  }
   // Every claim still held is given back, so any node may take the work at once.
   std::vector<core::DeliveryKey> held;
   for (const auto& key : impl_->known) held.push_back(KeyParts(key));
