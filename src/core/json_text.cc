@@ -121,37 +121,29 @@ void AppendJsonText(const boost::json::value& v, std::string& out) {
 }
 
 namespace {
-bool HasDouble(const boost::json::value& v) {
+// True when a double in `v` satisfies `test`.
+template <class Test>
+bool AnyDouble(const boost::json::value& v, Test test) {
   switch (v.kind()) {
     case boost::json::kind::double_:
-      return true;
+      return test(v.get_double());
     case boost::json::kind::object:
       for (const auto& [k, child] : v.get_object())
-        if (HasDouble(child)) return true;
+        if (AnyDouble(child, test)) return true;
       return false;
     case boost::json::kind::array:
       for (const auto& child : v.get_array())
-        if (HasDouble(child)) return true;
+        if (AnyDouble(child, test)) return true;
       return false;
     default:
       return false;
   }
 }
+bool HasDouble(const boost::json::value& v) {
+  return AnyDouble(v, [](double) { return true; });
+}
 bool HasNonFinite(const boost::json::value& v) {
-  switch (v.kind()) {
-    case boost::json::kind::double_:
-      return !std::isfinite(v.get_double());
-    case boost::json::kind::object:
-      for (const auto& [k, child] : v.get_object())
-        if (HasNonFinite(child)) return true;
-      return false;
-    case boost::json::kind::array:
-      for (const auto& child : v.get_array())
-        if (HasNonFinite(child)) return true;
-      return false;
-    default:
-      return false;
-  }
+  return AnyDouble(v, [](double d) { return !std::isfinite(d); });
 }
 }  // namespace
 
