@@ -4,7 +4,8 @@
 // returns, and after a failed sync it refuses every write until restarted. (PostgreSQL's disk
 // is PostgreSQL's: these run on SQLite only.)
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
@@ -17,9 +18,10 @@ let server;
 let api;
 let app;
 let fault; // the shim's control file
+let dataDir;
 before(async () => {
   if (!sqlite) return;
-  const dataDir = await makeTempDir();
+  dataDir = await makeTempDir();
   fault = path.join(dataDir, "fault");
   server = await startServer({
     dataDir,
@@ -28,7 +30,10 @@ before(async () => {
   api = client(server);
   app = (await api.post("/api/v1/app", { name: "disk" })).json;
 });
-after(() => server?.stop());
+after(async () => {
+  await server?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
 
 async function inject(mode) {
   await writeFile(fault, mode);
@@ -84,4 +89,11 @@ test("a failed disk sync: never acknowledged, and every later write refused unti
   assert.equal((await send("after-restart")).status, 202);
   for (const id of ["before-0", "after-full", "before-eio", "after-restart"])
     assert.equal((await api.get(`/api/v1/app/${app.id}/msg/${id}`)).status, 200, id);
+});
+
+test("after the faults the database is intact (SQLite integrity_check)", { skip: !sqlite }, async () => {
+  await server.stop(); // clean shutdown: the WAL is checkpointed into the database
+  const check = "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])";
+  const out = execFileSync("/usr/bin/python3", ["-c", check, path.join(server.dataDir, "hookd.db")]).toString().trim();
+  assert.equal(out, "ok");
 });
