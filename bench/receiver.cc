@@ -9,6 +9,9 @@
 //        anything else: 200
 // Control: GET /__stats -> JSON counts, unique webhook-ids, latency percentiles, per-second
 //          arrivals; GET /__reset clears them; GET /__recover.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -20,9 +23,6 @@
 #include <string>
 #include <unordered_set>
 #include <vector>
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "core/crypto.h"
 #include "latency.h"
@@ -49,9 +49,11 @@ std::string SecretKey(std::string_view secret) {
 // Standard Webhooks: one of the "v1,<base64>" signatures must be the HMAC-SHA256 of
 // "<webhook-id>.<webhook-timestamp>.<body>" under the key.
 bool SignatureValid(const std::string& key, const http::request<http::string_body>& req) {
-  auto id = req.find("webhook-id"), ts = req.find("webhook-timestamp"), sig = req.find("webhook-signature");
+  auto id = req.find("webhook-id"), ts = req.find("webhook-timestamp"),
+       sig = req.find("webhook-signature");
   if (id == req.end() || ts == req.end() || sig == req.end()) return false;
-  std::string signed_text = std::string(id->value()) + "." + std::string(ts->value()) + "." + req.body();
+  std::string signed_text =
+      std::string(id->value()) + "." + std::string(ts->value()) + "." + req.body();
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
@@ -78,7 +80,8 @@ struct State {
 
   void Record(const http::request<http::string_body>& req, const std::string& key) {
     // Deliveries carry a webhook-id (one without is missing from `unique`, so counted as lost).
-    if (!key.empty() && req.count("webhook-id")) (SignatureValid(key, req) ? verified : bad_signature)++;
+    if (!key.empty() && req.count("webhook-id"))
+      (SignatureValid(key, req) ? verified : bad_signature)++;
     int64_t now = NowNs();
     if (requests++ == 0) first_ns = now;
     last_ns = now;
@@ -101,9 +104,9 @@ struct State {
                   "\"latency_ms\":{\"count\":%zu,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f},"
                   "\"per_second\":[",
                   (unsigned long long)requests, ids.size(), (unsigned long long)verified,
-                  (unsigned long long)bad_signature, (long long)first_ns,
-                  (long long)last_ns, latency.count(), latency.Percentile(0.5),
-                  latency.Percentile(0.99), latency.Percentile(0.999));
+                  (unsigned long long)bad_signature, (long long)first_ns, (long long)last_ns,
+                  latency.count(), latency.Percentile(0.5), latency.Percentile(0.99),
+                  latency.Percentile(0.999));
     std::string out = buf;
     for (size_t i = 0; i < per_second.size(); ++i)
       out += (i ? "," : "") + std::to_string(per_second[i]);
@@ -120,9 +123,10 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     req_ = {};
-    http::async_read(stream_, buffer_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (!ec) self->Handle();
-    });
+    http::async_read(stream_, buffer_, req_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (!ec) self->Handle();
+                     });
   }
   void Handle() {
     std::string_view target = req_.target();
@@ -176,8 +180,10 @@ int main(int argc, char** argv) {
   unsigned short port = 9000;
   std::string key;  // --secret whsec_...: verify every recorded delivery's signature
   for (int i = 1; i + 1 < argc; ++i) {
-    if (!std::strcmp(argv[i], "--port")) port = static_cast<unsigned short>(std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--secret")) key = SecretKey(argv[++i]);
+    if (!std::strcmp(argv[i], "--port"))
+      port = static_cast<unsigned short>(std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--secret"))
+      key = SecretKey(argv[++i]);
   }
   asio::io_context ioc(1);
   tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), port});

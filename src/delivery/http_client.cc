@@ -189,7 +189,7 @@ uint64_t HttpClient::Submit(HttpRequest request, HttpCallback done) {
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);  // the path as rendered (and shown in test mode)
-  curl_easy_setopt(e, CURLOPT_PROXY, "");  // never route through an environment proxy
+  curl_easy_setopt(e, CURLOPT_PROXY, "");       // never route through an environment proxy
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
