@@ -42,7 +42,7 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
 }  // namespace
 
 void RegisterAlerts(Router& r, ApiContext& ctx) {
-  r.Add(Method::kGet, "/api/v1/app/{app}/alert", Bind(ctx, List));
+  r.Add(Method::kGet, "/api/v1/app/{app}/alert", kView, Bind(ctx, List));
 }
 
 }  // namespace hookd::api

@@ -52,19 +52,12 @@ namespace {
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto page = ReadPage(req, false);
   if (!page) return reply(ErrorResponse(page.error()));
-  if (req.principal.app_id) {  // an app token sees only its own app
-    auto app = ctx.store.GetApp(*req.principal.app_id);
-    store::Page<App> only;
-    if (app && !page->iterator) only.data.push_back(*app);
-    return reply(JsonResponse(200, PageJson(only, AppJson)));
-  }
   auto apps = ctx.store.ListApps(*page);
   if (!apps) return reply(ErrorResponse(apps.error()));
   reply(JsonResponse(200, PageJson(*apps, AppJson)));
 }
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
-  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   auto get_if_exists = QueryFlag(req, "get_if_exists", false);
   if (!get_if_exists) return reply(ErrorResponse(get_if_exists.error()));
   auto body = BodyReader::Parse(req.body);
@@ -110,7 +103,7 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry =
   auto app = ResolveApp(ctx, req);
   bool create = false;
   if (!app) {
-    if (patch || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin() ||
+    if (patch || app.error().code != core::ErrorCode::kNotFound ||
         !core::CheckUid(req.params[0]).empty() || core::HasIdPrefix(req.params[0], "app")) {
       return reply(ErrorResponse(app.error()));
     }
@@ -149,7 +142,6 @@ void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::m
 void Delete(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   ctx.store.DeleteApp(app->id, [&ctx, reply = std::move(reply)](core::Status s) {
     ctx.apps.Clear();    // after the commit, so no reader caches the deleted app again
     ctx.tokens.Clear();  // its tokens went with it
@@ -161,12 +153,12 @@ void Delete(ApiContext& ctx, Request& req, Reply reply) {
 
 void RegisterApps(Router& r, ApiContext& ctx) {
   using M = Method;
-  r.Add(M::kGet, "/api/v1/app", Bind(ctx, List));
-  r.Add(M::kPost, "/api/v1/app", Bind(ctx, Create));
-  r.Add(M::kGet, "/api/v1/app/{app}", Bind(ctx, Get));
-  r.Add(M::kPut, "/api/v1/app/{app}", Bind(ctx, Put));
-  r.Add(M::kPatch, "/api/v1/app/{app}", Bind(ctx, Patch));
-  r.Add(M::kDelete, "/api/v1/app/{app}", Bind(ctx, Delete));
+  r.Add(M::kGet, "/api/v1/app", kAdmin, Bind(ctx, List));
+  r.Add(M::kPost, "/api/v1/app", kAdmin, Bind(ctx, Create));
+  r.Add(M::kGet, "/api/v1/app/{app}", kView, Bind(ctx, Get));
+  r.Add(M::kPut, "/api/v1/app/{app}", kAdmin, Bind(ctx, Put));
+  r.Add(M::kPatch, "/api/v1/app/{app}", kAdmin, Bind(ctx, Patch));
+  r.Add(M::kDelete, "/api/v1/app/{app}", kAdmin, Bind(ctx, Delete));
 }
 
 }  // namespace hookd::api

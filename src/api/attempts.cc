@@ -225,16 +225,18 @@ void Stats(ApiContext& ctx, Request& req, Reply reply) {
 
 void RegisterAttempts(Router& r, ApiContext& ctx) {
   using M = Method;
-  r.Add(M::kGet, "/api/v1/app/{app}/attempt/msg/{msg}", Bind(ctx, ListByMessage));
-  r.Add(M::kGet, "/api/v1/app/{app}/attempt/endpoint/{endpoint}", Bind(ctx, ListByEndpoint));
-  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}", Bind(ctx, GetAttempt));
-  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}/content",
+  r.Add(M::kGet, "/api/v1/app/{app}/attempt/msg/{msg}", kView, Bind(ctx, ListByMessage));
+  r.Add(M::kGet, "/api/v1/app/{app}/attempt/endpoint/{endpoint}", kView, Bind(ctx, ListByEndpoint));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}", kView, Bind(ctx, GetAttempt));
+  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}/content", kManageMessages,
         Bind(ctx, ExpungeAttemptContent));
-  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/endpoint", Bind(ctx, ListDestinations));
-  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/reply", Bind(ctx, ListReplies));
-  r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/msg", Bind(ctx, ListEndpointMessages));
-  r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/endpoint/{endpoint}/resend", Bind(ctx, Resend));
-  r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/stats", Bind(ctx, Stats));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/endpoint", kView, Bind(ctx, ListDestinations));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/reply", kView, Bind(ctx, ListReplies));
+  r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/msg", kView,
+        Bind(ctx, ListEndpointMessages));
+  r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/endpoint/{endpoint}/resend", kCreateAttempts,
+        Bind(ctx, Resend));
+  r.Add(M::kGet, "/api/v1/app/{app}/endpoint/{endpoint}/stats", kView, Bind(ctx, Stats));
 }
 
 }  // namespace hookd::api

@@ -117,16 +117,16 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
 void RegisterBackgroundTasks(Router& r, ApiContext& ctx) {
   using M = Method;
   const std::string ep = "/api/v1/app/{app}/endpoint/{endpoint}";
-  r.Add(M::kPost, ep + "/replay-missing", Bind(ctx, ReplayMissing));
-  r.Add(M::kPost, ep + "/bulk-replay", Bind(ctx, BulkReplay));
-  r.Add(M::kPost, ep + "/recover", Bind(ctx, Recover));
+  r.Add(M::kPost, ep + "/replay-missing", kCreateAttempts, Bind(ctx, ReplayMissing));
+  r.Add(M::kPost, ep + "/bulk-replay", kCreateAttempts, Bind(ctx, BulkReplay));
+  r.Add(M::kPost, ep + "/recover", kCreateAttempts, Bind(ctx, Recover));
   // The same for an inbox source's endpoints: replaying what the source received in a range.
   const std::string source_ep = "/ingest/api/v1/source/{source}/endpoint/{endpoint}";
-  r.Add(M::kPost, source_ep + "/replay-missing", SourceScoped(ctx, ReplayMissing));
-  r.Add(M::kPost, source_ep + "/bulk-replay", SourceScoped(ctx, BulkReplay));
-  r.Add(M::kPost, source_ep + "/recover", SourceScoped(ctx, Recover));
-  r.Add(M::kGet, "/api/v1/background-task", Bind(ctx, List));
-  r.Add(M::kGet, "/api/v1/background-task/{task}", Bind(ctx, Get));
+  r.Add(M::kPost, source_ep + "/replay-missing", kAdmin, SourceScoped(ctx, ReplayMissing));
+  r.Add(M::kPost, source_ep + "/bulk-replay", kAdmin, SourceScoped(ctx, BulkReplay));
+  r.Add(M::kPost, source_ep + "/recover", kAdmin, SourceScoped(ctx, Recover));
+  r.Add(M::kGet, "/api/v1/background-task", kView, Bind(ctx, List));
+  r.Add(M::kGet, "/api/v1/background-task/{task}", kView, Bind(ctx, Get));
 }
 
 }  // namespace hookd::api

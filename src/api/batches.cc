@@ -141,11 +141,11 @@ void GetCompletion(ApiContext& ctx, Request& req, Reply reply) {
 
 void RegisterBatches(Router& r, ApiContext& ctx) {
   using M = Method;
-  r.Add(M::kPost, "/api/v1/app/{app}/batch", Bind(ctx, Create));
-  r.Add(M::kGet, "/api/v1/app/{app}/batch", Bind(ctx, List));
-  r.Add(M::kGet, "/api/v1/app/{app}/batch/{batch}", Bind(ctx, Get));
-  r.Add(M::kPost, "/api/v1/app/{app}/batch/{batch}/close", Bind(ctx, Close));
-  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/completion", Bind(ctx, GetCompletion));
+  r.Add(M::kPost, "/api/v1/app/{app}/batch", kManageMessages, Bind(ctx, Create));
+  r.Add(M::kGet, "/api/v1/app/{app}/batch", kView, Bind(ctx, List));
+  r.Add(M::kGet, "/api/v1/app/{app}/batch/{batch}", kView, Bind(ctx, Get));
+  r.Add(M::kPost, "/api/v1/app/{app}/batch/{batch}/close", kManageMessages, Bind(ctx, Close));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/completion", kView, Bind(ctx, GetCompletion));
 }
 
 }  // namespace hookd::api

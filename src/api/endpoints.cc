@@ -314,11 +314,10 @@ void PatchHeaders(ApiContext& ctx, Request& req, Reply reply) {
   UpdateHeaders(ctx, req, std::move(reply), true);
 }
 
-// The same handler for an operational webhook endpoint (admin tokens only): an endpoint of the
-// operations app, whose path names no app.
+// The same handler for an operational webhook endpoint: an endpoint of the operations app,
+// whose path names no app.
 Handler Operational(ApiContext& ctx, ContextHandler fn) {
   return [&ctx, fn](Request& req, Reply reply) {
-    if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
     req.params.insert(req.params.begin(), std::string(core::kOperationsAppId));
     fn(ctx, req, std::move(reply));
   };
@@ -329,26 +328,26 @@ Handler Operational(ApiContext& ctx, ContextHandler fn) {
 std::span<const ResourceRoute> EndpointRoutes() {
   using M = Method;
   static const ResourceRoute kRoutes[] = {
-      {M::kGet, "", List},
-      {M::kPost, "", Create},
-      {M::kGet, "/{endpoint}", Get},
-      {M::kPut, "/{endpoint}", Put},
-      {M::kPatch, "/{endpoint}", Patch},
-      {M::kDelete, "/{endpoint}", Delete},
-      {M::kGet, "/{endpoint}/secret", GetSecret},
-      {M::kPost, "/{endpoint}/secret/rotate", RotateSecret},
-      {M::kGet, "/{endpoint}/headers", GetHeaders},
-      {M::kPut, "/{endpoint}/headers", PutHeaders},
-      {M::kPatch, "/{endpoint}/headers", PatchHeaders},
+      {M::kGet, "", kView, List},
+      {M::kPost, "", kManageEndpoint, Create},
+      {M::kGet, "/{endpoint}", kView, Get},
+      {M::kPut, "/{endpoint}", kManageEndpoint, Put},
+      {M::kPatch, "/{endpoint}", kManageEndpoint, Patch},
+      {M::kDelete, "/{endpoint}", kManageEndpoint, Delete},
+      {M::kGet, "/{endpoint}/secret", kViewSecret, GetSecret},
+      {M::kPost, "/{endpoint}/secret/rotate", kManageSecret, RotateSecret},
+      {M::kGet, "/{endpoint}/headers", kView, GetHeaders},
+      {M::kPut, "/{endpoint}/headers", kManageEndpoint, PutHeaders},
+      {M::kPatch, "/{endpoint}/headers", kManageEndpoint, PatchHeaders},
   };
   return kRoutes;
 }
 
 void RegisterEndpoints(Router& r, ApiContext& ctx) {
   for (const auto& route : EndpointRoutes()) {
-    r.Add(route.method, std::string("/api/v1/app/{app}/endpoint") + route.path,
+    r.Add(route.method, std::string("/api/v1/app/{app}/endpoint") + route.path, route.access,
           Bind(ctx, route.handler));
-    r.Add(route.method, std::string(kOperationalEndpointPath) + route.path,
+    r.Add(route.method, std::string(kOperationalEndpointPath) + route.path, kAdmin,
           Operational(ctx, route.handler));
   }
 }

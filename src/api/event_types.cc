@@ -57,7 +57,6 @@ void List(ApiContext& ctx, Request& req, Reply reply) {
 }
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
-  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   EventType et;
@@ -93,7 +92,6 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
 // PUT updates, or creates the type when it does not exist yet (201). `retry`: a concurrent PUT
 // created it first, so this one updates.
 void Update(ApiContext& ctx, Request& req, Reply reply, bool patch, bool retry = false) {
-  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   auto et = ctx.store.GetEventType(req.params[0]);
@@ -133,7 +131,6 @@ void Patch(ApiContext& ctx, Request& req, Reply reply) { Update(ctx, req, std::m
 
 // Archives (hides from lists, keeps history); `?expunge=true` deletes for good.
 void Delete(ApiContext& ctx, Request& req, Reply reply) {
-  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   auto expunge = QueryFlag(req, "expunge", false);
   if (!expunge) return reply(ErrorResponse(expunge.error()));
   auto et = ctx.store.GetEventType(req.params[0]);
@@ -150,12 +147,12 @@ void Delete(ApiContext& ctx, Request& req, Reply reply) {
 
 void RegisterEventTypes(Router& r, ApiContext& ctx) {
   using M = Method;
-  r.Add(M::kGet, "/api/v1/event-type", Bind(ctx, List));
-  r.Add(M::kPost, "/api/v1/event-type", Bind(ctx, Create));
-  r.Add(M::kGet, "/api/v1/event-type/{name}", Bind(ctx, Get));
-  r.Add(M::kPut, "/api/v1/event-type/{name}", Bind(ctx, Put));
-  r.Add(M::kPatch, "/api/v1/event-type/{name}", Bind(ctx, Patch));
-  r.Add(M::kDelete, "/api/v1/event-type/{name}", Bind(ctx, Delete));
+  r.Add(M::kGet, "/api/v1/event-type", kView, Bind(ctx, List));
+  r.Add(M::kPost, "/api/v1/event-type", kAdmin, Bind(ctx, Create));
+  r.Add(M::kGet, "/api/v1/event-type/{name}", kView, Bind(ctx, Get));
+  r.Add(M::kPut, "/api/v1/event-type/{name}", kAdmin, Bind(ctx, Put));
+  r.Add(M::kPatch, "/api/v1/event-type/{name}", kAdmin, Bind(ctx, Patch));
+  r.Add(M::kDelete, "/api/v1/event-type/{name}", kAdmin, Bind(ctx, Delete));
 }
 
 }  // namespace hookd::api

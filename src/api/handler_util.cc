@@ -43,12 +43,6 @@ core::Result<core::Endpoint> FindEndpoint(ApiContext& ctx, const std::string& ap
   return ep;
 }
 
-core::Status RequireAdmin(const Request& req) {
-  if (!req.principal.admin())
-    return core::Fail(ErrorCode::kForbidden, "this operation needs an admin token");
-  return {};
-}
-
 std::unexpected<core::Error> QueryError(std::string_view name, std::string msg) {
   return std::unexpected(
       core::Error{ErrorCode::kValidation, "", {{{"query", std::string(name)}, std::move(msg)}}});
@@ -65,6 +59,13 @@ core::Result<std::optional<int>> QueryInt(const Request& req, std::string_view n
         name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return n;
+}
+
+std::string PublicBase(const ApiContext& ctx, const Request& req) {
+  std::string base = ctx.options.public_url;
+  if (base.empty()) base = "http://" + std::string(req.Header("host").value_or("localhost"));
+  while (base.ends_with('/')) base.pop_back();
+  return base;
 }
 
 core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending) {

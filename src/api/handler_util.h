@@ -30,8 +30,9 @@ core::Result<core::App> ResolveApp(ApiContext& ctx, const Request& req, size_t i
 core::Result<core::Endpoint> FindEndpoint(ApiContext& ctx, const std::string& app_id,
                                           std::string_view ref);
 
-// 403 unless the caller holds an admin token.
-core::Status RequireAdmin(const Request& req);
+// The server's public base URL (the public_url setting, else http://<the request's Host>), no
+// trailing slash.
+std::string PublicBase(const ApiContext& ctx, const Request& req);
 
 // limit (1..250, default 50), iterator, order=ascending|descending.
 core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending);

@@ -9,15 +9,22 @@
 #include <utility>
 #include <vector>
 
+#include "core/capability.h"
+#include "core/clock.h"
+
 namespace hookd::api {
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete, kOther };
 
-// Who is calling: admin tokens see everything, app tokens only their app.
+// Who is calling: admin tokens may do everything; app tokens what their capabilities say, in
+// their app only (handlers resolve apps through ResolveApp, which enforces it).
 struct Principal {
   std::string token_id;
   std::optional<std::string> app_id;  // nullopt: admin
+  core::Capabilities capabilities = core::kAllCapabilities;
+  std::optional<core::TimePoint> expires_at;
   bool admin() const { return !app_id; }
+  bool Can(core::Capability c) const { return admin() || (capabilities & core::Bit(c)); }
   std::string scope() const { return app_id ? "app:" + *app_id : "admin"; }
 };
 

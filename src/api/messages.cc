@@ -319,13 +319,15 @@ void ExpungeContent(ApiContext& ctx, Request& req, Reply reply) {
 
 void RegisterMessages(Router& r, ApiContext& ctx) {
   using M = Method;
-  r.Add(M::kGet, "/api/v1/app/{app}/msg", Bind(ctx, List));
-  r.Add(M::kPost, "/api/v1/app/{app}/msg", Bind(ctx, Create));
-  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}", Bind(ctx, Get));
-  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/content", Bind(ctx, ExpungeContent));
-  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}", Bind(ctx, Kill));
-  r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/kill", Bind(ctx, Kill));
-  r.Add(M::kPost, "/api/v1/app/{app}/endpoint/{endpoint}/send-example", Bind(ctx, SendExample));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg", kView, Bind(ctx, List));
+  r.Add(M::kPost, "/api/v1/app/{app}/msg", kManageMessages, Bind(ctx, Create));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}", kView, Bind(ctx, Get));
+  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/content", kManageMessages,
+        Bind(ctx, ExpungeContent));
+  r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}", kManageMessages, Bind(ctx, Kill));
+  r.Add(M::kPost, "/api/v1/app/{app}/msg/{msg}/kill", kManageMessages, Bind(ctx, Kill));
+  r.Add(M::kPost, "/api/v1/app/{app}/endpoint/{endpoint}/send-example", kCreateAttempts,
+        Bind(ctx, SendExample));
 }
 
 }  // namespace hookd::api

@@ -22,6 +22,7 @@ void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
 void RegisterAlerts(Router& r, ApiContext& ctx);
 void RegisterBatches(Router& r, ApiContext& ctx);
 void RegisterSources(Router& r, ApiContext& ctx);
+void RegisterAuth(Router& r, ApiContext& ctx);
 // `fn`, a handler of an app's resource, for an inbox source's (admin tokens only): path
 // parameter 0 names the source, and `fn` gets the id of the app the source owns in its place.
 Handler SourceScoped(ApiContext& ctx, ContextHandler fn);
@@ -31,6 +32,7 @@ Handler SourceScoped(ApiContext& ctx, ContextHandler fn);
 struct ResourceRoute {
   Method method;
   const char* path;  // after the collection
+  Access access;     // in an app (operational and source endpoints: admin only)
   ContextHandler handler;
 };
 std::span<const ResourceRoute> EndpointRoutes();

@@ -14,7 +14,7 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return out;
 }
 
-void Router::Add(Method method, std::string_view pattern, Handler handler, Access access,
+void Router::Add(Method method, std::string_view pattern, Access access, Handler handler,
                  HeadCheck check) {
   routes_.push_back({method, SplitPath(pattern), std::move(handler), access, std::move(check)});
 }

@@ -9,6 +9,7 @@
 #include "api/handler_util.h"
 #include "api/resources.h"
 #include "core/crypto.h"
+#include "core/ids.h"
 
 namespace hookd::api {
 
@@ -33,6 +34,8 @@ Response NoRoute(int status) {
 
 std::string HashToken(std::string_view token) { return core::Sha256Hex(token); }
 
+std::string NewApiToken() { return "hk_" + core::HexEncode(core::RandomBytes(24)); }
+
 ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions options,
                        delivery::Engine* engine, ops::TaskRunner* tasks)
     : ctx_{store, clock, std::move(options), metrics_, engine, tasks} {
@@ -45,6 +48,7 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
   RegisterAlerts(router_, ctx_);
   RegisterBatches(router_, ctx_);
   RegisterSources(router_, ctx_);
+  RegisterAuth(router_, ctx_);
 }
 
 core::Status ApiService::Authenticate(Request& req) {
@@ -58,36 +62,50 @@ core::Status ApiService::Authenticate(Request& req) {
   std::string hash = HashToken(header->substr(kBearer.size()));
   if (!ctx_.options.admin_token_hash.empty() &&
       core::ConstantTimeEquals(hash, ctx_.options.admin_token_hash)) {
-    req.principal = Principal{"admin", std::nullopt};
+    req.principal = Principal{std::string(kConfiguredAdminId), std::nullopt};
     return {};
   }
   if (auto hit = ctx_.tokens.Get(hash)) {
     req.principal = *hit;
-    return {};
+  } else {
+    auto token = ctx_.store.FindTokenByHash(hash);
+    if (!token || !core::ConstantTimeEquals(token->hash, hash)) {
+      return core::Fail(core::ErrorCode::kUnauthorized, "invalid token");
+    }
+    req.principal = Principal{token->id, token->app_id, token->capabilities, token->expires_at};
+    ctx_.tokens.Put(hash, req.principal);
   }
-  auto token = ctx_.store.FindTokenByHash(hash);
-  if (!token || !core::ConstantTimeEquals(token->hash, hash)) {
-    return core::Fail(core::ErrorCode::kUnauthorized, "invalid token");
-  }
-  req.principal = Principal{token->id, token->app_id};
-  ctx_.tokens.Put(hash, req.principal);
+  if (req.principal.expires_at && *req.principal.expires_at <= ctx_.clock.Now())
+    return core::Fail(core::ErrorCode::kUnauthorized, "token expired");
   return {};
+}
+
+core::Status ApiService::Authorize(Request& req, Access access) {
+  if (access.kind == Access::Kind::kPublic) return {};
+  if (!req.authenticated) {
+    if (auto s = Authenticate(req); !s) return s;
+    req.authenticated = true;
+  }
+  if (access.Allows(req.principal)) return {};
+  if (access.kind == Access::Kind::kAdmin)
+    return core::Fail(core::ErrorCode::kForbidden, "this operation needs an admin token");
+  return core::Fail(core::ErrorCode::kForbidden,
+                    "this token lacks the " + std::string(core::CapabilityName(access.capability)) +
+                        " capability");
 }
 
 std::optional<Response> ApiService::Screen(Request& head) {
   int status = 404;
-  Access access = Access::kToken;
+  Access access = kAdmin;
   const HeadCheck* check = nullptr;
   std::optional<Response> refusal;
   if (!router_.Match(head, &status, &access, &check)) {
     if (!IsBuiltIn(head)) refusal = NoRoute(status);
-  } else if (access == Access::kPublic) {
+  } else if (access.kind == Access::Kind::kPublic) {
     if (check) refusal = (*check)(head);
-  } else if (auto s = Authenticate(head); !s) {
+  } else if (auto s = Authorize(head, access); !s) {
     refusal = ErrorResponse(s.error());
-  } else {
-    head.authenticated = true;  // the request keeps its head: Handle() trusts it
-  }
+  }  // else the request keeps its head, authenticated: Handle() trusts it
   if (refusal) metrics_.RecordRequest(refusal->status, 0);
   return refusal;
 }
@@ -108,12 +126,10 @@ void ApiService::Handle(Request req, Reply reply) {
     return timed(Response{200, std::move(text), "text/plain; version=0.0.4"});
   }
   int status = 404;
-  Access access = Access::kToken;
+  Access access = kAdmin;
   const Handler* handler = router_.Match(req, &status, &access);
   if (!handler) return timed(NoRoute(status));
-  if (access == Access::kToken && !req.authenticated) {
-    if (auto s = Authenticate(req); !s) return timed(ErrorResponse(s.error()));
-  }
+  if (auto s = Authorize(req, access); !s) return timed(ErrorResponse(s.error()));
   auto replied = std::make_shared<std::atomic<bool>>(false);
   Reply once = [replied, timed = std::move(timed)](Response res) {
     if (!replied->exchange(true)) timed(std::move(res));

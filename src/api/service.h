@@ -27,7 +27,10 @@ class ApiService {
   void AttachServer(const HttpServer& server) { server_ = &server; }
 
  private:
+  // Establishes req.principal from its bearer token (401 when missing, unknown or expired).
   core::Status Authenticate(Request& req);
+  // Authenticates unless done already, then 403 unless `access` allows the principal.
+  core::Status Authorize(Request& req, Access access);
 
   Metrics metrics_;
   ApiContext ctx_;
@@ -37,5 +40,9 @@ class ApiService {
 
 // SHA-256 hex of a token, the form tokens are stored and compared in.
 std::string HashToken(std::string_view token);
+// A new API token: "hk_" and 48 random hex digits.
+std::string NewApiToken();
+// The principal id of the admin token given in the configuration (it is not stored).
+inline constexpr std::string_view kConfiguredAdminId = "admin";
 
 }  // namespace hookd::api

@@ -32,10 +32,7 @@ constexpr std::string_view kNotText = "the body is not UTF-8 text";
 std::string NewUrlToken() { return core::HexEncode(core::RandomBytes(24)); }
 
 std::string IngestUrl(ApiContext& ctx, const Request& req, const std::string& token) {
-  std::string base = ctx.options.public_url;
-  if (base.empty()) base = "http://" + std::string(req.Header("host").value_or("localhost"));
-  while (base.ends_with('/')) base.pop_back();
-  return base + "/ingest/" + token;
+  return PublicBase(ctx, req) + "/ingest/" + token;
 }
 
 json::object SourceJson(ApiContext& ctx, const Request& req, const Source& s) {
@@ -181,12 +178,10 @@ core::Status ReadSource(const Request& req, Source& s) {
 }
 
 core::Result<Source> FindSource(ApiContext& ctx, const Request& req) {
-  if (auto s = RequireAdmin(req); !s) return std::unexpected(s.error());
   return ctx.store.GetSource(req.params.at(0));
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
-  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   auto page = ReadPage(req, false);
   if (!page) return reply(ErrorResponse(page.error()));
   auto sources = ctx.store.ListSources(*page);
@@ -209,7 +204,6 @@ void Insert(ApiContext& ctx, Request& req, Reply reply, Source s, int status) {
 }
 
 void Create(ApiContext& ctx, Request& req, Reply reply) {
-  if (auto s = RequireAdmin(req); !s) return reply(ErrorResponse(s.error()));
   if (ReplayIdempotent(ctx, req, reply)) return;
   Source s;
   if (auto r = ReadSource(req, s); !r) return reply(ErrorResponse(r.error()));
@@ -422,21 +416,22 @@ Handler SourceScoped(ApiContext& ctx, ContextHandler fn) {
 void RegisterSources(Router& r, ApiContext& ctx) {
   using M = Method;
   std::string base(kSourcePath);
-  r.Add(M::kGet, base, Bind(ctx, List));
-  r.Add(M::kPost, base, Bind(ctx, Create));
-  r.Add(M::kGet, base + "/{source}", Bind(ctx, Get));
-  r.Add(M::kPut, base + "/{source}", Bind(ctx, Put));
-  r.Add(M::kDelete, base + "/{source}", Bind(ctx, Delete));
-  r.Add(M::kPost, base + "/{source}/token/rotate", Bind(ctx, RotateToken));
-  r.Add(M::kGet, base + "/{source}/request", Bind(ctx, ListRequests));
-  r.Add(M::kGet, base + "/{source}/request/{request}", Bind(ctx, GetRequest));
-  r.Add(M::kPost, base + "/{source}/request/{request}/replay", Bind(ctx, Replay));
+  r.Add(M::kGet, base, kAdmin, Bind(ctx, List));
+  r.Add(M::kPost, base, kAdmin, Bind(ctx, Create));
+  r.Add(M::kGet, base + "/{source}", kAdmin, Bind(ctx, Get));
+  r.Add(M::kPut, base + "/{source}", kAdmin, Bind(ctx, Put));
+  r.Add(M::kDelete, base + "/{source}", kAdmin, Bind(ctx, Delete));
+  r.Add(M::kPost, base + "/{source}/token/rotate", kAdmin, Bind(ctx, RotateToken));
+  r.Add(M::kGet, base + "/{source}/request", kAdmin, Bind(ctx, ListRequests));
+  r.Add(M::kGet, base + "/{source}/request/{request}", kAdmin, Bind(ctx, GetRequest));
+  r.Add(M::kPost, base + "/{source}/request/{request}/replay", kAdmin, Bind(ctx, Replay));
   for (const auto& route : EndpointRoutes()) {
-    r.Add(route.method, base + "/{source}/endpoint" + route.path, SourceScoped(ctx, route.handler));
+    r.Add(route.method, base + "/{source}/endpoint" + route.path, kAdmin,
+          SourceScoped(ctx, route.handler));
   }
   for (auto m : {M::kGet, M::kPost, M::kPut, M::kPatch, M::kDelete}) {
     // An unknown token is answered before the body is read.
-    r.Add(m, "/ingest/{token}", Bind(ctx, Receive), Access::kPublic,
+    r.Add(m, "/ingest/{token}", kPublic, Bind(ctx, Receive),
           [&ctx](Request& head) -> std::optional<Response> {
             if (auto s = SourceAt(ctx, head.params.at(0)); !s) return s.error();
             return std::nullopt;

@@ -21,16 +21,6 @@
 namespace hookd::app {
 namespace {
 
-std::string NewTokenSecret() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "hk_";
-  for (unsigned char b : core::RandomBytes(24)) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
-  }
-  return out;
-}
-
 core::Result<std::unique_ptr<store::Store>> OpenInitialized(const Config& config) {
   auto store =
       store::OpenStore(config.store, core::SystemClock::Instance(),
@@ -42,7 +32,7 @@ core::Result<std::unique_ptr<store::Store>> OpenInitialized(const Config& config
 
 core::Result<std::string> MintToken(store::Store& store, const std::optional<std::string>& app_id,
                                     const std::string& name) {
-  std::string secret = NewTokenSecret();
+  std::string secret = api::NewApiToken();
   core::Token token{core::NewId("tok"), api::HashToken(secret), app_id, name,
                     core::SystemClock::Instance().Now()};
   auto r = store::Wait<core::Token>(

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/capability.h"
 #include "core/clock.h"
 #include "core/failure_policy.h"
 
@@ -122,13 +123,21 @@ struct Message {
   std::optional<std::string> content_type;
 };
 
-// An API token; only its SHA-256 hash is stored. app_id empty means admin.
+// An API token; only its SHA-256 hash is stored. app_id empty means admin (every capability
+// everywhere); an app-scoped token may do what its capabilities say, in its app only.
 struct Token {
+  // A producer's key (`hookd token create --app`), or a customer portal token
+  // (auth/app-portal-access): always expiring, and what `expire-all` expires.
+  enum class Kind : uint8_t { kApp, kPortal };
   std::string id;
   std::string hash;
   std::optional<std::string> app_id;
   std::string name;
   TimePoint created_at{};
+  Kind kind = Kind::kApp;
+  Capabilities capabilities = kAllCapabilities;
+  std::optional<TimePoint> expires_at;
+  std::optional<std::string> session_id;  // a portal token's session (expire-all sessionIds)
 };
 
 // The stored first response to a request carrying an idempotency key.
@@ -158,6 +167,9 @@ enum class DeliveryStatus : int {
 enum class AttemptTrigger : int { kScheduled = 0, kManual = 1, kProbe = 2 };
 
 const char* StatusText(DeliveryStatus s);
+// Stored names of token kinds: "app", "portal".
+const char* TokenKindName(Token::Kind k);
+Token::Kind ParseTokenKind(std::string_view name);
 
 // Identifies a delivery: one message to one endpoint.
 struct DeliveryKey {

@@ -31,6 +31,8 @@ inline constexpr const char* kCompletionCols =
 // Whether a new message expects a reply, in its INSERT with the event type name as parameter 4.
 inline constexpr const char* kExpectsReply =
     "COALESCE((SELECT expects_reply FROM event_types WHERE name = ?4), false)";
+inline constexpr const char* kTokenCols =
+    "id, hash, app_id, name, created_at, kind, capabilities, expires_at, session_id";
 inline constexpr const char* kSourceCols =
     "id, uid, name, type, settings, metadata, created_at, updated_at";
 // Over `inbox_requests r LEFT JOIN messages m ON m.id = r.msg_id` (a forwarded request's body

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "api/service.h"
+#include "api_call.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "store/sqlite/sqlite_store.h"
@@ -18,36 +19,6 @@
 
 namespace hookd::api {
 namespace {
-
-class Api {
- public:
-  explicit Api(ApiService& svc) : svc_(svc) {}
-  Response Call(Method method, const std::string& path, const std::string& token,
-                const std::string& body = "") {
-    Request req;
-    req.method = method;
-    req.path = path;
-    req.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-    req.body = body;
-    std::promise<Response> done;
-    auto answer = done.get_future();
-    svc_.Handle(std::move(req), [&done](Response res) { done.set_value(std::move(res)); });
-    return answer.get();
-  }
-  boost::json::value Json(Method method, const std::string& path, const std::string& token,
-                          const std::string& body = "") {
-    auto res = Call(method, path, token, body);
-    EXPECT_LT(res.status, 300) << path << ": " << res.body;
-    return boost::json::parse(res.body.empty() ? "{}" : res.body);
-  }
-
- private:
-  ApiService& svc_;
-};
-
-std::string Str(const boost::json::value& v, const char* key) {
-  return std::string(v.as_object().at(key).as_string());
-}
 
 TEST(TenantIsolation, AnAppTokenReachesNothingOfAnotherAppOnAnyRoute) {
   auto dir = std::filesystem::temp_directory_path() / core::NewId("isolation");
@@ -104,7 +75,7 @@ TEST(TenantIsolation, AnAppTokenReachesNothingOfAnotherAppOnAnyRoute) {
 
   int into_b = 0;
   for (const auto& route : svc.router().List()) {
-    if (route.access == Access::kPublic) continue;  // authenticated by other means
+    if (route.access.kind == Access::Kind::kPublic) continue;  // authenticated by other means
     std::string path = route.pattern;
     bool names_b = false;
     for (const auto& [param, value] : b_params) {

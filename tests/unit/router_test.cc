@@ -8,8 +8,8 @@ namespace {
 TEST(Router, MatchesParamsAndMethods) {
   Router r;
   int hit = 0;
-  r.Add(Method::kGet, "/api/v1/app/{app}", [&](Request&, Reply) { hit = 1; });
-  r.Add(Method::kGet, "/api/v1/app/{app}/endpoint/{ep}", [&](Request&, Reply) { hit = 2; });
+  r.Add(Method::kGet, "/api/v1/app/{app}", kView, [&](Request&, Reply) { hit = 1; });
+  r.Add(Method::kGet, "/api/v1/app/{app}/endpoint/{ep}", kView, [&](Request&, Reply) { hit = 2; });
   Request req;
   req.method = Method::kGet;
   req.path = "/api/v1/app/app_1/endpoint/my-ep";

@@ -148,6 +148,9 @@ class PostgresStore final : public Store {
   Result<core::Token> FindTokenByHash(std::string_view hash) override;
   Result<int64_t> CountTokens() override;
   void CreateToken(core::Token token, Done<core::Token> done) override;
+  void DeleteToken(std::string_view id, Done<void> done) override;
+  void ExpirePortalTokens(std::string_view app_id, core::TimePoint at,
+                          std::vector<std::string> session_ids, Done<void> done) override;
   Result<std::optional<core::IdempotencyRecord>> GetIdempotency(std::string_view scope,
                                                                 std::string_view key) override;
 

@@ -285,6 +285,13 @@ CREATE TABLE inbox_requests (
 ) WITHOUT ROWID;
 CREATE INDEX inbox_requests_by_source ON inbox_requests(source_id, id);
 )sql",
+    // 11: token capabilities: producer keys and expiring customer portal tokens
+    R"sql(
+ALTER TABLE tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'app';
+ALTER TABLE tokens ADD COLUMN capabilities TEXT;  -- NULL: every capability (older tokens)
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+ALTER TABLE tokens ADD COLUMN session_id TEXT;
+)sql",
 };
 
 }  // namespace

@@ -1,13 +1,19 @@
 // Tokens and idempotency records in SQLite.
+#include "store/columns.h"
 #include "store/sqlite/sqlite_store_impl.h"
 
 namespace hookd::store::sqlite {
 
 Result<core::Token> SqliteStore::FindTokenByHash(std::string_view hash) {
   return ReadOne<core::Token>(
-      "SELECT id, hash, app_id, name, created_at FROM tokens WHERE hash = ?1", {std::string(hash)},
+      std::string("SELECT ") + kTokenCols + " FROM tokens WHERE hash = ?1", {std::string(hash)},
       [](Stmt& s) {
-        return core::Token{s.Text(0), s.Text(1), s.OptText(2), s.Text(3), FromMicros(s.Int(4))};
+        core::Token t{s.Text(0), s.Text(1), s.OptText(2), s.Text(3), FromMicros(s.Int(4))};
+        t.kind = core::ParseTokenKind(s.Text(5));
+        if (auto caps = s.OptText(6)) t.capabilities = core::ParseCapabilities(*caps);
+        if (auto at = s.OptInt(7)) t.expires_at = FromMicros(*at);
+        t.session_id = s.OptText(8);
+        return t;
       },
       "token");
 }
@@ -23,18 +29,51 @@ Result<int64_t> SqliteStore::CountTokens() {
 void SqliteStore::CreateToken(core::Token token, Done<core::Token> done) {
   Write<core::Token>(std::nullopt, std::move(done),
                      [token = std::move(token)](Db& db) -> Result<core::Token> {
-                       auto s = db.Prepare(
-                                      "INSERT INTO tokens(id, hash, app_id, name, created_at)"
-                                      " VALUES (?,?,?,?,?)")
+                       auto s = db.Prepare(std::string("INSERT INTO tokens(") + kTokenCols +
+                                           ") VALUES (?,?,?,?,?,?,?,?,?)")
                                     .Bind(1, token.id)
                                     .Bind(2, token.hash)
                                     .Bind(3, token.app_id)
                                     .Bind(4, token.name)
                                     .Bind(5, ToMicros(token.created_at))
+                                    .Bind(6, core::TokenKindName(token.kind))
+                                    .Bind(7, core::FormatCapabilities(token.capabilities))
+                                    .Bind(8, ToMicros(token.expires_at))
+                                    .Bind(9, token.session_id)
                                     .Run();
                        if (!s) return std::unexpected(s.error());
                        return token;
                      });
+}
+
+void SqliteStore::DeleteToken(std::string_view id, Done<void> done) {
+  Write<void>(std::nullopt, std::move(done), [id = std::string(id)](Db& db) -> Status {
+    if (auto s = db.Prepare("DELETE FROM tokens WHERE id = ?").Bind(1, id).Run(); !s) return s;
+    if (db.Changes() == 0) return core::NotFound("token");
+    return {};
+  });
+}
+
+void SqliteStore::ExpirePortalTokens(std::string_view app_id, core::TimePoint at,
+                                     std::vector<std::string> session_ids, Done<void> done) {
+  Write<void>(std::nullopt, std::move(done),
+              [app_id = std::string(app_id), at = ToMicros(at),
+               sessions = std::move(session_ids)](Db& db) -> Status {
+                std::string sql =
+                    "UPDATE tokens SET expires_at = MIN(COALESCE(expires_at, ?2), ?2)"
+                    " WHERE app_id = ?1 AND kind = 'portal'";
+                if (!sessions.empty()) {
+                  sql += " AND session_id IN (";
+                  for (size_t i = 0; i < sessions.size(); ++i)
+                    sql += (i ? ",?" : "?") + std::to_string(i + 3);
+                  sql += ")";
+                }
+                auto s = db.Prepare(sql);
+                s.Bind(1, app_id).Bind(2, at);
+                for (size_t i = 0; i < sessions.size(); ++i)
+                  s.Bind(static_cast<int>(i + 3), sessions[i]);
+                return s.Run();
+              });
 }
 
 Result<std::optional<core::IdempotencyRecord>> SqliteStore::GetIdempotency(std::string_view scope,
