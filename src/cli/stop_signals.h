@@ -1,0 +1,17 @@
+// Ctrl-C handling for the client commands: SIGINT and SIGTERM are blocked (call BlockStopSignals
+// before any thread starts) and taken synchronously, so a command stops between steps, never in
+// the middle of one.
+#pragma once
+
+#include <chrono>
+
+namespace hookd::cli {
+
+void BlockStopSignals();
+// Waits up to `timeout` (forever when negative) for SIGINT or SIGTERM; true if one came (it is
+// consumed).
+bool WaitForStop(std::chrono::milliseconds timeout);
+// True while SIGINT or SIGTERM is pending (not consumed).
+bool StopRequested();
+
+}  // namespace hookd::cli
