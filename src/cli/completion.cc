@@ -29,7 +29,7 @@ void Walk(const CLI::App& app, const std::string& path, std::vector<Node>& out) 
     for (const auto& s : opt->get_snames()) names.push_back("-" + s);
     for (const auto& name : names) {
       node.options.emplace_back(name, opt->get_description());
-      if (opt->get_type_size_max() > 0) node.valued.push_back(name);
+      if (opt->get_items_expected_max() > 0) node.valued.push_back(name);
     }
   }
   out.push_back(std::move(node));
