@@ -218,13 +218,14 @@ void AddListen(CLI::App& root, std::optional<int>& exit_code) {
                   "endpoint secret (whsec_...): verify each request's Standard Webhooks "
                   "signature and answer 401 when it is invalid")
       ->type_name("WHSEC");
-  cmd->add_option("--status", options->status, "HTTP status to answer with when not forwarding")
-      ->check(CLI::Range(100, 599))
-      ->capture_default_str();
+  auto* status = cmd->add_option("--status", options->status, "HTTP status to answer with")
+                     ->check(CLI::Range(100, 599))
+                     ->capture_default_str();
   cmd->add_option("--forward", options->forward,
                   "relay each request (method, headers, body) to this URL and answer with its "
                   "answer")
-      ->type_name("URL");
+      ->type_name("URL")
+      ->excludes(status);
   cmd->add_flag("--accept-invalid", options->accept_invalid,
                 "answer as usual even when the signature is invalid (it is still reported)");
   cmd->footer("Bodies over 16 MiB are refused with 413.");

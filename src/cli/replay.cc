@@ -98,6 +98,11 @@ int RunReplay(const ReplayOptions& o) {
   // The bar is redrawn in place on a terminal; elsewhere a line is printed when the count moves.
   bool tty = isatty(fileno(stderr)) == 1;
   int64_t shown = -1;
+  auto stopped = [&] {
+    std::cerr << (tty ? "\n" : "") << "hookd replay: stopped following; task " << id
+              << " goes on in hookd (GET /api/v1/background-task/" << id << ")\n";
+    return 130;
+  };
   for (;;) {
     int64_t sent = Int(*task, {"data", "messagesSent"});
     if (sent != shown) {
@@ -111,15 +116,11 @@ int RunReplay(const ReplayOptions& o) {
                 << " deliveries made due\n";
       return status == "finished" ? 0 : 1;
     }
-    if (WaitForStop(std::chrono::milliseconds(500))) {
-      if (tty) std::cerr << "\n";
-      std::cerr << "hookd replay: stopped following; task " << id
-                << " goes on in hookd (GET /api/v1/background-task/" << id << ")\n";
-      return 130;
-    }
+    if (WaitForStop(std::chrono::milliseconds(500))) return stopped();
     task = api.Call("GET", "/api/v1/background-task/" + Segment(id));
     if (!task) {
-      std::cerr << "\nhookd replay: " << task.error() << "\n";
+      if (StopRequested()) return stopped();  // Ctrl-C cut the call short
+      std::cerr << (tty ? "\n" : "") << "hookd replay: " << task.error() << "\n";
       return 1;
     }
   }
