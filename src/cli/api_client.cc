@@ -51,6 +51,29 @@ std::expected<json::value, std::string> ApiClient::Call(std::string_view method,
   return v;
 }
 
+const json::value* Find(const json::value& v, std::initializer_list<std::string_view> path) {
+  const json::value* at = &v;
+  for (auto key : path) {
+    const json::object* o = at->if_object();
+    at = o ? o->if_contains(key) : nullptr;
+    if (!at) return nullptr;
+  }
+  return at;
+}
+
+std::string Text(const json::value& v, std::initializer_list<std::string_view> path) {
+  const json::value* at = Find(v, path);
+  if (!at || at->is_null()) return "";
+  return at->is_string() ? std::string(at->get_string()) : core::JsonText(*at);
+}
+
+int64_t Int(const json::value& v, std::initializer_list<std::string_view> path) {
+  const json::value* at = Find(v, path);
+  if (at && at->is_int64()) return at->get_int64();
+  if (at && at->is_uint64()) return static_cast<int64_t>(at->get_uint64());
+  return 0;
+}
+
 std::string Segment(std::string_view s) {
   return boost::urls::encode(s, boost::urls::unreserved_chars);
 }

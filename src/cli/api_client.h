@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <expected>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,13 @@ class ApiClient {
  private:
   ApiTarget target_;
 };
+
+// Reading answers: the value at `path` (nested keys) in `v`, if any; as text (a string's value,
+// other values' JSON, "" for none or null); as an integer (0 for none or not an integer).
+const boost::json::value* Find(const boost::json::value& v,
+                               std::initializer_list<std::string_view> path);
+std::string Text(const boost::json::value& v, std::initializer_list<std::string_view> path);
+int64_t Int(const boost::json::value& v, std::initializer_list<std::string_view> path);
 
 // `s` percent-encoded for use as one path segment.
 std::string Segment(std::string_view s);

@@ -40,7 +40,6 @@ HttpAnswer Perform(const HttpCall& call) {
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, call.url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call.method.c_str());
-  if (call.method == "HEAD") curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   if (!call.body.empty() || call.method == "POST" || call.method == "PUT" ||
       call.method == "PATCH") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, call.body.data());

@@ -26,24 +26,6 @@ struct ReplayOptions {
   bool no_wait = false;
 };
 
-int64_t Int(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* at = &v;
-  for (auto key : path) {
-    const json::object* o = at->if_object();
-    at = o ? o->if_contains(key) : nullptr;
-    if (!at) return 0;
-  }
-  return at->is_int64()    ? at->get_int64()
-         : at->is_uint64() ? static_cast<int64_t>(at->get_uint64())
-                           : 0;
-}
-
-std::string Text(const json::value& v, std::string_view key) {
-  const json::object* o = v.if_object();
-  const json::value* s = o ? o->if_contains(key) : nullptr;
-  return s && s->is_string() ? std::string(s->get_string()) : "";
-}
-
 // "[#######-------------]  7/20 deliveries" when the total is known, else "7 deliveries".
 std::string Progress(int64_t done, int64_t total) {
   std::string count = std::to_string(done) + " deliveries made due";
@@ -88,7 +70,7 @@ int RunReplay(const ReplayOptions& o) {
     std::cerr << "hookd replay: " << task.error() << "\n";
     return 1;
   }
-  std::string id = Text(*task, "id");
+  std::string id = Text(*task, {"id"});
   std::string kind = o.missing ? "replay-missing" : "recover";
   std::cout << kind << " task " << id << " started (messages since " << core::FormatTime(*since)
             << (until ? " until " + core::FormatTime(*until) : "") << ")\n"
@@ -109,7 +91,7 @@ int RunReplay(const ReplayOptions& o) {
       std::cerr << (tty ? "\r" : "") << Progress(sent, total) << (tty ? "" : "\n") << std::flush;
       shown = sent;
     }
-    std::string status = Text(*task, "status");
+    std::string status = Text(*task, {"status"});
     if (status != "running") {
       if (tty) std::cerr << "\n";
       std::cout << kind << " task " << id << " " << status << ": " << sent

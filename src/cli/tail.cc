@@ -31,48 +31,36 @@ struct TailOptions {
   double interval = 1.0;  // seconds between polls
 };
 
-std::string Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return "";
-  return v->is_string() ? std::string(v->get_string()) : core::JsonText(*v);
-}
-
 // Every row of a list route (`path` with a query, without `iterator`), from the rows after
 // `iterator` on, in the order the API gives them.
-std::expected<std::vector<json::object>, std::string> ListAll(ApiClient& api,
-                                                              const std::string& path,
-                                                              std::string iterator = "") {
-  std::vector<json::object> rows;
+std::expected<std::vector<json::value>, std::string> ListAll(ApiClient& api,
+                                                             const std::string& path,
+                                                             std::string iterator = "") {
+  std::vector<json::value> rows;
   for (;;) {
     auto page = api.Call("GET", path + (iterator.empty() ? "" : "&iterator=" + Segment(iterator)));
     if (!page) return std::unexpected(page.error());
-    const json::object* o = page->if_object();
-    const json::value* data = o ? o->if_contains("data") : nullptr;
+    const json::value* data = Find(*page, {"data"});
     if (!data || !data->is_array()) return std::unexpected("unexpected answer to GET " + path);
-    for (const auto& row : data->get_array())
-      if (row.is_object()) rows.push_back(row.get_object());
-    std::string next = Str(*o, "iterator");
-    const json::value* done = o->if_contains("done");
-    if (data->get_array().empty() || next.empty() || (done && done->is_bool() && done->as_bool()))
-      return rows;
+    rows.insert(rows.end(), data->get_array().begin(), data->get_array().end());
+    std::string next = Text(*page, {"iterator"});
+    if (data->get_array().empty() || next.empty() || Text(*page, {"done"}) == "true") return rows;
     iterator = next;
   }
 }
 
-std::string Line(const json::object& a, bool colour) {
-  bool ok = Str(a, "statusText") == "success";
-  std::string code = Str(a, "responseStatusCode");
-  std::string event;
-  if (const json::value* m = a.if_contains("msg"); m && m->is_object())
-    event = Str(m->get_object(), "eventType");
-  std::string line = Paint(Str(a, "timestamp"), Colour::kDim, colour) + "  " +
-                     Paint((code == "0" ? "---" : code) + " " + Str(a, "statusText"),
+std::string Line(const json::value& a, bool colour) {
+  bool ok = Text(a, {"statusText"}) == "success";
+  std::string code = Text(a, {"responseStatusCode"});
+  std::string event = Text(a, {"msg", "eventType"});
+  std::string line = Paint(Text(a, {"timestamp"}), Colour::kDim, colour) + "  " +
+                     Paint((code == "0" ? "---" : code) + " " + Text(a, {"statusText"}),
                            ok ? Colour::kGreen : Colour::kRed, colour) +
-                     "  " + Str(a, "msgId") + "  " + Paint(event, Colour::kCyan, colour) + "  " +
-                     Str(a, "endpointId") + "  " + Str(a, "url") + "  " +
-                     Str(a, "responseDurationMs") + " ms";
-  if (auto error = Str(a, "error"); !error.empty())
-    line += "  " + Paint(error + ": " + Str(a, "errorDetail"), Colour::kRed, colour);
+                     "  " + Text(a, {"msgId"}) + "  " + Paint(event, Colour::kCyan, colour) + "  " +
+                     Text(a, {"endpointId"}) + "  " + Text(a, {"url"}) + "  " +
+                     Text(a, {"responseDurationMs"}) + " ms";
+  if (auto error = Text(a, {"error"}); !error.empty())
+    line += "  " + Paint(error + ": " + Text(a, {"errorDetail"}), Colour::kRed, colour);
   return line;
 }
 
@@ -93,10 +81,10 @@ class Tail {
     } else {
       auto eps = ListAll(api_, app_path_ + "/endpoint?limit=250&order=ascending");
       if (!eps) return std::unexpected(eps.error());
-      for (const auto& ep : *eps) endpoints.push_back(Str(ep, "id"));
+      for (const auto& ep : *eps) endpoints.push_back(Text(ep, {"id"}));
     }
     std::string low = std::max(start_, core::IdLowerBound("atmpt", newest_ - kLookback));
-    std::map<std::string, json::object> fresh;  // by id: oldest first across endpoints
+    std::map<std::string, json::value> fresh;  // by id: oldest first across endpoints
     for (const auto& ep : endpoints) {
       auto attempts = ListAll(api_,
                               app_path_ + "/attempt/endpoint/" + Segment(ep) +
@@ -104,7 +92,7 @@ class Tail {
                               low);
       if (!attempts) return std::unexpected(attempts.error());
       for (auto& a : *attempts) {
-        std::string id = Str(a, "id");
+        std::string id = Text(a, {"id"});
         if (id > low && !printed_.contains(id)) fresh.emplace(id, std::move(a));
       }
     }
@@ -163,6 +151,9 @@ void AddTail(CLI::App& root, std::optional<int>& exit_code) {
       ->check(CLI::Range(0.1, 60.0))
       ->capture_default_str();
   AddApiFlags(cmd, o->api);
+  cmd->footer(
+      "One line per attempt: when it started, the HTTP status (--- for none) and outcome, message "
+      "id, event type, endpoint id, URL, duration and any error.");
   cmd->callback([o, &exit_code] { exit_code = RunTail(*o); });
 }
 
