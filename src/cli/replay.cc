@@ -26,7 +26,8 @@ struct ReplayOptions {
   bool no_wait = false;
 };
 
-// "[#######-------------]  7/20 deliveries" when the total is known, else "7 deliveries".
+// "[#####-------------------------] 7/40 deliveries" when the total is known, else
+// "7 deliveries made due".
 std::string Progress(int64_t done, int64_t total) {
   std::string count = std::to_string(done) + " deliveries made due";
   if (total <= 0) return count;

@@ -49,9 +49,7 @@ int RunSend(const SendOptions& o) {
     std::cerr << "hookd send: " << msg.error() << "\n";
     return 1;
   }
-  const json::value* id = msg->is_object() ? msg->get_object().if_contains("id") : nullptr;
-  std::cout << (id && id->is_string() ? std::string(id->get_string()) : core::JsonText(*msg))
-            << "\n";
+  std::cout << Text(*msg, {"id"}) << "\n";
   return 0;
 }
 

@@ -20,11 +20,11 @@ process.on("exit", () => {
 });
 
 /**
- * A long-running `hookd ARGS` (listen, tail). Returns { stdout(), stderr(), waitFor(re), stop() };
- * stop() sends SIGINT and resolves to the exit code.
+ * A long-running `hookd ARGS` (listen, tail); `bin` runs something else that runs hookd. Returns
+ * { stdout(), stderr(), waitFor(re), stop() }; stop() sends SIGINT and resolves to the exit code.
  */
-function startCli(args, env = {}) {
-  const child = spawn(HOOKD_BIN, args, { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function startCli(args, env = {}, bin = HOOKD_BIN) {
+  const child = spawn(bin, args, { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let out = "";
   let err = "";
@@ -139,6 +139,23 @@ describe("hookd CLI", () => {
     const r = await fetch(`${rx.url}/x`, { method: "POST", body: "{}" });
     assert.equal(r.status, 204);
     await rx.waitFor(/signature invalid: missing signature headers\nanswered 204/);
+  });
+
+  test("listen colours its output on a terminal, unless NO_COLOR is set", async () => {
+    for (const [env, coloured] of [[{}, true], [{ NO_COLOR: "1" }, false]]) {
+      // script(1) gives hookd a pseudo-terminal as its stdout.
+      const l = startCli(["-qfec", `${HOOKD_BIN} listen --port 0`, "/dev/null"], { TERM: "xterm", ...env }, "script");
+      try {
+        const url = (await l.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1];
+        await fetch(`${url}/tty`, { method: "POST", body: '{"k":"v","n":1}' });
+        await l.waitFor(/answered 200/);
+        const escapes = /\x1b\[1mPOST \/tty\x1b\[0m[^]*\x1b\[36m"k"\x1b\[0m: \x1b\[32m"v"\x1b\[0m/;
+        assert.equal(escapes.test(l.stdout()), coloured, JSON.stringify(l.stdout()));
+        assert.equal(l.stdout().includes("\x1b["), coloured);
+      } finally {
+        await l.stop();
+      }
+    }
   });
 
   test("listen refuses a malformed secret", async () => {
