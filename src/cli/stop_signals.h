@@ -7,6 +7,7 @@
 
 namespace hookd::cli {
 
+// Also ignores SIGPIPE (a peer that closed its connection is an error of that call only).
 void BlockStopSignals();
 // Waits up to `timeout` (forever when negative) for SIGINT or SIGTERM; true if one came (it is
 // consumed).
