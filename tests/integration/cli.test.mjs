@@ -354,16 +354,31 @@ describe("hookd CLI", () => {
     }
   });
 
-  test("completion zsh passes zsh -n", async () => {
+  test("completion zsh passes zsh -n and offers each command's subcommands and options", async () => {
     const r = await runHookd(["completion", "zsh"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^#compdef hookd\n/);
-    assert.match(r.stdout, /'listen:Receive webhooks locally/);
     const dir = await makeTempDir("hookd-cli-");
     try {
       const script = path.join(dir, "_hookd");
       writeFileSync(script, r.stdout);
       execFileSync("zsh", ["-n", script]);
+      // Outside a completion widget: _describe and _files stubbed to print what they are given
+      // (zsh filters by the typed prefix itself).
+      const offered = (...words) =>
+        execFileSync(
+          "zsh",
+          ["-c", 'compdef() {}; _describe() { print -rl -- ${(P)${@[-1]}} }; _files() { print FILES }; source "$1"; shift; words=("$@"); CURRENT=$#; _hookd', "x", script, ...words],
+          { encoding: "utf8" }
+        ).trim().split("\n");
+      const top = offered("hookd", "");
+      for (const cmd of ["serve", "token", "listen", "send", "tail", "replay", "completion"]) {
+        assert.ok(top.some((l) => l.startsWith(`${cmd}:`)), `${cmd} offered: ${top}`);
+      }
+      assert.ok(top.includes("listen:Receive webhooks locally: print each request, verify its signature, answer or forward it"));
+      assert.deepEqual(offered("hookd", "token", ""), ["create:Mint a token and print it on stdout"]);
+      assert.ok(offered("hookd", "listen", "--s").some((l) => l.startsWith("--secret:endpoint secret")));
+      assert.deepEqual(offered("hookd", "listen", "--port", ""), ["FILES"], "a value is completed as a file");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
