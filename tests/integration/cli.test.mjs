@@ -320,6 +320,12 @@ describe("hookd CLI", () => {
     assert.equal(missing.code, 0, missing.stderr);
     assert.match(missing.stdout, /replay-missing task qtask_\w+ finished: 0 deliveries made due/);
 
+    const noWait = await cli(["replay", app.id, ep.id, "--no-wait", "--since", new Date(Date.now() - 60_000).toISOString()]);
+    assert.equal(noWait.code, 0, noWait.stderr);
+    assert.match(noWait.stdout, /^recover task (qtask_\w+) started \(messages since \S+\)\n$/);
+    const taskId = /qtask_\w+/.exec(noWait.stdout)[0];
+    h.expect(await h.api.get(`/api/v1/background-task/${taskId}`), 200, "the task exists");
+
     const unknown = await cli(["replay", app.id, "ep_nosuchendpoint"]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /HTTP 404 not_found: endpoint not found/);
