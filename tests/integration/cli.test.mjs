@@ -264,8 +264,10 @@ describe("hookd CLI", () => {
     await h.settled(app.id, early, epFail.id);
 
     const tail = startCli(["tail", app.id, "--interval", "0.2"], env);
+    const tailOne = startCli(["tail", app.id, "--endpoint", epOk.id, "--interval", "0.2"], env);
     try {
       await tail.waitFor(/as they are made/, { stream: "stderr" });
+      await tailOne.waitFor(/as they are made/, { stream: "stderr" });
       const ids = [];
       for (let i = 0; i < 3; i++) ids.push((await h.send(app.id, { eventType: `tail.e${i}` })).id);
       const lineOf = (msg, ep) => new RegExp(`^\\S+ +(\\d+) (\\w+) +${msg} +(\\S+) +${ep} .*$`, "gm");
@@ -288,8 +290,14 @@ describe("hookd CLI", () => {
         assert.equal(failLine.length, 1);
         assert.deepEqual(failLine[0].slice(1, 4), ["503", "fail", `tail.e${ids.indexOf(m)}`]);
       }
+      // --endpoint: that endpoint's attempts only.
+      await waitFor(() => lineOf(later, epOk.id).test(tailOne.stdout()), { message: () => tailOne.stdout() });
+      const oneLines = tailOne.stdout().trim().split("\n");
+      assert.equal(oneLines.length, 4, tailOne.stdout());
+      assert.ok(oneLines.every((l) => l.includes(epOk.id) && !l.includes(epFail.id)), tailOne.stdout());
     } finally {
       assert.equal(await tail.stop(), 0, "Ctrl-C ends tail cleanly");
+      assert.equal(await tailOne.stop(), 0);
     }
   });
 
