@@ -99,6 +99,19 @@ TEST(ApiErrors, PathSegmentsAreEncoded) {
   EXPECT_EQ(Segment("a/b c?"), "a%2Fb%20c%3F");
 }
 
+TEST(ApiAnswers, ReadNestedFieldsAsTextOrInteger) {
+  auto v = core::ParseJson(R"({"id":"qtask_1","data":{"messagesSent":7},"n":null,"b":true})");
+  EXPECT_EQ(Text(v, {"id"}), "qtask_1");
+  EXPECT_EQ(Text(v, {"data", "messagesSent"}), "7");
+  EXPECT_EQ(Text(v, {"b"}), "true");
+  EXPECT_EQ(Text(v, {"n"}), "");
+  EXPECT_EQ(Text(v, {"id", "deeper"}), "");
+  EXPECT_EQ(Int(v, {"data", "messagesSent"}), 7);
+  EXPECT_EQ(Int(v, {"id"}), 0);
+  EXPECT_EQ(Int(v, {"missing"}), 0);
+  EXPECT_EQ(Find(v, {"data"})->get_object().size(), 1u);
+}
+
 TEST(When, ReadsRfc3339AndDurationsBeforeNow) {
   core::TimePoint now{seconds(1'800'000'000)};
   EXPECT_EQ(ParseWhen("90s", now), now - seconds(90));
