@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "cli/commands.h"
 
 namespace {
 
@@ -55,7 +56,16 @@ int main(int argc, char** argv) {
   create->add_option("--name", name, "label stored with the token");
   AddConfigFlags(create, flags, config_file);
 
+  // The client commands run from their parse callbacks and set the exit code.
+  std::optional<int> exit_code;
+  hookd::cli::AddListen(cli, exit_code);
+  hookd::cli::AddSend(cli, exit_code);
+  hookd::cli::AddTail(cli, exit_code);
+  hookd::cli::AddReplay(cli, exit_code);
+  hookd::cli::AddCompletion(cli, exit_code);
+
   CLI11_PARSE(cli, argc, argv);
+  if (exit_code) return *exit_code;
 
   hookd::app::Config config;
   try {
