@@ -32,7 +32,7 @@ json::object AlertJson(const store::Alert& a) {
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, true);
+  auto page = ReadPage(req, true, "");
   if (!page) return reply(ErrorResponse(page.error()));
   auto alerts = ctx.store.ListAlerts(app->id, *page);
   if (!alerts) return reply(ErrorResponse(alerts.error()));

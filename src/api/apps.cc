@@ -50,7 +50,7 @@ void ReadAppFields(BodyReader& body, App& app, bool patch) {
 namespace {
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
-  auto page = ReadPage(req, false);
+  auto page = ReadPage(req, false, "app");
   if (!page) return reply(ErrorResponse(page.error()));
   auto apps = ctx.store.ListApps(*page);
   if (!apps) return reply(ErrorResponse(apps.error()));

@@ -45,10 +45,11 @@ struct HistoryQuery {
   store::PageRequest page;
   store::AttemptFilter filter;
 };
-core::Result<HistoryQuery> ReadHistoryQuery(ApiContext& ctx, const Request& req) {
+core::Result<HistoryQuery> ReadHistoryQuery(ApiContext& ctx, const Request& req,
+                                            std::string_view key_prefix) {
   auto app = ResolveApp(ctx, req);
   if (!app) return std::unexpected(app.error());
-  auto page = ReadPage(req, true);
+  auto page = ReadPage(req, true, key_prefix);
   if (!page) return std::unexpected(page.error());
   auto filter = ReadFilter(req);
   if (!filter) return std::unexpected(filter.error());
@@ -57,7 +58,7 @@ core::Result<HistoryQuery> ReadHistoryQuery(ApiContext& ctx, const Request& req)
 
 // Lists attempts filtered by message (path param 1) or endpoint.
 void ListAttempts(ApiContext& ctx, Request& req, Reply reply, bool by_message) {
-  auto q = ReadHistoryQuery(ctx, req);
+  auto q = ReadHistoryQuery(ctx, req, "atmpt");
   if (!q) return reply(ErrorResponse(q.error()));
   auto with_msg = QueryFlag(req, "with_msg", false);
   if (!with_msg) return reply(ErrorResponse(with_msg.error()));
@@ -129,7 +130,7 @@ void ListReplies(ApiContext& ctx, Request& req, Reply reply) {
   if (!app) return reply(ErrorResponse(app.error()));
   auto msg = ctx.store.GetMessage(app->id, req.params[1]);
   if (!msg) return reply(ErrorResponse(msg.error()));
-  auto page = ReadPage(req, true);
+  auto page = ReadPage(req, true, "atmpt");
   if (!page) return reply(ErrorResponse(page.error()));
   store::AttemptFilter filter;
   filter.msg_id = msg->id;
@@ -158,7 +159,7 @@ void AddStatus(json::object& o, const store::DeliveryView& v) {
 void ListDestinations(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, false);
+  auto page = ReadPage(req, false, "ep");
   if (!page) return reply(ErrorResponse(page.error()));
   auto msg = ctx.store.GetMessage(app->id, req.params[1]);
   if (!msg) return reply(ErrorResponse(msg.error()));
@@ -173,7 +174,7 @@ void ListDestinations(ApiContext& ctx, Request& req, Reply reply) {
 
 // GET .../endpoint/{ep}/msg: messages sent to an endpoint and how each delivery stands.
 void ListEndpointMessages(ApiContext& ctx, Request& req, Reply reply) {
-  auto q = ReadHistoryQuery(ctx, req);
+  auto q = ReadHistoryQuery(ctx, req, "msg");
   if (!q) return reply(ErrorResponse(q.error()));
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));

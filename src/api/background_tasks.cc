@@ -22,6 +22,9 @@ json::object TaskJson(const BackgroundTask& t) {
           {"updatedAt", core::FormatTime(t.updated_at)}};
 }
 
+// How far back recover reaches (as Svix).
+constexpr auto kRecoverWindow = std::chrono::hours(14 * 24);
+
 // since (required) and until, RFC 3339.
 void ReadRange(BodyReader& body, store::TaskSpec& spec) {
   for (auto key : {"since", "until"}) {
@@ -48,7 +51,11 @@ void Start(ApiContext& ctx, Request& req, Reply reply, TaskKind kind) {
   task.kind = kind;
   task.spec.endpoint_id = ep->id;
   ReadRange(*body, task.spec);
-  if (kind == TaskKind::kRecover) task.spec.status = core::DeliveryStatus::kFail;
+  if (kind == TaskKind::kRecover) {
+    task.spec.status = core::DeliveryStatus::kFail;
+    if (task.spec.since != core::TimePoint{} && task.spec.since < ctx.clock.Now() - kRecoverWindow)
+      body->Fail("since", "cannot recover messages more than 14 days old");
+  }
   if (kind == TaskKind::kBulkReplay) {
     if (auto types = body->StringList("eventTypes", 1000)) task.spec.event_types = *types;
     task.spec.channel = body->String("channel");
@@ -87,7 +94,7 @@ void Recover(ApiContext& ctx, Request& req, Reply reply) {
 
 // An app token sees its app's tasks; an admin token every task.
 void List(ApiContext& ctx, Request& req, Reply reply) {
-  auto page = ReadPage(req, true);
+  auto page = ReadPage(req, true, "qtask");
   if (!page) return reply(ErrorResponse(page.error()));
   store::TaskFilter filter;
   filter.app_id = req.principal.app_id;

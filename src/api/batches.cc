@@ -87,7 +87,7 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, false);
+  auto page = ReadPage(req, false, "");
   if (!page) return reply(ErrorResponse(page.error()));
   auto batches = ctx.store.ListBatches(app->id, *page);
   if (!batches) return reply(ErrorResponse(batches.error()));
@@ -105,7 +105,7 @@ void Get(ApiContext& ctx, Request& req, Reply reply) {
   if (!batch) return reply(ErrorResponse(batch.error()));
   auto out = BatchJson(*batch);
   if (*members) {
-    auto page = ReadPage(req, false);
+    auto page = ReadPage(req, false, "msg");
     if (!page) return reply(ErrorResponse(page.error()));
     auto list = ctx.store.ListBatchMembers(app->id, batch->id, *page);
     if (!list) return reply(ErrorResponse(list.error()));

@@ -1,5 +1,7 @@
 #include "api/delivery_options.h"
 
+#include <algorithm>
+
 #include "core/ids.h"
 #include "core/text.h"
 #include "core/validation.h"
@@ -62,7 +64,8 @@ std::string ReadUrl(BodyReader& body, std::string_view field, std::string url,
 // Headers hookd sets itself; an endpoint may not override them.
 bool ReservedHeader(const std::string& header) {
   std::string name = core::AsciiLower(header);
-  return name.starts_with("webhook-") || name.starts_with("svix-") || name == "content-length" ||
+  return name.starts_with("webhook-") || name.starts_with("svix-") ||
+         name.starts_with("x-svix-") || name == "content-length" ||
          name == "host" || name == "content-type" || name == "user-agent" ||
          name == "transfer-encoding" || name == "connection";
 }
@@ -71,13 +74,15 @@ bool ReservedHeader(const std::string& header) {
 
 void CheckHeaders(BodyReader& body, std::string_view field, const core::StringMap& headers) {
   for (const auto& [k, v] : headers) {
-    bool token = !k.empty() && k.find_first_of(" \t\r\n:()<>@,;\\\"/[]?={}") == std::string::npos;
+    auto control = [](unsigned char c) { return c < 0x20 || c == 0x7f; };
+    bool token = !k.empty() && std::none_of(k.begin(), k.end(), control) &&
+                 k.find_first_of(" :()<>@,;\\\"/[]?={}") == std::string::npos;
     if (!token)
       body.Fail(field, "'" + k + "' is not a valid header name");
     else if (ReservedHeader(k))
-      body.Fail(field, "header '" + k + "' is set by hookd");
-    if (v.find_first_of("\r\n") != std::string::npos)
-      body.Fail(field, "value of '" + k + "' contains a line break");
+      body.Fail(field, "header '" + k + "' is reserved (set by hookd)");
+    if (std::any_of(v.begin(), v.end(), [&](unsigned char c) { return control(c) && c != '\t'; }))
+      body.Fail(field, "value of '" + k + "' contains a control character");
   }
 }
 

@@ -1,4 +1,6 @@
 // /api/v1/app/{app}/endpoint: subscriber endpoints, their secrets and custom headers.
+#include <algorithm>
+
 #include "api/body_reader.h"
 #include "api/delivery_options.h"
 #include "api/failure_policy_json.h"
@@ -81,7 +83,7 @@ void ReadFields(BodyReader& body, Endpoint& ep, bool patch, const core::StringMa
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, true);  // newest first by default, as Svix
+  auto page = ReadPage(req, true, "ep");  // newest first by default, as Svix
   if (!page) return reply(ErrorResponse(page.error()));
   auto eps = ctx.store.ListEndpoints(app->id, *page);
   if (!eps) return reply(ErrorResponse(eps.error()));
@@ -112,12 +114,30 @@ std::vector<core::OpsEvent> ChangeEvents(ApiContext& ctx, const core::App& app,
   return out;
 }
 
+// Event types an endpoint filters on must exist (as Svix): in the catalogue, or for an
+// operational endpoint among the operational events. A source's endpoints filter on what its
+// routes name. Types the endpoint had already are not checked again.
+void CheckFilterTypes(ApiContext& ctx, const core::App& app, BodyReader& body, const Endpoint& ep,
+                      const Endpoint* before) {
+  if (!ep.event_types || core::HasIdPrefix(app.id, "src")) return;
+  for (const auto& type : *ep.event_types) {
+    if (before && before->event_types &&
+        std::ranges::find(*before->event_types, type) != before->event_types->end())
+      continue;
+    bool known = app.id == core::kOperationsAppId
+                     ? std::ranges::find(core::ops::kAll, type) != std::end(core::ops::kAll)
+                     : ctx.store.GetEventType(type).has_value();
+    if (!known) body.Fail("filterTypes", "event type '" + type + "' does not exist");
+  }
+}
+
 // Creates an endpoint of `app` from `body`; `uid` (from a PUT's path) applies unless the body
 // names one.
 void Insert(ApiContext& ctx, const Request& req, Reply reply, const core::App& app,
             BodyReader& body, std::optional<std::string> uid) {
   Endpoint ep;
   ReadFields(body, ep, false, app.env);
+  CheckFilterTypes(ctx, app, body, ep, nullptr);
   if (!ep.uid) ep.uid = std::move(uid);
   if (auto secret = body.String("secret")) {
     std::string key = WithSecretPrefix(*secret);
@@ -189,6 +209,7 @@ void Update(ApiContext& ctx, Request& req, Reply reply, bool patch) {
   if (!ep) return reply(ErrorResponse(ep.error()));
   Endpoint before = *ep;
   ReadFields(*body, *ep, patch, app->env);
+  CheckFilterTypes(ctx, *app, *body, *ep, &before);
   if (!patch && !body->Present("uid")) ep->uid.reset();  // PUT replaces, uid included (as Svix)
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   Save(ctx, *app, before, std::move(*ep), std::move(reply));

@@ -1,5 +1,7 @@
 // /api/v1/event-type: the catalogue of event types (global, admin-managed).
 #include "api/body_reader.h"
+#include "core/json_schema_check.h"
+#include "core/json_text.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/resources.h"
@@ -21,8 +23,14 @@ void ReadFields(BodyReader& body, EventType& et, bool patch) {
     et.deprecated = *d;
   else if (!patch)
     et.deprecated = false;
-  if (auto s = body.Object("schemas"))
+  if (auto s = body.Object("schemas")) {
+    // Svix's shape: {"<version>": <JSON Schema>, ...}
+    for (const auto& [version, schema] : core::ParseJson(*s).as_object()) {
+      std::string err = schema.is_object() ? core::CheckJsonSchema(schema) : "must be an object";
+      if (!err.empty()) body.Fail("schemas", "version '" + std::string(version) + "': " + err);
+    }
     et.schemas = *s;
+  }
   else if (!patch || body.IsNull("schemas"))
     et.schemas.reset();
   if (auto f = body.StringList("featureFlags", 10))
@@ -42,7 +50,7 @@ void ReadFields(BodyReader& body, EventType& et, bool patch) {
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
-  auto page = ReadPage(req, false);
+  auto page = ReadPage(req, false, "");
   if (!page) return reply(ErrorResponse(page.error()));
   auto archived = QueryFlag(req, "include_archived", false);
   auto with_content = QueryFlag(req, "with_content", true);

@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "core/crypto.h"
+#include "core/validation.h"
+#include "core/ids.h"
 #include "core/json_text.h"
 #include "core/ops_events.h"
 #include "core/time_format.h"
@@ -68,13 +70,20 @@ std::string PublicBase(const ApiContext& ctx, const Request& req) {
   return base;
 }
 
-core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending) {
+core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending,
+                                          std::string_view key_prefix) {
   store::PageRequest page;
   page.descending = default_descending;
   auto limit = QueryInt(req, "limit", 1, 250);
   if (!limit) return std::unexpected(limit.error());
   if (*limit) page.limit = **limit;
-  if (auto it = req.Query("iterator"); it && !it->empty()) page.iterator = std::string(*it);
+  if (auto it = req.Query("iterator"); it && !it->empty()) {
+    std::string_view key = it->starts_with('-') ? it->substr(1) : *it;
+    bool ok = key_prefix.empty() ? core::CheckEventTypeName(key).empty()
+                                 : core::HasIdPrefix(key, key_prefix);
+    if (!ok) return QueryError("iterator", "is not an iterator of this list");
+    page.iterator = std::string(*it);
+  }
   if (auto order = req.Query("order")) {
     if (*order == "ascending")
       page.descending = false;

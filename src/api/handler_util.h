@@ -34,8 +34,10 @@ core::Result<core::Endpoint> FindEndpoint(ApiContext& ctx, const std::string& ap
 // trailing slash.
 std::string PublicBase(const ApiContext& ctx, const Request& req);
 
-// limit (1..250, default 50), iterator, order=ascending|descending.
-core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending);
+// limit (1..250, default 50), iterator, order=ascending|descending. The list's keys are ids of
+// `key_prefix` (an iterator must be one, else 422), or names (empty prefix: [A-Za-z0-9-_.]).
+core::Result<store::PageRequest> ReadPage(const Request& req, bool default_descending,
+                                          std::string_view key_prefix);
 // The most payload and body bytes one list page carries (fewer rows, with an iterator, beyond).
 constexpr size_t kPageBytes = 4 << 20;
 

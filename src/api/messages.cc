@@ -222,7 +222,7 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
 void List(ApiContext& ctx, Request& req, Reply reply) {
   auto app = ResolveApp(ctx, req);
   if (!app) return reply(ErrorResponse(app.error()));
-  auto page = ReadPage(req, true);
+  auto page = ReadPage(req, true, "msg");
   if (!page) return reply(ErrorResponse(page.error()));
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));

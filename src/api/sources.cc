@@ -182,7 +182,7 @@ core::Result<Source> FindSource(ApiContext& ctx, const Request& req) {
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {
-  auto page = ReadPage(req, false);
+  auto page = ReadPage(req, false, "src");
   if (!page) return reply(ErrorResponse(page.error()));
   auto sources = ctx.store.ListSources(*page);
   if (!sources) return reply(ErrorResponse(sources.error()));
@@ -259,7 +259,7 @@ void RotateToken(ApiContext& ctx, Request& req, Reply reply) {
 void ListRequests(ApiContext& ctx, Request& req, Reply reply) {
   auto s = FindSource(ctx, req);
   if (!s) return reply(ErrorResponse(s.error()));
-  auto page = ReadPage(req, true);
+  auto page = ReadPage(req, true, "inrq");
   if (!page) return reply(ErrorResponse(page.error()));
   store::InboxRequestFilter filter;
   if (auto status = req.Query("status")) {

@@ -346,6 +346,27 @@ describe("validation", () => {
       assert422(await api.get(`/api/v1/app/${app.id}/msg?${q}`), q.split("=")[0], `GET msg?${q}`);
     }
     assert422(await api.get("/api/v1/event-type?include_archived=perhaps"), "include_archived", "include_archived");
+    // Iterators are keys of the list they page through (as Svix: 422 otherwise).
+    const iterated = [
+      ["/api/v1/app", "app"],
+      [`/api/v1/app/${app.id}/endpoint`, "ep"],
+      [`/api/v1/app/${app.id}/msg`, "msg"],
+      [`/api/v1/app/${app.id}/attempt/endpoint/${ep.id}`, "atmpt"],
+      ["/api/v1/background-task", "qtask"],
+    ];
+    for (const [p, prefix] of iterated) {
+      for (const it of ["garbage", "msg_123", "-", "%00", "app_" + "!".repeat(27), "ep_2xyz"]) {
+        assert422(await api.get(`${p}?iterator=${encodeURIComponent(it)}`), "iterator", `GET ${p}?iterator=${it}`);
+      }
+      const first = await api.get(`${p}?limit=1`);
+      assert.equal(first.status, 200, `${p}: ${first.text}`);
+      if (first.json.iterator) {
+        assert.ok(first.json.iterator.startsWith(`${prefix}_`), `${p}: iterator ${first.json.iterator}`);
+        assert.equal((await api.get(`${p}?iterator=${first.json.iterator}`)).status, 200, `${p}: its own iterator`);
+        assert.equal((await api.get(`${p}?iterator=-${first.json.iterator}`)).status, 200, `${p}: backwards`);
+      }
+    }
+    assert422(await api.get("/api/v1/event-type?iterator=not%20a%20name"), "iterator", "event-type iterator");
     assert422(await api.get(`/api/v1/app/${app.id}/msg/${"val-evt"}?with_content=2`), "with_content", "GET msg with_content=2");
   });
 
@@ -426,7 +447,8 @@ describe("validation", () => {
 
   test("invalid endpoint header names → 422", async () => {
     await writesNothing(async () => {
-      const bad = ["bad header", "webhook-id", "Webhook-Signature", "svix-id", "x:y", "", "content-length", "host"];
+      const bad = ["bad header", "webhook-id", "Webhook-Signature", "svix-id", "x-svix-custom", "X-Svix-Id", "x:y", "",
+        "content-length", "host", "x-nul\u0000", "x-tab\there", "x-del\u007f"];
       for (const name of bad) {
         const headers = { [name]: "v" };
         assert422(await api.post(`/api/v1/app/${app.id}/endpoint`, { url: "https://h.example/", headers }), "headers",
@@ -438,9 +460,67 @@ describe("validation", () => {
       }
       assert422(await api.put(`/api/v1/app/${app.id}/endpoint/${ep.id}/headers`, { headers: { "x-ok": "a\r\nInjected: 1" } }),
         "headers", "header value with CRLF");
+      assert422(await api.put(`/api/v1/app/${app.id}/endpoint/${ep.id}/headers`, { headers: { "x-ok": "a\u0000b" } }),
+        "headers", "header value with NUL");
       assert422(await api.put(`/api/v1/app/${app.id}/endpoint/${ep.id}/headers`, { headers: { "x-ok": 5 } }),
         "headers", "non-string header value");
     });
+  });
+
+  test("endpoint filterTypes must name existing event types (operational ones for operational endpoints)", async () => {
+    await writesNothing(async () => {
+      const res = await api.post(`/api/v1/app/${app.id}/endpoint`, { url: "https://h.example/", filterTypes: ["val.type", "no.such.type"] });
+      assert422(res, "filterTypes", "unknown filter type");
+      assert.match(res.text, /no\.such\.type/);
+      assert422(await api.patch(`/api/v1/app/${app.id}/endpoint/${ep.id}`, { filterTypes: ["nope"] }), "filterTypes", "PATCH");
+      assert422(await api.put(`/api/v1/app/${app.id}/endpoint/val-new-ep`, { url: "https://h.example/", filterTypes: ["nope"] }),
+        "filterTypes", "PUT-create");
+      assert422(await api.post("/api/v1/operational-webhook/endpoint", { url: "https://h.example/", filterTypes: ["val.type"] }),
+        "filterTypes", "operational endpoint with an app event type");
+    });
+    const ok = await api.post(`/api/v1/app/${app.id}/endpoint`, { url: "https://h.example/", filterTypes: ["val.type"] });
+    assert.equal(ok.status, 201, ok.text);
+    const ops = await api.post("/api/v1/operational-webhook/endpoint", { url: "https://h.example/", filterTypes: ["endpoint.disabled"] });
+    assert.equal(ops.status, 201, ops.text);
+    // A type deleted after the endpoint subscribed does not block later changes to it.
+    assert.equal((await api.post("/api/v1/event-type", { name: "val.gone", description: "d" })).status, 201);
+    const sub = await api.post(`/api/v1/app/${app.id}/endpoint`, { url: "https://h.example/", filterTypes: ["val.gone"] });
+    assert.equal((await api.delete("/api/v1/event-type/val.gone?expunge=true")).status, 204);
+    const patched = await api.patch(`/api/v1/app/${app.id}/endpoint/${sub.json.id}`, { description: "still fine" });
+    assert.equal(patched.status, 200, patched.text);
+    for (const id of [ok.json.id, sub.json.id]) await api.delete(`/api/v1/app/${app.id}/endpoint/${id}`);
+    await api.delete(`/api/v1/operational-webhook/endpoint/${ops.json.id}`);
+  });
+
+  test("event type schemas must be JSON Schemas", async () => {
+    await writesNothing(async () => {
+      const bad = [
+        { 1: "not a schema" },
+        { 1: { type: "text" } },
+        { 1: { type: [] } },
+        { 1: { properties: [] } },
+        { 1: { properties: { a: { type: 5 } } } },
+        { 1: { required: "a" } },
+        { 1: { items: { minLength: -1 } } },
+        { 1: { anyOf: [] } },
+      ];
+      for (const schemas of bad) {
+        assert422(await api.post("/api/v1/event-type", { name: "val.schema", description: "d", schemas }), "schemas",
+          `schemas ${JSON.stringify(schemas)}`);
+      }
+    });
+    const good = { 1: { type: "object", properties: { to: { type: "string", minLength: 1 }, n: { type: ["integer", "null"] } }, required: ["to"] } };
+    const res = await api.post("/api/v1/event-type", { name: "val.schema", description: "d", schemas: good });
+    assert.equal(res.status, 201, res.text);
+    assert.deepEqual(res.json.schemas, good);
+    await api.delete("/api/v1/event-type/val.schema?expunge=true");
+  });
+
+  test("recover reaches back at most 14 days", async () => {
+    const since = (days) => new Date(Date.now() - days * 86400e3).toISOString();
+    assert422(await api.post(`/api/v1/app/${app.id}/endpoint/${ep.id}/recover`, { since: since(15) }), "since", "15 days");
+    const ok = await api.post(`/api/v1/app/${app.id}/endpoint/${ep.id}/recover`, { since: since(13) });
+    assert.equal(ok.status, 202, ok.text);
   });
 
   test("a whitespace-only body is handled like {} (no 5xx)", async () => {
