@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/backup.h"
 #include "app/commands.h"
 #include "app/config.h"
 
@@ -55,6 +56,11 @@ int main(int argc, char** argv) {
   create->add_option("--name", name, "label stored with the token");
   AddConfigFlags(create, flags, config_file);
 
+  auto* backup = cli.add_subcommand("backup", "Copy the SQLite store to DEST while hookd serves");
+  std::string backup_dest;
+  backup->add_option("DEST", backup_dest, "file to write (replaced atomically)")->required();
+  AddConfigFlags(backup, flags, config_file);
+
   CLI11_PARSE(cli, argc, argv);
 
   hookd::app::Config config;
@@ -71,5 +77,6 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) return hookd::app::RunServe(config);
   if (create->parsed()) return hookd::app::RunTokenCreate(config, app, name);
+  if (backup->parsed()) return hookd::app::RunBackup(config, backup_dest);
   return 2;
 }
