@@ -11,7 +11,11 @@ configure_file(packaging/hookd.service.in hookd.service @ONLY)
 install(TARGETS hookd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookd.service DESTINATION ${HOOKD_SYSTEMD_UNIT_DIR})
 configure_file(packaging/hookd.1.in hookd.1 @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookd.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Gzipped as Debian wants man pages, without name or time stamp (reproducible); redone whenever
+# configure_file reruns the configuration because hookd.1.in changed.
+execute_process(COMMAND gzip -9nc hookd.1 WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
+                OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/hookd.1.gz COMMAND_ERROR_IS_FATAL ANY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookd.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 # An existing config is the operator's: never overwritten (the .deb marks it a conffile).
 install(CODE "
   set(conf \"\$ENV{DESTDIR}${CMAKE_INSTALL_FULL_SYSCONFDIR}/hookd/hookd.toml\")

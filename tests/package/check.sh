@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian package on this machine (root, Debian 12, no running systemd needed): installs
 # BUILD/hookd_*.deb, checks what it put in place, runs the installed hookd as its unit would (user
-# hookd, the installed config, a free loopback port), backs it up while it serves, stops it and
-# purges the package, checking that nothing is left. Cleans up on failure too.
+# hookd, the installed config, a free loopback port), backs it up while it serves, stops it,
+# installs it again over itself and purges it, checking that nothing is left. Cleans up on
+# failure too.
 # Usage: tests/package/check.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: check.sh BUILD_DIR}
@@ -22,7 +23,7 @@ chmod 755 "$tmp"
 server=""
 cleanup() {
   [ -z "$server" ] || { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
-  dpkg-query -W -f='${Status}' hookd 2>/dev/null | grep -q installed && dpkg --purge hookd >/dev/null
+  dpkg-query -W -f='${Status}' hookd 2>/dev/null | grep -q installed && dpkg --purge hookd >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -46,16 +47,15 @@ if command -v systemd-analyze >/dev/null; then
 else
   step "no systemd-analyze here: unit not verified"
 fi
-man=/usr/share/man/man1/hookd.1
-if [ -f "$man" ]; then
-  warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$man" 2>&1 >"$tmp/man.txt")
-  [ -z "$warnings" ] || fail "man page warnings: $warnings"
-  grep -q "hookd backup" "$tmp/man.txt" || fail "man page does not render"
-else
-  # Docker images may exclude /usr/share/man from dpkg; check the page inside the package.
-  dpkg-deb --fsys-tarfile "$deb" | tar -xO ".$man" >"$tmp/hookd.1" || fail "no man page in the package"
-  groff -man -ww -z "$tmp/hookd.1" || fail "man page warnings"
+man=/usr/share/man/man1/hookd.1.gz
+# Docker images may exclude /usr/share/man from dpkg; then the page is checked inside the package.
+if [ -f "$man" ]; then cp "$man" "$tmp/hookd.1.gz"; else
+  dpkg-deb --fsys-tarfile "$deb" | tar -xO ".$man" >"$tmp/hookd.1.gz" || fail "no man page in the package"
 fi
+warnings=$({ zcat "$tmp/hookd.1.gz" | groff -man -ww -z
+  LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$tmp/hookd.1.gz" >"$tmp/man.txt"; } 2>&1)
+[ -z "$warnings" ] || fail "man page warnings: $warnings"
+grep -q "hookd backup" "$tmp/man.txt" || fail "man page does not render"
 
 step "serving as user hookd with /etc/hookd/hookd.toml"
 # As systemd would run it: user hookd, its groups, an empty environment, umask 077.
@@ -97,6 +97,13 @@ step "backup while serving: integrity ok, $n messages"
 kill -TERM "$server"
 wait "$server" || fail "hookd exited $? on SIGTERM"
 server=""
+
+# Installing again (as an upgrade does) keeps the edited config and the data.
+echo "# edited by package-test" >>/etc/hookd/hookd.toml
+dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -i over an installed hookd"; }
+grep -q "edited by package-test" /etc/hookd/hookd.toml || fail "reinstall replaced the edited config"
+[ "$(stat -c '%U:%G %a' /etc/hookd/hookd.toml)" = "root:hookd 640" ] || fail "config mode after reinstall"
+[ -s /var/lib/hookd/hookd.db ] || fail "reinstall lost the database"
 
 dpkg --purge hookd >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg --purge"; }
 for f in /usr/bin/hookd "$unit" "$man" /etc/hookd /var/lib/hookd; do
