@@ -19,7 +19,8 @@ struct BackupProgress {
 // mode, and their commits after the snapshot are not in the copy). The copy is a self-contained
 // rollback-journal database written to a temporary file beside `dest` (mode 0600), synced and
 // renamed over `dest`, so `dest` is either the old file or the complete copy. The source is opened
-// read-only and never written. `progress` runs after each step.
+// read-only and never written; `dest` naming the database itself is refused. `progress` runs
+// after each step.
 core::Status BackupSqlite(const std::string& db_path, const std::string& dest,
                           const std::function<void(const BackupProgress&)>& progress = nullptr);
 

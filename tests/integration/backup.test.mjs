@@ -71,6 +71,10 @@ test("backup failures leave DEST untouched and name the problem", {
   const noDir = await runHookd(["backup", "--store", server.store, `${dir}/absent/copy.db`]);
   assert.equal(noDir.code, 1);
   assert.match(noDir.stderr, /cannot create a file in/);
+  const db = server.store.slice("sqlite://".length);
+  const itself = await runHookd(["backup", "--store", server.store, db]);
+  assert.equal(itself.code, 1);
+  assert.match(itself.stderr, /is the database itself/);
   assert.deepEqual(await readdir(dir), []);
 });
 
