@@ -14,7 +14,7 @@ int RunBackup(const Config& config, const std::string& dest) {
   std::string path = store::SqlitePath(config.store);
   if (path.empty()) {
     std::fprintf(stderr,
-                 "hookd backup copies SQLite stores only; store %s is not one. Back up a"
+                 "hookd backup copies SQLite stores (sqlite://PATH) only, not %s. Back up a"
                  " PostgreSQL store with pg_dump, e.g. pg_dump -Fc -f hookd.dump 'URL'\n",
                  config.store.c_str());
     return 2;
