@@ -14,8 +14,8 @@ step() { echo "package-test: $*"; }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (dpkg -i)"
 # Never touch a hookd the machine really runs: purging it would delete its data.
-! dpkg-query -W -f='${Status}' hookd 2>/dev/null | grep -q installed ||
-  fail "the hookd package is already installed here; remove it first"
+! dpkg-query -W hookd >/dev/null 2>&1 ||
+  fail "dpkg knows a hookd package here already; purge it first"
 ! getent passwd hookd >/dev/null || fail "a hookd user already exists here"
 
 tmp=$(mktemp -d)
@@ -23,7 +23,7 @@ chmod 755 "$tmp"
 server=""
 cleanup() {
   [ -z "$server" ] || { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
-  dpkg-query -W -f='${Status}' hookd 2>/dev/null | grep -q installed && dpkg --purge hookd >/dev/null 2>&1
+  ! dpkg-query -W hookd >/dev/null 2>&1 || dpkg --purge hookd >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT
