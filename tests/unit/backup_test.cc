@@ -107,6 +107,9 @@ TEST_F(BackupTest, FailureLeavesNothingBehind) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().detail.find("cannot create a file in"), std::string::npos);
   EXPECT_FALSE(BackupSqlite((dir_ / "none.db").string(), (dir_ / "copy.db").string()));
+  s = BackupSqlite((dir_ / "hookd.db").string(), dir_.string());
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().detail.find("is a directory"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "copy.db"));
 }
 

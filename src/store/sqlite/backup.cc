@@ -98,6 +98,8 @@ core::Status BackupSqlite(const std::string& db_path, const std::string& dest,
     return core::Fail(ErrorCode::kNotFound, "no database at " + db_path);
   if (std::filesystem::equivalent(db_path, dest, ec))
     return core::Fail(ErrorCode::kBadRequest, dest + " is the database itself");
+  if (std::filesystem::is_directory(dest, ec))
+    return core::Fail(ErrorCode::kBadRequest, dest + " is a directory; name the file to write");
   auto dir = std::filesystem::path(dest).parent_path();
   if (dir.empty()) dir = ".";
   // mkstemp creates the file 0600: the copy holds signing secrets like the store.
