@@ -4,7 +4,7 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 JOBS ?= $(shell nproc)
 
-.PHONY: bench all deps build run test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format fuzz-build fuzz-test fuzz soak tsan-test test-tools
+.PHONY: bench all deps build run install package package-test test unit-test asan-test integration-test integration-test-pg compat-test node-deps pg-check clean format fuzz-build fuzz-test fuzz soak tsan-test test-tools
 
 all: build
 
@@ -19,6 +19,26 @@ build: deps $(BUILD)/build.ninja
 
 run: build
 	./$(BUILD)/hookd serve
+
+# `make install` puts hookd, /etc/hookd/hookd.toml (an existing one is kept), the systemd unit and
+# the man page under PREFIX, then (unless DESTDIR is set) runs the package's postinst: the hookd
+# user, /var/lib/hookd, and the service enabled and started where systemd runs.
+PREFIX ?= /usr
+install: deps $(BUILD)/build.ninja
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target hookd
+	cmake --install $(BUILD) --strip
+	@[ -n "$(DESTDIR)" ] || sh packaging/debian/postinst configure
+
+# The Debian package: $(BUILD)/hookd_VERSION_ARCH.deb (cmake/Packaging.cmake).
+package: deps $(BUILD)/build.ninja
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target hookd
+	cd $(BUILD) && cpack -G DEB
+
+# Installs the package on this machine, runs it as its service would, backs it up, purges it.
+package-test: package
+	bash tests/package/check.sh $(BUILD)
 
 node-deps: deps
 	@cd tests/e2e && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }
@@ -92,7 +112,7 @@ fuzz-test: fuzz-build
 fuzz: fuzz-build
 	$(call run_fuzz,-runs=$(FUZZ_RUNS))
 
-test: unit-test asan-test tsan-test integration-test integration-test-pg compat-test fuzz-test
+test: unit-test asan-test tsan-test integration-test integration-test-pg compat-test fuzz-test package-test
 
 # The long forms of the reliability suite: 100 SIGKILL cycles under load on SQLite and on
 # PostgreSQL (the short form, 10 cycles, runs in the integration suites).

@@ -9,6 +9,7 @@ PKGS=(
   libgtest-dev libgmock-dev python3-aiosmtpd
   clang-16 libclang-rt-16-dev
   nodejs npm zsh
+  dpkg-dev adduser man-db groff-base sqlite3
 )
 missing=()
 for p in "${PKGS[@]}"; do

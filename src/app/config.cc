@@ -250,6 +250,8 @@ Config LoadConfig(const std::optional<std::string>& file,
         text = v.as_string();
       else if (v.is_integer())
         text = std::to_string(v.as_integer());
+      else if (v.is_boolean())
+        text = v.as_boolean() ? "true" : "false";
       else if (v.is_array()) {
         std::vector<std::string> items;
         for (const auto& item : v.as_array()) items.push_back(toml::get<std::string>(item));

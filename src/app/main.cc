@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/backup.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "cli/commands.h"
@@ -56,6 +57,11 @@ int main(int argc, char** argv) {
   create->add_option("--name", name, "label stored with the token");
   AddConfigFlags(create, flags, config_file);
 
+  auto* backup = cli.add_subcommand("backup", "Copy the SQLite store to DEST while hookd serves");
+  std::string backup_dest;
+  backup->add_option("DEST", backup_dest, "file to write (replaced atomically)")->required();
+  AddConfigFlags(backup, flags, config_file);
+
   // The client commands run from their parse callbacks and set the exit code.
   std::optional<int> exit_code;
   hookd::cli::AddListen(cli, exit_code);
@@ -81,5 +87,6 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) return hookd::app::RunServe(config);
   if (create->parsed()) return hookd::app::RunTokenCreate(config, app, name);
+  if (backup->parsed()) return hookd::app::RunBackup(config, backup_dest);
   return 2;
 }

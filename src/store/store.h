@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/clock.h"
@@ -74,6 +75,9 @@ struct StoreOptions {
 // The returned store is not yet initialised.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const core::Clock& clock,
                                          StoreOptions options = {});
+
+// The database path of a "sqlite://PATH" URL; empty for any other URL.
+std::string SqlitePath(std::string_view url);
 
 // Blocks until a write completes; for CLI commands and tests, never on request paths.
 template <class T, class F>

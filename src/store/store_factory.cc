@@ -4,11 +4,18 @@
 
 namespace hookd::store {
 
+namespace {
+constexpr std::string_view kSqlite = "sqlite://";
+}  // namespace
+
+std::string SqlitePath(std::string_view url) {
+  return url.starts_with(kSqlite) ? std::string(url.substr(kSqlite.size())) : std::string();
+}
+
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const core::Clock& clock,
                                          StoreOptions options) {
-  constexpr std::string_view kSqlite = "sqlite://";
   if (url.starts_with(kSqlite)) {
-    std::string path(url.substr(kSqlite.size()));
+    std::string path = SqlitePath(url);
     if (path.empty()) return core::Fail(core::ErrorCode::kBadRequest, "sqlite:// needs a path");
     return sqlite::MakeSqliteStore({.path = path,
                                     .max_batch = options.commit_max_batch,

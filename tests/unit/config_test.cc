@@ -47,8 +47,7 @@ TEST(Config, RejectsBadValuesNamingTheKey) {
   };
   EXPECT_NE(bad({{"max_body_bytes", "abc"}}).find("max_body_bytes"), std::string::npos);
   EXPECT_NE(bad({{"listen", "nonsense"}}).find("listen"), std::string::npos);
-  EXPECT_NE(bad({{"allowed_networks", "10.0.0.0/33"}}).find("allowed_networks"),
-            std::string::npos);
+  EXPECT_NE(bad({{"allowed_networks", "10.0.0.0/33"}}).find("allowed_networks"), std::string::npos);
   EXPECT_NE(bad({{"log_level", "loud"}}).find("log_level"), std::string::npos);
 }
 
@@ -56,6 +55,32 @@ TEST(Config, EveryKeyHasAnEnvironmentVariable) {
   for (const auto& key : ConfigKeys()) {
     EXPECT_TRUE(key.env.starts_with("HOOKD_")) << key.name;
   }
+}
+
+// packaging/hookd.toml (installed as /etc/hookd/hookd.toml) sets every key, each to its built-in
+// default except the store, which it puts in the service's state directory.
+TEST(Config, PackagedConfigListsEveryKeyWithItsDefault) {
+  std::string path = HOOKD_SOURCE_DIR "/packaging/hookd.toml";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto c = LoadConfig(path, {}, NoEnv);
+  Config defaults;
+  for (const auto& key : ConfigKeys()) {
+    EXPECT_NE(text.find("\n" + key.name + " = "), std::string::npos) << key.name << " missing";
+    if (key.name != "store") {
+      EXPECT_EQ(key.get(c), key.get(defaults)) << key.name;
+    }
+  }
+  EXPECT_EQ(c.store, "sqlite:///var/lib/hookd/hookd.db");
+}
+
+TEST(Config, FileTakesBooleans) {
+  auto path = std::filesystem::temp_directory_path() / "hookd-config-bool-test.toml";
+  std::ofstream(path) << "svix_headers = true\ndisable_on_gone = false\n";
+  auto c = LoadConfig(path.string(), {}, NoEnv);
+  EXPECT_TRUE(c.svix_headers);
+  EXPECT_FALSE(c.disable_on_gone);
+  std::filesystem::remove(path);
 }
 
 TEST(Config, Cidr) {
