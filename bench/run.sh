@@ -409,6 +409,9 @@ scenario_isolation() {
     say "isolation ($mode): $rate messages/s, half to endpoint 0"
     start_hookd; recv_reset
     api -X POST http://127.0.0.1:$HPORT/api/v1/app -d '{"name":"bench","uid":"bench"}' > /dev/null
+    for t in t0 t1; do
+      api -X POST http://127.0.0.1:$HPORT/api/v1/event-type -d "{\"name\":\"$t\",\"description\":\"$t\"}" > /dev/null
+    done
     local first="ignore"; [ $mode = hang ] && first="hang"
     api -X POST http://127.0.0.1:$HPORT/api/v1/app/bench/endpoint \
       -d "{\"url\":\"http://127.0.0.1:$RPORT/$first/0\",\"secret\":\"$SECRET\",\"eventTypes\":[\"t0\"]}" > /dev/null

@@ -64,10 +64,9 @@ std::string ReadUrl(BodyReader& body, std::string_view field, std::string url,
 // Headers hookd sets itself; an endpoint may not override them.
 bool ReservedHeader(const std::string& header) {
   std::string name = core::AsciiLower(header);
-  return name.starts_with("webhook-") || name.starts_with("svix-") ||
-         name.starts_with("x-svix-") || name == "content-length" ||
-         name == "host" || name == "content-type" || name == "user-agent" ||
-         name == "transfer-encoding" || name == "connection";
+  return name.starts_with("webhook-") || name.starts_with("svix-") || name.starts_with("x-svix-") ||
+         name == "content-length" || name == "host" || name == "content-type" ||
+         name == "user-agent" || name == "transfer-encoding" || name == "connection";
 }
 
 }  // namespace

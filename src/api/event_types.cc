@@ -1,11 +1,11 @@
 // /api/v1/event-type: the catalogue of event types (global, admin-managed).
 #include "api/body_reader.h"
-#include "core/json_schema_check.h"
-#include "core/json_text.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
 #include "api/resources.h"
 #include "core/ids.h"
+#include "core/json_schema_check.h"
+#include "core/json_text.h"
 #include "core/validation.h"
 
 namespace hookd::api {
@@ -25,13 +25,13 @@ void ReadFields(BodyReader& body, EventType& et, bool patch) {
     et.deprecated = false;
   if (auto s = body.Object("schemas")) {
     // Svix's shape: {"<version>": <JSON Schema>, ...}
-    for (const auto& [version, schema] : core::ParseJson(*s).as_object()) {
+    auto versions = core::ParseJson(*s);
+    for (const auto& [version, schema] : versions.as_object()) {
       std::string err = schema.is_object() ? core::CheckJsonSchema(schema) : "must be an object";
       if (!err.empty()) body.Fail("schemas", "version '" + std::string(version) + "': " + err);
     }
     et.schemas = *s;
-  }
-  else if (!patch || body.IsNull("schemas"))
+  } else if (!patch || body.IsNull("schemas"))
     et.schemas.reset();
   if (auto f = body.StringList("featureFlags", 10))
     et.feature_flags = *f;

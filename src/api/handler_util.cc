@@ -3,11 +3,11 @@
 #include <charconv>
 
 #include "core/crypto.h"
-#include "core/validation.h"
 #include "core/ids.h"
 #include "core/json_text.h"
 #include "core/ops_events.h"
 #include "core/time_format.h"
+#include "core/validation.h"
 
 namespace hookd::api {
 namespace json = boost::json;

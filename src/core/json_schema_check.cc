@@ -77,8 +77,8 @@ std::string Check(const json::value& schema, const std::string& path, int depth)
       if (!ok) e = at + ": must be an array of property names";
     } else if (key == "enum") {
       if (!v.is_array()) e = at + ": must be an array";
-    } else if (key == "minLength" || key == "maxLength" || key == "minItems" ||
-               key == "maxItems" || key == "minProperties" || key == "maxProperties") {
+    } else if (key == "minLength" || key == "maxLength" || key == "minItems" || key == "maxItems" ||
+               key == "minProperties" || key == "maxProperties") {
       if (!NonNegativeInt(v)) e = at + ": must be a non-negative integer";
     } else if (key == "minimum" || key == "maximum" || key == "exclusiveMinimum" ||
                key == "exclusiveMaximum" || key == "multipleOf") {

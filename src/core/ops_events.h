@@ -34,10 +34,10 @@ inline constexpr std::string_view kMessageKilled = "message.killed";
 inline constexpr std::string_view kMessageNotKilled = "message.not_killed";
 inline constexpr std::string_view kMessageReply = "message.reply";
 inline constexpr std::string_view kAll[] = {
-    kEndpointCreated,  kEndpointUpdated,   kEndpointDeleted,       kEndpointDisabled,
-    kEndpointEnabled,  kAttemptFailing,    kAttemptExhausted,      kAttemptRecovered,
-    kBackgroundTaskFinished, kMessageCompleted, kBatchCompleted, kMessageKilled,
-    kMessageNotKilled, kMessageReply};
+    kEndpointCreated,        kEndpointUpdated,  kEndpointDeleted,  kEndpointDisabled,
+    kEndpointEnabled,        kAttemptFailing,   kAttemptExhausted, kAttemptRecovered,
+    kBackgroundTaskFinished, kMessageCompleted, kBatchCompleted,   kMessageKilled,
+    kMessageNotKilled,       kMessageReply};
 // Svix sends message.attempt.failing on the fourth failed attempt of a message.
 inline constexpr int kFailingAfterAttempts = 4;
 }  // namespace ops

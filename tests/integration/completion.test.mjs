@@ -123,6 +123,7 @@ const EXPECTED = { "t.ok": "succeeded", "t.bad": "failed", "t.kill": "killed" };
 async function mixedBatch(api, rx, appName) {
   rx.on("/bad", 500);
   const app = (await api.post("/api/v1/app", { name: appName })).json;
+  for (const name of Object.keys(EXPECTED)) await api.post("/api/v1/event-type", { name, description: name });
   const eps = {
     ok: (await api.post(`/api/v1/app/${app.id}/endpoint`, { url: rx.url("/ok") })).json,
     bad: (await api.post(`/api/v1/app/${app.id}/endpoint`, { url: rx.url("/bad"), filterTypes: ["t.bad"] })).json,

@@ -63,8 +63,14 @@ export function hookdApi(server) {
         [200, 201],
         "create app"
       ),
-    newEndpoint: async (appId, body) =>
-      expect(await api.post(`/api/v1/app/${appId}/endpoint`, body), 201, `create endpoint ${JSON.stringify(body)}`),
+    /** Creates the endpoint, and first the catalogue entries of the event types it filters on. */
+    newEndpoint: async (appId, body) => {
+      for (const name of body.eventTypes ?? body.filterTypes ?? []) {
+        const res = await api.post("/api/v1/event-type", { name, description: name });
+        assert.ok([201, 409].includes(res.status), `create event type ${name}: ${res.text}`);
+      }
+      return expect(await api.post(`/api/v1/app/${appId}/endpoint`, body), 201, `create endpoint ${JSON.stringify(body)}`);
+    },
     getEndpoint: async (appId, epId) =>
       expect(await api.get(`/api/v1/app/${appId}/endpoint/${epId}`), 200, "get endpoint"),
     send: async (appId, body = {}) =>
