@@ -94,8 +94,10 @@ struct Endpoint {
   std::vector<EndpointSecret> secrets;             // secrets[0] is current
   std::optional<std::vector<int>> retry_schedule;  // seconds before each retry; null: global
   DeliveryOptions options;
-  bool ephemeral = false;        // a per-message callback: not listed, never fanned out to
-  FailurePolicy failure_policy;  // unset fields: the app's, then the server's
+  // A per-message callback, or a deleted endpoint kept while attempts name it: not listed,
+  // never fanned out to, not found through the API.
+  bool ephemeral = false;
+  FailurePolicy failure_policy;             // unset fields: the app's, then the server's
   std::optional<std::string> fallback_url;  // receives a JSON report of each alerting event
   TimePoint created_at{};
   TimePoint updated_at{};

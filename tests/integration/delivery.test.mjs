@@ -119,6 +119,28 @@ describe("delivery", () => {
     });
   });
 
+  test("a deleted endpoint stays among the destinations it was attempted for; history is not rewritten", async () => {
+    const app = await h.newApp("deleted-dest");
+    const sent = await h.newEndpoint(app.id, { url: rx.url("/deleted/sent"), uid: "gone" });
+    const msg = await h.send(app.id, { payload: { n: 1 } });
+    await h.settled(app.id, msg.id, sent.id);
+    const api = (m, p, body) => request(server, m, `/api/v1/app/${app.id}${p}`, { body });
+    assert.equal((await api("DELETE", `/endpoint/${sent.id}`)).status, 204);
+
+    const [row] = await h.destinations(app.id, msg.id);
+    assert.equal(row?.id, sent.id, "the deleted endpoint is still listed");
+    assert.equal(row.status, SUCCESS);
+    assert.equal(row.url, rx.url("/deleted/sent"));
+    assert.equal((await h.attempts(app.id, msg.id)).length, 1, "its attempt is still listed");
+    assert.equal((await api("GET", `/endpoint/${sent.id}`)).status, 404, "but the endpoint itself is gone");
+    assert.deepEqual((await api("GET", "/endpoint")).json.data, []);
+    assert.equal((await api("DELETE", `/endpoint/${sent.id}`)).status, 404, "deleting twice");
+    const again = await h.newEndpoint(app.id, { url: rx.url("/deleted/again"), uid: "gone" });
+    assert.notEqual(again.id, sent.id, "its uid is free again");
+    const next = await h.send(app.id, { payload: { n: 2 } });
+    assert.deepEqual((await h.destinations(app.id, next.id)).map((d) => d.id), [again.id]);
+  });
+
   describe("request format and signatures", () => {
     test("method, headers, body and signature", async () => {
       const app = await h.newApp("headers");

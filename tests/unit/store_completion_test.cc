@@ -2,6 +2,7 @@
 // message is complete once, when its last delivery is final; untracked messages cost nothing; a
 // batch completes once its expected members are complete, and takes no member once closed.
 #include <boost/json.hpp>
+#include <map>
 
 #include "core/completion.h"
 #include "core/ops_events.h"
@@ -193,6 +194,40 @@ TEST_P(CompletionStoreTest, DeletingTheEndpointAMessageWaitedForCompletesIt) {
   auto c = store_->GetCompletion(app_.id, m.id);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->destinations.size(), 1u);
+}
+
+TEST_P(CompletionStoreTest, ADeletedEndpointStaysAmongTheDestinationsItWasAttemptedFor) {
+  auto c = AddEndpoint(app_.id);
+  auto m = Tracked();
+  Finish(m, a_, DeliveryStatus::kSuccess, 200);
+  // c: attempted once, a retry due later.
+  auto a = MakeAttempt(app_.id, m.id, c.id, 500);
+  core::DeliveryUpdate retry{m.id, c.id, DeliveryStatus::kPending, 1, clock_.Now() + 1h};
+  retry.node = "n1";
+  ASSERT_TRUE(Wait<void>([&](Done<void> d) { store_->RecordOutcome(a, retry, d); }));
+  for (const auto* ep : {&a_, &b_, &c})
+    ASSERT_TRUE(Wait<void>([&](Done<void> d) { store_->DeleteEndpoint(app_.id, ep->id, {}, d); }));
+
+  auto dest = store_->ListMessageDestinations(app_.id, m.id, {});
+  ASSERT_TRUE(dest);
+  std::map<std::string, DeliveryStatus> by_endpoint;
+  for (const auto& v : dest->data) by_endpoint[v.endpoint.id] = v.status;
+  // b was never attempted: gone; a keeps its success, c's pending retry is canceled.
+  EXPECT_EQ(by_endpoint,
+            (std::map<std::string, DeliveryStatus>{{a_.id, DeliveryStatus::kSuccess},
+                                                   {c.id, DeliveryStatus::kCanceled}}));
+  AttemptFilter filter;
+  filter.msg_id = m.id;
+  EXPECT_EQ(store_->ListAttempts(app_.id, filter, {})->data.size(), 2u);
+  EXPECT_TRUE(store_->ListEndpoints(app_.id, {})->data.empty());
+  EXPECT_TRUE(store_->GetEndpoint(app_.id, a_.id)->ephemeral) << "kept, hidden";
+  EXPECT_EQ(store_->GetEndpoint(app_.id, b_.id).error().code, core::ErrorCode::kNotFound);
+  EXPECT_EQ(
+      Wait<void>([&](Done<void> d) { store_->DeleteEndpoint(app_.id, a_.id, {}, d); }).error().code,
+      core::ErrorCode::kNotFound);
+  // New messages do not go to deleted endpoints.
+  auto m2 = Tracked();
+  EXPECT_TRUE(store_->ListMessageDestinations(app_.id, m2.id, {})->data.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, CompletionStoreTest, ::testing::ValuesIn(Backends()),

@@ -98,14 +98,30 @@ void PostgresStore::UpdateEndpoint(core::Endpoint ep, Idempotency idem,
 
 void PostgresStore::DeleteEndpoint(std::string app_id, std::string id,
                                    std::vector<core::OpsEvent> events, Done<void> done) {
-  static const std::string kSql =
-      OrNotFound("DELETE FROM endpoints WHERE app_id = $1 AND id = $2", "endpoint");
   // Tracked messages that waited for this endpoint may now be complete.
   static const std::string kQueue = WithStates(
       "INSERT INTO completion_queue(msg_id) SELECT d.msg_id FROM deliveries d JOIN messages m"
       " ON m.id = d.msg_id WHERE d.endpoint_id = $1 AND d.status IN ({pending}, {sending})"
       " AND m.track_completion");
-  std::vector<Query> queries{{kQueue, {P(id)}}, {kSql, {P(app_id), P(id)}}};
+  // Deliveries never attempted go; those with attempts stay as history, the pending ones
+  // canceled. The endpoint stays too while history names it, hidden (ephemeral), disabled (an
+  // attempt in flight cannot schedule another) and without its uid.
+  static const std::string kHide = OrNotFound(
+      "UPDATE endpoints SET ephemeral = true, disabled = true, uid = NULL, updated_at = $3"
+      " WHERE app_id = $1 AND id = $2 AND NOT ephemeral",
+      "endpoint");
+  static const std::string kDrop = "DELETE FROM deliveries WHERE endpoint_id = $1 AND attempts = 0";
+  static const std::string kCancel = WithStates(
+      "UPDATE deliveries SET status = {canceled}, next_attempt_at = NULL, held = false,"
+      " updated_at = $2 WHERE endpoint_id = $1 AND status = {pending}");
+  static const std::string kRemove =
+      "DELETE FROM endpoints WHERE id = $1 AND NOT EXISTS"
+      " (SELECT 1 FROM deliveries WHERE endpoint_id = $1)";
+  static const std::string kHealth = "DELETE FROM endpoint_health WHERE endpoint_id = $1";
+  auto now = ToMicros(clock_.Now());
+  std::vector<Query> queries{{kQueue, {P(id)}},  {kHide, {P(app_id), P(id), P(now)}},
+                             {kDrop, {P(id)}},   {kCancel, {P(id), P(now)}},
+                             {kRemove, {P(id)}}, {kHealth, {P(id)}}};
   auto fan = AddOpsEvents(queries, events, clock_.Now());
   Write<void>(
       std::nullopt, std::move(done), std::move(queries),

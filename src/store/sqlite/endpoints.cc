@@ -105,14 +105,31 @@ void SqliteStore::DeleteEndpoint(std::string app_id, std::string id,
             "INSERT INTO completion_queue(msg_id) SELECT d.msg_id FROM deliveries d JOIN"
             " messages m ON m.id = d.msg_id WHERE d.endpoint_id = ? AND d.status IN ({pending},"
             " {sending}) AND m.track_completion");
+        // Deliveries never attempted go; those with attempts stay as history, the pending
+        // ones canceled. The endpoint stays too while history names it, hidden (ephemeral),
+        // disabled (an attempt in flight cannot schedule another) and without its uid.
+        static const std::string kHide =
+            "UPDATE endpoints SET ephemeral = 1, disabled = 1, uid = NULL, updated_at = ?3"
+            " WHERE app_id = ?1 AND id = ?2 AND NOT ephemeral";
+        static const std::string kCancel = WithStates(
+            "UPDATE deliveries SET status = {canceled}, next_attempt_at = NULL, held = 0,"
+            " updated_at = ?2 WHERE endpoint_id = ?1 AND status = {pending}");
+        auto now = ToMicros(clock_.Now());
         auto s = db.Prepare(kQueue).Bind(1, id).Run();
         if (!s) return s;
-        s = db.Prepare("DELETE FROM endpoints WHERE app_id=? AND id=?")
-                .Bind(1, app_id)
-                .Bind(2, id)
+        if (s = db.Prepare(kHide).Bind(1, app_id).Bind(2, id).Bind(3, now).Run(); !s) return s;
+        if (db.Changes() == 0) return core::NotFound("endpoint");
+        for (const char* sql : {"DELETE FROM deliveries WHERE endpoint_id = ? AND attempts = 0",
+                                "DELETE FROM endpoint_health WHERE endpoint_id = ?"}) {
+          if (s = db.Prepare(sql).Bind(1, id).Run(); !s) return s;
+        }
+        if (s = db.Prepare(kCancel).Bind(1, id).Bind(2, now).Run(); !s) return s;
+        s = db.Prepare(
+                  "DELETE FROM endpoints WHERE id = ?1 AND NOT EXISTS"
+                  " (SELECT 1 FROM deliveries WHERE endpoint_id = ?1)")
+                .Bind(1, id)
                 .Run();
         if (!s) return s;
-        if (db.Changes() == 0) return core::NotFound("endpoint");
         return InsertOpsEvents(db, events, clock_.Now(), *due);
       },
       due);
