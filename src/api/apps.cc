@@ -47,6 +47,36 @@ void ReadAppFields(BodyReader& body, App& app, bool patch) {
   ReadNotifications(body, app.notifications, patch);
 }
 
+std::optional<App> ReadNestedApp(BodyReader& body) {
+  auto nested = body.Nested("application");
+  if (!nested) return std::nullopt;
+  App app;
+  ReadAppFields(*nested, app, false);
+  body.Absorb(*nested);
+  return app;
+}
+
+void ResolveOrCreateApp(ApiContext& ctx, const Request& req, std::optional<App> nested,
+                        std::function<void(Request&, core::Result<App>)> then) {
+  auto request = std::make_shared<Request>(req);
+  auto app = ResolveApp(ctx, req);
+  if (nested && nested->uid != req.params[0] && (!app || nested->uid != app->uid)) {
+    return then(*request,
+                core::Invalid("application.uid", "must be the uid of the application in the path"));
+  }
+  if (app || !nested || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin())
+    return then(*request, std::move(app));
+  nested->id = core::NewId("app", ctx.clock);
+  nested->created_at = nested->updated_at = ctx.clock.Now();
+  ctx.store.CreateApp(*nested, std::nullopt,
+                      [&ctx, request, then = std::move(then)](core::Result<App> created) {
+                        // Lost a race with a concurrent creation: use the winner.
+                        if (!created && created.error().code == core::ErrorCode::kConflict)
+                          created = ResolveApp(ctx, *request);
+                        then(*request, std::move(created));
+                      });
+}
+
 namespace {
 
 void List(ApiContext& ctx, Request& req, Reply reply) {

@@ -64,40 +64,15 @@ void PortalAccess(ApiContext& ctx, Request& req, Reply reply) {
   token.kind = core::Token::Kind::kPortal;
   token.name = "app portal";
   ReadPortalToken(*body, token, ctx.clock);
-  std::optional<core::App> new_app;
-  if (auto nested = body->Nested("application")) {
-    new_app.emplace();
-    ReadAppFields(*nested, *new_app, false);
-    body->Absorb(*nested);
-  }
+  auto new_app = ReadNestedApp(*body);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  auto app = ResolveApp(ctx, req);
-  if (app) {
-    token.app_id = app->id;
-    return Mint(ctx, req, std::move(reply), std::move(token));
-  }
-  if (!new_app || app.error().code != core::ErrorCode::kNotFound)
-    return reply(ErrorResponse(app.error()));
-  if (!new_app->uid) new_app->uid = req.params[0];
-  if (*new_app->uid != req.params[0]) {
-    return reply(ErrorResponse(
-        core::Invalid("application.uid", "must be the uid of the application in the path")
-            .error()));
-  }
-  new_app->id = core::NewId("app", ctx.clock);
-  new_app->created_at = new_app->updated_at = ctx.clock.Now();
-  auto request = std::make_shared<Request>(req);
-  ctx.store.CreateApp(*new_app, std::nullopt,
-                      [&ctx, request, reply = std::move(reply),
-                       token = std::move(token)](core::Result<core::App> created) mutable {
-                        ctx.apps.Clear();
-                        // Lost a race with a concurrent creation: use the winner.
-                        if (!created && created.error().code == core::ErrorCode::kConflict)
-                          created = ResolveApp(ctx, *request);
-                        if (!created) return reply(ErrorResponse(created.error()));
-                        token.app_id = created->id;
-                        Mint(ctx, *request, std::move(reply), std::move(token));
-                      });
+  ResolveOrCreateApp(ctx, req, std::move(new_app),
+                     [&ctx, reply = std::move(reply), token = std::move(token)](
+                         Request& req, core::Result<core::App> app) mutable {
+                       if (!app) return reply(ErrorResponse(app.error()));
+                       token.app_id = app->id;
+                       Mint(ctx, req, std::move(reply), std::move(token));
+                     });
 }
 
 // POST /api/v1/auth/app/{app}/expire-all: the app's portal tokens (of the named sessions, if

@@ -130,22 +130,6 @@ void Route(ApiContext& ctx, const Request& req, Reply reply, Message msg, const 
   Persist(ctx, req, std::move(reply), std::move(msg), app, with_content, std::move(routing));
 }
 
-// MessageIn.application: when the path's app does not exist, create it first (admin only).
-void CreateAppThenRoute(ApiContext& ctx, Request& req, Reply reply, Message msg, core::App app,
-                        bool with_content, Extras extras) {
-  auto request = std::make_shared<Request>(req);
-  ctx.store.CreateApp(app, std::nullopt,
-                      [&ctx, request, reply = std::move(reply), msg = std::move(msg), with_content,
-                       extras = std::move(extras)](core::Result<core::App> created) mutable {
-                        // Lost a race with a concurrent creation: use the winner.
-                        if (!created && created.error().code == core::ErrorCode::kConflict)
-                          created = ResolveApp(ctx, *request);
-                        if (!created) return reply(ErrorResponse(created.error()));
-                        Route(ctx, *request, std::move(reply), std::move(msg), *created,
-                              with_content, std::move(extras));
-                      });
-}
-
 void Create(ApiContext& ctx, Request& req, Reply reply) {
   auto with_content = QueryFlag(req, "with_content", true);
   if (!with_content) return reply(ErrorResponse(with_content.error()));
@@ -190,33 +174,17 @@ void Create(ApiContext& ctx, Request& req, Reply reply) {
   extras.completion_callback =
       ReadCallback(*body, "completionCallback", "completion callback", ctx.clock);
   extras.test = body->Bool("test").value_or(false);
-  std::optional<core::App> new_app;
-  if (auto nested = body->Nested("application")) {
-    new_app.emplace();
-    ReadAppFields(*nested, *new_app, false);
-    body->Absorb(*nested);
-  }
+  auto new_app = ReadNestedApp(*body);
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
   msg.id = core::NewId("msg", ctx.clock);
   msg.created_at = ctx.clock.Now();
-
-  auto app = ResolveApp(ctx, req);
-  // `application` describes the app in the path (as in Svix): its uid names that app.
-  if (new_app && new_app->uid != req.params[0] && (!app || new_app->uid != app->uid)) {
-    return reply(ErrorResponse(
-        core::Invalid("application.uid", "must be the uid of the application in the path")
-            .error()));
-  }
-  if (app) {
-    return Route(ctx, req, std::move(reply), std::move(msg), *app, *with_content,
-                 std::move(extras));
-  }
-  if (!new_app || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin())
-    return reply(ErrorResponse(app.error()));
-  new_app->id = core::NewId("app", ctx.clock);
-  new_app->created_at = new_app->updated_at = ctx.clock.Now();
-  CreateAppThenRoute(ctx, req, std::move(reply), std::move(msg), std::move(*new_app), *with_content,
-                     std::move(extras));
+  ResolveOrCreateApp(
+      ctx, req, std::move(new_app),
+      [&ctx, reply = std::move(reply), msg = std::move(msg), content = *with_content,
+       extras = std::move(extras)](Request& req, core::Result<core::App> app) mutable {
+        if (!app) return reply(ErrorResponse(app.error()));
+        Route(ctx, req, std::move(reply), std::move(msg), *app, content, std::move(extras));
+      });
 }
 
 void List(ApiContext& ctx, Request& req, Reply reply) {

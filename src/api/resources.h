@@ -14,6 +14,14 @@ void RegisterApps(Router& r, ApiContext& ctx);
 // Reads ApplicationIn / ApplicationPatch fields into `app`. `patch`: absent fields are kept.
 class BodyReader;
 void ReadAppFields(BodyReader& body, core::App& app, bool patch);
+// A body's `application` (Svix's MessageIn and AppPortalAccessIn): the app its path names, to
+// create when it does not exist yet. Errors go to the body.
+std::optional<core::App> ReadNestedApp(BodyReader& body);
+// The app of path parameter 0 (ResolveApp); when there is none and `nested` describes it, it is
+// created first (admin tokens only). `nested`'s uid must be the path's: 422 otherwise. `then`
+// runs once, maybe after the write, with a request of its own.
+void ResolveOrCreateApp(ApiContext& ctx, const Request& req, std::optional<core::App> nested,
+                        std::function<void(Request&, core::Result<core::App>)> then);
 void RegisterEventTypes(Router& r, ApiContext& ctx);
 void RegisterEndpoints(Router& r, ApiContext& ctx);
 void RegisterMessages(Router& r, ApiContext& ctx);

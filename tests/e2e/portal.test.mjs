@@ -100,7 +100,8 @@ describe("token capabilities (svix SDK)", () => {
 
   it("creates the app from `application` when the path names none", async () => {
     const name = uid("portal-new");
-    const p = as(await portal(name, { application: { name: "New" } }));
+    await rejectsWith(portal(name, { application: { name: "New" } }), 422, "application without the path's uid");
+    const p = as(await portal(name, { application: { name: "New", uid: name } }));
     const app = await p.application.get(name);
     assert.equal(app.name, "New");
     assert.equal(app.uid, name);
