@@ -7,6 +7,7 @@
 
 #include "api/errors.h"
 #include "api/handler_util.h"
+#include "api/openapi.h"
 #include "api/resources.h"
 #include "core/crypto.h"
 #include "core/ids.h"
@@ -49,6 +50,7 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
   RegisterBatches(router_, ctx_);
   RegisterSources(router_, ctx_);
   RegisterAuth(router_, ctx_);
+  RegisterOpenApi(router_);  // last: it documents the routes above
 }
 
 core::Status ApiService::Authenticate(Request& req) {
