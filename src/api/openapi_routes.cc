@@ -215,6 +215,10 @@ std::vector<RouteDoc> MakeDocs() {
       {"POST /api/v1/auth/logout", "v1.authentication.logout", "Authentication",
        "Revoke the calling token", "", 204, ""},
 
+      {"GET /api/v1/health", "v1.health.get", "Health", "Answers 204 while the server runs", "",
+       204, ""},
+      {"GET /metrics", "metrics.get", "Health", "Prometheus metrics", "", 200,
+       "text/plain; version=0.0.4"},
       {"GET /api/v1/openapi.json", "v1.openapi.get", "OpenAPI", "This document", "", 200,
        "OpenApiDocument"},
       {"GET /docs", "docs.get", "OpenAPI", "The API reference page rendered from this document", "",
