@@ -98,6 +98,8 @@ json::object Operation(const Router::RouteInfo& route, const RouteDoc& doc) {
       params.push_back(PathParameter(seg.substr(1, seg.size() - 2)));
   bool has_path_params = !params.empty();
   for (const auto& q : doc.query) params.push_back(Ref("parameters", q));
+  if (authenticated && route.method == Method::kPost)
+    params.push_back(Ref("parameters", "idempotency-key"));
   if (!params.empty()) op["parameters"] = std::move(params);
   if (!doc.request.empty())
     op["requestBody"] = {{"required", true}, {"content", Content(doc.request)}};

@@ -22,6 +22,9 @@ constexpr std::string_view kComponents = R"json({
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
 },
 "parameters": {
+  "idempotency-key": {"name": "idempotency-key", "in": "header",
+    "description": "A POST with a key is answered once: a repeat gets the first answer (409 with another body). Kept 12 h.",
+    "schema": {"type": "string"}},
   "limit": {"name": "limit", "in": "query", "description": "Page size.",
     "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 50}},
   "iterator": {"name": "iterator", "in": "query", "description": "The iterator of the page to read from.",
