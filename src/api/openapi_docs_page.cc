@@ -68,15 +68,12 @@ std::string SchemaText(const json::value& s) {
   return out.empty() ? "any" : out;
 }
 
-// A response or request body: its schema and media type.
-std::string BodyText(const json::object& components, const json::value& body) {
-  const json::value* b = &body;
-  if (const auto* ref = body.as_object().if_contains("$ref"))
-    b = &components.at("responses").at(RefName(ref->as_string()));
-  std::string out = Escape(Str(b->as_object().if_contains("description")));
-  if (const auto* content = b->as_object().if_contains("content")) {
+// A body's schema and media type.
+std::string ContentText(const json::object& body) {
+  std::string out;
+  if (const auto* content = body.if_contains("content")) {
     for (const auto& [media, m] : content->as_object())
-      out += " " + SchemaText(m.at("schema")) + " <code>" + Escape(media) + "</code>";
+      out += SchemaText(m.at("schema")) + " <code>" + Escape(media) + "</code> ";
   }
   return out;
 }
@@ -107,11 +104,19 @@ std::string Operation(const json::object& components, std::string_view path,
   if (const auto* params = op.if_contains("parameters"))
     out += Parameters(components, params->as_array());
   if (const auto* body = op.if_contains("requestBody"))
-    out += "<p>Request body: " + BodyText(components, *body) + "</p>";
-  out += "<ul>";
-  for (const auto& [status, r] : op.at("responses").as_object())
-    out += "<li><b>" + Escape(status) + "</b> " + BodyText(components, r) + "</li>";
-  return out + "</ul></details>\n";
+    out += "<p>Request body: " + ContentText(body->as_object()) + "</p>";
+  // The success response in full; the shared error responses by name.
+  std::string errors;
+  for (const auto& [status, r] : op.at("responses").as_object()) {
+    const auto& response = r.as_object();
+    if (const auto* ref = response.if_contains("$ref"))
+      errors += " <b>" + Escape(status) + "</b> " + RefName(ref->as_string());
+    else
+      out += "<p><b>" + Escape(status) + "</b> " + Escape(response.at("description").as_string()) +
+             " " + ContentText(response) + "</p>";
+  }
+  if (!errors.empty()) out += "<p>Errors:" + errors + "</p>";
+  return out + "</details>\n";
 }
 
 std::string Schema(std::string_view name, const json::object& s) {
@@ -173,7 +178,9 @@ std::string RenderDocsPage(const json::object& doc) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + title +
          " API reference</title><style>" + std::string(kStyle) + "</style></head><body><h1>" +
          title + "</h1><p>" + Escape(info.at("description").as_string()) +
-         " The document: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p><nav>" +
+         " Errors answer <a href=\"#schema-HttpError\">HttpError</a> (422: <a "
+         "href=\"#schema-HTTPValidationError\">HTTPValidationError</a>). The document: <a "
+         "href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p><nav>" +
          nav + "<a href=\"#schemas\">Schemas</a></nav>\n" + body + "</body></html>\n";
 }
 

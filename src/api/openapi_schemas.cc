@@ -1,5 +1,7 @@
 // The OpenAPI document's components: the objects hookd reads and writes (json_codec.cc and the
-// handlers' BodyReader fields), with Svix's schema names where Svix has the object.
+// handlers' BodyReader fields), with Svix's schema names where Svix has the object. Objects keep
+// the default additionalProperties (true): hookd ignores unknown request fields, and clients
+// should tolerate response fields added later; maps of strings say so.
 #include "api/openapi.h"
 
 namespace hookd::api {
@@ -81,20 +83,17 @@ constexpr std::string_view kComponents = R"json({
     "properties": {"data": {"type": "array"}, "iterator": {"type": ["string", "null"]},
       "prevIterator": {"type": ["string", "null"]}, "done": {"type": "boolean"}}},
   "StringMap": {"type": "object", "additionalProperties": {"type": "string"}},
-  "Object": {"type": "object", "description": "Any JSON object.", "additionalProperties": true},
 
   "FailurePolicy": {"type": ["object", "null"], "description": "hookd: when to disable a failing endpoint.",
     "properties": {"disableAfterExhausted": {"type": ["integer", "null"], "minimum": 0},
       "disableAfterFailingSeconds": {"type": ["integer", "null"], "minimum": 0},
       "disableOnGone": {"type": ["boolean", "null"]},
-      "autoRecoverSeconds": {"type": ["integer", "null"], "minimum": 0, "maximum": 604800}},
-    "additionalProperties": false},
+      "autoRecoverSeconds": {"type": ["integer", "null"], "minimum": 0, "maximum": 604800}}},
   "Notifications": {"type": ["object", "null"], "description": "hookd: who hears of failing endpoints.",
     "properties": {"emails": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
       "phones": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
       "events": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": 10},
-      "digestSeconds": {"type": "integer", "minimum": 1, "maximum": 604800}},
-    "additionalProperties": false},
+      "digestSeconds": {"type": "integer", "minimum": 1, "maximum": 604800}}},
 
   "ApplicationIn": {"allOf": [{"$ref": "#/components/schemas/ApplicationFields"}], "required": ["name"]},
   "ApplicationPatch": {"allOf": [{"$ref": "#/components/schemas/ApplicationFields"}]},
@@ -185,17 +184,18 @@ constexpr std::string_view kComponents = R"json({
     "properties": {"success": {"type": "integer"}, "pending": {"type": "integer"},
       "sending": {"type": "integer"}, "fail": {"type": "integer"}, "canceled": {"type": "integer"}}},
 
-  "EventTypeIn": {"type": "object", "required": ["name", "description"],
-    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+  "EventTypeIn": {"allOf": [{"$ref": "#/components/schemas/EventTypeFields"}],
+    "required": ["name", "description"], "properties": {"name": {"type": "string"}}},
+  "EventTypeUpsertIn": {"allOf": [{"$ref": "#/components/schemas/EventTypeFields"}], "required": ["description"]},
+  "EventTypePatch": {"allOf": [{"$ref": "#/components/schemas/EventTypeFields"}]},
+  "EventTypeFields": {"type": "object",
+    "properties": {"description": {"type": "string", "maxLength": 4096},
       "archived": {"type": "boolean"}, "deprecated": {"type": "boolean"},
       "schemas": {"type": ["object", "null"], "description": "JSON Schemas by version, e.g. {\"1\": {...}}."},
-      "featureFlags": {"type": ["array", "null"], "items": {"type": "string"}},
+      "featureFlags": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": 10},
       "featureFlag": {"type": ["string", "null"]},
       "groupName": {"type": ["string", "null"]},
       "expectsReply": {"type": "boolean", "description": "hookd: endpoints answer this event with a reply."}}},
-  "EventTypeUpdate": {"description": "EventTypeIn without name.", "type": "object",
-    "required": ["description"], "properties": {"description": {"type": "string"}}},
-  "EventTypePatch": {"description": "EventTypeIn's fields, every one optional.", "type": "object"},
   "EventTypeOut": {"type": "object", "required": ["name", "description", "archived", "deprecated", "createdAt", "updatedAt"],
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
       "archived": {"type": "boolean"}, "deprecated": {"type": "boolean"},
@@ -234,7 +234,7 @@ constexpr std::string_view kComponents = R"json({
   "MessageKillOut": {"type": "object", "required": ["msgId"],
     "properties": {"msgId": {"type": "string"}, "killed": {"type": "array", "items": {"type": "string"}},
       "notKilled": {"type": "array", "items": {"type": "string"}}}},
-  "SendExampleIn": {"type": "object", "required": ["eventType"],
+  "EventExampleIn": {"type": "object", "required": ["eventType"],
     "properties": {"eventType": {"type": "string"}, "exampleIndex": {"type": "integer", "minimum": 0}}},
 
   "MessageAttemptOut": {"type": "object",
@@ -261,7 +261,7 @@ constexpr std::string_view kComponents = R"json({
     "properties": {"msgId": {"type": "string"}, "endpointId": {"type": "string"},
       "attemptId": {"type": "string"}, "timestamp": {"type": "string", "format": "date-time"},
       "reply": {}, "error": {"type": ["string", "null"]}}},
-  "ResendOut": {"type": "object", "additionalProperties": false},
+  "EmptyResponse": {"type": "object", "description": "Empty.", "maxProperties": 0},
 
   "ReplayIn": {"type": "object", "required": ["since"],
     "properties": {"since": {"type": "string", "format": "date-time"},
