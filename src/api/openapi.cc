@@ -108,6 +108,12 @@ json::object Operation(const Router::RouteInfo& route, const RouteDoc& doc) {
   auto status = std::to_string(doc.status);
   json::object success{{"description", doc.response.empty() ? "Done, no body." : "Done."}};
   if (!doc.response.empty()) success["content"] = Content(doc.response);
+  // An upsert (Svix's name for a PUT that creates what is missing) answers 201 when it creates.
+  if (doc.operation_id.ends_with(".upsert")) {
+    json::object created = success;
+    created["description"] = "Created.";
+    responses["201"] = std::move(created);
+  }
   responses[status] = std::move(success);
   if (authenticated) {
     responses["401"] = Ref("responses", "Unauthorized");

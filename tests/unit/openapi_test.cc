@@ -108,6 +108,8 @@ TEST_F(OpenApi, AccessAndPathParametersComeFromTheRouteTable) {
   EXPECT_EQ(spec.at("x-hookd-access"), "public");
   EXPECT_TRUE(spec.at("security").as_array().empty());
   EXPECT_TRUE(Op("/api/v1/app/{app}/msg", "post").at("responses").as_object().contains("202"));
+  const auto& upsert = Op("/api/v1/app/{app}", "put").at("responses").as_object();
+  EXPECT_TRUE(upsert.contains("200") && upsert.contains("201"));
 }
 
 TEST_F(OpenApi, AnUndocumentedRouteStillGetsAnOperation) {
