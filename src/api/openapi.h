@@ -19,9 +19,11 @@ struct RouteDoc {
   std::string operation_id;  // Svix's where Svix has the route, e.g. v1.application.list
   std::string tag;
   std::string summary;
-  std::string request;   // component schema of the JSON body; empty: no body
-  int status = 200;      // success status
-  std::string response;  // component schema; "X[]": a ListResponse page of X; empty: no body
+  // Bodies: a component schema (JSON), "X[]" (a ListResponse page of X), a media type (text of
+  // that type) or empty (no body).
+  std::string request;
+  int status = 200;  // success status
+  std::string response;
   std::vector<std::string> query;  // names in components.parameters
 };
 

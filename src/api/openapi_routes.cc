@@ -57,7 +57,7 @@ void AddReplayDocs(std::vector<RouteDoc>& docs, const std::string& ep, const std
        "Send the endpoint again the messages of a range that match a filter", "BulkReplayIn", 202,
        "BackgroundTaskOut"},
       {"POST " + ep + "/recover", id + ".recover", tag,
-       "Send the endpoint again the messages that failed since a time", "ReplayIn", 202,
+       "Send the endpoint again the messages that failed since a time", "RecoverIn", 202,
        "BackgroundTaskOut"},
   };
   docs.insert(docs.end(), replay.begin(), replay.end());

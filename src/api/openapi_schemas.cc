@@ -266,6 +266,7 @@ constexpr std::string_view kComponents = R"json({
   "ReplayIn": {"type": "object", "required": ["since"],
     "properties": {"since": {"type": "string", "format": "date-time"},
       "until": {"type": ["string", "null"], "format": "date-time"}}},
+  "RecoverIn": {"allOf": [{"$ref": "#/components/schemas/ReplayIn"}]},
   "BulkReplayIn": {"allOf": [{"$ref": "#/components/schemas/ReplayIn"}],
     "properties": {"eventTypes": {"type": "array", "items": {"type": "string"}},
       "channel": {"type": "string"}, "tag": {"type": "string"},
