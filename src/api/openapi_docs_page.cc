@@ -166,9 +166,10 @@ std::string RenderDocsPage(const json::object& doc) {
   std::string title =
       Escape(info.at("title").as_string()) + " " + Escape(info.at("version").as_string());
   std::string nav, body;
+  int tags = 0;
   for (const auto& t : doc.at("tags").as_array()) {
     std::string tag(t.at("name").as_string());
-    std::string id = "tag-" + std::to_string(nav.size());
+    std::string id = "tag-" + std::to_string(++tags);
     nav += "<a href=\"#" + id + "\">" + Escape(tag) + "</a> ";
     body += "<h2 id=\"" + id + "\">" + Escape(tag) + "</h2>\n" + by_tag[tag];
   }
