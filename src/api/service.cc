@@ -7,6 +7,7 @@
 
 #include "api/errors.h"
 #include "api/handler_util.h"
+#include "api/openapi.h"
 #include "api/resources.h"
 #include "core/crypto.h"
 #include "core/ids.h"
@@ -14,15 +15,6 @@
 namespace hookd::api {
 
 namespace {
-
-bool IsHealth(std::string_view path) {
-  return path == "/api/v1/health" || path == "/api/v1/health/";
-}
-
-// Routes outside the router: health and metrics (GET).
-bool IsBuiltIn(const Request& req) {
-  return req.method == Method::kGet && (IsHealth(req.path) || req.path == "/metrics");
-}
 
 Response NoRoute(int status) {
   return status == 405
@@ -49,6 +41,16 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
   RegisterBatches(router_, ctx_);
   RegisterSources(router_, ctx_);
   RegisterAuth(router_, ctx_);
+  router_.Add(Method::kGet, "/api/v1/health", kPublic, [](Request&, Reply reply) {
+    reply(Response{204, ""});
+  });
+  router_.Add(Method::kGet, "/metrics", kPublic, [this](Request&, Reply reply) {
+    std::string text = metrics_.Render() + RenderStoreMetrics(ctx_.store.Stats());
+    if (ctx_.engine) text += RenderDeliveryMetrics(ctx_.engine->Stats());
+    if (server_) text += RenderServerMetrics(server_->Stats());
+    reply(Response{200, std::move(text), "text/plain; version=0.0.4"});
+  });
+  RegisterOpenApi(router_);  // last: it documents the routes above
 }
 
 core::Status ApiService::Authenticate(Request& req) {
@@ -100,7 +102,7 @@ std::optional<Response> ApiService::Screen(Request& head) {
   const HeadCheck* check = nullptr;
   std::optional<Response> refusal;
   if (!router_.Match(head, &status, &access, &check)) {
-    if (!IsBuiltIn(head)) refusal = NoRoute(status);
+    refusal = NoRoute(status);
   } else if (access.kind == Access::Kind::kPublic) {
     if (check) refusal = (*check)(head);
   } else if (auto s = Authorize(head, access); !s) {
@@ -118,13 +120,6 @@ void ApiService::Handle(Request req, Reply reply) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     reply(std::move(res));
   };
-  if (req.method == Method::kGet && IsHealth(req.path)) return timed(Response{204, ""});
-  if (req.method == Method::kGet && req.path == "/metrics") {
-    std::string text = metrics_.Render() + RenderStoreMetrics(ctx_.store.Stats());
-    if (ctx_.engine) text += RenderDeliveryMetrics(ctx_.engine->Stats());
-    if (server_) text += RenderServerMetrics(server_->Stats());
-    return timed(Response{200, std::move(text), "text/plain; version=0.0.4"});
-  }
   int status = 404;
   Access access = kAdmin;
   const Handler* handler = router_.Match(req, &status, &access);
