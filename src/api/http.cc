@@ -4,6 +4,24 @@
 
 namespace hookd::api {
 
+std::string_view MethodName(Method m) {
+  switch (m) {
+    case Method::kGet:
+      return "GET";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kOther:
+      break;
+  }
+  return "OTHER";
+}
+
 std::optional<std::string_view> Request::Header(std::string_view name) const {
   for (const auto& [k, v] : headers)
     if (k == name) return v;

@@ -15,6 +15,8 @@
 namespace hookd::api {
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete, kOther };
+// "GET", "POST", ... ("OTHER" for kOther).
+std::string_view MethodName(Method m);
 
 // Who is calling: admin tokens may do everything; app tokens what their capabilities say, in
 // their app only (handlers resolve apps through ResolveApp, which enforces it).

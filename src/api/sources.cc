@@ -287,23 +287,6 @@ void GetRequest(ApiContext& ctx, Request& req, Reply reply) {
   reply(r ? JsonResponse(200, RequestJson(*r)) : ErrorResponse(r.error()));
 }
 
-std::string_view MethodName(Method m) {
-  switch (m) {
-    case Method::kGet:
-      return "GET";
-    case Method::kPost:
-      return "POST";
-    case Method::kPut:
-      return "PUT";
-    case Method::kPatch:
-      return "PATCH";
-    case Method::kDelete:
-      return "DELETE";
-    default:
-      return "OTHER";
-  }
-}
-
 // The source whose receive URL has `token` (cached), or the answer for a token that has none.
 std::expected<Source, Response> SourceAt(ApiContext& ctx, const std::string& token) {
   if (auto hit = ctx.sources.Get(token)) return *hit;

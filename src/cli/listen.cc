@@ -18,24 +18,6 @@
 namespace hookd::cli {
 namespace {
 
-const char* MethodName(api::Method m) {
-  switch (m) {
-    case api::Method::kGet:
-      return "GET";
-    case api::Method::kPost:
-      return "POST";
-    case api::Method::kPut:
-      return "PUT";
-    case api::Method::kPatch:
-      return "PATCH";
-    case api::Method::kDelete:
-      return "DELETE";
-    case api::Method::kOther:
-      break;
-  }
-  return nullptr;
-}
-
 // Headers that describe one hop of the connection, not the request: not relayed.
 bool HopByHop(std::string_view name) {
   for (std::string_view h :
@@ -89,23 +71,22 @@ class Receiver {
   }
 
   api::Response Handle(const api::Request& req) {
-    const char* method = MethodName(req.method);
+    std::string_view method = api::MethodName(req.method);
     std::string target = req.path + (req.raw_query.empty() ? "" : "?" + req.raw_query);
     std::string out =
-        Paint((method ? method : "(unsupported method)") + (" " + target), Colour::kBold, colour_) +
-        "  " + Paint(core::FormatTime(core::SystemClock::Instance().Now()), Colour::kDim, colour_) +
-        "\n";
+        Paint(std::string(method) + " " + target, Colour::kBold, colour_) + "  " +
+        Paint(core::FormatTime(core::SystemClock::Instance().Now()), Colour::kDim, colour_) + "\n";
     for (const auto& [name, value] : req.headers)
       out += Paint(name, Colour::kCyan, colour_) + ": " + value + "\n";
     if (!req.body.empty()) out += PrettyBody(req.body, colour_) + "\n";
 
     api::Response answer;
-    if (!method) {
+    if (req.method == api::Method::kOther) {
       answer = TextAnswer(405, "hookd listen accepts GET, POST, PUT, PATCH and DELETE");
     } else if (auto bad = CheckSignature(req, out); !bad.empty()) {
       answer = TextAnswer(401, "invalid webhook signature: " + bad);
     } else if (!options_.forward.empty()) {
-      answer = Forward(method, req, out);
+      answer = Forward(std::string(method), req, out);
     } else {
       answer = api::Response{options_.status, "", "", {}};
     }
@@ -128,8 +109,8 @@ class Receiver {
     return options_.accept_invalid ? "" : why;
   }
 
-  api::Response Forward(const char* method, const api::Request& req, std::string& out) {
-    HttpCall call{method, options_.forward, {}, req.body};
+  api::Response Forward(std::string method, const api::Request& req, std::string& out) {
+    HttpCall call{std::move(method), options_.forward, {}, req.body};
     for (const auto& [name, value] : req.headers)
       if (!HopByHop(name)) call.headers.emplace_back(name, value);
     HttpAnswer a = Perform(call);
