@@ -202,10 +202,21 @@ describe("several nodes on one PostgreSQL", () => {
         for (const r of rx.requestsTo("/ops")) byEvent.set(r.headers["webhook-id"], JSON.parse(r.body).data.msgId);
         return [...byEvent.values()];
       };
-      await waitFor(() => new Set(reports()).size === ids.length, {
-        timeoutMs: 60_000,
-        message: () => `${ids.length - new Set(reports()).size} message(s) never reported complete`,
-      });
+      try {
+        await waitFor(() => new Set(reports()).size === ids.length, { timeoutMs: 60_000 });
+      } catch {
+        // Where the missing ones stand: their destinations, and whether hookd holds a completion.
+        const seen = new Set(reports());
+        const missing = ids.filter((id) => !seen.has(id));
+        const states = [];
+        for (const id of missing.slice(0, 5)) {
+          const dest = (await api.get(`/api/v1/app/${app.id}/msg/${id}/endpoint`)).json?.data ?? [];
+          const completion = await api.get(`/api/v1/app/${app.id}/msg/${id}/completion`);
+          states.push(`${id}: destinations ${JSON.stringify(dest.map((d) => [d.status, d.nextAttempt]))},` +
+            ` completion ${completion.status} ${completion.text}`);
+        }
+        assert.fail(`${missing.length} message(s) never reported complete:\n${states.join("\n")}`);
+      }
       const all = reports();
       assert.equal(all.length, ids.length, "one message.completed per message");
       // Both nodes delivered (so outcomes of one message did land on both).
