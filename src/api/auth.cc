@@ -58,7 +58,7 @@ void Mint(ApiContext& ctx, const Request& req, Reply reply, core::Token token) {
 // POST /api/v1/auth/app-portal-access/{app}: a portal token for that app only. An app the path
 // names that does not exist yet is created from `application` when given (as in Svix).
 void PortalAccess(ApiContext& ctx, Request& req, Reply reply) {
-  auto body = BodyReader::Parse(req.body.empty() ? "{}" : req.body);
+  auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   core::Token token;
   token.kind = core::Token::Kind::kPortal;
@@ -78,7 +78,7 @@ void PortalAccess(ApiContext& ctx, Request& req, Reply reply) {
 // POST /api/v1/auth/app/{app}/expire-all: the app's portal tokens (of the named sessions, if
 // any) expire in `expiry` seconds (default now). Producer keys are not portal tokens.
 void ExpireAll(ApiContext& ctx, Request& req, Reply reply) {
-  auto body = BodyReader::Parse(req.body.empty() ? "{}" : req.body);
+  auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
   int64_t expiry = body->Int("expiry", 0, kMaxExpiry).value_or(0);
   auto sessions = body->StringList("sessionIds", 1000).value_or(std::vector<std::string>{});

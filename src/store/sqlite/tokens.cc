@@ -56,23 +56,17 @@ void SqliteStore::DeleteToken(std::string_view id, Done<void> done) {
 
 void SqliteStore::ExpirePortalTokens(std::string_view app_id, core::TimePoint at,
                                      std::vector<std::string> session_ids, Done<void> done) {
+  // No session ids (NULL ?3) means every session.
+  static const std::string kSql =
+      "UPDATE tokens SET expires_at = MIN(COALESCE(expires_at, ?2), ?2)"
+      " WHERE app_id = ?1 AND kind = 'portal'"
+      " AND (?3 IS NULL OR session_id IN (SELECT value FROM json_each(?3)))";
+  std::optional<std::vector<std::string>> sessions;
+  if (!session_ids.empty()) sessions = std::move(session_ids);
   Write<void>(std::nullopt, std::move(done),
               [app_id = std::string(app_id), at = ToMicros(at),
-               sessions = std::move(session_ids)](Db& db) -> Status {
-                std::string sql =
-                    "UPDATE tokens SET expires_at = MIN(COALESCE(expires_at, ?2), ?2)"
-                    " WHERE app_id = ?1 AND kind = 'portal'";
-                if (!sessions.empty()) {
-                  sql += " AND session_id IN (";
-                  for (size_t i = 0; i < sessions.size(); ++i)
-                    sql += (i ? ",?" : "?") + std::to_string(i + 3);
-                  sql += ")";
-                }
-                auto s = db.Prepare(sql);
-                s.Bind(1, app_id).Bind(2, at);
-                for (size_t i = 0; i < sessions.size(); ++i)
-                  s.Bind(static_cast<int>(i + 3), sessions[i]);
-                return s.Run();
+               sessions = EncodeList(sessions)](Db& db) -> Status {
+                return db.Prepare(kSql).Bind(1, app_id).Bind(2, at).Bind(3, sessions).Run();
               });
 }
 
