@@ -1,4 +1,5 @@
 // One suite for the Store interface, run against every implementation.
+#include <map>
 #include <set>
 
 #include "store_fixture.h"
@@ -170,6 +171,45 @@ TEST_P(StoreTest, SubscribedEndpointsAreExactlyTheFanOut) {
     fanned.insert(v.endpoint.id);
   }
   EXPECT_EQ(fanned, ids);
+}
+
+// Each message is fanned out to the endpoints as they are when it is written, whatever was
+// written before it (the SQLite writer plans fan-out from a cache of the app's endpoints).
+TEST_P(StoreTest, TheFanOutFollowsEveryEndpointChangeAtOnce) {
+  auto app = Create(MakeApp());
+  auto destinations = [&]() -> std::map<std::string, bool> {  // endpoint -> due (not held)
+    auto msg = Post(MakeMessage(app->id));
+    EXPECT_TRUE(msg);
+    std::map<std::string, bool> out;
+    if (!msg) return out;
+    auto page = store_->ListMessageDestinations(app->id, msg->id, {.limit = 250});
+    for (const auto& v : page->data) out[v.endpoint.id] = v.next_attempt_at.has_value();
+    return out;
+  };
+  auto write = [&](auto call) {
+    ASSERT_TRUE(Wait<core::Endpoint>([&](Done<core::Endpoint> d) { call(d); }));
+  };
+  EXPECT_TRUE(destinations().empty());
+  auto a = MakeEndpoint(app->id);
+  write([&](auto d) { store_->CreateEndpoint(a, std::nullopt, {}, d); });
+  EXPECT_EQ(destinations(), (std::map<std::string, bool>{{a.id, true}}));
+  a.event_types = std::vector<std::string>{"x.y"};
+  write([&](auto d) { store_->UpdateEndpoint(a, std::nullopt, {}, d); });
+  EXPECT_TRUE(destinations().empty());
+  a.event_types.reset();
+  a.channels = std::vector<std::string>{"ch1"};
+  a.disabled = true;
+  write([&](auto d) { store_->UpdateEndpoint(a, std::nullopt, {}, d); });
+  EXPECT_EQ(destinations(), (std::map<std::string, bool>{{a.id, false}}));  // held
+  auto b = MakeEndpoint(app->id);
+  b.event_types.reset();
+  write([&](auto d) { store_->CreateEndpoint(b, std::nullopt, {}, d); });
+  a.disabled = false;
+  write([&](auto d) { store_->UpdateEndpoint(a, std::nullopt, {}, d); });
+  EXPECT_EQ(destinations(), (std::map<std::string, bool>{{a.id, true}, {b.id, true}}));
+  ASSERT_TRUE(
+      Wait<void>([&](Done<void> d) { store_->DeleteEndpoint(app->id, a.id, {}, std::move(d)); }));
+  EXPECT_EQ(destinations(), (std::map<std::string, bool>{{b.id, true}}));
 }
 
 TEST_P(StoreTest, MessagesFilterAndExpunge) {

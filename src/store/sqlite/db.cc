@@ -132,4 +132,14 @@ Stmt Db::Prepare(std::string_view sql) {
 
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }
 
+void Db::OnCall(const char* name, std::function<void()> fn) {
+  functions_.push_back(std::make_unique<std::function<void()>>(std::move(fn)));
+  sqlite3_create_function_v2(
+      db_, name, 0, SQLITE_UTF8, functions_.back().get(),
+      [](sqlite3_context* ctx, int, sqlite3_value**) {
+        (*static_cast<std::function<void()>*>(sqlite3_user_data(ctx)))();
+      },
+      nullptr, nullptr, nullptr);
+}
+
 }  // namespace hookd::store::sqlite

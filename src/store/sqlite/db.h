@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/error.h"
 
@@ -65,6 +67,9 @@ class Db {
   // Prepared once per connection and cached.
   Stmt Prepare(std::string_view sql);
   int64_t Changes() const;
+  // Registers an SQL function `name()` (no arguments, returns NULL) that calls `fn`; for
+  // this connection's triggers. `fn` must not use this connection.
+  void OnCall(const char* name, std::function<void()> fn);
 
  private:
   // Looked up by the SQL text without copying it (heterogeneous lookup).
@@ -74,6 +79,7 @@ class Db {
   };
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
+  std::vector<std::unique_ptr<std::function<void()>>> functions_;
 };
 
 }  // namespace hookd::store::sqlite

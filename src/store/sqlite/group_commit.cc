@@ -89,7 +89,10 @@ void GroupCommitter::MaybeMaintain() {
   last_maintenance_ = now;
   if (sync_failed_.load() || !db_.Exec("BEGIN IMMEDIATE")) return;
   options_.maintenance(db_);
-  if (!db_.Exec("COMMIT")) (void)db_.Exec("ROLLBACK");
+  if (!db_.Exec("COMMIT")) {
+    (void)db_.Exec("ROLLBACK");
+    RolledBack();
+  }
 }
 
 void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
@@ -103,7 +106,10 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
   } else {
     for (auto& task : batch) {
       (void)db_.Prepare("SAVEPOINT w").Run();
-      if (!task.apply(db_)) (void)db_.Prepare("ROLLBACK TO w").Run();
+      if (!task.apply(db_)) {
+        (void)db_.Prepare("ROLLBACK TO w").Run();
+        RolledBack();
+      }
       (void)db_.Prepare("RELEASE w").Run();
     }
     committed = db_.Exec("COMMIT");
@@ -112,6 +118,7 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
     if (!committed) {
       spdlog::error("store: commit failed: {}", committed.error().detail);
       (void)db_.Exec("ROLLBACK");
+      RolledBack();
     }
   }
   if (!committed) {
@@ -123,6 +130,10 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
     committed_.push_back(std::move(batch));
   }
   sync_cv_.notify_one();
+}
+
+void GroupCommitter::RolledBack() {
+  if (options_.on_rollback) options_.on_rollback();
 }
 
 bool GroupCommitter::SyncWal() {

@@ -41,6 +41,9 @@ struct GroupCommitOptions {
   // The WAL file the syncer makes durable ("<database>-wal"); empty: commits sync themselves
   // (synchronous=FULL set by the caller) and the syncer only reports.
   std::string wal_path;
+  // Runs on the writer thread after a write or a batch rolled back (caches of what the writer's
+  // transaction read may be wrong now).
+  std::function<void()> on_rollback;
 };
 
 class GroupCommitter {
@@ -63,6 +66,7 @@ class GroupCommitter {
   void Loop();
   void CommitBatch(std::deque<WriteTask>& batch);
   void MaybeMaintain();
+  void RolledBack();
   void SyncLoop();
   bool SyncWal();  // false when the disk reported an error
 

@@ -1,4 +1,6 @@
 // Messages in SQLite, with the fan-out of their deliveries.
+#include <algorithm>
+
 #include "core/ops_events.h"
 #include "store/sqlite/sqlite_store_impl.h"
 #include "store/state_sql.h"
@@ -80,8 +82,39 @@ Status QueueCompletionCheck(Db& db, const std::string& msg_id) {
   return db.Prepare("INSERT INTO completion_queue(msg_id) VALUES (?)").Bind(1, msg_id).Run();
 }
 
+// What the fan-out SQL decides, from the writer's routing cache: whether `msg` is tracked for
+// completion and expects a reply, and its subscribers.
+struct CachedRouting {
+  bool track_completion = false;
+  bool expects_reply = false;
+  std::vector<const RoutingCache::Endpoint*> to;
+};
+
+Result<CachedRouting> RouteFromCache(Db& db, RoutingCache& cache, const core::Message& msg,
+                                     bool tenant) {
+  CachedRouting r;
+  auto endpoints = cache.Endpoints(db, msg.app_id);
+  if (!endpoints) return std::unexpected(endpoints.error());
+  for (const auto& e : **endpoints)
+    if (Subscribes(e, msg.event_type, msg.channels)) r.to.push_back(&e);
+  auto expects = cache.ExpectsReply(db, msg.event_type);
+  if (!expects) return std::unexpected(expects.error());
+  r.expects_reply = *expects;
+  r.track_completion = tenant && (msg.batch_id || msg.completion_endpoint);
+  if (tenant && !r.track_completion) {  // an operational endpoint listening for it tracks it too
+    auto ops = cache.Endpoints(db, std::string(core::kOperationsAppId));
+    if (!ops) return std::unexpected(ops.error());
+    for (const auto& e : **ops)
+      r.track_completion |=
+          !e.event_types || std::find(e.event_types->begin(), e.event_types->end(),
+                                      core::ops::kMessageCompleted) != e.event_types->end();
+  }
+  return r;
+}
+
 Result<core::Message> InsertMessage(Db& db, const core::Message& in, const MessageRouting& routing,
-                                    std::vector<core::DueDelivery>& due) {
+                                    std::vector<core::DueDelivery>& due,
+                                    RoutingCache* routing_cache) {
   core::Message msg = in;
   bool tenant = msg.app_id != core::kOperationsAppId && !msg.test_routes;
   if (msg.batch_id) {
@@ -93,19 +126,31 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
     if (!cb) return std::unexpected(cb.error());
     msg.completion_endpoint = routing.completion_callback->id;
   }
+  // Fan-out to subscribers alone is planned from the cache; the rest reads in SQL.
+  std::optional<CachedRouting> plan;
+  if (routing_cache && routing.fan_out && !routing.only_endpoint && !routing.callback &&
+      !routing.also_endpoint) {
+    auto r = RouteFromCache(db, *routing_cache, msg, tenant);
+    if (!r) return std::unexpected(r.error());
+    plan = std::move(*r);
+  }
   // Tracked: asked for, or an operational endpoint listens for message.completed.
   // expects_reply: its event type expects one.
-  static const std::string kInsert =
+  static const std::string kColumns =
       "INSERT INTO messages(id, app_id, event_id, event_type, payload, channels, tags, created_at,"
-      " test_routes, batch_id, track_completion, completion_endpoint, expects_reply, content_type)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 AND (?10 IS NOT NULL OR ?12 IS NOT"
-      " NULL OR " +
+      " test_routes, batch_id, track_completion, completion_endpoint, expects_reply, content_type)";
+  static const std::string kInsert =
+      kColumns +
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 AND (?10 IS NOT NULL OR ?12"
+      " IS NOT NULL OR " +
       OpsListenSql("'" + std::string(core::ops::kMessageCompleted) + "'") +
       "), ?12, COALESCE((SELECT expects_reply FROM event_types WHERE name = ?4), false), ?13)"
       " RETURNING track_completion, expects_reply";
+  static const std::string kInsertPlanned =
+      kColumns + " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?13)";
   auto channels = EncodeList(msg.channels);
   {
-    auto ins = db.Prepare(kInsert);
+    auto ins = db.Prepare(plan ? kInsertPlanned : kInsert);
     ins.Bind(1, msg.id)
         .Bind(2, msg.app_id)
         .Bind(3, msg.event_id)
@@ -116,17 +161,25 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
         .Bind(8, ToMicros(msg.created_at))
         .Bind(9, msg.test_routes)
         .Bind(10, msg.batch_id)
-        .Bind(11, tenant)
+        .Bind(11, plan ? plan->track_completion : tenant)
         .Bind(12, msg.completion_endpoint)
         .Bind(13, msg.content_type);
-    if (!ins.Step()) {
-      auto err = ins.error().value_or(core::Error{ErrorCode::kInternal, "no row inserted"});
-      if (err.code == ErrorCode::kConflict)
+    if (plan) ins.Bind(14, plan->expects_reply);
+    bool row = ins.Step();
+    if (ins.error()) {
+      if (ins.error()->code == ErrorCode::kConflict)
         return core::Fail(ErrorCode::kConflict, "a message with this eventId already exists");
-      return std::unexpected(err);
+      return std::unexpected(*ins.error());
     }
-    msg.track_completion = ins.Int(0) != 0;
-    msg.expects_reply = ins.Int(1) != 0;
+    if (plan) {
+      msg.track_completion = plan->track_completion;
+      msg.expects_reply = plan->expects_reply;
+    } else if (row) {
+      msg.track_completion = ins.Int(0) != 0;
+      msg.expects_reply = ins.Int(1) != 0;
+    } else {
+      return core::Fail(ErrorCode::kInternal, "no row inserted");
+    }
   }
   if (routing.callback) {
     auto cb = BindEndpoint(db.Prepare(kInsertEndpoint), *routing.callback).Run();
@@ -135,25 +188,16 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
   if (routing.received) {
     if (auto s = InsertInboxRequest(db, *routing.received); !s) return std::unexpected(s.error());
   }
-  auto fan = db.Prepare(FanOutSql(routing));
-  fan.Bind(1, msg.id)
-      .Bind(2, ToMicros(msg.created_at))
-      .Bind(3, msg.app_id)
-      .Bind(4, msg.event_type)
-      .Bind(5, channels);
-  if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
-  fan.Bind(7, routing.callback ? routing.callback->id : routing.also_endpoint.value_or(""));
   std::shared_ptr<const core::Message> shared;
   bool any = false;
-  while (fan.Step()) {
-    any = true;
-    if (fan.Int(1) != 0) continue;  // held: its endpoint is disabled
+  // A delivery to an endpoint that is not disabled (held) is due now.
+  auto made_due = [&](std::string endpoint_id) {
     // Small payloads ride along (bounded memory: the window holds at most so many).
     if (!shared && msg.payload.size() <= kHintPayloadLimit)
       shared = std::make_shared<const core::Message>(msg);
     due.push_back({msg.app_id,
                    msg.id,
-                   fan.Text(0),
+                   std::move(endpoint_id),
                    0,
                    core::AttemptTrigger::kScheduled,
                    msg.created_at,
@@ -161,8 +205,36 @@ Result<core::Message> InsertMessage(Db& db, const core::Message& in, const Messa
                    nullptr,
                    nullptr,
                    {}});
+  };
+  if (plan) {
+    static const std::string kInsertDelivery = WithStates(
+        "INSERT INTO deliveries(msg_id, endpoint_id, app_id, status, attempts, next_attempt_at,"
+        " next_trigger, created_at, updated_at, held)"
+        " VALUES (?1, ?2, ?3, {pending}, 0, ?4, {scheduled}, ?5, ?5, ?6)");
+    int64_t now = ToMicros(msg.created_at);
+    for (const auto* e : plan->to) {
+      auto ins = db.Prepare(kInsertDelivery);
+      ins.Bind(1, msg.id).Bind(2, e->id).Bind(3, msg.app_id).Bind(5, now).Bind(6, e->disabled);
+      if (!e->disabled) ins.Bind(4, now);
+      if (auto s = ins.Run(); !s) return std::unexpected(s.error());
+      any = true;
+      if (!e->disabled) made_due(e->id);
+    }
+  } else {
+    auto fan = db.Prepare(FanOutSql(routing));
+    fan.Bind(1, msg.id)
+        .Bind(2, ToMicros(msg.created_at))
+        .Bind(3, msg.app_id)
+        .Bind(4, msg.event_type)
+        .Bind(5, channels);
+    if (routing.only_endpoint) fan.Bind(6, *routing.only_endpoint);
+    fan.Bind(7, routing.callback ? routing.callback->id : routing.also_endpoint.value_or(""));
+    while (fan.Step()) {
+      any = true;
+      if (fan.Int(1) == 0) made_due(fan.Text(0));  // else held: its endpoint is disabled
+    }
+    if (fan.error()) return std::unexpected(*fan.error());
   }
-  if (fan.error()) return std::unexpected(*fan.error());
   if (!any && msg.track_completion) {  // nothing to wait for: complete at once
     if (auto s = QueueCompletionCheck(db, msg.id); !s) return std::unexpected(s.error());
   }
@@ -186,9 +258,10 @@ void SqliteStore::CreateMessage(core::Message msg, Idempotency idem, MessageRout
   auto due = std::make_shared<std::vector<core::DueDelivery>>();
   Write<core::Message>(
       std::move(idem), std::move(done),
-      [msg = std::move(msg), due, routing = std::move(routing)](Db& db) -> Result<core::Message> {
+      [this, msg = std::move(msg), due,
+       routing = std::move(routing)](Db& db) -> Result<core::Message> {
         due->clear();
-        return InsertMessage(db, msg, routing, *due);
+        return InsertMessage(db, msg, routing, *due, &routing_);
       },
       due);
 }

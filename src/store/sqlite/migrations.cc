@@ -292,6 +292,11 @@ ALTER TABLE tokens ADD COLUMN capabilities TEXT;  -- NULL: every capability (old
 ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
 ALTER TABLE tokens ADD COLUMN session_id TEXT;
 )sql",
+    // 12: no query reads deliveries by endpoint in due order any more (claims sweep the global
+    // due order); one B-tree fewer for every delivery written
+    R"sql(
+DROP INDEX IF EXISTS deliveries_due_by_endpoint;
+)sql",
 };
 
 }  // namespace

@@ -41,6 +41,7 @@ Status SqliteStore::Init() {
       !s)
     return s;
   if (auto s = Migrate(write_db_); !s) return s;
+  if (auto s = routing_.Attach(write_db_); !s) return s;
   writer_.Start();
   claims_.Start();
   started_ = true;

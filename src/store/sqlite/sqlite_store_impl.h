@@ -19,6 +19,7 @@
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/lease_table.h"
 #include "store/sqlite/read_pool.h"
+#include "store/sqlite/routing_cache.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/task_thread.h"
@@ -74,9 +75,11 @@ S& BindEndpoint(S&& s, const core::Endpoint& e) {
 }
 
 // Inserts `msg` and, as `routing` says, its deliveries (and callback endpoint); appends the
-// deliveries made due to `due`.
+// deliveries made due to `due`. `routing_cache`: the writer's, to plan a fan-out to subscribers
+// without reading endpoints in SQL (nullptr: read them).
 Result<core::Message> InsertMessage(Db& db, const core::Message& msg, const MessageRouting& routing,
-                                    std::vector<core::DueDelivery>& due);
+                                    std::vector<core::DueDelivery>& due,
+                                    RoutingCache* routing_cache = nullptr);
 // SQL: whether an operational endpoint subscribes to event type `type` (an SQL expression).
 std::string OpsListenSql(std::string_view type);
 // Queues message `msg_id` for the completion check (batch_store.h).
@@ -102,7 +105,8 @@ class SqliteStore final : public Store {
         writer_(write_db_, {.max_batch = options_.max_batch,
                             .linger = std::chrono::microseconds(options_.linger_us),
                             .maintenance = [this](Db& db) { PurgeExpired(db); },
-                            .wal_path = options_.durable ? options_.path + "-wal" : ""}) {}
+                            .wal_path = options_.durable ? options_.path + "-wal" : "",
+                            .on_rollback = [this] { routing_.Clear(); }}) {}
 
   ~SqliteStore() override { Close(); }
 
@@ -468,6 +472,7 @@ class SqliteStore final : public Store {
   std::deque<Fresh> fresh_;
   size_t fresh_bytes_ = 0;
   std::atomic<uint64_t> outcomes_refused_{0};
+  RoutingCache routing_;  // the writer's
   GroupCommitter writer_;
   TaskThread claims_{"hookd-claims"};
   bool started_ = false;
