@@ -56,16 +56,16 @@ std::optional<App> ReadNestedApp(BodyReader& body) {
   return app;
 }
 
-void ResolveOrCreateApp(ApiContext& ctx, const Request& req, std::optional<App> nested,
+void ResolveOrCreateApp(ApiContext& ctx, Request& req, std::optional<App> nested,
                         std::function<void(Request&, core::Result<App>)> then) {
-  auto request = std::make_shared<Request>(req);
   auto app = ResolveApp(ctx, req);
   if (nested && nested->uid != req.params[0] && (!app || nested->uid != app->uid)) {
-    return then(*request,
+    return then(req,
                 core::Invalid("application.uid", "must be the uid of the application in the path"));
   }
   if (app || !nested || app.error().code != core::ErrorCode::kNotFound || !req.principal.admin())
-    return then(*request, std::move(app));
+    return then(req, std::move(app));
+  auto request = std::make_shared<Request>(req);
   nested->id = core::NewId("app", ctx.clock);
   nested->created_at = nested->updated_at = ctx.clock.Now();
   ctx.store.CreateApp(*nested, std::nullopt,

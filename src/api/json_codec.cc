@@ -104,14 +104,90 @@ json::object AttemptJson(const core::Attempt& a) {
       {"replyError", a.reply_error.empty() ? json::value(nullptr) : json::value(a.reply_error)}};
 }
 
+namespace {
+
+// `s` as a JSON string, escaped as Boost.JSON escapes it.
+void AppendQuoted(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      switch (c) {
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 15];
+      }
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void AppendOptQuoted(std::string& out, const std::optional<std::string>& s) {
+  if (s) return AppendQuoted(out, *s);
+  out += "null";
+}
+
+void AppendList(std::string& out, const std::optional<std::vector<std::string>>& v) {
+  if (!v) {
+    out += "null";
+    return;
+  }
+  out += '[';
+  for (size_t i = 0; i < v->size(); ++i) {
+    if (i) out += ',';
+    AppendQuoted(out, (*v)[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+// The text of MessageJson, written directly for stored JSON payloads (the common case: no
+// objects built per message on the request path).
 std::string MessageJsonText(const core::Message& msg, bool with_content) {
   if (msg.test_routes || msg.content_type) return core::JsonText(MessageJson(msg, with_content));
-  std::string text = core::JsonText(MessageJson(msg, false));
-  // MessageJson puts "payload" last: replace its placeholder with the stored text.
-  constexpr std::string_view kTail = "\"payload\":{}}";
-  text.resize(text.size() - kTail.size());
-  text += "\"payload\":";
-  text += with_content ? msg.payload : "{}";
+  std::string text;
+  text.reserve(192 + (with_content ? msg.payload.size() : 0));
+  text += "{\"id\":";
+  AppendQuoted(text, msg.id);
+  text += ",\"eventId\":";
+  AppendOptQuoted(text, msg.event_id);
+  text += ",\"eventType\":";
+  AppendQuoted(text, msg.event_type);
+  text += ",\"channels\":";
+  AppendList(text, msg.channels);
+  text += ",\"tags\":";
+  AppendList(text, msg.tags);
+  text += ",\"timestamp\":";
+  AppendQuoted(text, FormatTime(msg.created_at));
+  if (msg.batch_id) {
+    text += ",\"batchId\":";
+    AppendQuoted(text, *msg.batch_id);
+  }
+  text += ",\"payload\":";
+  text += with_content ? std::string_view(msg.payload) : std::string_view("{}");
   text += '}';
   return text;
 }

@@ -19,8 +19,8 @@ void ReadAppFields(BodyReader& body, core::App& app, bool patch);
 std::optional<core::App> ReadNestedApp(BodyReader& body);
 // The app of path parameter 0 (ResolveApp); when there is none and `nested` describes it, it is
 // created first (admin tokens only). `nested`'s uid must be the path's: 422 otherwise. `then`
-// runs once, maybe after the write, with a request of its own.
-void ResolveOrCreateApp(ApiContext& ctx, const Request& req, std::optional<core::App> nested,
+// runs once: with `req` itself, or after the write with a copy of it.
+void ResolveOrCreateApp(ApiContext& ctx, Request& req, std::optional<core::App> nested,
                         std::function<void(Request&, core::Result<core::App>)> then);
 void RegisterEventTypes(Router& r, ApiContext& ctx);
 void RegisterEndpoints(Router& r, ApiContext& ctx);

@@ -22,7 +22,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// An idle connection keeps no read buffer larger than this.
+// An idle connection keeps no read or write buffer larger than this.
 constexpr size_t kIdleBufferKeep = 4096;
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
@@ -81,6 +81,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Idle: no parser and a small buffer until the client sends something.
     parser_.reset();
     if (buffer_.capacity() > kIdleBufferKeep) buffer_.shrink_to_fit();
+    if (out_.capacity() > kIdleBufferKeep) std::string().swap(out_);
     idle_since_ = Clock::now();
     idle_at_ = loop_.idle.insert(loop_.idle.end(), this);
     stream_.socket().async_wait(tcp::socket::wait_read,
@@ -190,23 +191,41 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response res) {
-    auto out = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(res.status), 11);
-    out->set(http::field::server, "hookd/" HOOKD_VERSION);
-    if (!res.content_type.empty() && (!res.body.empty() || res.status != 204))
-      out->set(http::field::content_type, res.content_type);
-    for (auto& [k, v] : res.headers) out->set(k, v);
-    out->keep_alive(keep_alive_);
-    out->body() = std::move(res.body);
-    out->prepare_payload();
+    Serialize(res);
     stream_.expires_after(options_.request_timeout);
-    http::async_write(stream_, *out,
-                      [self = shared_from_this(), out](beast::error_code ec, size_t) {
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec == beast::error::timeout)
                           self->shared_.counters.timed_out.fetch_add(1, std::memory_order_relaxed);
                         if (ec || !self->keep_alive_) return self->Close();
                         self->Read();
                       });
+  }
+
+  // The whole response in out_, for one write.
+  void Serialize(Response& res) {
+    auto reason = http::obsolete_reason(static_cast<http::status>(res.status));
+    out_.clear();
+    out_.reserve(160 + res.body.size());
+    out_ += "HTTP/1.1 ";
+    out_ += std::to_string(res.status);
+    out_ += ' ';
+    out_.append(reason.data(), reason.size());
+    out_ += "\r\nServer: hookd/" HOOKD_VERSION "\r\n";
+    auto header = [this](std::string_view name, std::string_view value) {
+      out_ += name;
+      out_ += ": ";
+      out_ += value;
+      out_ += "\r\n";
+    };
+    if (!res.content_type.empty() && (!res.body.empty() || res.status != 204))
+      header("Content-Type", res.content_type);
+    for (const auto& [k, v] : res.headers) header(k, v);
+    if (!keep_alive_) header("Connection", "close");
+    if (res.status != 204 && res.status != 304 && res.status >= 200)
+      header("Content-Length", std::to_string(res.body.size()));
+    out_ += "\r\n";
+    out_ += res.body;
   }
 
   // Half-closes, then reads and discards what the client still sends (bounded in time and
@@ -237,7 +256,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::list<Session*>::iterator idle_at_ = loop_.idle.end();
   Clock::time_point idle_since_;
   Clock::time_point request_start_;
-  Request head_;  // of the request being read
+  Request head_;     // of the request being read
+  std::string out_;  // the response being written
   bool keep_alive_ = true;
 };
 
