@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the benchmark suite needs (plots, profiling), beyond install-deps.sh.
 set -euo pipefail
-PKGS=(gnuplot-nox curl)
+PKGS=(gnuplot-nox curl strace heaptrack)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
