@@ -1,6 +1,7 @@
 // Transport-neutral request/response types seen by handlers (no Beast types leak past server.cc).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -40,6 +41,7 @@ struct Request {
   std::vector<std::string> params;  // path parameters, in pattern order
   Principal principal;
   bool authenticated = false;  // `principal` was established (from the head, before the body)
+  size_t route = SIZE_MAX;     // the route Router::Match found for this head (none yet)
 
   std::optional<std::string_view> Header(std::string_view name) const;
   std::optional<std::string_view> Query(std::string_view name) const;

@@ -21,28 +21,35 @@ void Router::Add(Method method, std::string_view pattern, Access access, Handler
 
 const Handler* Router::Match(Request& req, int* status, Access* access,
                              const HeadCheck** check) const {
+  auto found = [&](size_t i) {
+    const auto& route = routes_[i];
+    req.route = i;
+    if (access) *access = route.access;
+    if (check) *check = route.check ? &route.check : nullptr;
+    return &route.handler;
+  };
+  if (req.route < routes_.size()) return found(req.route);  // matched already (its head)
   auto segs = SplitPath(req.path);
   *status = 404;
-  for (const auto& route : routes_) {
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    const auto& route = routes_[r];
     if (route.segments.size() != segs.size()) continue;
-    std::vector<std::string> params;
     bool ok = true;
     for (size_t i = 0; i < segs.size() && ok; ++i) {
       const auto& p = route.segments[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}')
-        params.push_back(segs[i]);
-      else
-        ok = p == segs[i];
+      ok = (p.size() > 2 && p.front() == '{' && p.back() == '}') || p == segs[i];
     }
     if (!ok) continue;
     if (route.method != req.method) {
       *status = 405;
       continue;
     }
-    req.params = std::move(params);
-    if (access) *access = route.access;
-    if (check) *check = route.check ? &route.check : nullptr;
-    return &route.handler;
+    req.params.clear();
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const auto& p = route.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') req.params.push_back(segs[i]);
+    }
+    return found(r);
   }
   return nullptr;
 }

@@ -46,8 +46,9 @@ class Router {
  public:
   void Add(Method method, std::string_view pattern, Access access, Handler handler,
            HeadCheck check = nullptr);
-  // Fills req.params (and *access, *check) on a match. Returns nullptr and sets *status to 404
-  // (no such path) or 405 (path exists, method does not).
+  // Fills req.params and req.route (and *access, *check) on a match. Returns nullptr and sets
+  // *status to 404 (no such path) or 405 (path exists, method does not). A request matched once
+  // is not matched again: its req.route is returned (the head is screened, then handled).
   const Handler* Match(Request& req, int* status, Access* access = nullptr,
                        const HeadCheck** check = nullptr) const;
 

@@ -20,11 +20,13 @@ TEST(Router, MatchesParamsAndMethods) {
   EXPECT_EQ(hit, 2);
   EXPECT_EQ(req.params, (std::vector<std::string>{"app_1", "my-ep"}));
 
-  req.method = Method::kDelete;
-  EXPECT_EQ(r.Match(req, &status), nullptr);
+  EXPECT_EQ(r.Match(req, &status), h);  // matched once: its route is kept
+
+  Request del{.method = Method::kDelete, .path = req.path};
+  EXPECT_EQ(r.Match(del, &status), nullptr);
   EXPECT_EQ(status, 405);
-  req.path = "/api/v1/nope";
-  EXPECT_EQ(r.Match(req, &status), nullptr);
+  Request nope{.method = Method::kGet, .path = "/api/v1/nope"};
+  EXPECT_EQ(r.Match(nope, &status), nullptr);
   EXPECT_EQ(status, 404);
 }
 

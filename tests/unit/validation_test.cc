@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <vector>
+
 #include "core/crypto.h"
 #include "core/time_format.h"
 
@@ -74,6 +77,38 @@ TEST(TimeFormat, FormatAndParse) {
   EXPECT_FALSE(ParseTime("2024-05-01T12:34:56").has_value());  // no zone
   EXPECT_FALSE(ParseTime("2024-13-01T12:34:56Z").has_value());
   EXPECT_FALSE(ParseTime("2024-05-01T12:34:56Zjunk").has_value());
+}
+
+// FormatTime computes the calendar itself: it must agree with the C library's, before 1970, on
+// leap days and at the ends of days and years.
+TEST(TimeFormat, AgreesWithGmtime) {
+  auto reference = [](int64_t us) {
+    int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+    std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>((us - secs * 1000000) / 1000));
+    return std::string(buf);
+  };
+  std::vector<int64_t> at = {0,
+                             -1,
+                             1,
+                             951782399999999,
+                             951782400000000,
+                             951868799999999,
+                             -2208988800000000,
+                             4102444799999999,
+                             4107542400000000};
+  uint64_t x = 88172645463325252ull;  // xorshift: spread over what a TimePoint holds (1678-2262)
+  for (int i = 0; i < 100000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    at.push_back(static_cast<int64_t>(x % 18000000000000000ull) - 9000000000000000);
+  }
+  for (int64_t us : at)
+    ASSERT_EQ(FormatTime(TimePoint(std::chrono::microseconds(us))), reference(us)) << us;
 }
 
 }  // namespace
