@@ -66,18 +66,32 @@ void GroupCommitter::Loop() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      if (queue_.size() < options_.max_batch && options_.linger.count() > 0 && !stopping_) {
-        // Linger briefly so concurrent requests share this commit.
-        cv_.wait_for(lock, options_.linger,
-                     [&] { return stopping_ || queue_.size() >= options_.max_batch; });
-      }
-      size_t n = std::min(queue_.size(), options_.max_batch);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
     }
-    CommitBatch(batch);
+    bool open = Begin();
+    auto linger_until = std::chrono::steady_clock::now() + options_.linger;
+    for (;;) {
+      std::deque<WriteTask> taken;
+      {
+        std::unique_lock lock(mu_);
+        // While the syncer is busy a commit could not be synced any sooner: keep applying
+        // writes as they come, and commit once it is free (or the batch is full).
+        auto more = [&] { return stopping_ || !queue_.empty(); };
+        if (!sync_idle_) cv_.wait(lock, [&] { return more() || sync_idle_; });
+        if (queue_.empty() && sync_idle_ && !stopping_ && options_.linger.count() > 0)
+          cv_.wait_until(lock, linger_until, more);  // a short wait may fill this commit
+        size_t n = std::min(queue_.size(), options_.max_batch - batch.size());
+        for (size_t i = 0; i < n; ++i) {
+          taken.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      for (auto& task : taken) {
+        if (open) Apply(task);
+        batch.push_back(std::move(task));
+      }
+      if (taken.empty() || batch.size() >= options_.max_batch) break;
+    }
+    Commit(batch, open);
     batch.clear();
     MaybeMaintain();
   }
@@ -95,23 +109,34 @@ void GroupCommitter::MaybeMaintain() {
   }
 }
 
-void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
+bool GroupCommitter::Begin() {
+  if (sync_failed_.load()) return false;
+  if (auto begun = db_.Exec("BEGIN IMMEDIATE"); !begun) {
+    spdlog::error("store: cannot begin transaction: {}", begun.error().detail);
+    begin_error_ = begun.error();
+    return false;
+  }
+  return true;
+}
+
+void GroupCommitter::Apply(WriteTask& task) {
+  (void)db_.Prepare("SAVEPOINT w").Run();
+  if (!task.apply(db_)) {
+    (void)db_.Prepare("ROLLBACK TO w").Run();
+    RolledBack();
+  }
+  (void)db_.Prepare("RELEASE w").Run();
+}
+
+void GroupCommitter::Commit(std::deque<WriteTask>& batch, bool open) {
   core::Status committed;
   if (sync_failed_.load()) {
     committed = core::Fail(core::ErrorCode::kUnavailable,
                            "a disk sync failed: writes are refused until hookd restarts");
-  } else if (auto begun = db_.Exec("BEGIN IMMEDIATE"); !begun) {
-    spdlog::error("store: cannot begin transaction: {}", begun.error().detail);
-    committed = begun;
+    if (open) (void)db_.Exec("ROLLBACK");
+  } else if (!open) {
+    committed = std::unexpected(begin_error_);
   } else {
-    for (auto& task : batch) {
-      (void)db_.Prepare("SAVEPOINT w").Run();
-      if (!task.apply(db_)) {
-        (void)db_.Prepare("ROLLBACK TO w").Run();
-        RolledBack();
-      }
-      (void)db_.Prepare("RELEASE w").Run();
-    }
     committed = db_.Exec("COMMIT");
     writes_.fetch_add(batch.size(), std::memory_order_relaxed);
     if (committed) commits_.fetch_add(1, std::memory_order_relaxed);
@@ -124,6 +149,10 @@ void GroupCommitter::CommitBatch(std::deque<WriteTask>& batch) {
   if (!committed) {
     for (auto& task : batch) task.finish(committed);
     return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    sync_idle_ = false;
   }
   {
     std::lock_guard lock(sync_mu_);
@@ -171,6 +200,11 @@ void GroupCommitter::SyncLoop() {
                            "restarts");
     }
     syncs_.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(mu_);  // the writer may commit the next batch now
+      sync_idle_ = true;
+    }
+    cv_.notify_one();
     for (auto& batch : ready)
       for (auto& task : batch) task.finish(durable);
     ready.clear();

@@ -2,9 +2,11 @@
 // batches: one transaction per batch, each write in its own savepoint. Durability is pipelined:
 // the writer commits a batch to the WAL without waiting for the disk (synchronous=NORMAL) and
 // hands it to the syncer thread, which makes the WAL durable (fdatasync; one sync covers every
-// batch committed before it) and only then reports the writes as done. So the writer applies the
-// next batch while the previous one reaches the disk, and nothing is acknowledged before it is
-// durable. Checkpoints still sync the WAL and the database (SQLite does this under NORMAL).
+// batch committed before it) and only then reports the writes as done. While the syncer is busy
+// the writer keeps applying writes as they arrive into the open transaction and commits when the
+// syncer is free (or the batch is full): a commit sooner would wait for the same sync, so the
+// batch grows with the disk's latency and costs no latency, and nothing is acknowledged before
+// it is durable. Checkpoints still sync the WAL and the database (SQLite does this under NORMAL).
 // After a failed sync the WAL's unsynced pages may be lost whatever later syncs report, so
 // nothing written afterwards could be trusted: every later write fails (503) until restart.
 #pragma once
@@ -33,8 +35,9 @@ struct WriteTask {
 
 struct GroupCommitOptions {
   size_t max_batch = 1024;
-  // After the first write arrives, wait up to this long for more while the batch is small.
-  std::chrono::microseconds linger{200};
+  // When the syncer is free and no write is queued, wait for more until this long after the
+  // batch began before committing it.
+  std::chrono::microseconds linger{0};
   // Runs on the writer thread in its own transaction at most once per interval, between batches.
   std::function<void(Db&)> maintenance;
   std::chrono::seconds maintenance_interval{60};
@@ -64,7 +67,10 @@ class GroupCommitter {
 
  private:
   void Loop();
-  void CommitBatch(std::deque<WriteTask>& batch);
+  // Opens the batch's transaction; false when it cannot (its writes fail at Commit).
+  bool Begin();
+  void Apply(WriteTask& task);  // in its own savepoint
+  void Commit(std::deque<WriteTask>& batch, bool open);
   void MaybeMaintain();
   void RolledBack();
   void SyncLoop();
@@ -76,6 +82,8 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::deque<WriteTask> queue_;
   bool stopping_ = false;
+  bool sync_idle_ = true;  // the syncer waits for a commit (set by it, cleared by Commit)
+  core::Error begin_error_;
   std::chrono::steady_clock::time_point last_maintenance_ = std::chrono::steady_clock::now();
   std::thread thread_;
 
