@@ -4,11 +4,11 @@
 # is a ratio to the reference (load generator -> receiver alone) measured again right next to the
 # scenario (2-core machines are noisy and drift).
 #   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest ingest_batch inbox e2e
-#                                 fanout backlog isolation fairness storm scale
-#                                 (default: all)
+#                                 fanout backlog isolation fairness storm scale diy
+#                                 (default: all; diy after ingest and e2e compares with them)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
 #        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100), BENCH_INBOX_RATE (5000),
-#        BENCH_FAIRNESS_RATE (100).
+#        BENCH_FAIRNESS_RATE (100), BENCH_DIY_WARMUP (seconds of load before diy measures, 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/release}
@@ -18,7 +18,9 @@ SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
+touch "$WORK/started"  # results newer than this are this run's
 RPORT=19501; HPORT=19502; TOKEN=bench
+DPORT=19503; REDIS_PORT=19504  # the diy scenario's API and Redis
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  # every endpoint's; the receiver verifies with it
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
       [ -z "${PGDIR:-}" ] || bash scripts/pg-cluster.sh stop "$PGDIR" > /dev/null 2>&1; rm -rf "$WORK"' EXIT
@@ -53,10 +55,15 @@ stop_hookd() { kill "$HOOKD_PID" 2>/dev/null || true; wait "$HOOKD_PID" 2>/dev/n
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; }
 api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application/json" "$@"; }
 
-# cpu_snapshot FILE: CPU clock ticks used so far by each hookd thread (by name) and the receiver.
+# cpu_snapshot FILE [NAME PID ...]: CPU clock ticks used so far by each hookd thread (by name), or
+# by each named process (all its threads), and the receiver.
 cpu_snapshot() {
-  { for t in /proc/"$HOOKD_PID"/task/*; do echo "$(cat "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done
-    echo "receiver $(awk '{print $14+$15}' /proc/"$RECV_PID"/stat)"; } > "$1" 2>/dev/null || true
+  local file=$1; shift
+  { if [ $# -eq 0 ]; then
+      for t in /proc/"$HOOKD_PID"/task/*; do echo "$(cat "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done
+    fi
+    while [ $# -gt 1 ]; do echo "$1 $(awk '{print $14+$15}' "/proc/$2/stat")"; shift 2; done
+    echo "receiver $(awk '{print $14+$15}' /proc/"$RECV_PID"/stat)"; } > "$file" 2>/dev/null || true
 }
 # cpu_budget BEFORE AFTER LOADGEN_JSON N: CPU microseconds per message for each hookd thread, the
 # receiver and the load generator between two snapshots (where a 2-core machine's time goes).
@@ -88,16 +95,17 @@ setup_app() {
 }
 
 BODY='{"eventType":"message.delivered","payload":{"to":"+15550100","status":"delivered","sent_ns":$NS}}'
-loadgen() {  # loadgen OUTFILE [extra args]: POSTs messages to the bench app
+# loadgen OUTFILE [extra args]: POSTs messages to the bench app (at MSG_URL: another server's).
+loadgen() {
   local out=$1; shift
-  $BIN/bench_loadgen --url http://127.0.0.1:$HPORT/api/v1/app/bench/msg --method POST \
+  $BIN/bench_loadgen --url "${MSG_URL:-http://127.0.0.1:$HPORT/api/v1/app/bench/msg}" --method POST \
     --header "authorization: Bearer $TOKEN" --body "$BODY" --connections "$CONNS" \
     --seconds "$SECS" --json "$out" "$@" > /dev/null
 }
 
-# wait_delivered N: until the receiver has N distinct webhook-ids (or 120 s pass).
+# wait_delivered N [MAX_SECONDS]: until the receiver has N distinct webhook-ids (or 120 s pass).
 wait_delivered() {
-  local n=$1 deadline=$((SECONDS + 120))
+  local n=$1 deadline=$((SECONDS + ${2:-120}))
   while [ "$(recv_stats | json /dev/stdin 'd["unique"]')" -lt "$n" ]; do
     [ $SECONDS -lt $deadline ] || { echo "timed out waiting for $n deliveries" >&2; return 1; }
     sleep 0.2
@@ -618,8 +626,149 @@ PY
   echo "scale-out: $(json "$OUT/scale.json" '"; ".join("%s ingest %d/s (p99 %.1f ms, CPU µs/msg %s), end-to-end %d/s (CPU µs/msg %s), lost %d" % (k, v["ingest_per_s"], v["ingest_latency_ms"]["p99"], v["ingest_cpu_us_per_message"], v["e2e_delivered_per_s"], v["e2e_cpu_us_per_message"], v["e2e_lost"]) for k, v in d["setups"].items())')" >&2
 }
 
+# The do-it-yourself stack a team would otherwise build (bench/diy): one fastify process enqueueing
+# into BullMQ on Redis (AOF, fsync every second), one BullMQ worker (concurrency 100) delivering
+# with undici. Measured the way ingest (here with the worker stopped) and e2e (peak, then latency
+# at half the peak) measure hookd: same load generator, receiver, body, connections and seconds.
+# When this run also measured ingest and e2e, reports hookd/diy (targets: ingest 2.5x, end-to-end
+# 4x; reported, not enforced).
+DIY=bench/diy
+# start_redis: fresh data directory, AOF on; sets REDIS_PID.
+start_redis() {
+  rm -rf "$WORK/redis"; mkdir -p "$WORK/redis"
+  redis-server --port $REDIS_PORT --bind 127.0.0.1 --dir "$WORK/redis" \
+    --appendonly yes --appendfsync everysec > "$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 100); do
+    [ "$(redis-cli -p $REDIS_PORT ping 2>/dev/null)" = PONG ] && kill -0 "$REDIS_PID" 2>/dev/null && return
+    sleep 0.05
+  done
+  echo "redis-server did not start (port $REDIS_PORT in use?)" >&2; cat "$WORK/redis.log" >&2; exit 1
+}
+# start_diy_api / start_diy_worker: the stack's two processes, ready; set DIY_PID / WORKER_PID.
+start_diy_api() {
+  node $DIY/server.mjs --listen 127.0.0.1:$DPORT --redis redis://127.0.0.1:$REDIS_PORT --token $TOKEN \
+    --endpoint http://127.0.0.1:$RPORT/ep/1 > "$WORK/diy-api.log" 2>&1 &
+  DIY_PID=$!
+  for _ in $(seq 200); do
+    curl -sf http://127.0.0.1:$DPORT/api/v1/health && kill -0 "$DIY_PID" 2>/dev/null && return
+    sleep 0.05
+  done
+  echo "diy API did not start (port $DPORT in use?)" >&2; cat "$WORK/diy-api.log" >&2; exit 1
+}
+start_diy_worker() {
+  DIY_SECRET=$SECRET node $DIY/worker.mjs --redis redis://127.0.0.1:$REDIS_PORT > "$WORK/diy-worker.log" 2>&1 &
+  WORKER_PID=$!
+  for _ in $(seq 200); do grep -qx ready "$WORK/diy-worker.log" && return; sleep 0.05; done
+  echo "diy worker did not start" >&2; cat "$WORK/diy-worker.log" >&2; exit 1
+}
+stop_pids() { kill "$@" 2>/dev/null || true; wait "$@" 2>/dev/null || true; }
+# diy_warm [deliver]: BENCH_DIY_WARMUP seconds (2) of the same load before measuring, as Node
+# compiles its hot paths in the first seconds and a deployed server is warm; with "deliver", until
+# those are delivered, then the receiver's counts cleared. Sets WARM (messages accepted).
+diy_warm() {
+  SECS=${BENCH_DIY_WARMUP:-2} loadgen "$WORK/diy_warm.json" --quiet
+  WARM=$(json "$WORK/diy_warm.json" 'd["ok"]')
+  [ "${1:-}" != deliver ] || { wait_delivered "$WARM" 600 || true; recv_reset; }
+}
+# diy_completed N: jobs the worker recorded as completed (BullMQ's metrics); waits (up to 30 s)
+# until it reaches N.
+diy_completed() {
+  local n=0 deadline=$((SECONDS + 30))
+  while :; do
+    n=$(redis-cli -p $REDIS_PORT hget bull:webhooks:metrics:completed count); n=${n:-0}
+    [ "$n" -lt "$1" ] && [ $SECONDS -lt $deadline ] || break
+    sleep 0.2
+  done
+  echo "$n"
+}
+scenario_diy() {
+  [ -d $DIY/node_modules ] || { echo "diy: bench/diy has no node_modules (scripts/install-bench-deps.sh)" >&2; exit 1; }
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)' \
+    || { echo "diy: needs Node >= 20.18 (fastify 5, undici 7); this is $(node --version)" >&2; exit 1; }
+  local procs accepted recorded half base
+  MSG_URL=http://127.0.0.1:$DPORT/api/v1/app/bench/msg
+  say "diy: durable message creations/s into BullMQ, worker stopped ($CONNS connections, ${SECS}s)"
+  start_redis; start_diy_api; diy_warm
+  procs=(fastify "$DIY_PID" redis "$REDIS_PID")
+  cpu_snapshot "$WORK/cpu_a" "${procs[@]}"
+  loadgen "$WORK/diy_ingest.json"
+  cpu_snapshot "$WORK/cpu_b" "${procs[@]}"
+  cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" "$WORK/diy_ingest.json" \
+    "$(json "$WORK/diy_ingest.json" 'd["ok"]')" > "$WORK/diy_ingest_cpu.json"
+  echo $(( $(redis-cli -p $REDIS_PORT llen bull:webhooks:wait) - WARM )) > "$WORK/diy_queued"
+  stop_pids "$DIY_PID"; stop_pids "$REDIS_PID"
+
+  say "diy: end-to-end, peak, then latency at half the peak rate"
+  start_redis; start_diy_api; start_diy_worker; recv_reset; diy_warm deliver
+  base=$(diy_completed "$WARM")
+  procs=(fastify "$DIY_PID" worker "$WORKER_PID" redis "$REDIS_PID")
+  cpu_snapshot "$WORK/cpu_a" "${procs[@]}"
+  loadgen "$WORK/diy_peak.json"
+  accepted=$(json "$WORK/diy_peak.json" 'd["ok"]')
+  wait_delivered "$accepted" 600 || true  # losses are reported, not fatal
+  cpu_snapshot "$WORK/cpu_b" "${procs[@]}"
+  cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" "$WORK/diy_peak.json" "$accepted" > "$WORK/diy_e2e_cpu.json"
+  recv_stats > "$WORK/diy_recv.json"
+  recorded=$(( $(diy_completed $((base + accepted))) - base ))
+  stop_pids "$WORKER_PID" "$DIY_PID"; stop_pids "$REDIS_PID"
+  half=$(json "$WORK/diy_recv.json" 'int(d["unique"] / max(1e-9, (d["last_ns"] - d["first_ns"]) / 1e9) / 2)')
+  start_redis; start_diy_api; start_diy_worker; recv_reset; diy_warm deliver
+  loadgen "$WORK/diy_half.json" --rate "$half"
+  wait_delivered "$(json "$WORK/diy_half.json" 'd["ok"]')" 600 || true
+  recv_stats > "$WORK/diy_half_recv.json"
+  stop_pids "$WORKER_PID" "$DIY_PID"; stop_pids "$REDIS_PID"
+  unset MSG_URL
+
+  /usr/bin/python3 - "$WORK" "$OUT" "$(ref_rps)" "$CONNS" "$recorded" "$(cat "$WORK/diy_queued")" \
+    "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)" "$DIY" <<'PY'
+import json, os, sys
+w, out, ref, conns, recorded, queued, redis, diy = sys.argv[1], sys.argv[2], float(sys.argv[3]), *sys.argv[4:9]
+load = lambda p: json.load(open(p))
+ing, ing_cpu = load(f"{w}/diy_ingest.json"), load(f"{w}/diy_ingest_cpu.json")
+peak_in, peak, e2e_cpu = load(f"{w}/diy_peak.json"), load(f"{w}/diy_recv.json"), load(f"{w}/diy_e2e_cpu.json")
+half_in, half = load(f"{w}/diy_half.json"), load(f"{w}/diy_half_recv.json")
+rate = peak["unique"] / max(1e-9, (peak["last_ns"] - peak["first_ns"]) / 1e9)
+stack = {p: load(f"{diy}/node_modules/{p}/package.json")["version"] for p in ("fastify", "bullmq", "ioredis", "undici")}
+d = {"scenario": "diy", "stack": {**stack, "redis": redis, "node": os.popen("node --version").read().strip(),
+                                  "redis_aof": "appendfsync everysec", "worker_concurrency": 100},
+     "connections": int(conns), "reference_rps": ref,
+     "ingest_per_s": ing["rps"], "ingest_ratio": ing["rps"] / ref, "ingest_latency_ms": ing["latency_ms"],
+     "ingest_accepted": ing["ok"], "ingest_queued": int(queued), "ingest_non2xx": ing["non2xx"],
+     "ingest_cpu_us_per_message": ing_cpu,
+     "delivered_per_s": rate, "e2e_ratio": rate / ref, "accepted": peak_in["ok"],
+     "delivered_unique": peak["unique"], "lost": peak_in["ok"] - peak["unique"],
+     "signatures_verified": peak["verified"], "bad_signatures": peak["bad_signature"] + half["bad_signature"],
+     "successes_recorded": int(recorded), "e2e_cpu_us_per_message": e2e_cpu,
+     "half_rate": half_in["rps"], "latency_at_half_ms": half["latency_ms"],
+     "lost_at_half_rate": half_in["ok"] - half["unique"],
+     "hookd": None, "hookd_over_diy": None, "target_hookd_over_diy": {"ingest": 2.5, "e2e": 4.0},
+     "series": {"accepted (worker stopped)": ing["per_second"], "accepted (worker running)": peak_in["per_second"],
+                "delivered": peak["per_second"]},
+     "latency_series": {**{f"202 {k} (worker stopped)": v for k, v in ing["latency_per_second_ms"].items() if k != "p999"},
+                        **{f"delivered {k} (half rate)": v for k, v in half["latency_per_second_ms"].items() if k != "p999"}}}
+# hookd's figures only from this run (results newer than its start), at the same connections.
+started = os.path.getmtime(f"{w}/started")
+fresh = lambda n: os.path.exists(f"{out}/{n}.json") and os.path.getmtime(f"{out}/{n}.json") > started
+if fresh("ingest") and fresh("e2e"):
+    hi, he = load(f"{out}/ingest.json")["by_connections"][conns], load(f"{out}/e2e.json")
+    d["hookd"] = {"ingest_per_s": hi["rps"], "ingest_latency_ms": hi["latency_ms"],
+                  "ingest_cpu_us_per_message": hi["cpu_us_per_message"],
+                  "delivered_per_s": he["delivered_per_s"], "latency_at_half_ms": he["latency_at_half_ms"],
+                  "e2e_cpu_us_per_message": he["cpu_us_per_message"]}
+    d["hookd_over_diy"] = {"ingest": hi["rps"] / ing["rps"], "e2e": he["delivered_per_s"] / rate,
+                           "ingest_cpu_diy_over_hookd": ing_cpu["total"] / hi["cpu_us_per_message"]["total"],
+                           "e2e_cpu_diy_over_hookd": e2e_cpu["total"] / he["cpu_us_per_message"]["total"]}
+json.dump(d, open(f"{out}/diy.json", "w"), indent=1)
+PY
+  plot diy "diy (fastify + BullMQ + Redis AOF): accepted and delivered per second"
+  echo "diy ingest: $(json "$OUT/diy.json" '"%d/s = %.3f of reference, p50/p99/p99.9 %.2f/%.2f/%.2f ms, %d queued of %d accepted, non-2xx %d" % (d["ingest_per_s"], d["ingest_ratio"], *(d["ingest_latency_ms"][k] for k in ("p50", "p99", "p999")), d["ingest_queued"], d["ingest_accepted"], d["ingest_non2xx"])'); CPU µs per message $(json "$OUT/diy.json" 'd["ingest_cpu_us_per_message"]')" >&2
+  echo "diy end-to-end: $(json "$OUT/diy.json" '"%d/s = %.3f of reference; lost %d, bad signatures %d, successes recorded %d/%d; at half rate p50/p99/p99.9 = %s ms" % (d["delivered_per_s"], d["e2e_ratio"], d["lost"], d["bad_signatures"], d["successes_recorded"], d["accepted"], d["latency_at_half_ms"])'); CPU µs per message $(json "$OUT/diy.json" 'd["e2e_cpu_us_per_message"]')" >&2
+  echo "hookd/diy: $(json "$OUT/diy.json" '"ingest %.2fx (target 2.5x), end-to-end %.2fx (target 4x); CPU per message diy/hookd: ingest %.2fx, end-to-end %.2fx" % (lambda r: (r["ingest"], r["e2e"], r["ingest_cpu_diy_over_hookd"], r["e2e_cpu_diy_over_hookd"]))(d["hookd_over_diy"]) if d["hookd_over_diy"] else "not compared (run ingest and e2e in the same run, before diy)"')" >&2
+}
+
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog isolation fairness storm scale)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog isolation fairness storm scale diy)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do
