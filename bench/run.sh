@@ -51,6 +51,8 @@ start_hookd() {
 }
 stop_hookd() { kill "$HOOKD_PID" 2>/dev/null || true; wait "$HOOKD_PID" 2>/dev/null || true; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; }
+# box_busy: "NOW_NS TICKS": the CPU clock ticks the whole machine has been busy so far.
+box_busy() { echo "$(date +%s%N) $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"; }
 api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application/json" "$@"; }
 
 # cpu_snapshot FILE [PID...]: CPU clock ticks used so far by each hookd thread (by name) and the
@@ -468,10 +470,13 @@ scenario_slow() {
   start_ns=$(date +%s%N)
   KEEP_DATA=1 start_hookd "${flags[@]}" > /dev/null
   cpu_snapshot "$WORK/cpu_a" "${recv_pids[@]}"
+  box_busy > "$WORK/slow_box_a"
+  local task; task=$(grep -lx hookd-delivery /proc/"$HOOKD_PID"/task/*/comm || true)
+  # time (ns), in flight, window, and the delivery thread's ns on a core and ns waiting for one
   : > "$WORK/slow_gauges"
   while :; do
-    curl -sf http://127.0.0.1:$HPORT/metrics | awk -v t="$(date +%s%N)" \
-      '/^hookd_delivery_in_flight / {f = $2} /^hookd_delivery_window / {w = $2} END {print t, f, w}' >> "$WORK/slow_gauges"
+    echo "$(date +%s%N) $(curl -sf http://127.0.0.1:$HPORT/metrics | awk '/^hookd_delivery_in_flight / {f = $2}
+      /^hookd_delivery_window / {w = $2} END {print f, w}') $(cut -d' ' -f1,2 "${task%/comm}/schedstat" 2>/dev/null || echo 0 0)" >> "$WORK/slow_gauges"
     got=0
     for r in $(seq $receivers); do
       got=$((got + $(slow_stats "$r" | grep -o '"deliveries":[0-9]*' | cut -d: -f2)))
@@ -480,6 +485,7 @@ scenario_slow() {
     sleep 0.25
   done
   cpu_snapshot "$WORK/cpu_b" "${recv_pids[@]}"
+  box_busy > "$WORK/slow_box_b"
   cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" - "$got" > "$WORK/slow_cpu.json"
   for r in $(seq $receivers); do slow_stats "$r" > "$WORK/slow_recv$r.json"; done
   curl -sf http://127.0.0.1:$HPORT/metrics > "$WORK/slow_metrics.txt"
@@ -490,7 +496,7 @@ scenario_slow() {
   kill "${recv_pids[@]}" 2>/dev/null || true; wait "${recv_pids[@]}" 2>/dev/null || true
   /usr/bin/python3 - "$WORK" "$OUT/slow.json" "$receivers" "$start_ns" "$expected" "$in_flight" \
     "$delay" "$E2E_PEAK" "$peak_from" "$rss" "$files" "$eps" "$apps" "${flags[*]}" <<'PY'
-import json, re, statistics, sys
+import json, os, re, statistics, sys
 w, out = sys.argv[1], sys.argv[2]
 receivers, start_ns, expected, in_flight, delay = map(int, sys.argv[3:8])
 peak, peak_from, rss, files = float(sys.argv[8]), sys.argv[9], float(sys.argv[10]), int(sys.argv[11])
@@ -507,14 +513,15 @@ first = min((r["first_ns"] for r in recv if r["requests"]), default=start_ns)
 last = max((r["last_ns"] for r in recv if r["requests"]), default=start_ns)
 got = sum(r["deliveries"] for r in recv)
 # Steady state: the whole seconds between the first and the last second with arrivals.
-busy = [i for i, n in enumerate(delivered) if n]
-steady = statistics.mean(delivered[busy[0] + 1:busy[-1]]) if len(busy) >= 3 else \
+active = [i for i, n in enumerate(delivered) if n]
+steady = statistics.mean(delivered[active[0] + 1:active[-1]]) if len(active) >= 3 else \
     got / max(1e-9, (last - first) / 1e9)
-# hookd's gauges (time ns, in flight, window), sampled about 4 times a second.
-gauges = [tuple(map(float, l.split())) for l in open(f"{w}/slow_gauges") if len(l.split()) == 3]
-in_steady = [g[1] for g in gauges if first + 1e9 <= g[0] <= last - 1e9] or [g[1] for g in gauges]
+# hookd's gauges and the delivery thread's schedstat, sampled about 4 times a second.
+gauges = [tuple(map(float, l.split())) for l in open(f"{w}/slow_gauges") if len(l.split()) == 5]
+steady_gauges = [g for g in gauges if first + 1e9 <= g[0] <= last - 1e9]
+in_steady = [g[1] for g in steady_gauges or gauges]
 per_sec = {}
-for t, f, win in gauges:
+for t, f, win, _, _ in gauges:
     s = int((t - start_ns) // 10**9)
     old = per_sec.get(s, (0, 0))
     per_sec[s] = (max(old[0], f), max(old[1], win))
@@ -523,6 +530,15 @@ metrics = open(f"{w}/slow_metrics.txt").read()
 def metric(name):
     m = re.search(r"^" + re.escape(name) + r" (\S+)$", metrics, re.M)
     return float(m.group(1)) if m else 0.0
+# The delivery thread in steady state: share of the time on a core and waiting for one.
+a, b = (steady_gauges[0], steady_gauges[-1]) if len(steady_gauges) >= 2 else (gauges[0], gauges[-1])
+thread = {"on_cpu": round((b[3] - a[3]) / max(1, b[0] - a[0]), 3),
+          "waiting_for_cpu": round((b[4] - a[4]) / max(1, b[0] - a[0]), 3)}
+# Cores busy with other work on the machine meanwhile (neither hookd nor the receivers).
+def ticks(path): return sum(int(l.rsplit(" ", 1)[1]) for l in open(path) if l.strip())
+(box_t0, box_a), (box_t1, box_b) = (map(int, open(f"{w}/slow_box_{x}").read().split()) for x in "ab")
+others = ((box_b - box_a) - (ticks(f"{w}/cpu_b") - ticks(f"{w}/cpu_a"))) / os.sysconf("SC_CLK_TCK") / \
+    max(1e-9, (box_t1 - box_t0) / 1e9)
 bound_in_flight = in_flight * 1000 / delay
 bound = min(bound_in_flight, peak)
 json.dump({"scenario": "slow receivers", "endpoints": eps, "apps": apps, "delay_ms": delay,
@@ -543,10 +559,13 @@ json.dump({"scenario": "slow receivers", "endpoints": eps, "apps": apps, "delay_
            "drained": got >= expected, "drain_seconds": (last - start_ns) / 1e9,
            "duplicates": sum(r["requests"] for r in recv) - got,
            "bad_signatures": sum(r["bad_signature"] for r in recv),
+           "attempts_succeeded": metric('hookd_delivery_attempts_total{result="success"}'),
+           "attempts_failed": metric('hookd_delivery_attempts_total{result="failure"}'),
            "receiver_peak_connections": [r["peak_connections"] for r in recv],
            "receiver_accept_errors": sum(r["accept_errors"] for r in recv),
            "hookd_open_file_limit": files,
            "cpu_us_per_delivery": json.load(open(f"{w}/slow_cpu.json")),
+           "delivery_thread_steady": thread, "other_work_cores": round(others, 2),
            "series": {"delivered": delivered},
            "gauge_series": {"in flight (hookd)": [per_sec.get(s, (0, 0))[0] for s in secs],
                             "window (hookd)": [per_sec.get(s, (0, 0))[1] for s in secs]}},
@@ -554,7 +573,7 @@ json.dump({"scenario": "slow receivers", "endpoints": eps, "apps": apps, "delay_
 PY
   plot slow "slow receivers: $eps endpoints answering after $delay ms"
   echo "slow receivers: $(json "$OUT/slow.json" '"%d/s delivered in steady state, %d in flight at most (median %d; attempts %.0f ms on average); bound %d/s (in flight/latency %d/s, end-to-end peak %d/s): ratio %.3f (target 0.80); peak RSS %.1f MB (target 512); %d/%d delivered once per endpoint in %.1f s%s, duplicates %d, bad signatures %d" % (d["delivered_per_s"], d["in_flight_max"], d["in_flight_median"], d["attempt_mean_ms"], d["bound_per_s"], d["bound_in_flight_per_latency"], d["e2e_peak_per_s"], d["ratio"], d["peak_rss_mb"], d["deliveries"], d["deliveries_expected"], d["drain_seconds"], "" if d["drained"] else " (not drained by the deadline)", d["duplicates"], d["bad_signatures"])')" >&2
-  echo "slow receivers CPU µs per delivery: $(json "$OUT/slow.json" 'd["cpu_us_per_delivery"]')" >&2
+  echo "slow receivers CPU µs per delivery: $(json "$OUT/slow.json" 'd["cpu_us_per_delivery"]'); delivery thread in steady state $(json "$OUT/slow.json" '"%.0f%% on a core, %.0f%% waiting for one" % (100 * d["delivery_thread_steady"]["on_cpu"], 100 * d["delivery_thread_steady"]["waiting_for_cpu"])'); other work on the machine $(json "$OUT/slow.json" 'd["other_work_cores"]') cores; attempts failed $(json "$OUT/slow.json" 'round(d["attempts_failed"])')" >&2
 }
 
 # 100 endpoints; one hangs past the timeout and gets half of the messages. Healthy endpoints'
