@@ -512,9 +512,10 @@ for r in recv:
 first = min((r["first_ns"] for r in recv if r["requests"]), default=start_ns)
 last = max((r["last_ns"] for r in recv if r["requests"]), default=start_ns)
 got = sum(r["deliveries"] for r in recv)
-# Steady state: the whole seconds between the first and the last second with arrivals.
+# Steady state: the median of the whole seconds between the first and the last second with
+# arrivals (the ramp and the drain's tail left out).
 active = [i for i, n in enumerate(delivered) if n]
-steady = statistics.mean(delivered[active[0] + 1:active[-1]]) if len(active) >= 3 else \
+steady = statistics.median(delivered[active[0] + 1:active[-1]]) if len(active) >= 3 else \
     got / max(1e-9, (last - first) / 1e9)
 # hookd's gauges and the delivery thread's schedstat, sampled about 4 times a second.
 gauges = [tuple(map(float, l.split())) for l in open(f"{w}/slow_gauges") if len(l.split()) == 5]
