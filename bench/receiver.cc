@@ -2,24 +2,33 @@
 // an empty body and records arrivals. Chosen over nginx because it also measures end-to-end
 // latency (from a "sent_ns" field in the body to arrival), counts distinct webhook-ids and, given
 // the endpoints' secret, verifies each delivery's Standard Webhooks signature.
-//   bench_receiver --port 9000 [--secret whsec_...]
+// Single-threaded, it holds as many connections as its open-file limit allows (raised to the hard
+// limit at start): run several, on several loopback addresses, for more.
+//   bench_receiver --port 9000 [--bind 127.0.0.1] [--secret whsec_...]
 // Paths: /hang/...  never answered (isolation scenario)
 //        /ignore/... answered 200, not counted
 //        /flaky/... answered 500 until GET /__recover, then 200 (retry storm)
+//        /slow/<ms>/... answered 200 after <ms> without blocking the thread; recorded when
+//                       answered (slow scenario)
 //        anything else: 200
-// Control: GET /__stats -> JSON counts, unique webhook-ids, latency percentiles, per-second
-//          arrivals; GET /__reset clears them; GET /__recover.
+// Control: GET /__stats -> JSON counts, unique webhook-ids, distinct deliveries (path and
+//          webhook-id pairs), latency percentiles, per-second arrivals, connections;
+//          GET /__reset clears them; GET /__recover.
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -69,11 +78,29 @@ bool SignatureValid(const std::string& key, const http::request<http::string_bod
   return false;
 }
 
+// The delay of a "/slow/<ms>/..." target; nullopt for other targets.
+std::optional<std::chrono::milliseconds> DelayOf(std::string_view target) {
+  constexpr std::string_view kPrefix = "/slow/";
+  if (!target.starts_with(kPrefix)) return std::nullopt;
+  target.remove_prefix(kPrefix.size());
+  unsigned ms = 0;
+  std::from_chars(target.data(), target.data() + target.size(), ms);
+  return std::chrono::milliseconds(ms);
+}
+
+// Open connections; not cleared by /__reset (they outlive it).
+struct Connections {
+  uint64_t open = 0, peak = 0;
+  uint64_t accept_errors = 0;  // e.g. out of file descriptors
+};
+
 struct State {
   uint64_t requests = 0;
   uint64_t verified = 0, bad_signature = 0;  // only with --secret
   int64_t first_ns = 0, last_ns = 0;
   std::unordered_set<std::string> ids;
+  // Distinct (path, webhook-id) pairs as 64-bit hashes: one per endpoint a message reached.
+  std::unordered_set<uint64_t> deliveries;
   LatencyRecorder latency;
   std::vector<uint64_t> per_second;  // arrivals per second since the first one
   bool recovered = false;
@@ -88,7 +115,11 @@ struct State {
     size_t sec = static_cast<size_t>((now - first_ns) / 1'000'000'000);
     if (sec >= per_second.size()) per_second.resize(sec + 1, 0);
     ++per_second[sec];
-    if (auto it = req.find("webhook-id"); it != req.end()) ids.emplace(it->value());
+    if (auto it = req.find("webhook-id"); it != req.end()) {
+      ids.emplace(it->value());
+      std::string pair = std::string(req.target()) + '\n' + std::string(it->value());
+      deliveries.insert(std::hash<std::string>{}(pair));
+    }
     const auto& body = req.body();
     if (auto p = body.find("\"sent_ns\":"); p != std::string::npos) {
       int64_t sent = std::strtoll(body.c_str() + p + 10, nullptr, 10);
@@ -96,15 +127,18 @@ struct State {
     }
   }
 
-  std::string Stats() {
-    char buf[400];
+  std::string Stats(const Connections& conns) {
+    char buf[600];
     std::snprintf(buf, sizeof buf,
-                  "{\"requests\":%llu,\"unique\":%zu,\"verified\":%llu,\"bad_signature\":%llu,"
-                  "\"first_ns\":%lld,\"last_ns\":%lld,"
+                  "{\"requests\":%llu,\"unique\":%zu,\"deliveries\":%zu,\"verified\":%llu,"
+                  "\"bad_signature\":%llu,\"first_ns\":%lld,\"last_ns\":%lld,"
+                  "\"connections\":%llu,\"peak_connections\":%llu,\"accept_errors\":%llu,"
                   "\"latency_ms\":{\"count\":%zu,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f},"
                   "\"per_second\":[",
-                  (unsigned long long)requests, ids.size(), (unsigned long long)verified,
-                  (unsigned long long)bad_signature, (long long)first_ns, (long long)last_ns,
+                  (unsigned long long)requests, ids.size(), deliveries.size(),
+                  (unsigned long long)verified, (unsigned long long)bad_signature,
+                  (long long)first_ns, (long long)last_ns, (unsigned long long)conns.open,
+                  (unsigned long long)conns.peak, (unsigned long long)conns.accept_errors,
                   latency.count(), latency.Percentile(0.5), latency.Percentile(0.99),
                   latency.Percentile(0.999));
     std::string out = buf;
@@ -116,8 +150,11 @@ struct State {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, State& st, const std::string& key)
-      : stream_(std::move(s)), st_(st), key_(key) {}
+  Session(tcp::socket s, State& st, Connections& conns, const std::string& key)
+      : stream_(std::move(s)), timer_(stream_.get_executor()), st_(st), conns_(conns), key_(key) {
+    conns_.peak = std::max(conns_.peak, ++conns_.open);
+  }
+  ~Session() { --conns_.open; }
   void Start() { Read(); }
 
  private:
@@ -135,14 +172,23 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.keep_alive(req_.keep_alive());
     res_.result(http::status::ok);
     if (target == "/__stats") {
-      res_.body() = st_.Stats();
+      res_.body() = st_.Stats(conns_);
     } else if (target == "/__reset") {
       st_ = State{};
+      conns_.peak = conns_.open;
+      conns_.accept_errors = 0;
     } else if (target == "/__recover") {
       st_.recovered = true;
     } else if (target.starts_with("/hang/")) {
       return Read();  // never answered: the pending read holds the connection until the client
                       // gives up and closes it
+    } else if (auto delay = DelayOf(target)) {
+      timer_.expires_after(*delay);
+      return timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec) return;
+        self->st_.Record(self->req_, self->key_);
+        self->Write();
+      });
     } else {
       if (target.starts_with("/flaky/") && !st_.recovered) {
         res_.result(http::status::internal_server_error);
@@ -150,6 +196,9 @@ class Session : public std::enable_shared_from_this<Session> {
         st_.Record(req_, key_);
       }
     }
+    Write();
+  }
+  void Write() {
     res_.prepare_payload();
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (!ec && self->req_.keep_alive()) self->Read();
@@ -157,39 +206,69 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer timer_;  // a /slow/ answer's delay
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
   State& st_;
+  Connections& conns_;
   const std::string& key_;
 };
 
-void Accept(tcp::acceptor& acc, State& st, const std::string& key) {
-  acc.async_accept([&acc, &st, &key](beast::error_code ec, tcp::socket s) {
-    if (!ec) {
+// Accepts for ever; after a failed accept (e.g. no file descriptor left) it waits 10 ms instead
+// of spinning.
+struct Listener {
+  tcp::acceptor acc;
+  asio::steady_timer pause;
+  State& st;
+  Connections& conns;
+  const std::string& key;
+
+  void Accept() {
+    acc.async_accept([this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        ++conns.accept_errors;
+        pause.expires_after(std::chrono::milliseconds(10));
+        return pause.async_wait([this](beast::error_code) { Accept(); });
+      }
       s.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(s), st, key)->Start();
-    }
-    Accept(acc, st, key);
-  });
+      std::make_shared<Session>(std::move(s), st, conns, key)->Start();
+      Accept();
+    });
+  }
+};
+
+// Raises the soft open-file limit to the hard one; returns the limit in force.
+rlim_t RaiseFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  rlimit raised{lim.rlim_max, lim.rlim_max};
+  return setrlimit(RLIMIT_NOFILE, &raised) == 0 ? lim.rlim_max : lim.rlim_cur;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   unsigned short port = 9000;
+  std::string bind = "127.0.0.1";
   std::string key;  // --secret whsec_...: verify every recorded delivery's signature
   for (int i = 1; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--port"))
       port = static_cast<unsigned short>(std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--bind"))
+      bind = argv[++i];
     else if (!std::strcmp(argv[i], "--secret"))
       key = SecretKey(argv[++i]);
   }
+  rlim_t files = RaiseFileLimit();
   asio::io_context ioc(1);
-  tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), port});
   State st;
-  std::printf("bench_receiver listening on 127.0.0.1:%u\n", acc.local_endpoint().port());
+  Connections conns;
+  Listener listener{tcp::acceptor(ioc, {asio::ip::make_address(bind), port}),
+                    asio::steady_timer(ioc), st, conns, key};
+  std::printf("bench_receiver listening on %s:%u (open-file limit %llu)\n", bind.c_str(),
+              listener.acc.local_endpoint().port(), (unsigned long long)files);
   std::fflush(stdout);
-  Accept(acc, st, key);
+  listener.Accept();
   ioc.run();
 }

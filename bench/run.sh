@@ -4,7 +4,7 @@
 # is a ratio to the reference (load generator -> receiver alone) measured again right next to the
 # scenario (2-core machines are noisy and drift).
 #   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest ingest_batch inbox e2e
-#                                 fanout backlog isolation fairness storm scale diy
+#                                 fanout backlog slow isolation fairness storm scale diy
 #                                 (default: all; diy after ingest and e2e compares with them)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
 #        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100), BENCH_INBOX_RATE (5000),
@@ -53,20 +53,25 @@ start_hookd() {
 }
 stop_hookd() { kill "$HOOKD_PID" 2>/dev/null || true; wait "$HOOKD_PID" 2>/dev/null || true; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; }
+# box_busy: "NOW_NS TICKS": the CPU clock ticks the whole machine has been busy so far.
+box_busy() { echo "$(date +%s%N) $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"; }
 api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application/json" "$@"; }
 
-# cpu_snapshot FILE [NAME PID ...]: CPU clock ticks used so far by each hookd thread (by name), or
-# by each named process (all its threads), and the receiver.
+# cpu_snapshot FILE [NAME PID ...]: CPU clock ticks used so far by each hookd thread (by name,
+# while hookd runs), the receiver, and each named process (all its threads; a name given more
+# than once adds up).
 cpu_snapshot() {
   local file=$1; shift
-  { if [ $# -eq 0 ]; then
+  { if kill -0 "${HOOKD_PID:-0}" 2>/dev/null; then
       for t in /proc/"$HOOKD_PID"/task/*; do echo "$(cat "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done
     fi
+    echo "receiver $(awk '{print $14+$15}' /proc/"$RECV_PID"/stat)"
     while [ $# -gt 1 ]; do echo "$1 $(awk '{print $14+$15}' "/proc/$2/stat")"; shift 2; done
-    echo "receiver $(awk '{print $14+$15}' /proc/"$RECV_PID"/stat)"; } > "$file" 2>/dev/null || true
+  } > "$file" 2>/dev/null || true
 }
 # cpu_budget BEFORE AFTER LOADGEN_JSON N: CPU microseconds per message for each hookd thread, the
-# receiver and the load generator between two snapshots (where a 2-core machine's time goes).
+# receiver and the load generator ("-": none) between two snapshots (where a 2-core machine's
+# time goes).
 cpu_budget() {
   /usr/bin/python3 - "$@" <<'PY'
 import json, os, sys
@@ -79,7 +84,8 @@ def load(path):
 a, b = load(sys.argv[1]), load(sys.argv[2])
 n, hz = max(1, int(sys.argv[4])), os.sysconf("SC_CLK_TCK")
 out = {k: round((v - a.get(k, 0)) / hz / n * 1e6, 1) for k, v in b.items() if v > a.get(k, 0)}
-out["loadgen"] = round(json.load(open(sys.argv[3]))["cpu_seconds"] / n * 1e6, 1)
+if sys.argv[3] != "-":
+    out["loadgen"] = round(json.load(open(sys.argv[3]))["cpu_seconds"] / n * 1e6, 1)
 out["total"] = round(sum(out.values()), 1)
 print(json.dumps(out))
 PY
@@ -125,7 +131,8 @@ recorded_successes() {
 }
 
 # plot NAME TITLE: $OUT/NAME.json's per-second "series" (throughput) and, when present,
-# "latency_series" (percentiles in ms, one value per second) -> $OUT/NAME.png.
+# "latency_series" (percentiles in ms, one value per second) and "gauge_series" (counts, one
+# value per second) -> $OUT/NAME.png.
 plot() {
   /usr/bin/python3 - "$OUT/$1.json" "$WORK/$1" "$OUT/$1.png" "$2" > "$WORK/$1.gp" <<'PY'
 import json, sys
@@ -140,7 +147,8 @@ def panel(key, ylabel, logscale):
                                        else "NaN" for k in names) + "\n")
     lines = ", ".join(f"'{base}.{key}.dat' using 1:{i + 2} with lines lw 2 title '{k}'" for i, k in enumerate(names))
     return f"set ylabel '{ylabel}'; {'set logscale y' if logscale else 'unset logscale y'}; plot {lines}"
-panels = [p for p in (panel("series", "per second", False), panel("latency_series", "latency (ms)", True)) if p]
+panels = [p for p in (panel("series", "per second", False), panel("latency_series", "latency (ms)", True),
+                      panel("gauge_series", "count", False)) if p]
 print(f"set output '{png}'; set grid; set key outside; set xlabel 'seconds'")
 print(f"set multiplot layout {len(panels)},1 title '{title}'")
 for p in panels: print(p)
@@ -357,6 +365,7 @@ json.dump({"scenario": "end-to-end", "delivered_per_s": rate, "accepted": accept
           open(sys.argv[2], "w"), indent=1)
 PY
   plot e2e "end-to-end: accepted and delivered per second"
+  E2E_PEAK=$(json "$OUT/e2e.json" 'd["delivered_per_s"]')  # the slow scenario's cap
   echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20; reference alongside $(json "$OUT/e2e.json" 'round(d["reference_rps"])') req/s); lost $(json "$OUT/e2e.json" 'd["lost"]'), bad signatures $(json "$OUT/e2e.json" 'd["bad_signatures"]'), successes recorded $(json "$OUT/e2e.json" 'd["successes_recorded"]')/$(json "$OUT/e2e.json" 'd["accepted"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
   echo "end-to-end CPU µs per message: hookd $(json "$OUT/e2e.json" 'd["hookd_cpu_us_per_message"]') (target 40); by thread $(json "$OUT/e2e.json" 'd["cpu_us_per_message"]')" >&2
 }
@@ -436,6 +445,174 @@ json.dump({"scenario": "backlog", "small": int(small), "big": int(big),
 PY
   plot backlog "backlog: deliveries per second with a small and a large queue"
   echo "backlog: $(json "$OUT/backlog.json" 'round(d["rate_small"])')/s with $small queued, $(json "$OUT/backlog.json" 'round(d["rate_big"])')/s with $big queued (ratio $(json "$OUT/backlog.json" 'round(d["ratio_big_to_small"],3)'), target 0.80); peak RSS $(json "$OUT/backlog.json" 'd["peak_rss_mb_small"]') / $(json "$OUT/backlog.json" 'd["peak_rss_mb_big"]') MB (target 256)" >&2
+}
+
+# e2e_peak: sets E2E_PEAK to the end-to-end peak's delivered/s, measured now as scenario_e2e does.
+e2e_peak() {
+  say "end-to-end peak (the slow scenario's cap)"
+  start_hookd > /dev/null; setup_app 1; recv_reset
+  loadgen "$WORK/e2e_only.json"
+  wait_delivered "$(json "$WORK/e2e_only.json" 'd["ok"]')"
+  E2E_PEAK=$(recv_stats | json /dev/stdin 'd["unique"] / ((d["last_ns"] - d["first_ns"]) / 1e9)')
+  stop_hookd
+}
+
+# Slow receivers: 1,000 endpoints (10 apps of 100) answering after 200 ms, hookd allowing 20,000
+# requests in flight. The bound is in flight / latency (100k/s) capped by the end-to-end peak of
+# this run; a backlog of BENCH_SECONDS at the bound is seeded with delivery off, then drained (for
+# at most 3 x BENCH_SECONDS + 10 s). Two receivers (127.0.0.2 and .3) share the connections: one
+# process may hold no more than its open-file limit.
+scenario_slow() {
+  local apps=10 per_app=100 delay=200 in_flight=20000 receivers=2
+  local eps=$((apps * per_app)) r a i
+  say "slow receivers: $eps endpoints answering after $delay ms, $in_flight requests in flight allowed"
+  local peak_from="e2e scenario"
+  [ -n "${E2E_PEAK:-}" ] || { e2e_peak; peak_from="measured for this scenario"; }
+  local msgs  # per app, each to the app's endpoints: msgs x eps deliveries
+  msgs=$(/usr/bin/python3 -c "import math; print(max(1, math.ceil(min($in_flight * 1000 / $delay, $E2E_PEAK) * $SECS / $eps)))")
+  local recv_pids=()
+  for r in $(seq $receivers); do
+    $BIN/bench_receiver --bind 127.0.0.$((r + 1)) --port $RPORT --secret $SECRET > "$WORK/slow_recv$r.log" &
+    recv_pids+=($!)
+  done
+  slow_stats() { curl -sf http://127.0.0.$(($1 + 1)):$RPORT/__stats; }
+  for r in $(seq $receivers); do
+    for _ in $(seq 100); do slow_stats "$r" > /dev/null && break; sleep 0.05; done
+    kill -0 "${recv_pids[$((r - 1))]}" 2>/dev/null || { echo "bench_receiver on 127.0.0.$((r + 1)) did not start" >&2; exit 1; }
+  done
+
+  start_hookd --delivery-enabled false > /dev/null
+  local creators=()
+  for a in $(seq $apps); do  # the apps in parallel: 1,000 endpoints one by one take long
+    ( api -X POST http://127.0.0.1:$HPORT/api/v1/app -d "{\"name\":\"slow$a\",\"uid\":\"slow$a\"}" > /dev/null
+      for i in $(seq $per_app); do
+        api -X POST http://127.0.0.1:$HPORT/api/v1/app/slow$a/endpoint -d "{\"uid\":\"ep$i\",\
+\"url\":\"http://127.0.0.$((i % receivers + 2)):$RPORT/slow/$delay/slow$a/$i\",\"secret\":\"$SECRET\",\"retrySchedule\":[1]}" > /dev/null
+      done ) &
+    creators+=($!)
+  done
+  wait "${creators[@]}"
+  stop_hookd
+  for a in $(seq $apps); do
+    $BIN/bench_seed --db "$WORK/data/hookd.db" --app "slow$a" --count "$msgs" 2>> "$WORK/slow_seed.log"
+  done
+  for r in $(seq $receivers); do curl -sf http://127.0.0.$((r + 1)):$RPORT/__reset > /dev/null; done
+
+  # hookd's cap on requests in flight where it can be set (otherwise built in: 2,048, and an app
+  # a quarter of it); the window at 3x, so claims keep every endpoint's queue filled.
+  local flags=(--delivery-window $((in_flight * 3)) --endpoint-concurrency 40)
+  if grep -q -- --max-in-flight <<< "$($HOOKD serve --help 2>&1)"; then flags+=(--max-in-flight "$in_flight"); fi
+  local expected=$((msgs * eps)) got=0 deadline=$((SECONDS + 3 * SECS + 10)) start_ns
+  start_ns=$(date +%s%N)
+  KEEP_DATA=1 start_hookd "${flags[@]}" > /dev/null
+  local named=()
+  for r in "${recv_pids[@]}"; do named+=(receiver "$r"); done
+  cpu_snapshot "$WORK/cpu_a" "${named[@]}"
+  box_busy > "$WORK/slow_box_a"
+  local task; task=$(grep -lx hookd-delivery /proc/"$HOOKD_PID"/task/*/comm || true)
+  # time (ns), in flight, window, and the delivery thread's ns on a core and ns waiting for one
+  : > "$WORK/slow_gauges"
+  while :; do
+    echo "$(date +%s%N) $(curl -sf http://127.0.0.1:$HPORT/metrics | awk '/^hookd_delivery_in_flight / {f = $2}
+      /^hookd_delivery_window / {w = $2} END {print f, w}') $(cut -d' ' -f1,2 "${task%/comm}/schedstat" 2>/dev/null || echo 0 0)" >> "$WORK/slow_gauges"
+    got=0
+    for r in $(seq $receivers); do
+      got=$((got + $(slow_stats "$r" | grep -o '"deliveries":[0-9]*' | cut -d: -f2)))
+    done
+    [ "$got" -lt "$expected" ] && [ $SECONDS -lt $deadline ] || break
+    sleep 0.25
+  done
+  cpu_snapshot "$WORK/cpu_b" "${named[@]}"
+  box_busy > "$WORK/slow_box_b"
+  cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" - "$got" > "$WORK/slow_cpu.json"
+  for r in $(seq $receivers); do slow_stats "$r" > "$WORK/slow_recv$r.json"; done
+  curl -sf http://127.0.0.1:$HPORT/metrics > "$WORK/slow_metrics.txt"
+  local rss files
+  rss=$(peak_rss_mb)
+  files=$(awk '/^Max open files/ {print $4}' /proc/"$HOOKD_PID"/limits)
+  stop_hookd
+  kill "${recv_pids[@]}" 2>/dev/null || true; wait "${recv_pids[@]}" 2>/dev/null || true
+  /usr/bin/python3 - "$WORK" "$OUT/slow.json" "$receivers" "$start_ns" "$expected" "$in_flight" \
+    "$delay" "$E2E_PEAK" "$peak_from" "$rss" "$files" "$eps" "$apps" "${flags[*]}" <<'PY'
+import json, os, re, statistics, sys
+w, out = sys.argv[1], sys.argv[2]
+receivers, start_ns, expected, in_flight, delay = map(int, sys.argv[3:8])
+peak, peak_from, rss, files = float(sys.argv[8]), sys.argv[9], float(sys.argv[10]), int(sys.argv[11])
+eps, apps, flags = int(sys.argv[12]), int(sys.argv[13]), sys.argv[14]
+recv = [json.load(open(f"{w}/slow_recv{r}.json")) for r in range(1, receivers + 1)]
+# Deliveries per second since hookd started, all receivers together.
+delivered = []
+for r in recv:
+    off = max(0, (r["first_ns"] - start_ns) // 10**9) if r["requests"] else 0
+    for i, n in enumerate(r["per_second"]):
+        delivered += [0] * (off + i + 1 - len(delivered))
+        delivered[off + i] += n
+first = min((r["first_ns"] for r in recv if r["requests"]), default=start_ns)
+last = max((r["last_ns"] for r in recv if r["requests"]), default=start_ns)
+got = sum(r["deliveries"] for r in recv)
+# Steady state: the median of the whole seconds between the first and the last second with
+# arrivals (the ramp and the drain's tail left out).
+active = [i for i, n in enumerate(delivered) if n]
+steady = statistics.median(delivered[active[0] + 1:active[-1]]) if len(active) >= 3 else \
+    got / max(1e-9, (last - first) / 1e9)
+# hookd's gauges and the delivery thread's schedstat, sampled about 4 times a second.
+gauges = [tuple(map(float, l.split())) for l in open(f"{w}/slow_gauges") if len(l.split()) == 5]
+steady_gauges = [g for g in gauges if first + 1e9 <= g[0] <= last - 1e9]
+in_steady = [g[1] for g in steady_gauges or gauges]
+per_sec = {}
+for t, f, win, _, _ in gauges:
+    s = int((t - start_ns) // 10**9)
+    old = per_sec.get(s, (0, 0))
+    per_sec[s] = (max(old[0], f), max(old[1], win))
+secs = range(max(per_sec) + 1 if per_sec else 0)
+metrics = open(f"{w}/slow_metrics.txt").read()
+def metric(name):
+    m = re.search(r"^" + re.escape(name) + r" (\S+)$", metrics, re.M)
+    return float(m.group(1)) if m else 0.0
+# The delivery thread in steady state: share of the time on a core and waiting for one.
+a, b = (steady_gauges[0], steady_gauges[-1]) if len(steady_gauges) >= 2 else (gauges[0], gauges[-1])
+thread = {"on_cpu": round((b[3] - a[3]) / max(1, b[0] - a[0]), 3),
+          "waiting_for_cpu": round((b[4] - a[4]) / max(1, b[0] - a[0]), 3)}
+# Cores busy with other work on the machine meanwhile (neither hookd nor the receivers).
+def ticks(path): return sum(int(l.rsplit(" ", 1)[1]) for l in open(path) if l.strip())
+(box_t0, box_a), (box_t1, box_b) = (map(int, open(f"{w}/slow_box_{x}").read().split()) for x in "ab")
+others = ((box_b - box_a) - (ticks(f"{w}/cpu_b") - ticks(f"{w}/cpu_a"))) / os.sysconf("SC_CLK_TCK") / \
+    max(1e-9, (box_t1 - box_t0) / 1e9)
+bound_in_flight = in_flight * 1000 / delay
+bound = min(bound_in_flight, peak)
+json.dump({"scenario": "slow receivers", "endpoints": eps, "apps": apps, "delay_ms": delay,
+           "in_flight_allowed": in_flight, "hookd_flags": flags,
+           "delivered_per_s": steady,
+           "delivered_per_s_overall": got / max(1e-9, (last - first) / 1e9),
+           "in_flight_max": max((g[1] for g in gauges), default=0),
+           "in_flight_median": statistics.median(in_steady) if in_steady else 0,
+           "window_max": max((g[2] for g in gauges), default=0),
+           "attempt_mean_ms": metric("hookd_delivery_attempt_duration_seconds_sum") * 1e3 /
+                              max(1, metric("hookd_delivery_attempt_duration_seconds_count")),
+           "bound_in_flight_per_latency": bound_in_flight, "e2e_peak_per_s": peak,
+           "e2e_peak_from": peak_from, "bound_per_s": bound,
+           "ratio": steady / bound, "target_ratio": 0.80,
+           "peak_rss_mb": rss, "target_rss_mb": 512,
+           # missing: not delivered when the drain ended (lost, if it drained)
+           "deliveries_expected": expected, "deliveries": got, "missing": expected - got,
+           "drained": got >= expected, "drain_seconds": (last - start_ns) / 1e9,
+           "duplicates": sum(r["requests"] for r in recv) - got,
+           "bad_signatures": sum(r["bad_signature"] for r in recv),
+           "attempts_succeeded": metric('hookd_delivery_attempts_total{result="success"}'),
+           "attempts_failed": metric('hookd_delivery_attempts_total{result="failure"}'),
+           "receiver_peak_connections": [r["peak_connections"] for r in recv],
+           "receiver_accept_errors": sum(r["accept_errors"] for r in recv),
+           "hookd_open_file_limit": files,
+           "cpu_us_per_delivery": json.load(open(f"{w}/slow_cpu.json")),
+           "delivery_thread_steady": thread, "other_work_cores": round(others, 2),
+           "series": {"delivered": delivered},
+           "gauge_series": {"in flight (hookd)": [per_sec.get(s, (0, 0))[0] for s in secs],
+                            "window (hookd)": [per_sec.get(s, (0, 0))[1] for s in secs]}},
+          open(out, "w"), indent=1)
+PY
+  plot slow "slow receivers: $eps endpoints answering after $delay ms"
+  echo "slow receivers: $(json "$OUT/slow.json" '"%d/s delivered in steady state, %d in flight at most (median %d; attempts %.0f ms on average); bound %d/s (in flight/latency %d/s, end-to-end peak %d/s): ratio %.3f (target 0.80); peak RSS %.1f MB (target 512); %d/%d delivered once per endpoint in %.1f s%s, duplicates %d, bad signatures %d" % (d["delivered_per_s"], d["in_flight_max"], d["in_flight_median"], d["attempt_mean_ms"], d["bound_per_s"], d["bound_in_flight_per_latency"], d["e2e_peak_per_s"], d["ratio"], d["peak_rss_mb"], d["deliveries"], d["deliveries_expected"], d["drain_seconds"], "" if d["drained"] else " (not drained by the deadline)", d["duplicates"], d["bad_signatures"])')" >&2
+  echo "slow receivers CPU µs per delivery: $(json "$OUT/slow.json" 'd["cpu_us_per_delivery"]'); delivery thread in steady state $(json "$OUT/slow.json" '"%.0f%% on a core, %.0f%% waiting for one" % (100 * d["delivery_thread_steady"]["on_cpu"], 100 * d["delivery_thread_steady"]["waiting_for_cpu"])'); other work on the machine $(json "$OUT/slow.json" 'd["other_work_cores"]') cores; attempts failed $(json "$OUT/slow.json" 'round(d["attempts_failed"])')" >&2
 }
 
 # 100 endpoints; one hangs past the timeout and gets half of the messages. Healthy endpoints'
@@ -767,8 +944,9 @@ PY
   echo "hookd/diy: $(json "$OUT/diy.json" '"ingest %.2fx (target 2.5x), end-to-end %.2fx (target 4x); CPU per message diy/hookd: ingest %.2fx, end-to-end %.2fx" % (lambda r: (r["ingest"], r["e2e"], r["ingest_cpu_diy_over_hookd"], r["e2e_cpu_diy_over_hookd"]))(d["hookd_over_diy"]) if d["hookd_over_diy"] else "not compared (run ingest and e2e in the same run, before diy)"')" >&2
 }
 
+E2E_PEAK=""  # delivered/s of this run's end-to-end peak, once measured
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog isolation fairness storm scale diy)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog slow isolation fairness storm scale diy)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do
