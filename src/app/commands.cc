@@ -112,6 +112,7 @@ int RunServe(const Config& config) {
     eo.svix_headers = config.svix_headers;
     eo.window = static_cast<size_t>(config.delivery_window);
     eo.endpoint_concurrency = static_cast<size_t>(config.endpoint_concurrency);
+    eo.max_in_flight = static_cast<size_t>(config.max_in_flight);
     eo.endpoint_queue = std::max<size_t>(eo.window / 10, 100);
     eo.app_window = std::max<size_t>(eo.window / 4, eo.endpoint_queue);
     eo.app_in_flight = std::max<size_t>(eo.max_in_flight / 4, eo.endpoint_concurrency);
@@ -154,7 +155,7 @@ int RunServe(const Config& config) {
   http.port = port;
   http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
   http.io_threads = config.io_threads;
-  http.max_connections = ConnectionCap(config, delivery::EngineOptions{}.max_in_flight);
+  http.max_connections = ConnectionCap(config, static_cast<size_t>(config.max_in_flight));
   http.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
   http.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
   http.request_timeout = std::chrono::seconds(config.request_timeout_seconds);

@@ -177,6 +177,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
              &Config::delivery_window, 100, 10'000'000),
       IntKey("endpoint_concurrency", "requests in flight per endpoint",
              &Config::endpoint_concurrency, 1, 10000),
+      IntKey("max_in_flight", "requests in flight in all (an app gets a quarter)",
+             &Config::max_in_flight, 1, 1'000'000),
       IntKey("claim_lease_seconds",
              "how long a node's claim on a delivery lasts without renewal (renewed every third of"
              " it); after a node dies, others take its work over this much later",

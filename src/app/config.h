@@ -33,6 +33,7 @@ struct Config {
   bool svix_headers = false;
   int64_t delivery_window = 10000;
   int64_t endpoint_concurrency = 32;
+  int64_t max_in_flight = 2048;
   int64_t claim_lease_seconds = 30;
   // Failure policy defaults (apps and endpoints refine them); 0 switches a rule off.
   int64_t disable_after_exhausted = 0;
