@@ -38,6 +38,16 @@ start_receiver() {
 recv_stats() { curl -sf http://127.0.0.1:$RPORT/__stats; }
 recv_reset() { curl -sf http://127.0.0.1:$RPORT/__reset > /dev/null; }
 
+# wait_ready URL PID NAME LOG: returns once URL answers while PID lives (10 s at most); else
+# prints LOG and stops the run.
+wait_ready() {
+  for _ in $(seq 200); do
+    curl -sf "$1" > /dev/null && kill -0 "$2" 2>/dev/null && return
+    sleep 0.05
+  done
+  echo "$3 did not start (port in use?)" >&2; cat "$4" >&2; exit 1
+}
+
 # start_hookd [flags...]: fresh store; sets HOOKD_PID. KEEP_DATA=1 keeps the store.
 start_hookd() {
   [ -n "${KEEP_DATA:-}" ] || rm -rf "$WORK/data"
@@ -45,11 +55,7 @@ start_hookd() {
     --listen 127.0.0.1:$HPORT --store "sqlite://$WORK/data/hookd.db" --admin-token $TOKEN "$@" \
     > "$WORK/hookd.log" 2>&1 &
   HOOKD_PID=$!
-  for _ in $(seq 200); do
-    curl -sf http://127.0.0.1:$HPORT/api/v1/health && kill -0 "$HOOKD_PID" 2>/dev/null && return
-    sleep 0.05
-  done
-  echo "hookd did not start (port $HPORT in use?)" >&2; cat "$WORK/hookd.log" >&2; exit 1
+  wait_ready http://127.0.0.1:$HPORT/api/v1/health "$HOOKD_PID" "hookd (port $HPORT)" "$WORK/hookd.log"
 }
 stop_hookd() { kill "$HOOKD_PID" 2>/dev/null || true; wait "$HOOKD_PID" 2>/dev/null || true; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; }
@@ -827,11 +833,7 @@ start_diy_api() {
   node $DIY/server.mjs --listen 127.0.0.1:$DPORT --redis redis://127.0.0.1:$REDIS_PORT --token $TOKEN \
     --endpoint http://127.0.0.1:$RPORT/ep/1 > "$WORK/diy-api.log" 2>&1 &
   DIY_PID=$!
-  for _ in $(seq 200); do
-    curl -sf http://127.0.0.1:$DPORT/api/v1/health && kill -0 "$DIY_PID" 2>/dev/null && return
-    sleep 0.05
-  done
-  echo "diy API did not start (port $DPORT in use?)" >&2; cat "$WORK/diy-api.log" >&2; exit 1
+  wait_ready http://127.0.0.1:$DPORT/api/v1/health "$DIY_PID" "diy API (port $DPORT)" "$WORK/diy-api.log"
 }
 start_diy_worker() {
   DIY_SECRET=$SECRET node $DIY/worker.mjs --redis redis://127.0.0.1:$REDIS_PORT > "$WORK/diy-worker.log" 2>&1 &

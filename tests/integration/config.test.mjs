@@ -38,6 +38,7 @@ const KEYS = [
   "svix_headers",
   "delivery_window",
   "endpoint_concurrency",
+  "max_in_flight",
   "claim_lease_seconds",
   "disable_after_exhausted",
   "disable_after_failing_seconds",
