@@ -66,9 +66,14 @@ void HttpClient::Cancel(uint64_t id) {
 void HttpClient::Poll(std::chrono::milliseconds timeout) {
   auto& io = impl_->io;
   // What is ready; else wait for the first event (or Wakeup's handler), then what it made ready.
-  if (io.poll() == 0 && timeout.count() > 0) {
-    io.run_one_for(timeout);
-    io.poll();
+  // At most kPollBatch handlers: under steady load something is always ready, and the owner's
+  // loop needs its turn (io_context::poll() would not return while events keep coming).
+  constexpr size_t kPollBatch = 1024;
+  size_t ran = 0;
+  while (ran < kPollBatch && io.poll_one()) ++ran;
+  if (ran == 0 && timeout.count() > 0 && io.run_one_for(timeout) == 1) {
+    while (++ran < kPollBatch && io.poll_one()) {
+    }
   }
 }
 

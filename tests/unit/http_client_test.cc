@@ -467,6 +467,29 @@ TEST_F(HttpClientTest, ManyInFlightOnOneThread) {
   EXPECT_EQ(c.in_flight(), 0u);
 }
 
+// Under steady load something is always ready; Poll still returns, so its caller gets turns.
+TEST_F(HttpClientTest, PollReturnsUnderSteadyLoad) {
+  auto& c = Client();
+  int done = 0;
+  bool stop = false;
+  std::function<void()> submit = [&] {
+    c.Submit({"GET", server_.Url("/ok"), {}, "", 10s}, [&](HttpResult r) {
+      EXPECT_EQ(r.status, 200);
+      ++done;
+      if (!stop) submit();
+    });
+  };
+  for (int i = 0; i < 32; ++i) submit();
+  for (int turn = 0; turn < 50; ++turn) {
+    auto started = std::chrono::steady_clock::now();
+    c.Poll(100ms);
+    ASSERT_LT(std::chrono::steady_clock::now() - started, 1s);
+  }
+  EXPECT_GT(done, 32);
+  stop = true;
+  ASSERT_TRUE(Until(c, [&] { return c.in_flight() == 0; }));
+}
+
 TEST_F(HttpClientTest, WakeupEndsPollEarly) {
   auto& c = Client();
   std::thread waker([&] {
