@@ -76,7 +76,8 @@ struct Http1Client::Impl {
     HttpCallback done;
     HttpResult result;
     std::string head;
-    Clock::time_point started{}, deadline{}, connect_deadline = Clock::time_point::max();
+    Clock::time_point started{}, deadline = Clock::time_point::max(),
+                                 connect_deadline = Clock::time_point::max();
     Phase phase = Phase::kWaiting;
     ConnectionPtr conn;  // while connecting or exchanging
     std::optional<ResponseParser> parser;
@@ -137,8 +138,11 @@ struct Http1Client::Impl {
     x->request = std::move(request);
     x->done = std::move(done);
     x->started = Clock::now();
-    x->deadline = x->started + x->request.timeout;
-    ArmTimer(x, x->deadline);
+    // As with libcurl, a timeout of 0 (or less) means none.
+    if (x->request.timeout.count() > 0) {
+      x->deadline = x->started + x->request.timeout;
+      ArmTimer(x, x->deadline);
+    }
     std::string bad = WriteRequestHead(x->request, x->target, options.user_agent, x->head);
     if (!bad.empty()) return Fail(x, "network", std::move(bad));
     Place(x, false);
@@ -221,8 +225,10 @@ struct Http1Client::Impl {
     c->exchange = x;
     x->conn = c;
     auto now = Clock::now();
-    x->connect_deadline = std::min(
-        now + std::min<Clock::duration>(x->request.timeout, kMaxConnectTimeout), x->deadline);
+    auto connect_timeout = x->request.timeout.count() > 0
+                               ? std::min<Clock::duration>(x->request.timeout, kMaxConnectTimeout)
+                               : Clock::duration(kMaxConnectTimeout);
+    x->connect_deadline = std::min(now + connect_timeout, x->deadline);
     if (x->connect_deadline < x->deadline) ArmTimer(x, x->connect_deadline);
     if (x->target.numeric) {
       error_code ec;
@@ -295,7 +301,11 @@ struct Http1Client::Impl {
     c->socket.set_option(asio::socket_base::keep_alive(true), ec);
     c->socket.non_blocking(true, ec);
     x->connect_deadline = Clock::time_point::max();
-    if (x->timer.expiry() != x->deadline) ArmTimer(x, x->deadline);
+    c->addresses = {};  // not needed any more
+    if (x->deadline == Clock::time_point::max())
+      x->timer.cancel();
+    else if (x->timer.expiry() != x->deadline)
+      ArmTimer(x, x->deadline);
     Send(x, c);
   }
 

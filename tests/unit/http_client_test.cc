@@ -392,6 +392,12 @@ TEST_F(HttpClientTest, TimeoutEndsAHangingRequest) {
   EXPECT_EQ(server_.accepted(), 2);
 }
 
+TEST_F(HttpClientTest, ZeroTimeoutMeansNone) {
+  auto& c = Client();
+  auto r = Get(c, "/slow", 0ms);
+  EXPECT_EQ(r.status, 200) << r.error << ": " << r.error_detail;
+}
+
 TEST_F(HttpClientTest, CancelRunsTheCallbackNow) {
   auto& c = Client();
   std::optional<HttpResult> out;
