@@ -1,9 +1,13 @@
-// Asynchronous HTTP client over libcurl's multi interface: many transfers in flight on one
-// thread, keep-alive connection reuse, HTTP/1.1 and HTTP/2, TLS verified, no redirects followed,
-// and every connection's address checked by the SSRF guard (the address actually connected to).
+// Asynchronous HTTP client: many requests in flight on one thread, event-driven on one
+// asio::io_context. http:// URLs go to a lean HTTP/1.1 client (http1_client.h: keep-alive pools,
+// one write and one read per request on a warm connection); https:// (TLS verified, HTTP/2 by
+// ALPN) and any URL it does not take go to libcurl driven by the same io_context
+// (curl_transfers.h). Neither follows redirects or uses a proxy, and both check every address
+// they connect to with the SSRF guard (the address actually connected to).
 //
-// Threading: Submit() and Poll() must be called from one thread (the owner); callbacks run on
-// it inside Poll(). Wakeup() may be called from any thread.
+// Threading: Submit(), Cancel() and Poll() must be called from one thread (the owner); callbacks
+// run on it inside Poll() (or inside Cancel()), never inside Submit(). Wakeup() may be called
+// from any thread. Connection limits apply to each of the two transports separately.
 #pragma once
 
 #include <chrono>
@@ -35,6 +39,10 @@ struct HttpResult {
 };
 
 using HttpCallback = std::function<void(HttpResult)>;
+
+// Past max_response_bytes this much more of a body is read and dropped, so the connection stays
+// reusable; a longer body is not read to its end (the status stands, the connection is closed).
+inline constexpr size_t kDiscardLimit = 64 * 1024;
 
 struct HttpClientOptions {
   size_t max_response_bytes = 20 * 1024;
