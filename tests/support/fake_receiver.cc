@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <stdexcept>
 
+#include "loopback.h"
+
 namespace hookd::testing {
 namespace http = boost::beast::http;
 
@@ -23,17 +25,7 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeou
 }
 
 FakeReceiver::FakeReceiver() {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      listen(listen_fd_, 512) != 0)
-    throw std::runtime_error("fake receiver: cannot listen");
-  socklen_t len = sizeof addr;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  listen_fd_ = ListenOnLoopback(port_);
   acceptor_ = std::thread([this] { Accept(); });
 }
 
@@ -102,8 +94,8 @@ void FakeReceiver::Serve(int fd) {
     ScriptedReply reply;
     {
       std::lock_guard lock(mu_);
-      SeenRequest seen{std::string(req.method_string()), path, {}, req.body(),
-                       std::chrono::steady_clock::now()};
+      SeenRequest seen{
+          std::string(req.method_string()), path, {}, req.body(), std::chrono::steady_clock::now()};
       for (const auto& f : req) {
         std::string name(f.name_string());
         std::transform(name.begin(), name.end(), name.begin(), ::tolower);

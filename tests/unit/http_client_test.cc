@@ -21,6 +21,7 @@
 #include "delivery/http1_request.h"
 #include "delivery/http_target.h"
 #include "delivery/ssrf_guard.h"
+#include "loopback.h"
 
 namespace hookd::delivery {
 namespace {
@@ -38,16 +39,7 @@ class RawServer {
   using Serve = std::function<bool(tcp::socket&, const Request&)>;
 
   explicit RawServer(Serve serve) : serve_(std::move(serve)) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        listen(listen_fd_, 512) != 0)
-      throw std::runtime_error("cannot listen");
-    socklen_t len = sizeof addr;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = hookd::testing::ListenOnLoopback(port_);
     acceptor_ = std::thread([this] { Accept(); });
   }
 

@@ -67,7 +67,7 @@ void GroupCommitter::Loop() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
     }
-    bool open = Begin();
+    core::Status begun = Begin();
     auto linger_until = std::chrono::steady_clock::now() + options_.linger;
     for (;;) {
       std::deque<WriteTask> taken;
@@ -86,12 +86,12 @@ void GroupCommitter::Loop() {
         }
       }
       for (auto& task : taken) {
-        if (open) Apply(task);
+        if (begun) Apply(task);
         batch.push_back(std::move(task));
       }
       if (taken.empty() || batch.size() >= options_.max_batch) break;
     }
-    Commit(batch, open);
+    Commit(batch, begun);
     batch.clear();
     MaybeMaintain();
   }
@@ -109,14 +109,16 @@ void GroupCommitter::MaybeMaintain() {
   }
 }
 
-bool GroupCommitter::Begin() {
-  if (sync_failed_.load()) return false;
-  if (auto begun = db_.Exec("BEGIN IMMEDIATE"); !begun) {
-    spdlog::error("store: cannot begin transaction: {}", begun.error().detail);
-    begin_error_ = begun.error();
-    return false;
-  }
-  return true;
+core::Status GroupCommitter::Begin() {
+  if (sync_failed_.load()) return SyncFailed();
+  auto begun = db_.Exec("BEGIN IMMEDIATE");
+  if (!begun) spdlog::error("store: cannot begin transaction: {}", begun.error().detail);
+  return begun;
+}
+
+core::Status GroupCommitter::SyncFailed() {
+  return core::Fail(core::ErrorCode::kUnavailable,
+                    "a disk sync failed: writes are refused until hookd restarts");
 }
 
 void GroupCommitter::Apply(WriteTask& task) {
@@ -128,15 +130,13 @@ void GroupCommitter::Apply(WriteTask& task) {
   (void)db_.Prepare("RELEASE w").Run();
 }
 
-void GroupCommitter::Commit(std::deque<WriteTask>& batch, bool open) {
-  core::Status committed;
-  if (sync_failed_.load()) {
-    committed = core::Fail(core::ErrorCode::kUnavailable,
-                           "a disk sync failed: writes are refused until hookd restarts");
-    if (open) (void)db_.Exec("ROLLBACK");
-  } else if (!open) {
-    committed = std::unexpected(begin_error_);
-  } else {
+void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& begun) {
+  core::Status committed = begun;
+  if (begun && sync_failed_.load()) {  // failed while the batch was applied
+    committed = SyncFailed();
+    (void)db_.Exec("ROLLBACK");
+    RolledBack();
+  } else if (begun) {
     committed = db_.Exec("COMMIT");
     writes_.fetch_add(batch.size(), std::memory_order_relaxed);
     if (committed) commits_.fetch_add(1, std::memory_order_relaxed);

@@ -67,10 +67,11 @@ class GroupCommitter {
 
  private:
   void Loop();
-  // Opens the batch's transaction; false when it cannot (its writes fail at Commit).
-  bool Begin();
+  // Opens the batch's transaction; when it cannot, the batch's writes fail with the error.
+  core::Status Begin();
+  static core::Status SyncFailed();
   void Apply(WriteTask& task);  // in its own savepoint
-  void Commit(std::deque<WriteTask>& batch, bool open);
+  void Commit(std::deque<WriteTask>& batch, const core::Status& begun);
   void MaybeMaintain();
   void RolledBack();
   void SyncLoop();
@@ -83,7 +84,6 @@ class GroupCommitter {
   std::deque<WriteTask> queue_;
   bool stopping_ = false;
   bool sync_idle_ = true;  // the syncer waits for a commit (set by it, cleared by Commit)
-  core::Error begin_error_;
   std::chrono::steady_clock::time_point last_maintenance_ = std::chrono::steady_clock::now();
   std::thread thread_;
 
