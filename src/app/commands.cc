@@ -2,13 +2,13 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <cstdio>
 #include <iostream>
 
 #include "api/server.h"
 #include "api/service.h"
+#include "app/file_budget.h"
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "core/random.h"
@@ -39,32 +39,6 @@ core::Result<std::string> MintToken(store::Store& store, const std::optional<std
       [&](store::Done<core::Token> done) { store.CreateToken(token, std::move(done)); });
   if (!r) return std::unexpected(r.error());
   return secret;
-}
-
-// Raises the soft open-file limit to the hard one (the usual soft 1,024 is far below what a
-// server with thousands of connections needs); returns the limit in force.
-rlim_t RaiseFileLimit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
-  if (lim.rlim_cur < lim.rlim_max) {
-    rlimit raised{lim.rlim_max, lim.rlim_max};
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim.rlim_cur = lim.rlim_max;
-  }
-  return lim.rlim_cur;
-}
-
-// max_connections, lowered to leave open files for outgoing deliveries (up to half of what is
-// left after 64 for the store and the rest) when the limit is low.
-size_t ConnectionCap(const Config& config, size_t max_in_flight) {
-  auto files = static_cast<int64_t>(std::min<rlim_t>(RaiseFileLimit(), 1 << 30));
-  int64_t spare = std::max<int64_t>(files - 64, 0);
-  int64_t room = spare - std::min(static_cast<int64_t>(max_in_flight), spare / 2);
-  int64_t cap = std::min(config.max_connections, std::max<int64_t>(room, 16));
-  if (cap < config.max_connections) {
-    spdlog::warn("open-file limit {}: at most {} HTTP connections (max_connections {})", files, cap,
-                 config.max_connections);
-  }
-  return static_cast<size_t>(cap);
 }
 
 }  // namespace
@@ -103,6 +77,15 @@ int RunServe(const Config& config) {
         token->c_str());
   }
 
+  int64_t file_limit = RaiseFileLimit();
+  auto files = ShareFiles(file_limit, config.max_in_flight, config.max_connections);
+  if (files.lowered) {
+    spdlog::warn(
+        "open-file limit {}: at most {} API connections (max_connections {}) and {} delivery "
+        "connections per protocol (max_in_flight {})",
+        file_limit, files.api_connections, config.max_connections, files.connections_per_client,
+        config.max_in_flight);
+  }
   std::unique_ptr<delivery::Engine> engine;
   core::SystemRandom random;
   if (config.delivery_enabled) {
@@ -122,6 +105,7 @@ int RunServe(const Config& config) {
                          config.auto_recover_seconds};
     eo.allowed_networks = config.allowed_networks;
     eo.http.ca_file = config.tls_ca_file;
+    eo.http.max_total_connections = files.connections_per_client;
     engine = std::make_unique<delivery::Engine>(**store, core::SystemClock::Instance(), random,
                                                 std::move(eo));
     engine->AttachToStore();
@@ -155,7 +139,7 @@ int RunServe(const Config& config) {
   http.port = port;
   http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
   http.io_threads = config.io_threads;
-  http.max_connections = ConnectionCap(config, static_cast<size_t>(config.max_in_flight));
+  http.max_connections = static_cast<size_t>(files.api_connections);
   http.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
   http.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
   http.request_timeout = std::chrono::seconds(config.request_timeout_seconds);

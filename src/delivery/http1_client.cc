@@ -87,6 +87,7 @@ struct Http1Client::Impl {
   };
 
   struct Pool {
+    std::string key;                  // its HttpTarget::pool_key
     size_t open = 0;                  // connections open or being opened
     std::vector<ConnectionPtr> idle;  // newest last
     std::deque<uint64_t> waiting;     // exchanges waiting for a connection (max_host_connections)
@@ -182,6 +183,7 @@ struct Http1Client::Impl {
   // `fresh`: never an idle one (starting over after a reused connection failed).
   void Place(Exchange* x, bool fresh) {
     Pool& pool = pools[x->target.pool_key];
+    if (pool.key.empty()) pool.key = x->target.pool_key;
     if (!fresh && !pool.idle.empty()) {
       ConnectionPtr c = std::move(pool.idle.back());
       pool.idle.pop_back();
@@ -487,7 +489,7 @@ struct Http1Client::Impl {
   }
 
   // A connection whose response was read to its end: to the first exchange waiting for this
-  // host, else to the pool (unless another host waits for room under the total cap).
+  // host, else to one waiting under the total cap (TakeWaiterFor), else to the pool.
   void Release(ConnectionPtr c) {
     ++c->served;
     c->pending.clear();
@@ -497,7 +499,10 @@ struct Http1Client::Impl {
       pool.waiting.pop_front();
       if (w && w->phase == Phase::kWaiting) return Send(w, std::move(c));
     }
-    if (!waiting_total.empty()) return Close(c);
+    if (!waiting_total.empty()) {
+      if (Exchange* w = TakeWaiterFor(pool)) return Send(w, std::move(c));
+      return Close(c);
+    }
     auto now = Clock::now();
     if (!pool.idle.empty() && now - pool.idle.front()->idle_since > kMaxIdle)
       Close(pool.idle.front());
@@ -506,6 +511,36 @@ struct Http1Client::Impl {
     ++idle_total;
     WaitToRead(c);  // learns when the server closes it
     pool.idle.push_back(std::move(c));
+  }
+
+  // At the total cap, a connection `pool` releases goes to the oldest waiting request when that
+  // is for the same host; else to the oldest one for the same host among the next few, unless
+  // the oldest request's host has fewer connections than `pool` (then null: the connection is
+  // closed to make room for it). Connections are reused, and move toward hosts that have fewer.
+  Exchange* TakeWaiterFor(const Pool& pool) {
+    constexpr size_t kLookahead = 64;
+    auto live = [&](uint64_t id) {
+      Exchange* x = Find(id);
+      return x && x->phase == Phase::kWaiting ? x : nullptr;
+    };
+    while (!waiting_total.empty() && !live(waiting_total.front())) waiting_total.pop_front();
+    if (waiting_total.empty()) return nullptr;
+    Exchange* head = live(waiting_total.front());
+    if (head->target.pool_key == pool.key) {
+      waiting_total.pop_front();
+      return head;
+    }
+    auto other = pools.find(head->target.pool_key);
+    if (pool.open > (other == pools.end() ? 0 : other->second.open) + 1) return nullptr;
+    size_t n = std::min(waiting_total.size(), kLookahead);
+    for (size_t i = 1; i < n; ++i) {
+      Exchange* x = live(waiting_total[i]);
+      if (x && x->target.pool_key == pool.key) {
+        waiting_total.erase(waiting_total.begin() + static_cast<std::ptrdiff_t>(i));
+        return x;
+      }
+    }
+    return nullptr;
   }
 
   // Closes `c` (idempotent); a request waiting for a connection may then get one.

@@ -46,8 +46,9 @@ inline constexpr size_t kDiscardLimit = 64 * 1024;
 
 struct HttpClientOptions {
   size_t max_response_bytes = 20 * 1024;
-  long max_total_connections = 0;  // 0: unlimited
-  long max_host_connections = 0;   // 0: unlimited
+  // Each limit applies to plain HTTP and to TLS separately (two pools). 0: unlimited.
+  long max_total_connections = 0;
+  long max_host_connections = 0;
   std::string user_agent;
   std::string ca_file;  // PEM bundle to verify receivers against instead of the system's
 };

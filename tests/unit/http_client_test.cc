@@ -325,6 +325,26 @@ TEST_F(HttpClientTest, TotalConnectionLimitAcrossHosts) {
   EXPECT_EQ(done, 4);
 }
 
+TEST_F(HttpClientTest, AtTheTotalLimitWaitingRequestsReuseConnections) {
+  auto& c = Client({.max_total_connections = 4});
+  int ok = 0;
+  auto submit = [&](const char* host, int n) {
+    std::string url = "http://" + std::string(host) + ":" + std::to_string(server_.port()) + "/ok";
+    for (int i = 0; i < n; ++i)
+      c.Submit({"GET", url, {}, "", 10s}, [&](HttpResult r) { ok += r.status == 200; });
+  };
+  submit("127.0.0.1", 200);
+  ASSERT_TRUE(Until(c, [&] { return ok == 200; }));
+  EXPECT_EQ(server_.accepted(), 4);  // not one per request
+  // A second host's requests queue behind the first's: connections move over until both have
+  // about as many, and are reused on both sides.
+  submit("127.0.0.1", 200);
+  submit("localhost", 200);
+  ASSERT_TRUE(Until(c, [&] { return ok == 600; }));
+  EXPECT_LE(server_.accepted(), 12);
+  EXPECT_LE(server_.max_open(), 4 + 4);  // the closed ones may linger on the server's side
+}
+
 TEST_F(HttpClientTest, ServerClosedKeptAliveConnectionIsRetriedOnce) {
   auto& c = Client();
   EXPECT_EQ(Get(c, "/drop-next").status, 200);
