@@ -115,7 +115,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
       body.replace(p, end - p, std::to_string(number_++ % k));
     }
     if (!body.empty()) {
-      req_.set(http::field::content_type, "application/json");
+      if (req_.find(http::field::content_type) == req_.end())
+        req_.set(http::field::content_type, "application/json");
       req_.body() = std::move(body);
     }
     req_.prepare_payload();

@@ -286,14 +286,19 @@ scenario_inbox() {
     recv_stats > "$WORK/inbox_${mode}_recv.json"
     stop_hookd
   done
+  # The floor at this rate: the load generator and the receiver alone, no store.
+  $BIN/bench_loadgen --url http://127.0.0.1:$RPORT/hook --connections "$CONNS" --seconds "$SECS" \
+    --rate "$rate" --quiet --json "$WORK/inbox_floor.json" > /dev/null
   /usr/bin/python3 - "$WORK" "$OUT/inbox.json" "$rate" <<'PY'
 import json, sys
 w, out, rate = sys.argv[1], sys.argv[2], int(sys.argv[3])
+floor = json.load(open(f"{w}/inbox_floor.json"))["latency_ms"]
 r = {m: json.load(open(f"{w}/inbox_{m}.json")) for m in ("rate", "alone", "peak")}
 recv = {m: json.load(open(f"{w}/inbox_{m}_recv.json")) for m in ("rate", "peak")}
 json.dump({"scenario": "inbox", "target_rate": rate, "acks_per_s_at_rate": r["rate"]["rps"],
            "latency_ms_at_rate": r["rate"]["latency_ms"], "target_p99_ms": 2,
            "latency_ms_at_rate_without_forwarding": r["alone"]["latency_ms"],
+           "latency_ms_at_rate_receiver_alone": floor,
            "peak_acks_per_s": r["peak"]["rps"], "latency_ms_at_peak": r["peak"]["latency_ms"],
            "non2xx": r["rate"]["non2xx"] + r["peak"]["non2xx"],
            "forwarded": {m: recv[m]["unique"] for m in recv}, "acked": {m: r[m]["ok"] for m in r},
@@ -304,7 +309,7 @@ json.dump({"scenario": "inbox", "target_rate": rate, "acks_per_s_at_rate": r["ra
           open(out, "w"), indent=1)
 PY
   plot inbox "inbox: acknowledgements per second and latency at ${rate}/s"
-  echo "inbox: at $rate/s $(json "$OUT/inbox.json" 'round(d["acks_per_s_at_rate"])') acks/s, p50/p99/p99.9 $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate"][k] for k in ("p50", "p99", "p999"))') ms (target p99 2 ms), without forwarding $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_without_forwarding"][k] for k in ("p50", "p99", "p999"))') ms; peak $(json "$OUT/inbox.json" 'round(d["peak_acks_per_s"])') acks/s; forwarded $(json "$OUT/inbox.json" 'd["forwarded"]') of $(json "$OUT/inbox.json" 'd["acked"]'); CPU µs/request at $rate/s $(json "$OUT/inbox.json" 'd["cpu_us_per_request"]["rate"]')" >&2
+  echo "inbox: at $rate/s $(json "$OUT/inbox.json" 'round(d["acks_per_s_at_rate"])') acks/s, p50/p99/p99.9 $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate"][k] for k in ("p50", "p99", "p999"))') ms (target p99 2 ms), without forwarding $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_without_forwarding"][k] for k in ("p50", "p99", "p999"))') ms, the receiver alone (this machine's floor) $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_receiver_alone"][k] for k in ("p50", "p99", "p999"))') ms; peak $(json "$OUT/inbox.json" 'round(d["peak_acks_per_s"])') acks/s; forwarded $(json "$OUT/inbox.json" 'd["forwarded"]') of $(json "$OUT/inbox.json" 'd["acked"]'); CPU µs/request at $rate/s $(json "$OUT/inbox.json" 'd["cpu_us_per_request"]["rate"]')" >&2
 }
 
 # What the same machine allows without the store: hookd answering a request that needs no write

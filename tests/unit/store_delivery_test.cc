@@ -2,7 +2,9 @@
 // sweep cursors, claims and leases (expiry, renewal, release, takeover), outcomes under a lost
 // lease, resend during flight, recover, kill, stats, and two stores on one database.
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "store_fixture.h"
@@ -138,6 +140,61 @@ TEST_P(DeliveryStoreTest, AClaimIsExclusiveUntilItsLeaseExpiresThenAnotherNodeTa
   EXPECT_EQ(store_->ListAttempts(app_.id, {.msg_id = msg}, {})->data.size(), 1u);
   clock_.Advance(1h);
   EXPECT_TRUE(Claim(Request("n1")).claimed.empty());
+}
+
+// Outcomes recorded back to back (as an engine turn lands them) stand or fall one by one.
+TEST_P(DeliveryStoreTest, OutcomesRecordedTogetherStandOrFallEachAlone) {
+  AddEndpoint();
+  std::vector<std::string> msgs{PostAt(), PostAt(), PostAt()};
+  auto claimed = Claim(Request("n1")).claimed;
+  ASSERT_EQ(claimed.size(), 3u);
+  std::map<std::string, core::DueDelivery> by_msg;
+  for (const auto& d : claimed) by_msg[d.msg_id] = d;
+
+  struct Sent {
+    std::optional<core::Attempt> attempt;
+    core::DeliveryUpdate update;
+  };
+  auto outcome = [&](const std::string& msg, const std::string& node, DeliveryStatus status) {
+    const auto& d = by_msg[msg];
+    Sent s{MakeAttempt(d.app_id, d.msg_id, d.endpoint_id,
+                       status == DeliveryStatus::kSuccess ? 200 : 500),
+           {d.msg_id, d.endpoint_id, status, d.attempts + 1, std::nullopt}};
+    s.update.node = node;
+    return s;
+  };
+  std::vector<Sent> sent{outcome(msgs[0], "n1", DeliveryStatus::kSuccess),
+                         outcome(msgs[1], "n2", DeliveryStatus::kSuccess),  // not n2's claim
+                         outcome(msgs[2], "n1", DeliveryStatus::kSuccess),
+                         outcome(msgs[2], "n1", DeliveryStatus::kFail)};
+  sent[3].attempt->id = sent[2].attempt->id;  // the attempt cannot be stored: nothing of it is
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::optional<Status>> results(sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    store_->RecordOutcome(sent[i].attempt, sent[i].update, [&, i](Status s) {
+      std::lock_guard lock(mu);
+      results[i] = std::move(s);
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] {
+      return std::all_of(results.begin(), results.end(),
+                         [](const auto& r) { return r.has_value(); });
+    }));
+  }
+  EXPECT_TRUE(*results[0]);
+  ASSERT_FALSE(*results[1]);
+  EXPECT_EQ(results[1]->error().code, ErrorCode::kLeaseLost);
+  EXPECT_TRUE(*results[2]);
+  EXPECT_FALSE(*results[3]);
+  EXPECT_EQ(View(msgs[0]).status, DeliveryStatus::kSuccess);
+  EXPECT_EQ(View(msgs[1]).status, DeliveryStatus::kPending);
+  EXPECT_TRUE(store_->ListAttempts(app_.id, {.msg_id = msgs[1]}, {})->data.empty());
+  EXPECT_EQ(View(msgs[2]).status, DeliveryStatus::kSuccess);  // the failed outcome left no trace
+  EXPECT_EQ(store_->ListAttempts(app_.id, {.msg_id = msgs[2]}, {})->data.size(), 1u);
 }
 
 TEST_P(DeliveryStoreTest, RenewingExtendsLeasesAndReleasingHandsThemBack) {
