@@ -78,7 +78,8 @@ int RunServe(const Config& config) {
   }
 
   int64_t file_limit = RaiseFileLimit();
-  auto files = ShareFiles(file_limit, config.max_in_flight, config.max_connections);
+  auto files = ShareFiles(file_limit, config.delivery_enabled ? config.max_in_flight : 0,
+                          config.max_connections);
   if (files.lowered) {
     spdlog::warn(
         "open-file limit {}: at most {} API connections (max_connections {}) and {} delivery "

@@ -515,8 +515,9 @@ struct Http1Client::Impl {
 
   // At the total cap, a connection `pool` releases goes to the oldest waiting request when that
   // is for the same host; else to the oldest one for the same host among the next few, unless
-  // the oldest request's host has fewer connections than `pool` (then null: the connection is
-  // closed to make room for it). Connections are reused, and move toward hosts that have fewer.
+  // the oldest request's host has at least two connections fewer than `pool` (then null: the
+  // connection is closed to make room for it). Connections are reused, and move toward hosts
+  // that have fewer.
   Exchange* TakeWaiterFor(const Pool& pool) {
     constexpr size_t kLookahead = 64;
     auto live = [&](uint64_t id) {

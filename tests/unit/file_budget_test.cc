@@ -32,5 +32,11 @@ TEST(FileBudget, ALowLimitIsSplitAndSaysSo) {
   EXPECT_TRUE(b.lowered);
 }
 
+TEST(FileBudget, WithoutDeliveriesTheApiGetsEverything) {
+  auto b = ShareFiles(20000, 0, 10'000'000);
+  EXPECT_EQ(b.api_connections, 20000 - 64);
+  EXPECT_TRUE(b.lowered);  // max_connections is above what the limit allows
+}
+
 }  // namespace
 }  // namespace hookd::app
