@@ -62,141 +62,93 @@ void SqliteStore::ReleaseClaims(std::string node, std::vector<core::DeliveryKey>
   if (!claims_.Post(task)) task();
 }
 
-// Outcomes arriving while one write is queued are recorded by that write, each in its own
-// savepoint (one outcome failing leaves the others): one task, one wakeup and one round of
-// callbacks for all that an engine turn lands.
 void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::DeliveryUpdate update,
                                 Done<void> done) {
-  {
-    std::lock_guard lock(outcomes_mu_);
-    outcomes_.push_back({std::move(attempt), std::move(update), std::move(done), {}});
-    if (outcomes_.size() > 1) return;  // the queued write takes it along
-  }
-  auto batch = std::make_shared<OutcomeBatch>();
-  WriteTask task{[this, batch](Db& db) {
-                   TakeOutcomes(*batch);
-                   ApplyOutcomes(db, *batch);
-                   return true;
-                 },
-                 [this, batch](const Status& durable) {
-                   TakeOutcomes(*batch);  // when the batch failed before it was applied
-                   FinishOutcomes(*batch, durable);
-                 }};
-  if (!writer_.Submit(std::move(task))) {
-    TakeOutcomes(*batch);
-    FinishOutcomes(*batch, core::Fail(ErrorCode::kUnavailable, "the store is shutting down"));
-  }
-}
-
-void SqliteStore::TakeOutcomes(OutcomeBatch& batch) {
-  if (batch.taken) return;
-  batch.taken = true;
-  std::lock_guard lock(outcomes_mu_);
-  batch.outcomes.swap(outcomes_);
-}
-
-void SqliteStore::ApplyOutcomes(Db& db, OutcomeBatch& batch) {
-  batch.due.clear();
-  for (auto& o : batch.outcomes) {
-    (void)db.Prepare("SAVEPOINT o").Run();
-    size_t due_before = batch.due.size();
-    o.recorded = ApplyOutcome(db, o, batch.due);
-    if (!o.recorded) {
-      (void)db.Prepare("ROLLBACK TO o").Run();
-      batch.due.resize(due_before);
-      routing_.Clear();  // as after any write that rolled back
-    }
-    (void)db.Prepare("RELEASE o").Run();
-  }
-}
-
-void SqliteStore::FinishOutcomes(OutcomeBatch& batch, const Status& durable) {
-  if (durable && !batch.due.empty()) AddFresh(std::move(batch.due));
-  for (auto& o : batch.outcomes) {
-    // The outcome's own error stands; otherwise a batch that failed fails the outcome. The
-    // claim ends once the outcome is durable (not before: a sweep would find the delivery still
-    // due and claim it again).
-    Status s = !o.recorded ? o.recorded : durable;
-    if (s && !o.update.keep_claim) leases_->End(KeyOf(o.update.msg_id, o.update.endpoint_id));
-    o.done(std::move(s));
-  }
-}
-
-Status SqliteStore::ApplyOutcome(Db& db, const PendingOutcome& o,
-                                 std::vector<core::DueDelivery>& due) {
-  const auto& u = o.update;
-  const auto& attempt = o.attempt;
-  auto key = KeyOf(u.msg_id, u.endpoint_id);
-  if (leases_->HeldByOther(key, u.node)) {
-    outcomes_refused_.fetch_add(1, std::memory_order_relaxed);
-    return core::Fail(ErrorCode::kLeaseLost, "another node holds the delivery");
-  }
-  auto now = clock_.Now();
-  // A manual resend requested while a scheduled attempt was in flight stays pending.
-  static const std::string kSql = WithStates(
-      "UPDATE deliveries SET status=?1, attempts=?2,"
-      " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled} AND NOT ?8"
-      "   THEN next_attempt_at ELSE ?3 END,"
-      " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
-      "   THEN {manual} ELSE {scheduled} END,"
-      " held=?8, last_status=COALESCE(?9, last_status), updated_at=?4"
-      " WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
-  auto s = db.Prepare(kSql)
-               .Bind(1, static_cast<int>(u.status))
-               .Bind(2, u.attempts)
-               .Bind(3, ToMicros(u.next_attempt_at))
-               .Bind(4, ToMicros(now))
-               .Bind(5, u.msg_id)
-               .Bind(6, u.endpoint_id)
-               .Bind(7, static_cast<int>(u.trigger))
-               .Bind(8, u.hold)
-               .Bind(9, attempt ? std::optional<int64_t>(attempt->response_status) : std::nullopt)
-               .Run();
-  if (!s) return s;
-  if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
-    auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE msg_id=? AND endpoint_id=?");
-    exists.Bind(1, u.msg_id).Bind(2, u.endpoint_id);
-    if (!exists.Step()) return {};
-  } else if (u.check_completion) {
-    if (s = QueueCompletionCheck(db, u.msg_id); !s) return s;
-  }
-  if (attempt) {
-    const auto& a = *attempt;
-    s = db.Prepare(
-              "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
-              " response_status, response, duration_ms, error, error_detail,"
-              " trigger_type, status, created_at, reply, reply_error)"
-              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-            .Bind(1, a.id)
-            .Bind(2, a.app_id)
-            .Bind(3, a.msg_id)
-            .Bind(4, a.endpoint_id)
-            .Bind(5, a.url)
-            .Bind(6, a.response_status)
-            .Bind(7, a.response)
-            .Bind(8, a.duration_ms)
-            .Bind(9, a.error)
-            .Bind(10, a.error_detail)
-            .Bind(11, static_cast<int>(a.trigger))
-            .Bind(12, static_cast<int>(a.status))
-            .Bind(13, ToMicros(a.created_at))
-            .Bind(14, a.reply)
-            .Bind(15, a.reply_error)
-            .Run();
-    if (!s) return s;
-  }
-  if (u.probe_ok) {
-    if (s = Probed(db, u, now); !s) return s;
-  } else if (u.accounting) {
-    if (s = Account(db, u, now, due); !s) return s;
-  } else if (u.disable_endpoint) {
-    s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?")
-            .Bind(1, ToMicros(now))
-            .Bind(2, u.endpoint_id)
-            .Run();
-    if (!s) return s;
-  }
-  return InsertOpsEvents(db, u.events, now, due);
+  auto key = KeyOf(update.msg_id, update.endpoint_id);
+  // The claim ends once the outcome is durable (not before: a sweep would find the delivery
+  // still due and claim it again).
+  Done<void> end_claim = [this, key, keep = update.keep_claim, done = std::move(done)](Status s) {
+    if (s && !keep) leases_->End(key);
+    done(std::move(s));
+  };
+  auto due = std::make_shared<std::vector<core::DueDelivery>>();
+  Write<void>(
+      std::nullopt, std::move(end_claim),
+      [attempt = std::move(attempt), u = std::move(update), key, due, this](Db& db) -> Status {
+        due->clear();
+        if (leases_->HeldByOther(key, u.node)) {
+          outcomes_refused_.fetch_add(1, std::memory_order_relaxed);
+          return core::Fail(ErrorCode::kLeaseLost, "another node holds the delivery");
+        }
+        auto now = clock_.Now();
+        // A manual resend requested while a scheduled attempt was in flight stays pending.
+        static const std::string kSql = WithStates(
+            "UPDATE deliveries SET status=?1, attempts=?2,"
+            " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled} AND NOT ?8"
+            "   THEN next_attempt_at ELSE ?3 END,"
+            " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
+            "   THEN {manual} ELSE {scheduled} END,"
+            " held=?8, last_status=COALESCE(?9, last_status), updated_at=?4"
+            " WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
+        auto s =
+            db.Prepare(kSql)
+                .Bind(1, static_cast<int>(u.status))
+                .Bind(2, u.attempts)
+                .Bind(3, ToMicros(u.next_attempt_at))
+                .Bind(4, ToMicros(now))
+                .Bind(5, u.msg_id)
+                .Bind(6, u.endpoint_id)
+                .Bind(7, static_cast<int>(u.trigger))
+                .Bind(8, u.hold)
+                .Bind(9, attempt ? std::optional<int64_t>(attempt->response_status) : std::nullopt)
+                .Run();
+        if (!s) return s;
+        if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
+          auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE msg_id=? AND endpoint_id=?");
+          exists.Bind(1, u.msg_id).Bind(2, u.endpoint_id);
+          if (!exists.Step()) return {};
+        } else if (u.check_completion) {
+          if (s = QueueCompletionCheck(db, u.msg_id); !s) return s;
+        }
+        if (attempt) {
+          const auto& a = *attempt;
+          s = db.Prepare(
+                    "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
+                    " response_status, response, duration_ms, error, error_detail,"
+                    " trigger_type, status, created_at, reply, reply_error)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                  .Bind(1, a.id)
+                  .Bind(2, a.app_id)
+                  .Bind(3, a.msg_id)
+                  .Bind(4, a.endpoint_id)
+                  .Bind(5, a.url)
+                  .Bind(6, a.response_status)
+                  .Bind(7, a.response)
+                  .Bind(8, a.duration_ms)
+                  .Bind(9, a.error)
+                  .Bind(10, a.error_detail)
+                  .Bind(11, static_cast<int>(a.trigger))
+                  .Bind(12, static_cast<int>(a.status))
+                  .Bind(13, ToMicros(a.created_at))
+                  .Bind(14, a.reply)
+                  .Bind(15, a.reply_error)
+                  .Run();
+          if (!s) return s;
+        }
+        if (u.probe_ok) {
+          if (s = Probed(db, u, now); !s) return s;
+        } else if (u.accounting) {
+          if (s = Account(db, u, now, *due); !s) return s;
+        } else if (u.disable_endpoint) {
+          s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?")
+                  .Bind(1, ToMicros(now))
+                  .Bind(2, u.endpoint_id)
+                  .Run();
+          if (!s) return s;
+        }
+        return InsertOpsEvents(db, u.events, now, *due);
+      },
+      due);
 }
 
 Status SqliteStore::Probed(Db& db, const core::DeliveryUpdate& u, core::TimePoint now) {

@@ -441,25 +441,6 @@ class SqliteStore final : public Store {
     bool full() const { return out.claimed.size() >= req.limit; }
   };
 
-  // Outcomes waiting for the write that records them together (RecordOutcome): the first one
-  // queues that write, later ones join it until it is applied.
-  struct PendingOutcome {
-    std::optional<core::Attempt> attempt;
-    core::DeliveryUpdate update;
-    Done<void> done;
-    Status recorded;  // set when applied
-  };
-  struct OutcomeBatch {
-    std::vector<PendingOutcome> outcomes;
-    std::vector<core::DueDelivery> due;
-    bool taken = false;
-  };
-  void TakeOutcomes(OutcomeBatch& batch);
-  void ApplyOutcomes(Db& db, OutcomeBatch& batch);
-  void FinishOutcomes(OutcomeBatch& batch, const Status& durable);
-  // One outcome: the attempt and the delivery's update, on the writer.
-  Status ApplyOutcome(Db& db, const PendingOutcome& o, std::vector<core::DueDelivery>& due);
-
   // Applies `u.accounting` to the endpoint's failure record (on the writer, within the outcome's
   // write): disables the endpoint when the record crosses the policy (or `u.disable_endpoint`)
   // and emits endpoint.disabled.
@@ -491,9 +472,7 @@ class SqliteStore final : public Store {
   std::deque<Fresh> fresh_;
   size_t fresh_bytes_ = 0;
   std::atomic<uint64_t> outcomes_refused_{0};
-  std::mutex outcomes_mu_;
-  std::vector<PendingOutcome> outcomes_;  // not yet taken by their write
-  RoutingCache routing_;                  // the writer's
+  RoutingCache routing_;  // the writer's
   GroupCommitter writer_;
   TaskThread claims_{"hookd-claims"};
   bool started_ = false;
