@@ -8,7 +8,7 @@ PKGS=(
   libjemalloc-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
   libgtest-dev libgmock-dev python3-aiosmtpd
   clang-16 libclang-rt-16-dev
-  nodejs npm zsh
+  nodejs npm zsh chromium
   dpkg-dev adduser man-db groff-base sqlite3
 )
 missing=()

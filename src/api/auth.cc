@@ -7,6 +7,7 @@
 #include "api/resources.h"
 #include "api/service.h"
 #include "core/ids.h"
+#include "core/time_format.h"
 
 namespace hookd::api {
 namespace {
@@ -106,6 +107,20 @@ void Logout(ApiContext& ctx, Request& req, Reply reply) {
   });
 }
 
+// GET /api/v1/auth/token: who the calling token is (hookd's own), so a client such as the
+// dashboard knows its scope: {admin, appId (null for admin), capabilities, expiresAt (or null)}.
+void Describe(ApiContext&, Request& req, Reply reply) {
+  const Principal& p = req.principal;
+  json::array caps;
+  for (const auto& name : core::CapabilityNames(p.capabilities)) caps.emplace_back(name);
+  reply(JsonResponse(
+      200, json::object{{"admin", p.admin()},
+                        {"appId", p.app_id ? json::value(*p.app_id) : nullptr},
+                        {"capabilities", std::move(caps)},
+                        {"expiresAt",
+                         p.expires_at ? json::value(core::FormatTime(*p.expires_at)) : nullptr}}));
+}
+
 }  // namespace
 
 void RegisterAuth(Router& r, ApiContext& ctx) {
@@ -113,6 +128,7 @@ void RegisterAuth(Router& r, ApiContext& ctx) {
   r.Add(M::kPost, "/api/v1/auth/app-portal-access/{app}", kAdmin, Bind(ctx, PortalAccess));
   r.Add(M::kPost, "/api/v1/auth/app/{app}/expire-all", kAdmin, Bind(ctx, ExpireAll));
   r.Add(M::kPost, "/api/v1/auth/logout", kView, Bind(ctx, Logout));
+  r.Add(M::kGet, "/api/v1/auth/token", kView, Bind(ctx, Describe));
 }
 
 }  // namespace hookd::api

@@ -216,6 +216,9 @@ std::vector<RouteDoc> MakeDocs() {
        "Expire an application's portal tokens", "ApplicationTokenExpireIn", 204, ""},
       {"POST /api/v1/auth/logout", "v1.authentication.logout", "Authentication",
        "Revoke the calling token", "", 204, ""},
+      {"GET /api/v1/auth/token", "v1.authentication.get-token", "Authentication",
+       "Describe the calling token: admin or its app, capabilities, expiry", "", 200,
+       "TokenInfoOut"},
 
       {"GET /api/v1/health", "v1.health.get", "Health", "Answers 204 while the server runs", "",
        204, ""},
@@ -225,6 +228,11 @@ std::vector<RouteDoc> MakeDocs() {
        "OpenApiDocument"},
       {"GET /docs", "docs.get", "OpenAPI", "The API reference page rendered from this document", "",
        200, "text/html"},
+      {"GET /ui", "ui.index", "Dashboard",
+       "The dashboard and customer portal (a portal link adds #token=...)", "", 200, "text/html"},
+      {"GET /ui/{asset}", "ui.asset", "Dashboard",
+       "A dashboard file built into hookd (script, style sheet, the page itself)", "", 200,
+       "application/octet-stream"},
   };
   AddEndpointDocs(docs, app + "/endpoint", "v1.endpoint", "Endpoint");
   AddEndpointDocs(docs, std::string(kOperationalEndpointPath), "v1.operational-webhook.endpoint",

@@ -314,6 +314,10 @@ constexpr std::string_view kComponents = R"json({
       "application": {"$ref": "#/components/schemas/ApplicationIn"}}},
   "AppPortalAccessOut": {"type": "object", "required": ["url", "token"],
     "properties": {"url": {"type": "string"}, "token": {"type": "string"}}},
+  "TokenInfoOut": {"type": "object", "required": ["admin", "appId", "capabilities", "expiresAt"],
+    "properties": {"admin": {"type": "boolean"}, "appId": {"type": ["string", "null"]},
+      "capabilities": {"type": "array", "items": {"type": "string"}},
+      "expiresAt": {"type": ["string", "null"], "format": "date-time"}}},
   "ApplicationTokenExpireIn": {"type": "object",
     "properties": {"expiry": {"type": ["integer", "null"]}, "sessionIds": {"type": "array", "items": {"type": "string"}}}},
 

@@ -9,6 +9,7 @@
 #include "api/handler_util.h"
 #include "api/openapi.h"
 #include "api/resources.h"
+#include "api/ui.h"
 #include "core/crypto.h"
 #include "core/ids.h"
 
@@ -50,6 +51,7 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
     if (server_) text += RenderServerMetrics(server_->Stats());
     reply(Response{200, std::move(text), "text/plain; version=0.0.4"});
   });
+  RegisterUi(router_);
   RegisterOpenApi(router_);  // last: it documents the routes above
 }
 
