@@ -63,6 +63,34 @@ function useAction() {
   return { busy, error, run };
 }
 
+// A list the API pages ({data, iterator, done}): the first page on `deps` change, more() appends
+// the next one. {items, done, error, loading, reload, more}.
+function usePaged(makePath, deps) {
+  const [state, setState] = useState({ items: null, iterator: null, done: true, error: null, loading: true });
+  const seq = useRef(0);
+  const fetchPage = (iterator, append) => {
+    const n = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    const p = makePath();
+    const path = iterator ? `${p}${p.includes("?") ? "&" : "?"}iterator=${enc(iterator)}` : p;
+    api("GET", path).then(
+      (page) =>
+        n === seq.current &&
+        setState((s) => ({
+          items: append ? [...(s.items || []), ...page.data] : page.data,
+          iterator: page.iterator,
+          done: page.done !== false,
+          error: null,
+          loading: false,
+        })),
+      (error) => n === seq.current && setState((s) => ({ ...s, items: append ? s.items : null, error, loading: false })),
+    );
+  };
+  const reload = useCallback(() => fetchPage(null, false), deps);
+  useEffect(reload, [reload]);
+  return { ...state, reload, more: () => fetchPage(state.iterator, true) };
+}
+
 // --- small components ------------------------------------------------------------------------
 
 function ErrorNote({ error }) {
@@ -114,6 +142,80 @@ function Title({ children }) {
   );
 }
 
+// A paged list: its items through `children`, then "Load more" while the API says it is not done.
+function Paged({ state, label, children }) {
+  if (!state.items) return state.error ? <ErrorNote error={state.error} /> : <p class="muted" aria-live="polite">Loading…</p>;
+  return (
+    <>
+      {children(state.items)}
+      <ErrorNote error={state.error} />
+      {!state.done && (
+        <button type="button" class="more" disabled={state.loading} onClick={state.more}>
+          Load more {label}
+        </button>
+      )}
+    </>
+  );
+}
+
+// A button that asks first: the question and "Confirm …"/"Cancel" replace it until answered.
+function ConfirmButton({ label, question, confirmLabel, onConfirm, disabled, danger }) {
+  const [open, setOpen] = useState(false);
+  const yes = useRef(null);
+  useEffect(() => {
+    if (open) yes.current?.focus();
+  }, [open]);
+  if (!open)
+    return (
+      <button type="button" class={danger ? "danger" : undefined} disabled={disabled} onClick={() => setOpen(true)}>
+        {label}
+      </button>
+    );
+  return (
+    <span class="confirm" role="group" aria-label={label}>
+      <span>{question}</span>
+      <button
+        type="button"
+        ref={yes}
+        class={danger ? "danger" : "primary"}
+        disabled={disabled}
+        onClick={async () => {
+          setOpen(false);
+          await onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+// A term and its description, left out when there is nothing to describe.
+function Fact({ term, children, mono }) {
+  if (children === undefined || children === null || children === "") return null;
+  return (
+    <>
+      <dt>{term}</dt>
+      <dd class={mono ? "mono" : undefined}>{children}</dd>
+    </>
+  );
+}
+
+const list = (v, none) => (Array.isArray(v) && v.length ? v.join(", ") : none);
+const mapText = (m) =>
+  m && Object.keys(m).length
+    ? Object.entries(m)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")
+    : undefined;
+const seconds = (s) => (s === null || s === undefined ? undefined : `${s} s`);
+const yesNo = (b) => (b === null || b === undefined ? undefined : b ? "yes" : "no");
+// A datetime-local field's value as RFC 3339 (UTC), or "" when empty.
+const isoOf = (local) => (local ? new Date(local).toISOString() : "");
+
 // --- pages -----------------------------------------------------------------------------------
 
 function Login({ onLogin, error }) {
@@ -141,7 +243,7 @@ function Login({ onLogin, error }) {
 
 function Apps() {
   const [search, setSearch] = useState("");
-  const apps = useLoad(() => api("GET", "/app?limit=250&order=descending"), []);
+  const apps = usePaged(() => "/app?limit=250&order=descending", []);
   const create = useAction();
   const [name, setName] = useState("");
   const [uid, setUid] = useState("");
@@ -176,9 +278,9 @@ function Apps() {
         <Field label="Search by name, uid or id">
           <input type="search" name="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
         </Field>
-        <Loading state={apps}>
-          {(page) => {
-            const shown = page.data.filter((a) => !q || [a.name, a.uid, a.id].some((v) => v && v.toLowerCase().includes(q)));
+        <Paged state={apps} label="apps">
+          {(items) => {
+            const shown = items.filter((a) => !q || [a.name, a.uid, a.id].some((v) => v && v.toLowerCase().includes(q)));
             return shown.length === 0 ? (
               <p class="muted">No apps{q ? " match" : " yet"}.</p>
             ) : (
@@ -206,7 +308,7 @@ function Apps() {
               </table>
             );
           }}
-        </Loading>
+        </Paged>
       </section>
     </>
   );
@@ -241,7 +343,7 @@ function AppHeader({ appId, current }) {
 }
 
 function Endpoints({ appId, can }) {
-  const eps = useLoad(() => api("GET", `/app/${enc(appId)}/endpoint?limit=250`), [appId]);
+  const eps = usePaged(() => `/app/${enc(appId)}/endpoint?limit=100`, [appId]);
   const create = useAction();
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
@@ -250,9 +352,9 @@ function Endpoints({ appId, can }) {
       <AppHeader appId={appId} current="endpoints" />
       <section aria-labelledby="list-endpoints">
         <h2 id="list-endpoints">Endpoints</h2>
-        <Loading state={eps}>
-          {(page) =>
-            page.data.length === 0 ? (
+        <Paged state={eps} label="endpoints">
+          {(items) =>
+            items.length === 0 ? (
               <p class="muted">No endpoints yet.</p>
             ) : (
               <table>
@@ -265,7 +367,7 @@ function Endpoints({ appId, can }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {page.data.map((ep) => (
+                  {items.map((ep) => (
                     <tr key={ep.id}>
                       <td class="url">
                         <a href={appHref(appId, `/endpoint/${enc(ep.id)}`)}>{ep.url}</a>
@@ -279,7 +381,7 @@ function Endpoints({ appId, can }) {
               </table>
             )
           }
-        </Loading>
+        </Paged>
       </section>
       {can("ManageEndpoint") && (
         <section aria-labelledby="create-endpoint">
@@ -325,7 +427,8 @@ function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can, onRese
             {showEndpoint && <th scope="col">Endpoint</th>}
             <th scope="col">Status</th>
             <th scope="col">Response code</th>
-            <th scope="col">Response body</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Response</th>
             {can("CreateAttempts") && <th scope="col">Action</th>}
           </tr>
         </thead>
@@ -335,6 +438,7 @@ function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can, onRese
               <td>
                 {time(a.timestamp)}
                 {a.triggerType === 1 && <span class="muted"> (manual)</span>}
+                <div class="muted mono small">{a.id}</div>
               </td>
               {showMessage && (
                 <td class="mono">
@@ -350,13 +454,28 @@ function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can, onRese
                 <Status code={a.status} />
               </td>
               <td class="mono">{a.responseStatusCode || "—"}</td>
+              <td class="mono">{a.responseDurationMs !== undefined && a.responseDurationMs !== null ? `${a.responseDurationMs} ms` : "—"}</td>
               <td>
+                {a.error && (
+                  <p class="error-text">
+                    {a.error}
+                    {a.errorDetail && `: ${a.errorDetail}`}
+                  </p>
+                )}
                 <pre class="body">{a.response}</pre>
+                {a.reply !== null && a.reply !== undefined && (
+                  <details>
+                    <summary>Reply</summary>
+                    <pre class="body">{JSON.stringify(a.reply, null, 2)}</pre>
+                  </details>
+                )}
+                {a.replyError && <p class="muted">Reply not read: {a.replyError}</p>}
               </td>
               {can("CreateAttempts") && (
                 <td>
                   <button
                     type="button"
+                    aria-label={`Resend attempt ${a.id}`}
                     disabled={resend.busy}
                     onClick={async () => {
                       await resend.run(() => api("POST", `/app/${enc(appId)}/msg/${enc(a.msgId)}/endpoint/${enc(a.endpointId)}/resend`));
@@ -375,10 +494,274 @@ function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can, onRese
   );
 }
 
+// The endpoint JSON's fields this page shows by name; any other field is listed as JSON.
+const KNOWN_ENDPOINT_KEYS = new Set(
+  "id uid url description disabled eventTypes filterTypes channels throttleRate rateLimit version metadata failurePolicy fallbackUrl createdAt updatedAt urls method contentType expectsReply retriesPerUrl timeoutMs totalTimeoutMs successStatus retrySchedule basicAuth".split(
+    " ",
+  ),
+);
+
+function EndpointFacts({ e }) {
+  const fp = e.failurePolicy || {};
+  const other = Object.entries(e).filter(([k, v]) => !KNOWN_ENDPOINT_KEYS.has(k) && v !== null && v !== undefined);
+  return (
+    <dl class="facts">
+      <Fact term="ID" mono>
+        {e.id}
+      </Fact>
+      <Fact term="UID">{e.uid}</Fact>
+      <Fact term="State">
+        {e.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}
+      </Fact>
+      <Fact term="Description">{e.description}</Fact>
+      <Fact term="URLs (failover)">{e.urls?.length ? e.urls.join(" → ") : undefined}</Fact>
+      <Fact term="Event types">{list(e.filterTypes, "all")}</Fact>
+      <Fact term="Channels">{list(e.channels, "all")}</Fact>
+      <Fact term="Rate limit">{e.rateLimit ? `${e.rateLimit} per second` : "none"}</Fact>
+      <Fact term="Retry schedule">{e.retrySchedule ? e.retrySchedule.map((s) => `${s} s`).join(", ") : "server default"}</Fact>
+      <Fact term="Method">{e.method}</Fact>
+      <Fact term="Content type">{e.contentType}</Fact>
+      <Fact term="Timeout">{e.timeoutMs ? `${e.timeoutMs} ms` : "server default"}</Fact>
+      <Fact term="Total timeout">{e.totalTimeoutMs ? `${e.totalTimeoutMs} ms` : undefined}</Fact>
+      <Fact term="Retries per URL">{e.urls?.length ? e.retriesPerUrl : undefined}</Fact>
+      <Fact term="Success status">{Array.isArray(e.successStatus) ? e.successStatus.join(", ") : e.successStatus ?? "2xx"}</Fact>
+      <Fact term="Expects a reply">{yesNo(e.expectsReply)}</Fact>
+      <Fact term="Basic auth user">{e.basicAuth?.username}</Fact>
+      <Fact term="Fallback URL">{e.fallbackUrl}</Fact>
+      <Fact term="Disable after exhausted">{fp.disableAfterExhausted ?? undefined}</Fact>
+      <Fact term="Disable after failing">{seconds(fp.disableAfterFailingSeconds)}</Fact>
+      <Fact term="Disable on 410 Gone">{yesNo(fp.disableOnGone)}</Fact>
+      <Fact term="Auto-recover after">{seconds(fp.autoRecoverSeconds)}</Fact>
+      <Fact term="Version">{e.version}</Fact>
+      <Fact term="Metadata">{mapText(e.metadata)}</Fact>
+      {other.map(([k, v]) => (
+        <Fact key={k} term={k} mono>
+          {typeof v === "object" ? JSON.stringify(v) : String(v)}
+        </Fact>
+      ))}
+      <Fact term="Created">{time(e.createdAt)}</Fact>
+      <Fact term="Updated">{time(e.updatedAt)}</Fact>
+    </dl>
+  );
+}
+
+// The signing secret: shown only after a confirmation; rotated after another.
+function SecretSection({ base, can }) {
+  const [secret, setSecret] = useState(null);
+  const [note, setNote] = useState("");
+  const act = useAction();
+  if (!can("ViewEndpointSecret")) return null;
+  return (
+    <section aria-labelledby="endpoint-secret">
+      <h2 id="endpoint-secret">Signing secret</h2>
+      {secret ? (
+        <p>
+          <code class="secret" aria-label="Signing secret">
+            {secret}
+          </code>{" "}
+          <button type="button" onClick={() => setSecret(null)}>
+            Hide secret
+          </button>
+        </p>
+      ) : (
+        <p class="muted">Hidden. Anyone who has it can sign requests your receivers accept.</p>
+      )}
+      <div class="actions">
+        {!secret && (
+          <ConfirmButton
+            label="Reveal secret"
+            question="Show the signing secret on screen?"
+            confirmLabel="Confirm reveal secret"
+            disabled={act.busy}
+            onConfirm={() => act.run(async () => setSecret((await api("GET", `${base}/secret`)).key))}
+          />
+        )}
+        {can("ManageEndpointSecret") && (
+          <ConfirmButton
+            label="Rotate secret"
+            question="Make a new secret? The old one stays valid for the grace period."
+            confirmLabel="Confirm rotate secret"
+            disabled={act.busy}
+            onConfirm={() =>
+              act.run(async () => {
+                await api("POST", `${base}/secret/rotate`, {});
+                setNote("Secret rotated; the previous one stays valid for the grace period.");
+                if (secret) setSecret((await api("GET", `${base}/secret`)).key);
+              })
+            }
+          />
+        )}
+      </div>
+      <p class="note" role="status">
+        {note}
+      </p>
+      <ErrorNote error={act.error} />
+    </section>
+  );
+}
+
+// Custom headers sent with each delivery; credential headers are write-only (names only).
+function HeadersSection({ base, can }) {
+  const headers = useLoad(() => api("GET", `${base}/headers`), [base]);
+  const act = useAction();
+  const [name, setName] = useState("");
+  const [value, setValue] = useState("");
+  const manage = can("ManageEndpoint");
+  return (
+    <section aria-labelledby="endpoint-headers">
+      <h2 id="endpoint-headers">Custom headers</h2>
+      <Loading state={headers}>
+        {(h) => {
+          const rows = [...Object.entries(h.headers || {}).map(([k, v]) => [k, v, false]), ...(h.sensitive || []).map((k) => [k, null, true])];
+          return rows.length === 0 ? (
+            <p class="muted">No custom headers.</p>
+          ) : (
+            <table class="headers">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Value</th>
+                  {manage && <th scope="col">Action</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map(([k, v, sensitive]) => (
+                  <tr key={k}>
+                    <td class="mono">{k}</td>
+                    <td class="mono">{sensitive ? <span class="muted">(write-only credential)</span> : v}</td>
+                    {manage && (
+                      <td>
+                        <button
+                          type="button"
+                          aria-label={`Remove header ${k}`}
+                          disabled={act.busy}
+                          onClick={() =>
+                            act.run(async () => {
+                              await api("PATCH", `${base}/headers`, { headers: {}, deleteHeaders: [k] });
+                              headers.reload();
+                            })
+                          }
+                        >
+                          Remove
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          );
+        }}
+      </Loading>
+      {manage && (
+        <form
+          class="inline"
+          aria-label="Set a header"
+          onSubmit={(e) => {
+            e.preventDefault();
+            act.run(async () => {
+              await api("PATCH", `${base}/headers`, { headers: { [name.trim()]: value } });
+              setName("");
+              setValue("");
+              headers.reload();
+            });
+          }}
+        >
+          <Field label="Header name">
+            <input name="headerName" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          </Field>
+          <Field label="Header value">
+            <input name="headerValue" required value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+          </Field>
+          <button type="submit" disabled={act.busy}>
+            Save header
+          </button>
+        </form>
+      )}
+      <ErrorNote error={act.error} />
+    </section>
+  );
+}
+
+// A background task's state, read again every second while it runs.
+function TaskProgress({ task }) {
+  const [t, setT] = useState(task);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    setT(task);
+    if (task.status !== "running") return undefined;
+    let stop = false;
+    let timer;
+    const poll = async () => {
+      try {
+        const next = await api("GET", `/background-task/${enc(task.id)}`);
+        if (stop) return;
+        setT(next);
+        if (next.status === "running") timer = setTimeout(poll, 1000);
+      } catch (e) {
+        if (!stop) setError(e);
+      }
+    };
+    timer = setTimeout(poll, 500);
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [task.id]);
+  return (
+    <div class="task">
+      <p role="status">
+        Task <span class="mono">{t.id}</span> ({t.task}): <strong>{t.status}</strong>, {t.data?.messagesSent ?? 0} messages sent
+        {t.updatedAt && <span class="muted"> · updated {time(t.updatedAt)}</span>}
+      </p>
+      <ErrorNote error={error} />
+    </div>
+  );
+}
+
+// Recover (failed deliveries) and replay missing (never sent) since a time, as background tasks.
+function RecoverSection({ base }) {
+  const [since, setSince] = useState(() => {
+    const d = new Date(Date.now() - 3600_000);
+    d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+    return d.toISOString().slice(0, 16);
+  });
+  const [until, setUntil] = useState("");
+  const [task, setTask] = useState(null);
+  const act = useAction();
+  const start = (what) =>
+    act.run(async () => {
+      const body = { since: isoOf(since), ...(until ? { until: isoOf(until) } : {}) };
+      setTask(await api("POST", `${base}/${what}`, body));
+    });
+  return (
+    <section aria-labelledby="endpoint-recover">
+      <h2 id="endpoint-recover">Recover and replay</h2>
+      <p class="muted">Recover sends again the messages whose delivery failed; replay missing sends those never sent to this endpoint.</p>
+      <form class="inline" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Since">
+          <input type="datetime-local" name="since" required value={since} onInput={(e) => setSince(e.currentTarget.value)} />
+        </Field>
+        <Field label="Until (optional)">
+          <input type="datetime-local" name="until" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+        </Field>
+        <button type="button" disabled={act.busy || !since} onClick={() => start("recover")}>
+          Recover failed messages
+        </button>
+        <button type="button" disabled={act.busy || !since} onClick={() => start("replay-missing")}>
+          Replay missing messages
+        </button>
+      </form>
+      <ErrorNote error={act.error} />
+      {task && <TaskProgress task={task} />}
+    </section>
+  );
+}
+
 function Endpoint({ appId, epId, can }) {
   const base = `/app/${enc(appId)}/endpoint/${enc(epId)}`;
   const ep = useLoad(() => api("GET", base), [base]);
-  const attempts = useLoad(() => api("GET", `/app/${enc(appId)}/attempt/endpoint/${enc(epId)}?limit=50`), [base]);
+  const attempts = usePaged(() => `/app/${enc(appId)}/attempt/endpoint/${enc(epId)}?limit=50`, [base]);
   const act = useAction();
   const [note, setNote] = useState("");
   const reloadAll = () => {
@@ -394,28 +777,7 @@ function Endpoint({ appId, epId, can }) {
             <h2 id="endpoint" class="url">
               {e.url}
             </h2>
-            <dl class="facts">
-              <dt>ID</dt>
-              <dd class="mono">{e.id}</dd>
-              {e.uid && (
-                <>
-                  <dt>UID</dt>
-                  <dd>{e.uid}</dd>
-                </>
-              )}
-              <dt>State</dt>
-              <dd>{e.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}</dd>
-              {e.description && (
-                <>
-                  <dt>Description</dt>
-                  <dd>{e.description}</dd>
-                </>
-              )}
-              <dt>Event types</dt>
-              <dd>{e.filterTypes?.length ? e.filterTypes.join(", ") : "all"}</dd>
-              <dt>Created</dt>
-              <dd>{time(e.createdAt)}</dd>
-            </dl>
+            <EndpointFacts e={e} />
             <div class="actions">
               {can("ManageEndpoint") && (
                 <button
@@ -450,6 +812,21 @@ function Endpoint({ appId, epId, can }) {
               <button type="button" onClick={reloadAll}>
                 Refresh
               </button>
+              {can("ManageEndpoint") && (
+                <ConfirmButton
+                  label="Delete endpoint"
+                  question="Delete this endpoint? Its pending deliveries are dropped."
+                  confirmLabel="Confirm delete endpoint"
+                  danger
+                  disabled={act.busy}
+                  onConfirm={() =>
+                    act.run(async () => {
+                      await api("DELETE", base);
+                      go(appHref(appId, "/endpoints"));
+                    })
+                  }
+                />
+              )}
             </div>
             <p class="note" role="status">
               {note}
@@ -458,36 +835,90 @@ function Endpoint({ appId, epId, can }) {
           </section>
         )}
       </Loading>
+      {ep.data && (
+        <>
+          <SecretSection base={base} can={can} />
+          <HeadersSection base={base} can={can} />
+          {can("CreateAttempts") && <RecoverSection base={base} />}
+        </>
+      )}
       <section aria-labelledby="endpoint-attempts">
         <h2 id="endpoint-attempts">Recent attempts</h2>
-        <Loading state={attempts}>
-          {(page) => <AttemptsTable appId={appId} attempts={page.data} showMessage can={can} onResent={attempts.reload} />}
-        </Loading>
+        <Paged state={attempts} label="attempts">
+          {(items) => <AttemptsTable appId={appId} attempts={items} showMessage can={can} onResent={attempts.reload} />}
+        </Paged>
       </section>
     </>
   );
 }
 
+const MESSAGE_FILTERS = ["eventType", "channel", "tag", "after", "before"];
+
 function Messages({ appId, query }) {
-  const eventType = query.get("eventType") || "";
-  const [filter, setFilter] = useState(eventType);
-  useEffect(() => setFilter(eventType), [eventType]);
+  const applied = Object.fromEntries(MESSAGE_FILTERS.map((k) => [k, query.get(k) || ""]));
+  const key = MESSAGE_FILTERS.map((k) => applied[k]).join("\u0000");
+  const [filter, setFilter] = useState(applied);
+  useEffect(() => setFilter(applied), [key]);
+  const [lookup, setLookup] = useState("");
+  const find = useAction();
   const params = new URLSearchParams({ limit: "50", with_content: "false" });
-  if (eventType) params.set("event_types", eventType);
-  const msgs = useLoad(() => api("GET", `/app/${enc(appId)}/msg?${params}`), [appId, eventType]);
+  if (applied.eventType) params.set("event_types", applied.eventType);
+  if (applied.channel) params.set("channel", applied.channel);
+  if (applied.tag) params.set("tag", applied.tag);
+  if (applied.after) params.set("after", isoOf(applied.after));
+  if (applied.before) params.set("before", isoOf(applied.before));
+  const msgs = usePaged(() => `/app/${enc(appId)}/msg?${params}`, [appId, key]);
+  const set = (k) => (e) => setFilter({ ...filter, [k]: e.currentTarget.value });
+  const described = MESSAGE_FILTERS.filter((k) => applied[k]).map((k) => `${k} ${applied[k]}`);
   return (
     <>
       <AppHeader appId={appId} current="messages" />
       <form
         class="inline"
         role="search"
+        aria-label="Find a message by ID"
         onSubmit={(e) => {
           e.preventDefault();
-          go(appHref(appId, `/messages${filter.trim() ? `?eventType=${enc(filter.trim())}` : ""}`));
+          find.run(async () => {
+            const m = await api("GET", `/app/${enc(appId)}/msg/${enc(lookup.trim())}?with_content=false`);
+            go(appHref(appId, `/msg/${enc(m.id)}`));
+          });
+        }}
+      >
+        <Field label="Message ID or event ID">
+          <input name="lookup" required value={lookup} placeholder="msg_… or your eventId" onInput={(e) => setLookup(e.currentTarget.value)} />
+        </Field>
+        <button type="submit" disabled={find.busy}>
+          Find message
+        </button>
+      </form>
+      <ErrorNote error={find.error} />
+      <form
+        class="inline"
+        role="search"
+        aria-label="Filter messages"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const q = new URLSearchParams();
+          for (const k of MESSAGE_FILTERS) if (filter[k]?.trim()) q.set(k, filter[k].trim());
+          const s = q.toString();
+          go(appHref(appId, `/messages${s ? `?${s}` : ""}`));
         }}
       >
         <Field label="Event type">
-          <input name="eventType" value={filter} placeholder="e.g. invoice.paid" onInput={(e) => setFilter(e.currentTarget.value)} />
+          <input name="eventType" value={filter.eventType} placeholder="e.g. invoice.paid" onInput={set("eventType")} />
+        </Field>
+        <Field label="Channel">
+          <input name="channel" value={filter.channel} onInput={set("channel")} />
+        </Field>
+        <Field label="Tag">
+          <input name="tag" value={filter.tag} onInput={set("tag")} />
+        </Field>
+        <Field label="After">
+          <input type="datetime-local" name="after" value={filter.after} onInput={set("after")} />
+        </Field>
+        <Field label="Before">
+          <input type="datetime-local" name="before" value={filter.before} onInput={set("before")} />
         </Field>
         <button type="submit">Filter</button>
         <button type="button" onClick={msgs.reload}>
@@ -495,10 +926,10 @@ function Messages({ appId, query }) {
         </button>
       </form>
       <section aria-labelledby="list-messages">
-        <h2 id="list-messages">Messages{eventType && ` of type ${eventType}`}</h2>
-        <Loading state={msgs}>
-          {(page) =>
-            page.data.length === 0 ? (
+        <h2 id="list-messages">Messages{described.length ? ` (${described.join(", ")})` : ""}</h2>
+        <Paged state={msgs} label="messages">
+          {(items) =>
+            items.length === 0 ? (
               <p class="muted">No messages.</p>
             ) : (
               <table>
@@ -507,17 +938,21 @@ function Messages({ appId, query }) {
                     <th scope="col">Message</th>
                     <th scope="col">Event type</th>
                     <th scope="col">Event ID</th>
+                    <th scope="col">Channels</th>
+                    <th scope="col">Tags</th>
                     <th scope="col">Time</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {page.data.map((m) => (
+                  {items.map((m) => (
                     <tr key={m.id}>
                       <td class="mono">
                         <a href={appHref(appId, `/msg/${enc(m.id)}`)}>{m.id}</a>
                       </td>
                       <td>{m.eventType}</td>
                       <td>{m.eventId}</td>
+                      <td>{list(m.channels, "")}</td>
+                      <td>{list(m.tags, "")}</td>
                       <td>{time(m.timestamp)}</td>
                     </tr>
                   ))}
@@ -525,16 +960,81 @@ function Messages({ appId, query }) {
               </table>
             )
           }
-        </Loading>
+        </Paged>
       </section>
     </>
+  );
+}
+
+// Where a message goes and how each delivery stands (GET .../msg/{msg}/endpoint).
+function Destinations({ appId, msgId, state, can, onResent }) {
+  const resend = useAction();
+  return (
+    <Paged state={state} label="destinations">
+      {(items) =>
+        items.length === 0 ? (
+          <p class="muted">No destinations: no endpoint subscribes to this message.</p>
+        ) : (
+          <>
+            <ErrorNote error={resend.error} />
+            <table class="destinations">
+              <thead>
+                <tr>
+                  <th scope="col">Endpoint</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Next attempt</th>
+                  {can("CreateAttempts") && <th scope="col">Action</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((d) => (
+                  <tr key={d.id}>
+                    <td class="url">
+                      <a href={appHref(appId, `/endpoint/${enc(d.id)}`)}>{d.url}</a>
+                      {d.disabled && <span class="badge badge-failed">disabled</span>}
+                    </td>
+                    <td>
+                      <Status code={d.status} />
+                      {d.statusText && ATTEMPT_STATUS[d.status] !== d.statusText && <span class="muted"> {d.statusText}</span>}
+                    </td>
+                    <td>{d.nextAttempt ? time(d.nextAttempt) : "—"}</td>
+                    {can("CreateAttempts") && (
+                      <td>
+                        <button
+                          type="button"
+                          aria-label={`Resend to ${d.url}`}
+                          disabled={resend.busy}
+                          onClick={async () => {
+                            await resend.run(() => api("POST", `/app/${enc(appId)}/msg/${enc(msgId)}/endpoint/${enc(d.id)}/resend`));
+                            onResent?.();
+                          }}
+                        >
+                          Resend
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )
+      }
+    </Paged>
   );
 }
 
 function Message({ appId, msgId, can }) {
   const base = `/app/${enc(appId)}`;
   const msg = useLoad(() => api("GET", `${base}/msg/${enc(msgId)}`), [appId, msgId]);
-  const attempts = useLoad(() => api("GET", `${base}/attempt/msg/${enc(msgId)}?limit=100`), [appId, msgId]);
+  const dests = usePaged(() => `${base}/msg/${enc(msgId)}/endpoint?limit=50`, [appId, msgId]);
+  const attempts = usePaged(() => `${base}/attempt/msg/${enc(msgId)}?limit=50`, [appId, msgId]);
+  const act = useAction();
+  const [note, setNote] = useState("");
+  const reload = () => {
+    dests.reload();
+    attempts.reload();
+  };
   return (
     <>
       <AppHeader appId={appId} current="messages" />
@@ -545,30 +1045,56 @@ function Message({ appId, msgId, can }) {
               {m.id}
             </h2>
             <dl class="facts">
-              <dt>Event type</dt>
-              <dd>{m.eventType}</dd>
-              {m.eventId && (
-                <>
-                  <dt>Event ID</dt>
-                  <dd>{m.eventId}</dd>
-                </>
-              )}
-              <dt>Time</dt>
-              <dd>{time(m.timestamp)}</dd>
+              <Fact term="Event type">{m.eventType}</Fact>
+              <Fact term="Event ID">{m.eventId}</Fact>
+              <Fact term="Channels">{list(m.channels)}</Fact>
+              <Fact term="Tags">{list(m.tags)}</Fact>
+              <Fact term="Batch" mono>
+                {m.batchId}
+              </Fact>
+              <Fact term="Content type">{m.contentType}</Fact>
+              <Fact term="Time">{time(m.timestamp)}</Fact>
             </dl>
             <h3>Payload</h3>
-            <pre class="body">{JSON.stringify(m.payload, null, 2)}</pre>
+            <pre class="body payload">{typeof m.payload === "string" ? m.payload : JSON.stringify(m.payload, null, 2)}</pre>
+            <div class="actions">
+              <button type="button" onClick={reload}>
+                Refresh
+              </button>
+              {can("ManageMessages") && (
+                <ConfirmButton
+                  label="Kill pending deliveries"
+                  question="Stop every delivery of this message that has not finished?"
+                  confirmLabel="Confirm kill pending deliveries"
+                  danger
+                  disabled={act.busy}
+                  onConfirm={() =>
+                    act.run(async () => {
+                      const r = await api("POST", `${base}/msg/${enc(msgId)}/kill`, {});
+                      const n = (v) => (Array.isArray(v) ? v.length : Number(v) || 0);
+                      setNote(`Killed ${n(r.killed)} pending deliveries; ${n(r.notKilled)} could not be killed.`);
+                      reload();
+                    })
+                  }
+                />
+              )}
+            </div>
+            <p class="note" role="status">
+              {note}
+            </p>
+            <ErrorNote error={act.error} />
           </section>
         )}
       </Loading>
+      <section aria-labelledby="message-destinations">
+        <h2 id="message-destinations">Destinations</h2>
+        <Destinations appId={appId} msgId={msgId} state={dests} can={can} onResent={reload} />
+      </section>
       <section aria-labelledby="message-attempts">
         <h2 id="message-attempts">Attempts</h2>
-        <button type="button" onClick={attempts.reload}>
-          Refresh
-        </button>
-        <Loading state={attempts}>
-          {(page) => <AttemptsTable appId={appId} attempts={page.data} showEndpoint can={can} onResent={attempts.reload} />}
-        </Loading>
+        <Paged state={attempts} label="attempts">
+          {(items) => <AttemptsTable appId={appId} attempts={items} showEndpoint can={can} onResent={reload} />}
+        </Paged>
       </section>
     </>
   );
