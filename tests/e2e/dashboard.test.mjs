@@ -1,7 +1,10 @@
 // The dashboard (/ui) in real Chromium (Debian `chromium`, driven by playwright-core): log in
 // with the admin token, create an app and an endpoint at a loopback receiver, send a test event,
 // see its attempt, resend it, disable and re-enable the endpoint; a customer portal link shows
-// its one app and is refused another. Any console error fails the test. A screenshot of each
+// its one app and is refused another; an endpoint's options, secret (reveal, rotate), headers,
+// recover and replay with their task's progress, delete; messages found by eventId and filtered
+// by channel, tag and time, a message's destinations, kill, "load more"; a read-only portal shows
+// no action. Any console error fails the test. A screenshot of each
 // page goes to build/screenshots/ (HOOKD_SCREENSHOTS overrides).
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
@@ -184,6 +187,226 @@ describe("dashboard in Chromium", () => {
     await page.getByText("No apps match.").waitFor();
     await page.getByLabel("Search by name, uid or id").fill("");
     await shot(page, "apps");
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+
+  // Logs in with the admin token in a fresh context and opens `hash`.
+  async function loggedIn(hash, viewport) {
+    const page = await newPage(viewport);
+    await page.goto(`${hookd.url}/ui`);
+    await page.getByLabel("API token").fill(hookd.token);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await heading(page, "Apps");
+    if (hash) await page.goto(`${hookd.url}/ui/${hash}`);
+    return page;
+  }
+
+  it("an endpoint's page: every option, secret reveal and rotate, headers, recover, replay, delete", async () => {
+    rx.on("/opts", { status: 200, body: "ok" });
+    const app = await api("POST", "/api/v1/app", { name: "Shop D" });
+    await api("POST", "/api/v1/event-type", { name: "order.created", description: "an order" });
+    const ep = await api("POST", `/api/v1/app/${app.id}/endpoint`, {
+      url: rx.url("/opts"),
+      description: "orders in the EU",
+      filterTypes: ["order.created"],
+      channels: ["eu"],
+      rateLimit: 10,
+      retrySchedule: [1, 2],
+      metadata: { team: "ops" },
+    });
+    const base = `/api/v1/app/${app.id}/endpoint/${ep.id}`;
+    const page = await loggedIn(`#/app/${app.id}/endpoint/${ep.id}`);
+    await page.getByRole("heading", { level: 2, name: rx.url("/opts") }).waitFor();
+    const facts = page.locator("dl.facts");
+    for (const text of ["orders in the EU", "order.created", "eu", "10 per second", "1 s, 2 s", "team=ops"])
+      await facts.getByText(text, { exact: true }).waitFor();
+
+    // The secret shows only after a confirmation; rotating (confirmed) changes the API's secret.
+    const before = (await api("GET", `${base}/secret`)).key;
+    assert.equal(await page.getByText(before).count(), 0);
+    await page.getByRole("button", { name: "Reveal secret" }).click();
+    await page.getByRole("button", { name: "Confirm reveal secret" }).click();
+    const shown = page.getByLabel("Signing secret");
+    await shown.waitFor();
+    assert.equal(await shown.innerText(), before);
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    assert.equal((await api("GET", `${base}/secret`)).key, before, "cancel rotates nothing");
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await page.getByRole("button", { name: "Confirm rotate secret" }).click();
+    await page.getByRole("status").getByText("Secret rotated").waitFor();
+    const after = (await api("GET", `${base}/secret`)).key;
+    assert.notEqual(after, before);
+    await page.getByLabel("Signing secret").getByText(after).waitFor();
+    await page.getByRole("button", { name: "Hide secret" }).click();
+    assert.equal(await page.getByText(after).count(), 0);
+
+    // Custom headers: set two (a credential stays write-only), remove one.
+    for (const [name, value] of [["X-Team", "ops"], ["Authorization", "Bearer not-shown"]]) {
+      await page.getByLabel("Header name").fill(name);
+      await page.getByLabel("Header value").fill(value);
+      await page.getByRole("button", { name: "Save header" }).click();
+      await page.getByRole("cell", { name, exact: true }).waitFor();
+    }
+    await page.getByText("(write-only credential)").waitFor();
+    assert.equal(await page.getByText("Bearer not-shown").count(), 0);
+    let headers = await api("GET", `${base}/headers`);
+    assert.equal(headers.headers["X-Team"], "ops");
+    assert.deepEqual(headers.sensitive, ["Authorization"]);
+    await page.getByRole("button", { name: "Remove header X-Team" }).click();
+    await waitFor(async () => (await page.getByRole("cell", { name: "X-Team", exact: true }).count()) === 0);
+    headers = await api("GET", `${base}/headers`);
+    assert.equal(headers.headers["X-Team"], undefined);
+
+    // Recover and replay missing start background tasks whose progress the page follows.
+    await page.getByRole("button", { name: "Recover failed messages" }).click();
+    await page.getByRole("status").getByText(/Task qtask_\w+ \(endpoint\.recover\): finished/).waitFor({ timeout: 15_000 });
+    await page.getByRole("button", { name: "Replay missing messages" }).click();
+    await page.getByRole("status").getByText(/Task qtask_\w+ \(endpoint\.replay\): finished/).waitFor({ timeout: 15_000 });
+    const tasks = await api("GET", "/api/v1/background-task?limit=50");
+    assert.ok(tasks.data.some((t) => t.task === "endpoint.recover" && t.status === "finished"), JSON.stringify(tasks.data));
+    await shot(page, "endpoint-detail");
+
+    // Phone width: the same page, readable.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "endpoint-detail-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Delete, after a confirmation: the list no longer has it, nor does the API.
+    await page.getByRole("button", { name: "Delete endpoint" }).click();
+    await page.getByRole("button", { name: "Confirm delete endpoint" }).click();
+    await page.getByText("No endpoints yet.").waitFor();
+    assert.equal((await hookd.request("GET", base, { token: hookd.token })).status, 404);
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+
+  it("messages: find by eventId, filter by channel, tag and time, destinations, kill, load more", async () => {
+    rx.on("/m", { status: 200, body: "m ok" });
+    rx.on("/down", { status: 500, body: "down" });
+    const app = await api("POST", "/api/v1/app", { name: "Shop M" });
+    await api("POST", `/api/v1/app/${app.id}/endpoint`, { url: rx.url("/m") });
+    const msgs = `/api/v1/app/${app.id}/msg`;
+    const first = await api("POST", msgs, {
+      eventType: "order.created",
+      eventId: "order-1001",
+      channels: ["eu"],
+      tags: ["vip"],
+      payload: { order: 1001, total: "9.90" },
+    });
+    await api("POST", msgs, { eventType: "order.created", channels: ["us"], payload: { order: 1002 } });
+    await rx.waitForCount("/m", 2, { timeoutMs: 10_000 });
+
+    const page = await loggedIn(`#/app/${app.id}/messages`);
+    await page.getByRole("heading", { level: 2, name: /^Messages/ }).waitFor();
+    assert.equal(await page.getByRole("link", { name: /^msg_/ }).count(), 2);
+
+    // By channel, by tag, by time range.
+    const filter = async (fields) => {
+      for (const label of ["Event type", "Channel", "Tag", "After", "Before"])
+        await page.getByLabel(label, { exact: true }).fill(fields[label] ?? "");
+      await page.getByRole("button", { name: "Filter" }).click();
+    };
+    await filter({ Channel: "eu" });
+    await page.getByRole("heading", { level: 2, name: "Messages (channel eu)" }).waitFor();
+    await waitFor(async () => (await page.getByRole("link", { name: /^msg_/ }).count()) === 1);
+    await page.getByRole("link", { name: first.id }).waitFor();
+    await filter({ Tag: "vip" });
+    await page.getByRole("heading", { level: 2, name: "Messages (tag vip)" }).waitFor();
+    await page.getByRole("link", { name: first.id }).waitFor();
+    assert.equal(await page.getByRole("link", { name: /^msg_/ }).count(), 1);
+    await filter({ After: "2099-01-01T00:00" });
+    await page.getByText("No messages.").waitFor();
+    await filter({ Before: "2099-01-01T00:00", After: "2000-01-01T00:00" });
+    await waitFor(async () => (await page.getByRole("link", { name: /^msg_/ }).count()) === 2);
+    await shot(page, "messages-filtered");
+
+    // By eventId: the message's page, with its payload, destinations and attempts.
+    await page.getByLabel("Message ID or event ID").fill("order-1001");
+    await page.getByRole("button", { name: "Find message" }).click();
+    await page.getByRole("heading", { level: 2, name: first.id }).waitFor();
+    await page.locator("pre.payload").getByText('"total": "9.90"').waitFor();
+    const dest = page.locator("table.destinations tbody tr", { hasText: rx.url("/m") });
+    await refreshUntil(page, page.locator("table.destinations tbody tr", { hasText: "succeeded" }));
+    assert.equal(await dest.count(), 1);
+    await page.locator("table.attempts tbody tr", { hasText: "m ok" }).waitFor();
+    const attempt = (await api("GET", `/api/v1/app/${app.id}/attempt/msg/${first.id}`)).data[0];
+    await page.getByRole("button", { name: `Resend attempt ${attempt.id}` }).waitFor();
+    await shot(page, "message-detail");
+
+    // An unknown id is reported, not a blank page.
+    allowRefusals = true;
+    await page.goto(`${hookd.url}/ui/#/app/${app.id}/messages`);
+    await page.getByLabel("Message ID or event ID").fill("no-such-event");
+    await page.getByRole("button", { name: "Find message" }).click();
+    await page.getByRole("alert").getByText(/^404/).waitFor();
+    allowRefusals = false;
+
+    // Kill: a message whose delivery keeps failing stops being retried.
+    const down = await api("POST", `/api/v1/app/${app.id}/endpoint`, { url: rx.url("/down"), channels: ["kill"] });
+    const doomed = await api("POST", msgs, { eventType: "order.created", channels: ["kill"], payload: { order: 1003 } });
+    await rx.waitForCount("/down", 1, { timeoutMs: 10_000 });
+    await page.goto(`${hookd.url}/ui/#/app/${app.id}/msg/${doomed.id}`);
+    await page.getByRole("heading", { level: 2, name: doomed.id }).waitFor();
+    await page.getByRole("button", { name: "Kill pending deliveries" }).click();
+    await page.getByRole("button", { name: "Confirm kill pending deliveries" }).click();
+    await page.getByRole("status").getByText(/^Killed 1 pending deliveries/).waitFor();
+    const dests = await api("GET", `/api/v1/app/${app.id}/msg/${doomed.id}/endpoint`);
+    assert.equal(dests.data.find((d) => d.id === down.id).statusText, "canceled");
+    await page.locator("table.destinations tbody tr", { hasText: "canceled" }).waitFor();
+
+    // Load more: past the first page of 50, the API's iterator brings the rest.
+    for (let i = 0; i < 52; i++) await api("POST", msgs, { eventType: "bulk.item", payload: { i } });
+    await page.goto(`${hookd.url}/ui/#/app/${app.id}/messages?eventType=bulk.item`);
+    const links = page.getByRole("link", { name: /^msg_/ });
+    await waitFor(async () => (await links.count()) === 50);
+    await page.getByRole("button", { name: "Load more messages" }).click();
+    await waitFor(async () => (await links.count()) === 52);
+    await page.getByRole("button", { name: "Load more messages" }).waitFor({ state: "detached" });
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+
+  it("batches with their members, and the alerts page", async () => {
+    rx.on("/b", { status: 200, body: "b ok" });
+    const app = await api("POST", "/api/v1/app", { name: "Shop B" });
+    await api("POST", `/api/v1/app/${app.id}/endpoint`, { url: rx.url("/b") });
+    await api("POST", `/api/v1/app/${app.id}/batch`, { batchId: "weekly-1", expectedMessages: 2 });
+    const member = await api("POST", `/api/v1/app/${app.id}/msg`, {
+      eventType: "order.created",
+      eventId: "weekly-1-a",
+      batchId: "weekly-1",
+      payload: { a: 1 },
+    });
+    const page = await loggedIn(`#/app/${app.id}/batches`);
+    await page.getByRole("link", { name: "weekly-1" }).click();
+    await page.getByRole("heading", { level: 2, name: "weekly-1" }).waitFor();
+    await page.locator("dl.facts").getByText("1 of 2").waitFor();
+    await page.getByRole("link", { name: member.id }).waitFor();
+    await page.getByRole("cell", { name: "weekly-1-a" }).waitFor();
+    await shot(page, "batch");
+    await page.getByRole("link", { name: "Alerts" }).click();
+    await page.getByRole("heading", { level: 2, name: "Alerts" }).waitFor();
+    await page.getByText("No alerts.").waitFor();
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+
+  it("a read-only portal sees an endpoint's options but no action", async () => {
+    const app = await api("POST", "/api/v1/app", { name: "Read Only" });
+    const ep = await api("POST", `/api/v1/app/${app.id}/endpoint`, { url: rx.url("/ro"), description: "watched" });
+    const portal = await api("POST", `/api/v1/auth/app-portal-access/${app.id}`, { readOnly: true });
+    const page = await newPage();
+    await page.goto(portal.url);
+    await heading(page, "Read Only");
+    await page.goto(`${portal.url.split("#")[0]}#/app/${app.id}/endpoint/${ep.id}`);
+    await page.getByRole("heading", { level: 2, name: rx.url("/ro") }).waitFor();
+    await page.locator("dl.facts").getByText("watched").waitFor();
+    await page.getByRole("heading", { level: 2, name: "Custom headers" }).waitFor();
+    for (const name of ["Reveal secret", "Rotate secret", "Delete endpoint", "Disable endpoint", "Send test event", "Recover failed messages", "Save header"])
+      assert.equal(await page.getByRole("button", { name }).count(), 0, name);
+    assert.equal(await page.getByRole("heading", { name: "Signing secret" }).count(), 0);
     await page.context().close();
     assert.deepEqual(problems, []);
   });

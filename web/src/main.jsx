@@ -65,7 +65,7 @@ function useAction() {
 
 // A list the API pages ({data, iterator, done}): the first page on `deps` change, more() appends
 // the next one. {items, done, error, loading, reload, more}.
-function usePaged(makePath, deps) {
+function usePaged(makePath, deps, pick = (json) => json) {
   const [state, setState] = useState({ items: null, iterator: null, done: true, error: null, loading: true });
   const seq = useRef(0);
   const fetchPage = (iterator, append) => {
@@ -74,15 +74,17 @@ function usePaged(makePath, deps) {
     const p = makePath();
     const path = iterator ? `${p}${p.includes("?") ? "&" : "?"}iterator=${enc(iterator)}` : p;
     api("GET", path).then(
-      (page) =>
-        n === seq.current &&
+      (json) => {
+        const page = pick(json);
+        if (n !== seq.current) return;
         setState((s) => ({
           items: append ? [...(s.items || []), ...page.data] : page.data,
           iterator: page.iterator,
           done: page.done !== false,
           error: null,
           loading: false,
-        })),
+        }));
+      },
       (error) => n === seq.current && setState((s) => ({ ...s, items: append ? s.items : null, error, loading: false })),
     );
   };
@@ -110,7 +112,7 @@ function Loading({ state, children }) {
 
 const time = (t) => (t ? new Date(t).toLocaleString() : "");
 
-const ATTEMPT_STATUS = { 0: "succeeded", 1: "pending", 2: "failed", 3: "sending" };
+const ATTEMPT_STATUS = { 0: "succeeded", 1: "pending", 2: "failed", 3: "sending", 4: "canceled" };
 const MESSAGE_STATUS = ATTEMPT_STATUS;
 
 function Status({ code, names = ATTEMPT_STATUS }) {
@@ -318,6 +320,8 @@ function AppNav({ app, current }) {
   const links = [
     ["endpoints", "Endpoints"],
     ["messages", "Messages"],
+    ["batches", "Batches"],
+    ["alerts", "Alerts"],
   ];
   return (
     <nav class="tabs" aria-label="App">
@@ -995,7 +999,6 @@ function Destinations({ appId, msgId, state, can, onResent }) {
                     </td>
                     <td>
                       <Status code={d.status} />
-                      {d.statusText && ATTEMPT_STATUS[d.status] !== d.statusText && <span class="muted"> {d.statusText}</span>}
                     </td>
                     <td>{d.nextAttempt ? time(d.nextAttempt) : "—"}</td>
                     {can("CreateAttempts") && (
@@ -1100,6 +1103,183 @@ function Message({ appId, msgId, can }) {
   );
 }
 
+// Alerts sent (or being sent, or given up) to people about the app's endpoints.
+function Alerts({ appId }) {
+  const alerts = usePaged(() => `/app/${enc(appId)}/alert?limit=50`, [appId]);
+  return (
+    <>
+      <AppHeader appId={appId} current="alerts" />
+      <section aria-labelledby="list-alerts">
+        <h2 id="list-alerts">Alerts</h2>
+        <button type="button" onClick={alerts.reload}>
+          Refresh
+        </button>
+        <Paged state={alerts} label="alerts">
+          {(items) =>
+            items.length === 0 ? (
+              <p class="muted">No alerts.</p>
+            ) : (
+              <table class="alerts">
+                <thead>
+                  <tr>
+                    <th scope="col">Created</th>
+                    <th scope="col">Event</th>
+                    <th scope="col">Endpoint</th>
+                    <th scope="col">To</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Attempts</th>
+                    <th scope="col">Sent</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((a) => (
+                    <tr key={a.id}>
+                      <td>{time(a.createdAt)}</td>
+                      <td>
+                        {a.eventType}
+                        {a.digest && <span class="muted"> (digest of {a.events})</span>}
+                      </td>
+                      <td class="mono">{a.endpointId && <a href={appHref(appId, `/endpoint/${enc(a.endpointId)}`)}>{a.endpointId}</a>}</td>
+                      <td>
+                        {a.channel}: {a.recipient}
+                      </td>
+                      <td>
+                        {a.status}
+                        {a.error && <p class="error-text">{a.error}</p>}
+                        {a.nextAttempt && <span class="muted"> · next {time(a.nextAttempt)}</span>}
+                      </td>
+                      <td>{a.attempts}</td>
+                      <td>{time(a.sentAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Paged>
+      </section>
+    </>
+  );
+}
+
+function Batches({ appId }) {
+  const batches = usePaged(() => `/app/${enc(appId)}/batch?limit=50`, [appId]);
+  return (
+    <>
+      <AppHeader appId={appId} current="batches" />
+      <section aria-labelledby="list-batches">
+        <h2 id="list-batches">Batches</h2>
+        <Paged state={batches} label="batches">
+          {(items) =>
+            items.length === 0 ? (
+              <p class="muted">No batches.</p>
+            ) : (
+              <table class="batches">
+                <thead>
+                  <tr>
+                    <th scope="col">Batch</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Messages</th>
+                    <th scope="col">Succeeded</th>
+                    <th scope="col">Failed</th>
+                    <th scope="col">Pending</th>
+                    <th scope="col">Created</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((b) => (
+                    <tr key={b.id}>
+                      <td class="mono">
+                        <a href={appHref(appId, `/batch/${enc(b.id)}`)}>{b.id}</a>
+                      </td>
+                      <td>{b.status}</td>
+                      <td>
+                        {b.messages}
+                        {b.expectedMessages !== null && ` of ${b.expectedMessages}`}
+                      </td>
+                      <td>{b.succeeded}</td>
+                      <td>{b.failed}</td>
+                      <td>{b.pending}</td>
+                      <td>{time(b.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Paged>
+      </section>
+    </>
+  );
+}
+
+function Batch({ appId, batchId }) {
+  const path = `/app/${enc(appId)}/batch/${enc(batchId)}`;
+  const batch = useLoad(() => api("GET", path), [path]);
+  const members = usePaged(() => `${path}?include_members=true&limit=50`, [path], (j) => j.members);
+  return (
+    <>
+      <AppHeader appId={appId} current="batches" />
+      <Loading state={batch}>
+        {(b) => (
+          <section aria-labelledby="batch">
+            <h2 id="batch" class="mono">
+              {b.id}
+            </h2>
+            <dl class="facts">
+              <Fact term="Status">{b.status}</Fact>
+              <Fact term="Messages">{b.expectedMessages !== null ? `${b.messages} of ${b.expectedMessages}` : b.messages}</Fact>
+              <Fact term="Succeeded">{b.succeeded}</Fact>
+              <Fact term="Failed">{b.failed}</Fact>
+              <Fact term="Killed">{b.killed}</Fact>
+              <Fact term="Pending">{b.pending}</Fact>
+              <Fact term="Callback">{yesNo(b.callback)}</Fact>
+              <Fact term="Created">{time(b.createdAt)}</Fact>
+              <Fact term="Closed">{time(b.closedAt)}</Fact>
+              <Fact term="Completed">{time(b.completedAt)}</Fact>
+            </dl>
+          </section>
+        )}
+      </Loading>
+      <section aria-labelledby="batch-members">
+        <h2 id="batch-members">Members</h2>
+        <Paged state={members} label="members">
+          {(items) =>
+            items.length === 0 ? (
+              <p class="muted">No messages in this batch yet.</p>
+            ) : (
+              <table class="members">
+                <thead>
+                  <tr>
+                    <th scope="col">Message</th>
+                    <th scope="col">Event type</th>
+                    <th scope="col">Event ID</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Completed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((m) => (
+                    <tr key={m.msgId}>
+                      <td class="mono">
+                        <a href={appHref(appId, `/msg/${enc(m.msgId)}`)}>{m.msgId}</a>
+                      </td>
+                      <td>{m.eventType}</td>
+                      <td>{m.eventId}</td>
+                      <td>{m.status}</td>
+                      <td>{time(m.completedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Paged>
+      </section>
+    </>
+  );
+}
+
 // --- shell -----------------------------------------------------------------------------------
 
 function NotFound() {
@@ -1131,6 +1311,9 @@ function Page({ who, route }) {
     if (kind === "endpoint" && id) return <Endpoint appId={appId} epId={id} can={can} />;
     if (kind === "messages") return <Messages appId={appId} query={query} />;
     if (kind === "msg" && id) return <Message appId={appId} msgId={id} can={can} />;
+    if (kind === "batches") return <Batches appId={appId} />;
+    if (kind === "batch" && id) return <Batch appId={appId} batchId={id} />;
+    if (kind === "alerts") return <Alerts appId={appId} />;
   }
   return <NotFound />;
 }
