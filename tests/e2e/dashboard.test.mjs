@@ -227,7 +227,7 @@ describe("dashboard in Chromium", () => {
     assert.equal(await page.getByText(before).count(), 0);
     await page.getByRole("button", { name: "Reveal secret" }).click();
     await page.getByRole("button", { name: "Confirm reveal secret" }).click();
-    const shown = page.getByLabel("Signing secret");
+    const shown = page.getByLabel("Current signing secret");
     await shown.waitFor();
     assert.equal(await shown.innerText(), before);
     await page.getByRole("button", { name: "Rotate secret" }).click();
@@ -238,7 +238,7 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("status").getByText("Secret rotated").waitFor();
     const after = (await api("GET", `${base}/secret`)).key;
     assert.notEqual(after, before);
-    await page.getByLabel("Signing secret").getByText(after).waitFor();
+    await page.getByLabel("Current signing secret").getByText(after).waitFor();
     await page.getByRole("button", { name: "Hide secret" }).click();
     assert.equal(await page.getByText(after).count(), 0);
 
@@ -300,7 +300,7 @@ describe("dashboard in Chromium", () => {
 
     const page = await loggedIn(`#/app/${app.id}/messages`);
     await page.getByRole("heading", { level: 2, name: /^Messages/ }).waitFor();
-    assert.equal(await page.getByRole("link", { name: /^msg_/ }).count(), 2);
+    await waitFor(async () => (await page.getByRole("link", { name: /^msg_/ }).count()) === 2);
 
     // By channel, by tag, by time range.
     const filter = async (fields) => {

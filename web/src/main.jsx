@@ -560,7 +560,7 @@ function SecretSection({ base, can }) {
       <h2 id="endpoint-secret">Signing secret</h2>
       {secret ? (
         <p>
-          <code class="secret" aria-label="Signing secret">
+          <code class="secret" aria-label="Current signing secret">
             {secret}
           </code>{" "}
           <button type="button" onClick={() => setSecret(null)}>
