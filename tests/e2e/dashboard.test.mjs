@@ -3,7 +3,8 @@
 // see its attempt, resend it, disable and re-enable the endpoint; a customer portal link shows
 // its one app and is refused another; an endpoint's options, secret (reveal, rotate), headers,
 // recover and replay with their task's progress, delete; messages found by eventId and filtered
-// by channel, tag and time, a message's destinations, kill, "load more"; a read-only portal shows
+// by channel, tag and time, a message's destinations, kill, "load more"; batches and alerts; an
+// inbox source's received requests; a read-only portal shows
 // no action. Any console error fails the test. A screenshot of each
 // page goes to build/screenshots/ (HOOKD_SCREENSHOTS overrides).
 import assert from "node:assert/strict";
@@ -389,6 +390,28 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("link", { name: "Alerts" }).click();
     await page.getByRole("heading", { level: 2, name: "Alerts" }).waitFor();
     await page.getByText("No alerts.").waitFor();
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+
+  it("inbox sources with the requests they received (admin)", async () => {
+    const source = await api("POST", "/ingest/api/v1/source", { name: "Generic hooks", type: "generic-webhook", config: {} });
+    assert.ok(source.ingestUrl, JSON.stringify(source));
+    const res = await fetch(source.ingestUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-demo": "yes" },
+      body: JSON.stringify({ hello: "inbox" }),
+    });
+    assert.ok(res.status < 300, `ingest: ${res.status}`);
+    const page = await loggedIn("");
+    await page.getByRole("link", { name: "Inbox" }).click();
+    await heading(page, "Inbox sources");
+    await page.getByRole("link", { name: "Generic hooks" }).click();
+    await heading(page, "Generic hooks");
+    await page.locator("table.requests tbody tr", { hasText: '{"hello":"inbox"}' }).waitFor();
+    await page.getByText("Headers").first().click();
+    await page.locator("table.requests").getByText(/x-demo: yes/).waitFor();
+    await shot(page, "inbox-source");
     await page.context().close();
     assert.deepEqual(problems, []);
   });

@@ -15,11 +15,12 @@ export class ApiError extends Error {
   }
 }
 
-// Resolves to the parsed JSON body (null for 204). `path` starts after /api/v1.
+// Resolves to the parsed JSON body (null for 204). `path` starts after /api/v1, or is the inbox's
+// own /ingest/api/v1/... path.
 export async function api(method, path, body) {
   const headers = { authorization: `Bearer ${token.get()}` };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`../api/v1${path}`, {
+  const res = await fetch(path.startsWith("/ingest/") ? `..${path}` : `../api/v1${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
