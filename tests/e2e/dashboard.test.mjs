@@ -4,9 +4,8 @@
 // its one app and is refused another; an endpoint's options, secret (reveal, rotate), headers,
 // recover and replay with their task's progress, delete; messages found by eventId and filtered
 // by channel, tag and time, a message's destinations, kill, "load more"; batches and alerts; an
-// inbox source's received requests; a read-only portal shows
-// no action. Any console error fails the test. A screenshot of each
-// page goes to build/screenshots/ (HOOKD_SCREENSHOTS overrides).
+// inbox source's received requests; a read-only portal shows no action. Any console error fails
+// the test. A screenshot of each page goes to build/screenshots/ (HOOKD_SCREENSHOTS overrides).
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
