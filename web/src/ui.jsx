@@ -1,0 +1,128 @@
+// Small components and formatters shared by the pages.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "./api.js";
+
+// --- small components ------------------------------------------------------------------------
+
+export function ErrorNote({ error }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert">
+      {error instanceof ApiError ? `${error.status}: ${error.message}` : String(error.message || error)}
+    </p>
+  );
+}
+
+export function Loading({ state, children }) {
+  if (state.error) return <ErrorNote error={state.error} />;
+  if (!state.data) return <p class="muted" aria-live="polite">Loading…</p>;
+  return children(state.data);
+}
+
+export const time = (t) => (t ? new Date(t).toLocaleString() : "");
+
+export const ATTEMPT_STATUS = { 0: "succeeded", 1: "pending", 2: "failed", 3: "sending", 4: "canceled" };
+export const MESSAGE_STATUS = ATTEMPT_STATUS;
+
+export function Status({ code, names = ATTEMPT_STATUS }) {
+  const name = names[code] ?? String(code);
+  return <span class={`badge badge-${name}`}>{name}</span>;
+}
+
+export function Field({ label, children, hint }) {
+  return (
+    <label class="field">
+      <span>{label}</span>
+      {children}
+      {hint && <small class="muted">{hint}</small>}
+    </label>
+  );
+}
+
+// Focuses the page's heading when the page changes, for keyboard and screen reader users.
+export function Title({ children }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    ref.current?.focus();
+    document.title = `${ref.current?.textContent ?? ""} · hookd`;
+  }, [children]);
+  return (
+    <h1 tabIndex={-1} ref={ref}>
+      {children}
+    </h1>
+  );
+}
+
+// A paged list: its items through `children`, then "Load more" while the API says it is not done.
+export function Paged({ state, label, children }) {
+  if (!state.items) return state.error ? <ErrorNote error={state.error} /> : <p class="muted" aria-live="polite">Loading…</p>;
+  return (
+    <>
+      {children(state.items)}
+      <ErrorNote error={state.error} />
+      {!state.done && (
+        <button type="button" class="more" disabled={state.loading} onClick={state.more}>
+          Load more {label}
+        </button>
+      )}
+    </>
+  );
+}
+
+// A button that asks first: the question and "Confirm …"/"Cancel" replace it until answered.
+export function ConfirmButton({ label, question, confirmLabel, onConfirm, disabled, danger }) {
+  const [open, setOpen] = useState(false);
+  const yes = useRef(null);
+  useEffect(() => {
+    if (open) yes.current?.focus();
+  }, [open]);
+  if (!open)
+    return (
+      <button type="button" class={danger ? "danger" : undefined} disabled={disabled} onClick={() => setOpen(true)}>
+        {label}
+      </button>
+    );
+  return (
+    <span class="confirm" role="group" aria-label={label}>
+      <span>{question}</span>
+      <button
+        type="button"
+        ref={yes}
+        class={danger ? "danger" : "primary"}
+        disabled={disabled}
+        onClick={async () => {
+          setOpen(false);
+          await onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+// A term and its description, left out when there is nothing to describe.
+export function Fact({ term, children, mono }) {
+  if (children === undefined || children === null || children === "") return null;
+  return (
+    <>
+      <dt>{term}</dt>
+      <dd class={mono ? "mono" : undefined}>{children}</dd>
+    </>
+  );
+}
+
+export const list = (v, none) => (Array.isArray(v) && v.length ? v.join(", ") : none);
+export const mapText = (m) =>
+  m && Object.keys(m).length
+    ? Object.entries(m)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")
+    : undefined;
+export const seconds = (s) => (s === null || s === undefined ? undefined : `${s} s`);
+export const yesNo = (b) => (b === null || b === undefined ? undefined : b ? "yes" : "no");
+// A datetime-local field's value as RFC 3339 (UTC), or "" when empty.
+export const isoOf = (local) => (local ? new Date(local).toISOString() : "");
