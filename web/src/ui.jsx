@@ -15,7 +15,12 @@ export function ErrorNote({ error }) {
 
 export function Loading({ state, children }) {
   if (state.error) return <ErrorNote error={state.error} />;
-  if (!state.data) return <p class="muted" aria-live="polite">Loading…</p>;
+  if (!state.data)
+    return (
+      <p class="muted" aria-live="polite">
+        Loading…
+      </p>
+    );
   return children(state.data);
 }
 
@@ -54,8 +59,35 @@ export function Title({ children }) {
 }
 
 // A paged list: its items through `children`, then "Load more" while the API says it is not done.
+// A list as a table: `columns` are the header labels (falsy ones are left out, as `row` leaves
+// their cells out), `row(item)` renders one <tr>; `empty` is said instead when there are none.
+export function Table({ items, columns, row, empty, class: cls }) {
+  if (items.length === 0) return <p class="muted">{empty}</p>;
+  return (
+    <table class={cls}>
+      <thead>
+        <tr>
+          {columns.filter(Boolean).map((label) => (
+            <th scope="col" key={label}>
+              {label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{items.map(row)}</tbody>
+    </table>
+  );
+}
+
 export function Paged({ state, label, children }) {
-  if (!state.items) return state.error ? <ErrorNote error={state.error} /> : <p class="muted" aria-live="polite">Loading…</p>;
+  if (!state.items)
+    return state.error ? (
+      <ErrorNote error={state.error} />
+    ) : (
+      <p class="muted" aria-live="polite">
+        Loading…
+      </p>
+    );
   return (
     <>
       {children(state.items)}

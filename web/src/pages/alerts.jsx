@@ -2,9 +2,8 @@
 import { enc } from "../api.js";
 import { usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
-import { Endpoint } from "./endpoint.jsx";
 import { appHref } from "../route.js";
-import { Paged, Status, list, time } from "../ui.jsx";
+import { Paged, Table, time } from "../ui.jsx";
 
 export function Alerts({ appId }) {
   const alerts = usePaged(() => `/app/${enc(appId)}/alert?limit=50`, [appId]);
@@ -17,47 +16,34 @@ export function Alerts({ appId }) {
           Refresh
         </button>
         <Paged state={alerts} label="alerts">
-          {(items) =>
-            items.length === 0 ? (
-              <p class="muted">No alerts.</p>
-            ) : (
-              <table class="alerts">
-                <thead>
-                  <tr>
-                    <th scope="col">Created</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">Endpoint</th>
-                    <th scope="col">To</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Attempts</th>
-                    <th scope="col">Sent</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((a) => (
-                    <tr key={a.id}>
-                      <td>{time(a.createdAt)}</td>
-                      <td>
-                        {a.eventType}
-                        {a.digest && <span class="muted"> (digest of {a.events})</span>}
-                      </td>
-                      <td class="mono">{a.endpointId && <a href={appHref(appId, `/endpoint/${enc(a.endpointId)}`)}>{a.endpointId}</a>}</td>
-                      <td>
-                        {a.channel}: {a.recipient}
-                      </td>
-                      <td>
-                        {a.status}
-                        {a.error && <p class="error-text">{a.error}</p>}
-                        {a.nextAttempt && <span class="muted"> · next {time(a.nextAttempt)}</span>}
-                      </td>
-                      <td>{a.attempts}</td>
-                      <td>{time(a.sentAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+          {(items) => (
+            <Table
+              class="alerts"
+              items={items}
+              empty="No alerts."
+              columns={["Created", "Event", "Endpoint", "To", "Status", "Attempts", "Sent"]}
+              row={(a) => (
+                <tr key={a.id}>
+                  <td>{time(a.createdAt)}</td>
+                  <td>
+                    {a.eventType}
+                    {a.digest && <span class="muted"> (digest of {a.events})</span>}
+                  </td>
+                  <td class="mono">{a.endpointId && <a href={appHref(appId, `/endpoint/${enc(a.endpointId)}`)}>{a.endpointId}</a>}</td>
+                  <td>
+                    {a.channel}: {a.recipient}
+                  </td>
+                  <td>
+                    {a.status}
+                    {a.error && <p class="error-text">{a.error}</p>}
+                    {a.nextAttempt && <span class="muted"> · next {time(a.nextAttempt)}</span>}
+                  </td>
+                  <td>{a.attempts}</td>
+                  <td>{time(a.sentAt)}</td>
+                </tr>
+              )}
+            />
+          )}
         </Paged>
       </section>
     </>

@@ -2,12 +2,8 @@
 import { useState } from "preact/hooks";
 import { api, enc } from "../api.js";
 import { useAction, useLoad, usePaged } from "../hooks.js";
-import { Alerts } from "./alerts.jsx";
-import { Batches } from "./batches.jsx";
-import { Endpoints } from "./endpoints.jsx";
-import { Messages } from "./messages.jsx";
 import { appHref, go } from "../route.js";
-import { ErrorNote, Field, Paged, Title, list, time } from "../ui.jsx";
+import { ErrorNote, Field, Paged, Table, Title, time } from "../ui.jsx";
 
 export function Apps() {
   const [search, setSearch] = useState("");
@@ -49,31 +45,22 @@ export function Apps() {
         <Paged state={apps} label="apps">
           {(items) => {
             const shown = items.filter((a) => !q || [a.name, a.uid, a.id].some((v) => v && v.toLowerCase().includes(q)));
-            return shown.length === 0 ? (
-              <p class="muted">No apps{q ? " match" : " yet"}.</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">UID</th>
-                    <th scope="col">ID</th>
-                    <th scope="col">Created</th>
+            return (
+              <Table
+                items={shown}
+                empty={`No apps${q ? " match" : " yet"}.`}
+                columns={["Name", "UID", "ID", "Created"]}
+                row={(a) => (
+                  <tr key={a.id}>
+                    <td>
+                      <a href={appHref(a.id)}>{a.name}</a>
+                    </td>
+                    <td>{a.uid}</td>
+                    <td class="mono">{a.id}</td>
+                    <td>{time(a.createdAt)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {shown.map((a) => (
-                    <tr key={a.id}>
-                      <td>
-                        <a href={appHref(a.id)}>{a.name}</a>
-                      </td>
-                      <td>{a.uid}</td>
-                      <td class="mono">{a.id}</td>
-                      <td>{time(a.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                )}
+              />
             );
           }}
         </Paged>

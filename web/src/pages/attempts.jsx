@@ -1,8 +1,6 @@
 // A table of attempts with their responses and a resend button each.
 import { api, enc } from "../api.js";
 import { useAction } from "../hooks.js";
-import { Endpoint } from "./endpoint.jsx";
-import { Message } from "./message.jsx";
 import { appHref } from "../route.js";
 import { ErrorNote, Status, time } from "../ui.jsx";
 
@@ -47,7 +45,9 @@ export function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can,
                 <Status code={a.status} />
               </td>
               <td class="mono">{a.responseStatusCode || "—"}</td>
-              <td class="mono">{a.responseDurationMs !== undefined && a.responseDurationMs !== null ? `${a.responseDurationMs} ms` : "—"}</td>
+              <td class="mono">
+                {a.responseDurationMs !== undefined && a.responseDurationMs !== null ? `${a.responseDurationMs} ms` : "—"}
+              </td>
               <td>
                 {a.error && (
                   <p class="error-text">
@@ -66,17 +66,14 @@ export function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can,
               </td>
               {can("CreateAttempts") && (
                 <td>
-                  <button
-                    type="button"
-                    aria-label={`Resend attempt ${a.id}`}
-                    disabled={resend.busy}
-                    onClick={async () => {
-                      await resend.run(() => api("POST", `/app/${enc(appId)}/msg/${enc(a.msgId)}/endpoint/${enc(a.endpointId)}/resend`));
-                      onResent?.();
-                    }}
-                  >
-                    Resend
-                  </button>
+                  <ResendButton
+                    action={resend}
+                    appId={appId}
+                    msgId={a.msgId}
+                    endpointId={a.endpointId}
+                    label={`Resend attempt ${a.id}`}
+                    onResent={onResent}
+                  />
                 </td>
               )}
             </tr>
@@ -88,3 +85,21 @@ export function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can,
 }
 
 // The endpoint JSON's fields this page shows by name; any other field is listed as JSON.
+
+// Sends the message to the endpoint again (a manual attempt); `action` (useAction) shows its error.
+export function ResendButton({ action, appId, msgId, endpointId, label, onResent }) {
+  const resend = () => api("POST", `/app/${enc(appId)}/msg/${enc(msgId)}/endpoint/${enc(endpointId)}/resend`);
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      disabled={action.busy}
+      onClick={async () => {
+        await action.run(resend);
+        onResent?.();
+      }}
+    >
+      Resend
+    </button>
+  );
+}

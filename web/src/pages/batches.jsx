@@ -2,10 +2,8 @@
 import { api, enc } from "../api.js";
 import { useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
-import { Message } from "./message.jsx";
-import { Messages } from "./messages.jsx";
 import { appHref } from "../route.js";
-import { Fact, Loading, Paged, Status, list, time, yesNo } from "../ui.jsx";
+import { Fact, Loading, Paged, Table, time, yesNo } from "../ui.jsx";
 
 export function Batches({ appId }) {
   const batches = usePaged(() => `/app/${enc(appId)}/batch?limit=50`, [appId]);
@@ -15,43 +13,30 @@ export function Batches({ appId }) {
       <section aria-labelledby="list-batches">
         <h2 id="list-batches">Batches</h2>
         <Paged state={batches} label="batches">
-          {(items) =>
-            items.length === 0 ? (
-              <p class="muted">No batches.</p>
-            ) : (
-              <table class="batches">
-                <thead>
-                  <tr>
-                    <th scope="col">Batch</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Messages</th>
-                    <th scope="col">Succeeded</th>
-                    <th scope="col">Failed</th>
-                    <th scope="col">Pending</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((b) => (
-                    <tr key={b.id}>
-                      <td class="mono">
-                        <a href={appHref(appId, `/batch/${enc(b.id)}`)}>{b.id}</a>
-                      </td>
-                      <td>{b.status}</td>
-                      <td>
-                        {b.messages}
-                        {b.expectedMessages !== null && ` of ${b.expectedMessages}`}
-                      </td>
-                      <td>{b.succeeded}</td>
-                      <td>{b.failed}</td>
-                      <td>{b.pending}</td>
-                      <td>{time(b.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+          {(items) => (
+            <Table
+              class="batches"
+              items={items}
+              empty="No batches."
+              columns={["Batch", "Status", "Messages", "Succeeded", "Failed", "Pending", "Created"]}
+              row={(b) => (
+                <tr key={b.id}>
+                  <td class="mono">
+                    <a href={appHref(appId, `/batch/${enc(b.id)}`)}>{b.id}</a>
+                  </td>
+                  <td>{b.status}</td>
+                  <td>
+                    {b.messages}
+                    {b.expectedMessages !== null && ` of ${b.expectedMessages}`}
+                  </td>
+                  <td>{b.succeeded}</td>
+                  <td>{b.failed}</td>
+                  <td>{b.pending}</td>
+                  <td>{time(b.createdAt)}</td>
+                </tr>
+              )}
+            />
+          )}
         </Paged>
       </section>
     </>
@@ -61,7 +46,11 @@ export function Batches({ appId }) {
 export function Batch({ appId, batchId }) {
   const path = `/app/${enc(appId)}/batch/${enc(batchId)}`;
   const batch = useLoad(() => api("GET", path), [path]);
-  const members = usePaged(() => `${path}?include_members=true&limit=50`, [path], (j) => j.members);
+  const members = usePaged(
+    () => `${path}?include_members=true&limit=50`,
+    [path],
+    (j) => j.members,
+  );
   return (
     <>
       <AppHeader appId={appId} current="batches" />
@@ -89,36 +78,25 @@ export function Batch({ appId, batchId }) {
       <section aria-labelledby="batch-members">
         <h2 id="batch-members">Members</h2>
         <Paged state={members} label="members">
-          {(items) =>
-            items.length === 0 ? (
-              <p class="muted">No messages in this batch yet.</p>
-            ) : (
-              <table class="members">
-                <thead>
-                  <tr>
-                    <th scope="col">Message</th>
-                    <th scope="col">Event type</th>
-                    <th scope="col">Event ID</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Completed</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((m) => (
-                    <tr key={m.msgId}>
-                      <td class="mono">
-                        <a href={appHref(appId, `/msg/${enc(m.msgId)}`)}>{m.msgId}</a>
-                      </td>
-                      <td>{m.eventType}</td>
-                      <td>{m.eventId}</td>
-                      <td>{m.status}</td>
-                      <td>{time(m.completedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+          {(items) => (
+            <Table
+              class="members"
+              items={items}
+              empty="No messages in this batch yet."
+              columns={["Message", "Event type", "Event ID", "Status", "Completed"]}
+              row={(m) => (
+                <tr key={m.msgId}>
+                  <td class="mono">
+                    <a href={appHref(appId, `/msg/${enc(m.msgId)}`)}>{m.msgId}</a>
+                  </td>
+                  <td>{m.eventType}</td>
+                  <td>{m.eventId}</td>
+                  <td>{m.status}</td>
+                  <td>{time(m.completedAt)}</td>
+                </tr>
+              )}
+            />
+          )}
         </Paged>
       </section>
     </>

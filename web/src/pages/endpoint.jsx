@@ -36,7 +36,7 @@ export function EndpointFacts({ e }) {
       <Fact term="Timeout">{e.timeoutMs ? `${e.timeoutMs} ms` : "server default"}</Fact>
       <Fact term="Total timeout">{e.totalTimeoutMs ? `${e.totalTimeoutMs} ms` : undefined}</Fact>
       <Fact term="Retries per URL">{e.urls?.length ? e.retriesPerUrl : undefined}</Fact>
-      <Fact term="Success status">{Array.isArray(e.successStatus) ? e.successStatus.join(", ") : e.successStatus ?? "2xx"}</Fact>
+      <Fact term="Success status">{Array.isArray(e.successStatus) ? e.successStatus.join(", ") : (e.successStatus ?? "2xx")}</Fact>
       <Fact term="Expects a reply">{yesNo(e.expectsReply)}</Fact>
       <Fact term="Basic auth user">{e.basicAuth?.username}</Fact>
       <Fact term="Fallback URL">{e.fallbackUrl}</Fact>
@@ -124,7 +124,10 @@ export function HeadersSection({ base, can }) {
       <h2 id="endpoint-headers">Custom headers</h2>
       <Loading state={headers}>
         {(h) => {
-          const rows = [...Object.entries(h.headers || {}).map(([k, v]) => [k, v, false]), ...(h.sensitive || []).map((k) => [k, null, true])];
+          const rows = [
+            ...Object.entries(h.headers || {}).map(([k, v]) => [k, v, false]),
+            ...(h.sensitive || []).map((k) => [k, null, true]),
+          ];
           return rows.length === 0 ? (
             <p class="muted">No custom headers.</p>
           ) : (

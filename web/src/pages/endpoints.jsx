@@ -4,7 +4,7 @@ import { api, enc } from "../api.js";
 import { useAction, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
 import { appHref, go } from "../route.js";
-import { ErrorNote, Field, Paged, list, time } from "../ui.jsx";
+import { ErrorNote, Field, Paged, Table, time } from "../ui.jsx";
 
 export function Endpoints({ appId, can }) {
   const eps = usePaged(() => `/app/${enc(appId)}/endpoint?limit=100`, [appId]);
@@ -17,34 +17,25 @@ export function Endpoints({ appId, can }) {
       <section aria-labelledby="list-endpoints">
         <h2 id="list-endpoints">Endpoints</h2>
         <Paged state={eps} label="endpoints">
-          {(items) =>
-            items.length === 0 ? (
-              <p class="muted">No endpoints yet.</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">URL</th>
-                    <th scope="col">Description</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((ep) => (
-                    <tr key={ep.id}>
-                      <td class="url">
-                        <a href={appHref(appId, `/endpoint/${enc(ep.id)}`)}>{ep.url}</a>
-                      </td>
-                      <td>{ep.description}</td>
-                      <td>{ep.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}</td>
-                      <td>{time(ep.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+          {(items) => (
+            <Table
+              items={items}
+              empty="No endpoints yet."
+              columns={["URL", "Description", "State", "Created"]}
+              row={(ep) => (
+                <tr key={ep.id}>
+                  <td class="url">
+                    <a href={appHref(appId, `/endpoint/${enc(ep.id)}`)}>{ep.url}</a>
+                  </td>
+                  <td>{ep.description}</td>
+                  <td>
+                    {ep.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}
+                  </td>
+                  <td>{time(ep.createdAt)}</td>
+                </tr>
+              )}
+            />
+          )}
         </Paged>
       </section>
       {can("ManageEndpoint") && (

@@ -1,7 +1,7 @@
 // Inbox sources (admin) and the requests each received.
 import { api, enc } from "../api.js";
 import { useLoad, usePaged } from "../hooks.js";
-import { Fact, Loading, Paged, Title, mapText, time } from "../ui.jsx";
+import { Fact, Loading, Paged, Table, Title, mapText, time } from "../ui.jsx";
 
 export function Sources() {
   const sources = usePaged(() => "/ingest/api/v1/source?limit=100", []);
@@ -9,34 +9,24 @@ export function Sources() {
     <>
       <Title>Inbox sources</Title>
       <Paged state={sources} label="sources">
-        {(items) =>
-          items.length === 0 ? (
-            <p class="muted">No inbox sources.</p>
-          ) : (
-            <table class="sources">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Ingest URL</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((s) => (
-                  <tr key={s.id}>
-                    <td>
-                      <a href={`#/source/${enc(s.id)}`}>{s.name}</a>
-                    </td>
-                    <td>{s.type}</td>
-                    <td class="url mono">{s.ingestUrl}</td>
-                    <td>{time(s.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
+        {(items) => (
+          <Table
+            class="sources"
+            items={items}
+            empty="No inbox sources."
+            columns={["Name", "Type", "Ingest URL", "Created"]}
+            row={(s) => (
+              <tr key={s.id}>
+                <td>
+                  <a href={`#/source/${enc(s.id)}`}>{s.name}</a>
+                </td>
+                <td>{s.type}</td>
+                <td class="url mono">{s.ingestUrl}</td>
+                <td>{time(s.createdAt)}</td>
+              </tr>
+            )}
+          />
+        )}
       </Paged>
     </>
   );
@@ -74,54 +64,40 @@ export function Source({ sourceId }) {
           Refresh
         </button>
         <Paged state={requests} label="requests">
-          {(items) =>
-            items.length === 0 ? (
-              <p class="muted">Nothing received yet.</p>
-            ) : (
-              <table class="requests">
-                <thead>
-                  <tr>
-                    <th scope="col">Received</th>
-                    <th scope="col">Method</th>
-                    <th scope="col">Verdict</th>
-                    <th scope="col">Event type</th>
-                    <th scope="col">Forwarded</th>
-                    <th scope="col">Request</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((r) => (
-                    <tr key={r.id}>
-                      <td>
-                        {time(r.receivedAt)}
-                        <div class="muted mono small">{r.id}</div>
-                      </td>
-                      <td class="mono">{r.method}</td>
-                      <td>
-                        {r.status}
-                        {r.reason && <p class="error-text">{r.reason}</p>}
-                      </td>
-                      <td>{r.eventType}</td>
-                      <td>
-                        {r.forwarding && `${r.forwarding.succeeded} ok, ${r.forwarding.failed} failed, ${r.forwarding.pending} pending`}
-                      </td>
-                      <td>
-                        <details>
-                          <summary>Headers</summary>
-                          <pre class="body">
-                            {Object.entries(r.headers || {})
-                              .map(([k, v]) => `${k}: ${v}`)
-                              .join("\n")}
-                          </pre>
-                        </details>
-                        <pre class="body">{r.body}</pre>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+          {(items) => (
+            <Table
+              class="requests"
+              items={items}
+              empty="Nothing received yet."
+              columns={["Received", "Method", "Verdict", "Event type", "Forwarded", "Request"]}
+              row={(r) => (
+                <tr key={r.id}>
+                  <td>
+                    {time(r.receivedAt)}
+                    <div class="muted mono small">{r.id}</div>
+                  </td>
+                  <td class="mono">{r.method}</td>
+                  <td>
+                    {r.status}
+                    {r.reason && <p class="error-text">{r.reason}</p>}
+                  </td>
+                  <td>{r.eventType}</td>
+                  <td>{r.forwarding && `${r.forwarding.succeeded} ok, ${r.forwarding.failed} failed, ${r.forwarding.pending} pending`}</td>
+                  <td>
+                    <details>
+                      <summary>Headers</summary>
+                      <pre class="body">
+                        {Object.entries(r.headers || {})
+                          .map(([k, v]) => `${k}: ${v}`)
+                          .join("\n")}
+                      </pre>
+                    </details>
+                    <pre class="body">{r.body}</pre>
+                  </td>
+                </tr>
+              )}
+            />
+          )}
         </Paged>
       </section>
     </>

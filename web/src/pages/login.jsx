@@ -1,6 +1,5 @@
 // The login form: an API token (admin, app or portal).
 import { useState } from "preact/hooks";
-import { token } from "../api.js";
 import { ErrorNote, Field, Title } from "../ui.jsx";
 
 export function Login({ onLogin, error }) {

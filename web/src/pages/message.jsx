@@ -3,9 +3,7 @@ import { useState } from "preact/hooks";
 import { api, enc } from "../api.js";
 import { useAction, useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
-import { AttemptsTable } from "./attempts.jsx";
-import { Batch } from "./batches.jsx";
-import { Endpoint } from "./endpoint.jsx";
+import { AttemptsTable, ResendButton } from "./attempts.jsx";
 import { appHref } from "../route.js";
 import { ConfirmButton, ErrorNote, Fact, Loading, Paged, Status, list, time } from "../ui.jsx";
 
@@ -41,17 +39,14 @@ export function Destinations({ appId, msgId, state, can, onResent }) {
                     <td>{d.nextAttempt ? time(d.nextAttempt) : "—"}</td>
                     {can("CreateAttempts") && (
                       <td>
-                        <button
-                          type="button"
-                          aria-label={`Resend to ${d.url}`}
-                          disabled={resend.busy}
-                          onClick={async () => {
-                            await resend.run(() => api("POST", `/app/${enc(appId)}/msg/${enc(msgId)}/endpoint/${enc(d.id)}/resend`));
-                            onResent?.();
-                          }}
-                        >
-                          Resend
-                        </button>
+                        <ResendButton
+                          action={resend}
+                          appId={appId}
+                          msgId={msgId}
+                          endpointId={d.id}
+                          label={`Resend to ${d.url}`}
+                          onResent={onResent}
+                        />
                       </td>
                     )}
                   </tr>

@@ -3,9 +3,8 @@ import { useEffect, useState } from "preact/hooks";
 import { api, enc } from "../api.js";
 import { useAction, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
-import { Message } from "./message.jsx";
 import { appHref, go } from "../route.js";
-import { ErrorNote, Field, Paged, isoOf, list, time } from "../ui.jsx";
+import { ErrorNote, Field, Paged, Table, isoOf, list, time } from "../ui.jsx";
 
 export const MESSAGE_FILTERS = ["eventType", "channel", "tag", "after", "before"];
 
@@ -41,7 +40,13 @@ export function Messages({ appId, query }) {
         }}
       >
         <Field label="Message ID or event ID">
-          <input name="lookup" required value={lookup} placeholder="msg_… or your eventId" onInput={(e) => setLookup(e.currentTarget.value)} />
+          <input
+            name="lookup"
+            required
+            value={lookup}
+            placeholder="msg_… or your eventId"
+            onInput={(e) => setLookup(e.currentTarget.value)}
+          />
         </Field>
         <button type="submit" disabled={find.busy}>
           Find message
@@ -83,38 +88,25 @@ export function Messages({ appId, query }) {
       <section aria-labelledby="list-messages">
         <h2 id="list-messages">Messages{described.length ? ` (${described.join(", ")})` : ""}</h2>
         <Paged state={msgs} label="messages">
-          {(items) =>
-            items.length === 0 ? (
-              <p class="muted">No messages.</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Message</th>
-                    <th scope="col">Event type</th>
-                    <th scope="col">Event ID</th>
-                    <th scope="col">Channels</th>
-                    <th scope="col">Tags</th>
-                    <th scope="col">Time</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((m) => (
-                    <tr key={m.id}>
-                      <td class="mono">
-                        <a href={appHref(appId, `/msg/${enc(m.id)}`)}>{m.id}</a>
-                      </td>
-                      <td>{m.eventType}</td>
-                      <td>{m.eventId}</td>
-                      <td>{list(m.channels, "")}</td>
-                      <td>{list(m.tags, "")}</td>
-                      <td>{time(m.timestamp)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+          {(items) => (
+            <Table
+              items={items}
+              empty="No messages."
+              columns={["Message", "Event type", "Event ID", "Channels", "Tags", "Time"]}
+              row={(m) => (
+                <tr key={m.id}>
+                  <td class="mono">
+                    <a href={appHref(appId, `/msg/${enc(m.id)}`)}>{m.id}</a>
+                  </td>
+                  <td>{m.eventType}</td>
+                  <td>{m.eventId}</td>
+                  <td>{list(m.channels, "")}</td>
+                  <td>{list(m.tags, "")}</td>
+                  <td>{time(m.timestamp)}</td>
+                </tr>
+              )}
+            />
+          )}
         </Paged>
       </section>
     </>
