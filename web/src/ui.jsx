@@ -13,6 +13,18 @@ export function ErrorNote({ error }) {
   );
 }
 
+// What the last action said (`note`, announced politely) and its error, if any.
+export function ActionResult({ note, error }) {
+  return (
+    <>
+      <p class="note" role="status">
+        {note}
+      </p>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
 export function Loading({ state, children }) {
   if (state.error) return <ErrorNote error={state.error} />;
   if (!state.data)

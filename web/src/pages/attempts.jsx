@@ -2,84 +2,80 @@
 import { api, enc } from "../api.js";
 import { useAction } from "../hooks.js";
 import { appHref } from "../route.js";
-import { ErrorNote, Status, time } from "../ui.jsx";
+import { ErrorNote, Status, Table, time } from "../ui.jsx";
 
 export function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can, onResent }) {
   const resend = useAction();
-  if (attempts.length === 0) return <p class="muted">No attempts yet.</p>;
   return (
     <>
       <ErrorNote error={resend.error} />
-      <table class="attempts">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            {showMessage && <th scope="col">Message</th>}
-            {showEndpoint && <th scope="col">Endpoint</th>}
-            <th scope="col">Status</th>
-            <th scope="col">Response code</th>
-            <th scope="col">Duration</th>
-            <th scope="col">Response</th>
-            {can("CreateAttempts") && <th scope="col">Action</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {attempts.map((a) => (
-            <tr key={a.id}>
-              <td>
-                {time(a.timestamp)}
-                {a.triggerType === 1 && <span class="muted"> (manual)</span>}
-                <div class="muted mono small">{a.id}</div>
-              </td>
-              {showMessage && (
-                <td class="mono">
-                  <a href={appHref(appId, `/msg/${enc(a.msgId)}`)}>{a.msgId}</a>
-                </td>
-              )}
-              {showEndpoint && (
-                <td class="url">
-                  <a href={appHref(appId, `/endpoint/${enc(a.endpointId)}`)}>{a.url}</a>
-                </td>
-              )}
-              <td>
-                <Status code={a.status} />
-              </td>
-              <td class="mono">{a.responseStatusCode || "—"}</td>
+      <Table
+        class="attempts"
+        items={attempts}
+        empty="No attempts yet."
+        columns={[
+          "Time",
+          showMessage && "Message",
+          showEndpoint && "Endpoint",
+          "Status",
+          "Response code",
+          "Duration",
+          "Response",
+          can("CreateAttempts") && "Action",
+        ]}
+        row={(a) => (
+          <tr key={a.id}>
+            <td>
+              {time(a.timestamp)}
+              {a.triggerType === 1 && <span class="muted"> (manual)</span>}
+              <div class="muted mono small">{a.id}</div>
+            </td>
+            {showMessage && (
               <td class="mono">
-                {a.responseDurationMs !== undefined && a.responseDurationMs !== null ? `${a.responseDurationMs} ms` : "—"}
+                <a href={appHref(appId, `/msg/${enc(a.msgId)}`)}>{a.msgId}</a>
               </td>
-              <td>
-                {a.error && (
-                  <p class="error-text">
-                    {a.error}
-                    {a.errorDetail && `: ${a.errorDetail}`}
-                  </p>
-                )}
-                <pre class="body">{a.response}</pre>
-                {a.reply !== null && a.reply !== undefined && (
-                  <details>
-                    <summary>Reply</summary>
-                    <pre class="body">{JSON.stringify(a.reply, null, 2)}</pre>
-                  </details>
-                )}
-                {a.replyError && <p class="muted">Reply not read: {a.replyError}</p>}
+            )}
+            {showEndpoint && (
+              <td class="url">
+                <a href={appHref(appId, `/endpoint/${enc(a.endpointId)}`)}>{a.url}</a>
               </td>
-              {can("CreateAttempts") && (
-                <td>
-                  <ResendButton
-                    action={resend}
-                    appId={appId}
-                    msgId={a.msgId}
-                    endpointId={a.endpointId}
-                    label={`Resend attempt ${a.id}`}
-                    onResent={onResent}
-                  />
-                </td>
+            )}
+            <td>
+              <Status code={a.status} />
+            </td>
+            <td class="mono">{a.responseStatusCode || "—"}</td>
+            <td class="mono">{a.responseDurationMs !== undefined && a.responseDurationMs !== null ? `${a.responseDurationMs} ms` : "—"}</td>
+            <td>
+              {a.error && (
+                <p class="error-text">
+                  {a.error}
+                  {a.errorDetail && `: ${a.errorDetail}`}
+                </p>
               )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              <pre class="body">{a.response}</pre>
+              {a.reply !== null && a.reply !== undefined && (
+                <details>
+                  <summary>Reply</summary>
+                  <pre class="body">{JSON.stringify(a.reply, null, 2)}</pre>
+                </details>
+              )}
+              {a.replyError && <p class="muted">Reply not read: {a.replyError}</p>}
+            </td>
+            {can("CreateAttempts") && (
+              <td>
+                <ResendButton
+                  action={resend}
+                  appId={appId}
+                  msgId={a.msgId}
+                  endpointId={a.endpointId}
+                  label={`Resend attempt ${a.id}`}
+                  onResent={onResent}
+                />
+              </td>
+            )}
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { useAction, useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
 import { AttemptsTable } from "./attempts.jsx";
 import { appHref, go } from "../route.js";
-import { ConfirmButton, ErrorNote, Fact, Field, Loading, Paged, isoOf, list, mapText, seconds, time, yesNo } from "../ui.jsx";
+import { ActionResult, ConfirmButton, ErrorNote, Fact, Field, Loading, Paged, isoOf, list, mapText, seconds, time, yesNo } from "../ui.jsx";
 
 export const KNOWN_ENDPOINT_KEYS = new Set(
   "id uid url description disabled eventTypes filterTypes channels throttleRate rateLimit version metadata failurePolicy fallbackUrl createdAt updatedAt urls method contentType expectsReply retriesPerUrl timeoutMs totalTimeoutMs successStatus retrySchedule basicAuth".split(
@@ -104,10 +104,7 @@ export function SecretSection({ base, can }) {
           />
         )}
       </div>
-      <p class="note" role="status">
-        {note}
-      </p>
-      <ErrorNote error={act.error} />
+      <ActionResult note={note} error={act.error} />
     </section>
   );
 }
@@ -343,10 +340,7 @@ export function Endpoint({ appId, epId, can }) {
                 />
               )}
             </div>
-            <p class="note" role="status">
-              {note}
-            </p>
-            <ErrorNote error={act.error} />
+            <ActionResult note={note} error={act.error} />
           </section>
         )}
       </Loading>

@@ -5,57 +5,47 @@ import { useAction, useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
 import { AttemptsTable, ResendButton } from "./attempts.jsx";
 import { appHref } from "../route.js";
-import { ConfirmButton, ErrorNote, Fact, Loading, Paged, Status, list, time } from "../ui.jsx";
+import { ActionResult, ConfirmButton, ErrorNote, Fact, Loading, Paged, Status, Table, list, time } from "../ui.jsx";
 
 export function Destinations({ appId, msgId, state, can, onResent }) {
   const resend = useAction();
   return (
     <Paged state={state} label="destinations">
-      {(items) =>
-        items.length === 0 ? (
-          <p class="muted">No destinations: no endpoint subscribes to this message.</p>
-        ) : (
-          <>
-            <ErrorNote error={resend.error} />
-            <table class="destinations">
-              <thead>
-                <tr>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Next attempt</th>
-                  {can("CreateAttempts") && <th scope="col">Action</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((d) => (
-                  <tr key={d.id}>
-                    <td class="url">
-                      <a href={appHref(appId, `/endpoint/${enc(d.id)}`)}>{d.url}</a>
-                      {d.disabled && <span class="badge badge-failed">disabled</span>}
-                    </td>
-                    <td>
-                      <Status code={d.status} />
-                    </td>
-                    <td>{d.nextAttempt ? time(d.nextAttempt) : "—"}</td>
-                    {can("CreateAttempts") && (
-                      <td>
-                        <ResendButton
-                          action={resend}
-                          appId={appId}
-                          msgId={msgId}
-                          endpointId={d.id}
-                          label={`Resend to ${d.url}`}
-                          onResent={onResent}
-                        />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </>
-        )
-      }
+      {(items) => (
+        <>
+          <ErrorNote error={resend.error} />
+          <Table
+            class="destinations"
+            items={items}
+            empty="No destinations: no endpoint subscribes to this message."
+            columns={["Endpoint", "Status", "Next attempt", can("CreateAttempts") && "Action"]}
+            row={(d) => (
+              <tr key={d.id}>
+                <td class="url">
+                  <a href={appHref(appId, `/endpoint/${enc(d.id)}`)}>{d.url}</a>
+                  {d.disabled && <span class="badge badge-failed">disabled</span>}
+                </td>
+                <td>
+                  <Status code={d.status} />
+                </td>
+                <td>{d.nextAttempt ? time(d.nextAttempt) : "—"}</td>
+                {can("CreateAttempts") && (
+                  <td>
+                    <ResendButton
+                      action={resend}
+                      appId={appId}
+                      msgId={msgId}
+                      endpointId={d.id}
+                      label={`Resend to ${d.url}`}
+                      onResent={onResent}
+                    />
+                  </td>
+                )}
+              </tr>
+            )}
+          />
+        </>
+      )}
     </Paged>
   );
 }
@@ -115,10 +105,7 @@ export function Message({ appId, msgId, can }) {
                 />
               )}
             </div>
-            <p class="note" role="status">
-              {note}
-            </p>
-            <ErrorNote error={act.error} />
+            <ActionResult note={note} error={act.error} />
           </section>
         )}
       </Loading>
