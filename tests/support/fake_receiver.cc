@@ -1,16 +1,9 @@
 #include "fake_receiver.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <stdexcept>
-
-#include "loopback.h"
+#include <thread>
 
 namespace hookd::testing {
 namespace http = boost::beast::http;
@@ -24,26 +17,19 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeou
   return done();
 }
 
-FakeReceiver::FakeReceiver() {
-  listen_fd_ = ListenOnLoopback(port_);
-  acceptor_ = std::thread([this] { Accept(); });
-}
+FakeReceiver::FakeReceiver() : server_([this](auto& sock) { Serve(sock); }) {}
 
 FakeReceiver::~FakeReceiver() {
-  stopping_ = true;
-  shutdown(listen_fd_, SHUT_RDWR);
-  close(listen_fd_);
   {
-    std::lock_guard lock(mu_);
-    for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+    std::lock_guard lock(mu_);  // a hanging reply waits under it for stopping_
+    stopping_ = true;
   }
   stop_cv_.notify_all();
-  acceptor_.join();
-  for (auto& w : workers_) w.join();
+  server_.Stop();
 }
 
 std::string FakeReceiver::Url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
 }
 
 void FakeReceiver::Script(const std::string& path, std::vector<ScriptedReply> replies) {
@@ -67,23 +53,7 @@ int FakeReceiver::MaxConcurrent(const std::string& path) const {
   return it == max_concurrent_.end() ? 0 : it->second;
 }
 
-void FakeReceiver::Accept() {
-  while (!stopping_) {
-    int fd = accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) continue;
-    std::lock_guard lock(mu_);
-    if (stopping_) {
-      close(fd);
-      break;
-    }
-    fds_.push_back(fd);
-    workers_.emplace_back([this, fd] { Serve(fd); });
-  }
-}
-
-void FakeReceiver::Serve(int fd) {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::socket sock(ioc, boost::asio::ip::tcp::v4(), fd);
+void FakeReceiver::Serve(boost::asio::ip::tcp::socket& sock) {
   boost::beast::flat_buffer buffer;
   while (!stopping_) {
     http::request<http::string_body> req;
@@ -126,8 +96,6 @@ void FakeReceiver::Serve(int fd) {
     }
     if (ec || !req.keep_alive()) break;
   }
-  std::lock_guard lock(mu_);
-  std::erase(fds_, fd);  // before the socket closes it, so the fd is never shut down when reused
 }
 
 }  // namespace hookd::testing

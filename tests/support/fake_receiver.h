@@ -10,8 +10,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "loopback.h"
 
 namespace hookd::testing {
 
@@ -43,11 +44,8 @@ class FakeReceiver {
   int MaxConcurrent(const std::string& path) const;
 
  private:
-  void Accept();
-  void Serve(int fd);
+  void Serve(boost::asio::ip::tcp::socket& sock);
 
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;
@@ -55,9 +53,7 @@ class FakeReceiver {
   std::map<std::string, size_t> served_;
   std::map<std::string, int> concurrent_, max_concurrent_;
   std::vector<SeenRequest> seen_;
-  std::vector<int> fds_;
-  std::thread acceptor_;
-  std::vector<std::thread> workers_;
+  LoopbackServer server_;  // last: its threads use the members above
 };
 
 // Polls `done` until it holds or `timeout` passes. Returns its last value.

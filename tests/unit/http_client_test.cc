@@ -38,28 +38,14 @@ class RawServer {
  public:
   using Serve = std::function<bool(tcp::socket&, const Request&)>;
 
-  explicit RawServer(Serve serve) : serve_(std::move(serve)) {
-    listen_fd_ = hookd::testing::ListenOnLoopback(port_);
-    acceptor_ = std::thread([this] { Accept(); });
-  }
-
-  ~RawServer() {
-    stopping_ = true;
-    shutdown(listen_fd_, SHUT_RDWR);
-    close(listen_fd_);
-    acceptor_.join();
-    {
-      std::lock_guard lock(mu_);
-      for (int fd : fds_) shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& t : workers_) t.join();
-  }
+  explicit RawServer(Serve serve)
+      : serve_(std::move(serve)), server_([this](tcp::socket& sock) { Connection(sock); }) {}
 
   std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
   }
-  uint16_t port() const { return port_; }
-  int accepted() const { return accepted_; }
+  uint16_t port() const { return server_.port(); }
+  int accepted() const { return server_.accepted(); }
   int max_open() const { return max_open_; }
   int requests() const { return requests_; }
   std::string last_head() const {
@@ -68,29 +54,12 @@ class RawServer {
   }
 
  private:
-  void Accept() {
-    while (!stopping_) {
-      int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0) continue;
-      std::lock_guard lock(mu_);
-      if (stopping_) {
-        close(fd);
-        break;
-      }
-      ++accepted_;
-      fds_.push_back(fd);
-      workers_.emplace_back([this, fd] { Connection(fd); });
-    }
-  }
-
-  void Connection(int fd) {
+  void Connection(tcp::socket& sock) {
     int now_open = ++open_;
     for (int m = max_open_; now_open > m && !max_open_.compare_exchange_weak(m, now_open);) {
     }
-    asio::io_context io;
-    tcp::socket sock(io, tcp::v4(), fd);
     boost::beast::flat_buffer buffer;
-    while (!stopping_) {
+    while (!server_.stopping()) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(64 << 20);
       boost::beast::error_code ec;
@@ -106,20 +75,13 @@ class RawServer {
       if (!serve_(sock, parser.get())) break;
     }
     --open_;
-    std::lock_guard lock(mu_);
-    std::erase(fds_, fd);  // before the socket closes it
   }
 
   Serve serve_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0}, open_{0}, max_open_{0}, requests_{0};
+  std::atomic<int> open_{0}, max_open_{0}, requests_{0};
   mutable std::mutex mu_;
   std::string last_head_;
-  std::vector<int> fds_;
-  std::thread acceptor_;
-  std::vector<std::thread> workers_;
+  hookd::testing::LoopbackServer server_;  // last: its threads use the members above
 };
 
 void Write(tcp::socket& sock, const std::string& bytes) {
