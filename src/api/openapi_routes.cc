@@ -168,6 +168,14 @@ std::vector<RouteDoc> MakeDocs() {
        "EndpointStats",
        {"since", "until"}},
 
+      {"GET " + app + "/stats/delivery", "v1.statistics.delivery", "Statistics",
+       "Count an application's (or an endpoint's) attempts per minute, hour or longer interval, "
+       "with latency and failure reasons",
+       "", 200, "DeliveryStatsOut", {"since", "until", "endpoint_id", "interval"}},
+      {"GET " + app + "/stats/endpoint-health", "v1.statistics.endpoint-health", "Statistics",
+       "Each endpoint's attempts over the last hour and day, last failure and held deliveries", "",
+       200, "EndpointHealthListOut", {"endpoint_ids"}},
+
       {"GET /api/v1/background-task", "v1.background-task.list", "Background task",
        "List background tasks", "", 200, "BackgroundTaskOut[]",
        Plus(kPage, {"task_status", "task"})},

@@ -26,6 +26,7 @@ void RegisterEventTypes(Router& r, ApiContext& ctx);
 void RegisterEndpoints(Router& r, ApiContext& ctx);
 void RegisterMessages(Router& r, ApiContext& ctx);
 void RegisterAttempts(Router& r, ApiContext& ctx);
+void RegisterStatistics(Router& r, ApiContext& ctx);
 void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
 void RegisterAlerts(Router& r, ApiContext& ctx);
 void RegisterBatches(Router& r, ApiContext& ctx);

@@ -37,6 +37,7 @@ ApiService::ApiService(store::Store& store, const core::Clock& clock, ApiOptions
   RegisterEndpoints(router_, ctx_);
   RegisterMessages(router_, ctx_);
   RegisterAttempts(router_, ctx_);
+  RegisterStatistics(router_, ctx_);
   RegisterBackgroundTasks(router_, ctx_);
   RegisterAlerts(router_, ctx_);
   RegisterBatches(router_, ctx_);

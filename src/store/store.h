@@ -26,6 +26,7 @@
 #include "store/event_type_store.h"
 #include "store/inbox_store.h"
 #include "store/message_store.h"
+#include "store/stats_store.h"
 #include "store/task_store.h"
 #include "store/token_store.h"
 
@@ -45,6 +46,7 @@ class Store : public AppStore,
               public EndpointStore,
               public MessageStore,
               public DeliveryStore,
+              public StatsStore,
               public TaskStore,
               public AlertStore,
               public BatchStore,

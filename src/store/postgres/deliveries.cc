@@ -154,6 +154,8 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
   auto fan = AddOpsEvents(queries, u.events, clock_.Now(),
                           core::DeliveryKey{u.msg_id, u.endpoint_id}, std::move(disabled_event));
 
+  std::optional<StatsBatch::Row> counted;
+  if (attempt) counted = StatsBatch::RowOf(*attempt, u.attempts == 1 && !u.keep_claim);
   Done<void> count_refused = [this, done = std::move(done)](Status s) {
     if (!s && s.error().code == core::ErrorCode::kLeaseLost) outcomes_refused_.fetch_add(1);
     done(std::move(s));
@@ -171,7 +173,7 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
         CollectOpsDue(*r, fan, due);
         return {};
       },
-      /*notify=*/fan.has_value());
+      /*notify=*/fan.has_value(), std::move(counted));
 }
 
 void PostgresStore::ResendDelivery(std::string app_id, std::string msg_id, std::string endpoint_id,

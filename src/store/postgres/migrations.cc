@@ -312,6 +312,41 @@ ALTER TABLE tokens ADD COLUMN capabilities TEXT;  -- NULL: every capability (old
 ALTER TABLE tokens ADD COLUMN expires_at BIGINT;
 ALTER TABLE tokens ADD COLUMN session_id TEXT;
 )sql",
+    // 12: delivery statistics per app and endpoint, per minute and per hour (stats_store.h)
+    R"sql(
+CREATE TABLE delivery_stats_minute (
+  app_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,  -- '': the app's totals
+  at BIGINT NOT NULL,  -- unix seconds: the minute's start
+  succeeded BIGINT NOT NULL, failed BIGINT NOT NULL, first_attempts BIGINT NOT NULL,
+  latency0 BIGINT NOT NULL, latency1 BIGINT NOT NULL, latency2 BIGINT NOT NULL,
+  latency3 BIGINT NOT NULL, latency4 BIGINT NOT NULL, latency5 BIGINT NOT NULL,
+  latency6 BIGINT NOT NULL, latency7 BIGINT NOT NULL, latency8 BIGINT NOT NULL,
+  latency9 BIGINT NOT NULL, latency10 BIGINT NOT NULL, latency11 BIGINT NOT NULL,
+  latency12 BIGINT NOT NULL, latency13 BIGINT NOT NULL, latency14 BIGINT NOT NULL,
+  latency15 BIGINT NOT NULL, latency16 BIGINT NOT NULL, latency17 BIGINT NOT NULL,
+  latency18 BIGINT NOT NULL, latency19 BIGINT NOT NULL, failed_timeout BIGINT NOT NULL,
+  failed_network BIGINT NOT NULL, failed_http4xx BIGINT NOT NULL, failed_http5xx BIGINT NOT NULL,
+  failed_other BIGINT NOT NULL,
+  PRIMARY KEY (app_id, endpoint_id, at)
+);
+CREATE TABLE delivery_stats_hour (
+  app_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,  -- '': the app's totals
+  at BIGINT NOT NULL,  -- unix seconds: the hour's start
+  succeeded BIGINT NOT NULL, failed BIGINT NOT NULL, first_attempts BIGINT NOT NULL,
+  latency0 BIGINT NOT NULL, latency1 BIGINT NOT NULL, latency2 BIGINT NOT NULL,
+  latency3 BIGINT NOT NULL, latency4 BIGINT NOT NULL, latency5 BIGINT NOT NULL,
+  latency6 BIGINT NOT NULL, latency7 BIGINT NOT NULL, latency8 BIGINT NOT NULL,
+  latency9 BIGINT NOT NULL, latency10 BIGINT NOT NULL, latency11 BIGINT NOT NULL,
+  latency12 BIGINT NOT NULL, latency13 BIGINT NOT NULL, latency14 BIGINT NOT NULL,
+  latency15 BIGINT NOT NULL, latency16 BIGINT NOT NULL, latency17 BIGINT NOT NULL,
+  latency18 BIGINT NOT NULL, latency19 BIGINT NOT NULL, failed_timeout BIGINT NOT NULL,
+  failed_network BIGINT NOT NULL, failed_http4xx BIGINT NOT NULL, failed_http5xx BIGINT NOT NULL,
+  failed_other BIGINT NOT NULL,
+  PRIMARY KEY (app_id, endpoint_id, at)
+);
+)sql",
 };
 
 }  // namespace

@@ -12,14 +12,21 @@ PostgresStore::PostgresStore(PostgresOptions options, const core::Clock& clock)
     : options_(std::move(options)),
       clock_(clock),
       pool_(options_.url, health_),
-      writer_(options_.url, health_,
-              {.max_batch = options_.max_batch,
-               .linger = std::chrono::microseconds(options_.linger_us),
-               .maintenance = [this](Conn& conn) { PurgeExpired(conn); },
-               .made_due =
-                   [this] {
-                     if (wake_) wake_();
-                   }}),
+      writer_(
+          options_.url, health_,
+          {.max_batch = options_.max_batch,
+           .linger = std::chrono::microseconds(options_.linger_us),
+           .maintenance =
+               [this](Conn& conn) {
+                 PurgeExpired(conn);
+                 RollUpStats(conn);
+               },
+           .stats_queries =
+               [this](std::vector<StatsBatch::Row> rows) { return StatsQueries(std::move(rows)); },
+           .made_due =
+               [this] {
+                 if (wake_) wake_();
+               }}),
       listener_(
           options_.url, health_, [this] { return writer_.backend_pid(); },
           [this] {

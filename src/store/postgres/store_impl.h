@@ -144,6 +144,14 @@ class PostgresStore final : public Store {
                                          std::optional<core::TimePoint> since,
                                          std::optional<core::TimePoint> until) override;
 
+  // stats.cc
+  Result<std::vector<StatsPoint>> ReadStats(const StatsQuery& query) override;
+  Result<std::vector<EndpointHealth>> ReadEndpointHealth(
+      std::string_view app_id, const std::vector<std::string>& endpoint_ids,
+      core::TimePoint now) override;
+  Result<std::vector<AppUsage>> ReadAppUsage(core::TimePoint since, core::TimePoint until,
+                                             const std::vector<std::string>& app_ids) override;
+
   // tokens.cc
   Result<core::Token> FindTokenByHash(std::string_view hash) override;
   Result<int64_t> CountTokens() override;
@@ -225,7 +233,7 @@ class PostgresStore final : public Store {
   // deliveries due (its batch tells other nodes).
   template <class T, class Check>
   void Write(Idempotency idem, Done<T> done, std::vector<Query> queries, Check check,
-             bool notify = false) {
+             bool notify = false, std::optional<StatsBatch::Row> counted = std::nullopt) {
     struct State {
       Result<T> result = Unavailable();  // until the write ran
       Keys due;
@@ -246,7 +254,8 @@ class PostgresStore final : public Store {
                      if (!committed && st->result) return done(Unavailable());
                      if (st->result && !st->due.empty()) AddFresh(std::move(st->due));
                      done(std::move(st->result));
-                   }};
+                   },
+                   std::move(counted)};
     if (!writer_.Submit(std::move(task))) {
       done(core::Fail(core::ErrorCode::kUnavailable, "the store is shutting down"));
     }
@@ -256,6 +265,9 @@ class PostgresStore final : public Store {
   Query IdempotencyQuery(const core::IdempotencyRecord& r) const;
   // Deletes a bounded number of expired idempotency records (on the writer).
   void PurgeExpired(Conn& conn);
+  // stats.cc: the upserts of a batch's statistics; old minutes rolled into hours (maintenance).
+  std::vector<Query> StatsQueries(std::vector<StatsBatch::Row> rows) const;
+  void RollUpStats(Conn& conn);
 
   // claims.cc
   // Deliveries this store's commits made due, claimed first while a claimant listens (bounded:

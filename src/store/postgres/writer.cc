@@ -104,6 +104,8 @@ bool Writer::Apply(std::deque<WriteTask>& batch, bool& made_due) {
   size_t chunk = n;
   bool begun = false;
   bool failed = false;
+  std::vector<char> rolled_back(n, 0);
+  std::vector<Query> stats;  // of the last turn: every write before it applied or rolled back
   for (size_t from = 0;;) {
     const size_t end = std::min(n, from + chunk);
     queries.clear();
@@ -118,6 +120,8 @@ bool Writer::Apply(std::deque<WriteTask>& batch, bool& made_due) {
       queries.push_back(&kRelease);
     }
     if (end == n) {
+      stats = StatsQueries(batch, rolled_back);
+      for (const auto& q : stats) queries.push_back(&q);
       if (notify) queries.push_back(&kNotify);
       queries.push_back(&kCommit);
     }
@@ -143,6 +147,7 @@ bool Writer::Apply(std::deque<WriteTask>& batch, bool& made_due) {
         }
       }
       failed = !rows.has_value();
+      rolled_back[i] = failed;
       auto verdict = batch[i].check(std::move(rows));
       made_due = made_due || verdict == Verdict::kMadeDue;
       if (!failed && !ok()) return Abort();  // RELEASE
@@ -156,12 +161,24 @@ bool Writer::Apply(std::deque<WriteTask>& batch, bool& made_due) {
       chunk *= 2;
       continue;
     }
+    for (size_t i = 0; i < stats.size(); ++i)
+      if (!ok()) return Abort();
     if (notify && !ok()) return Abort();
     // COMMIT of a failed transaction answers ROLLBACK.
     const auto& commit = (*results)[pos];
     if (!commit || commit->command() != "COMMIT") return Abort();
     return true;
   }
+}
+
+std::vector<Query> Writer::StatsQueries(const std::deque<WriteTask>& batch,
+                                        const std::vector<char>& rolled_back) const {
+  if (!options_.stats_queries) return {};
+  StatsBatch stats;
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (!rolled_back[i] && batch[i].counted) stats.Add(*batch[i].counted);
+  if (stats.empty()) return {};
+  return options_.stats_queries(stats.Take());
 }
 
 void Writer::MaybeMaintain() {

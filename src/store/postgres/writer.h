@@ -15,12 +15,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/postgres/conn.h"
 #include "store/postgres/health.h"
+#include "store/stats_store.h"
 
 namespace hookd::store::postgres {
 
@@ -38,6 +40,8 @@ struct WriteTask {
   // Runs once, on the writer thread: committed = the batch's COMMIT succeeded (false also when
   // its outcome is unknown).
   std::function<void(bool committed)> finish;
+  // Statistics the write counts when it is applied (stats_store.h).
+  std::optional<StatsBatch::Row> counted;
 };
 
 struct WriterOptions {
@@ -47,6 +51,9 @@ struct WriterOptions {
   // Runs on the writer thread at most once per interval, between batches.
   std::function<void(Conn&)> maintenance;
   std::chrono::seconds maintenance_interval{60};
+  // The statements that write what the batch's applied writes counted, sent just before its
+  // COMMIT (one of them failing fails the batch).
+  std::function<std::vector<Query>(std::vector<StatsBatch::Row>)> stats_queries;
   // Runs on the writer thread after a committed batch that made deliveries due (after the
   // writes' finish).
   std::function<void()> made_due;
@@ -75,6 +82,10 @@ class Writer {
   // Runs the batch in one transaction; true when COMMIT succeeded. `made_due`: a write made
   // deliveries due.
   bool Apply(std::deque<WriteTask>& batch, bool& made_due);
+  // The statistics of the batch's writes that are not rolled back (before the last turn: the
+  // last turn's are all assumed applied, and when one is not the turn ends before them).
+  std::vector<Query> StatsQueries(const std::deque<WriteTask>& batch,
+                                  const std::vector<char>& rolled_back) const;
   bool Abort();  // rolls back the open transaction, if the connection lives; returns false
   void MaybeMaintain();
 

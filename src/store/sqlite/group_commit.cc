@@ -137,6 +137,7 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
     (void)db_.Exec("ROLLBACK");
     RolledBack();
   } else if (begun) {
+    if (options_.before_commit) options_.before_commit(db_);
     committed = db_.Exec("COMMIT");
     writes_.fetch_add(batch.size(), std::memory_order_relaxed);
     if (committed) commits_.fetch_add(1, std::memory_order_relaxed);

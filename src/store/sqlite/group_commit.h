@@ -44,6 +44,9 @@ struct GroupCommitOptions {
   // The WAL file the syncer makes durable ("<database>-wal"); empty: commits sync themselves
   // (synchronous=FULL set by the caller) and the syncer only reports.
   std::string wal_path;
+  // Runs on the writer thread in the batch's transaction just before COMMIT (to write what the
+  // batch's writes accumulated).
+  std::function<void(Db&)> before_commit;
   // Runs on the writer thread after a write or a batch rolled back (caches of what the writer's
   // transaction read may be wrong now).
   std::function<void()> on_rollback;

@@ -297,6 +297,41 @@ ALTER TABLE tokens ADD COLUMN session_id TEXT;
     R"sql(
 DROP INDEX IF EXISTS deliveries_due_by_endpoint;
 )sql",
+    // 13: delivery statistics per app and endpoint, per minute and per hour (stats_store.h)
+    R"sql(
+CREATE TABLE delivery_stats_minute (
+  app_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,  -- '': the app's totals
+  at INTEGER NOT NULL,  -- unix seconds: the minute's start
+  succeeded INTEGER NOT NULL, failed INTEGER NOT NULL, first_attempts INTEGER NOT NULL,
+  latency0 INTEGER NOT NULL, latency1 INTEGER NOT NULL, latency2 INTEGER NOT NULL,
+  latency3 INTEGER NOT NULL, latency4 INTEGER NOT NULL, latency5 INTEGER NOT NULL,
+  latency6 INTEGER NOT NULL, latency7 INTEGER NOT NULL, latency8 INTEGER NOT NULL,
+  latency9 INTEGER NOT NULL, latency10 INTEGER NOT NULL, latency11 INTEGER NOT NULL,
+  latency12 INTEGER NOT NULL, latency13 INTEGER NOT NULL, latency14 INTEGER NOT NULL,
+  latency15 INTEGER NOT NULL, latency16 INTEGER NOT NULL, latency17 INTEGER NOT NULL,
+  latency18 INTEGER NOT NULL, latency19 INTEGER NOT NULL, failed_timeout INTEGER NOT NULL,
+  failed_network INTEGER NOT NULL, failed_http4xx INTEGER NOT NULL,
+  failed_http5xx INTEGER NOT NULL, failed_other INTEGER NOT NULL,
+  PRIMARY KEY (app_id, endpoint_id, at)
+) WITHOUT ROWID;
+CREATE TABLE delivery_stats_hour (
+  app_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,  -- '': the app's totals
+  at INTEGER NOT NULL,  -- unix seconds: the hour's start
+  succeeded INTEGER NOT NULL, failed INTEGER NOT NULL, first_attempts INTEGER NOT NULL,
+  latency0 INTEGER NOT NULL, latency1 INTEGER NOT NULL, latency2 INTEGER NOT NULL,
+  latency3 INTEGER NOT NULL, latency4 INTEGER NOT NULL, latency5 INTEGER NOT NULL,
+  latency6 INTEGER NOT NULL, latency7 INTEGER NOT NULL, latency8 INTEGER NOT NULL,
+  latency9 INTEGER NOT NULL, latency10 INTEGER NOT NULL, latency11 INTEGER NOT NULL,
+  latency12 INTEGER NOT NULL, latency13 INTEGER NOT NULL, latency14 INTEGER NOT NULL,
+  latency15 INTEGER NOT NULL, latency16 INTEGER NOT NULL, latency17 INTEGER NOT NULL,
+  latency18 INTEGER NOT NULL, latency19 INTEGER NOT NULL, failed_timeout INTEGER NOT NULL,
+  failed_network INTEGER NOT NULL, failed_http4xx INTEGER NOT NULL,
+  failed_http5xx INTEGER NOT NULL, failed_other INTEGER NOT NULL,
+  PRIMARY KEY (app_id, endpoint_id, at)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

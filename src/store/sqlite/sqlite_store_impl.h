@@ -104,8 +104,13 @@ class SqliteStore final : public Store {
         leases_(LeaseTable::For(options_.path)),
         writer_(write_db_, {.max_batch = options_.max_batch,
                             .linger = std::chrono::microseconds(options_.linger_us),
-                            .maintenance = [this](Db& db) { PurgeExpired(db); },
+                            .maintenance =
+                                [this](Db& db) {
+                                  PurgeExpired(db);
+                                  RollUpStats(db);
+                                },
                             .wal_path = options_.durable ? options_.path + "-wal" : "",
+                            .before_commit = [this](Db& db) { FlushStats(db); },
                             .on_rollback = [this] { routing_.Clear(); }}) {}
 
   ~SqliteStore() override { Close(); }
@@ -225,6 +230,14 @@ class SqliteStore final : public Store {
   Result<DeliveryStats> GetEndpointStats(std::string_view app_id, std::string_view endpoint_id,
                                          std::optional<core::TimePoint> since,
                                          std::optional<core::TimePoint> until) override;
+
+  // stats.cc
+  Result<std::vector<StatsPoint>> ReadStats(const StatsQuery& query) override;
+  Result<std::vector<EndpointHealth>> ReadEndpointHealth(
+      std::string_view app_id, const std::vector<std::string>& endpoint_ids,
+      core::TimePoint now) override;
+  Result<std::vector<AppUsage>> ReadAppUsage(core::TimePoint since, core::TimePoint until,
+                                             const std::vector<std::string>& app_ids) override;
 
   // Tokens and idempotency
   Result<core::Token> FindTokenByHash(std::string_view hash) override;
@@ -450,6 +463,11 @@ class SqliteStore final : public Store {
   // held, or doubles its cool-down.
   static Status Probed(Db& db, const core::DeliveryUpdate& u, core::TimePoint now);
 
+  // Writes the statistics the batch's outcomes counted (on the writer, before its COMMIT), and
+  // rolls old minutes into hours (maintenance).
+  void FlushStats(Db& db);
+  void RollUpStats(Db& db);
+
   // Claims for `req` on the claims thread: fresh deliveries first, then a sweep of the due order.
   Result<ClaimBatch> Claim(const ClaimRequest& req);
   // Claims `d` into the batch if its endpoint and app have room and no other node holds it;
@@ -473,6 +491,7 @@ class SqliteStore final : public Store {
   size_t fresh_bytes_ = 0;
   std::atomic<uint64_t> outcomes_refused_{0};
   RoutingCache routing_;  // the writer's
+  StatsBatch stats_;      // the writer's: what the open batch's outcomes counted
   GroupCommitter writer_;
   TaskThread claims_{"hookd-claims"};
   bool started_ = false;
