@@ -197,6 +197,55 @@ TEST_P(DeliveryStoreTest, OutcomesRecordedTogetherStandOrFallEachAlone) {
   EXPECT_EQ(store_->ListAttempts(app_.id, {.msg_id = msgs[2]}, {})->data.size(), 1u);
 }
 
+TEST_P(DeliveryStoreTest, AttemptsAreCountedInTheCommitThatRecordsThem) {
+  auto ep = AddEndpoint();
+  std::vector<std::string> msgs{PostAt(), PostAt(), PostAt()};
+  auto claimed = Claim(Request("n1")).claimed;
+  ASSERT_EQ(claimed.size(), 3u);
+  auto minute = clock_.Now();
+  EXPECT_TRUE(Record(claimed[0], "n1", DeliveryStatus::kSuccess));
+  EXPECT_TRUE(Record(claimed[1], "n1", DeliveryStatus::kFail, clock_.Now()));
+  EXPECT_FALSE(Record(claimed[2], "n2", DeliveryStatus::kSuccess));  // refused: counts nothing
+  clock_.Advance(2min);
+  // The retry of the failed one: its second attempt, a minute bucket later.
+  auto retry = claimed[1];
+  retry.attempts = 1;
+  EXPECT_TRUE(Record(retry, "n1", DeliveryStatus::kSuccess));
+
+  StatsQuery q{.app_id = app_.id, .endpoint_id = ep.id};
+  q.since = minute - 1h;
+  q.until = clock_.Now() + 1min;
+  auto points = store_->ReadStats(q);
+  ASSERT_TRUE(points) << points.error().detail;
+  ASSERT_EQ(points->size(), 2u);
+  const auto& first = (*points)[0].counts;
+  EXPECT_EQ(first.succeeded(), 1);
+  EXPECT_EQ(first.failed(), 1);
+  EXPECT_EQ(first.first_attempts(), 2);
+  EXPECT_EQ(first.reason(FailureReason::kHttp5xx), 1);
+  EXPECT_EQ((*points)[1].counts.succeeded(), 1);
+  EXPECT_EQ((*points)[1].counts.first_attempts(), 0);
+  EXPECT_EQ(stats_sql::Seconds((*points)[1].start) - stats_sql::Seconds((*points)[0].start), 120);
+
+  q.endpoint_id.reset();  // the app's totals: the same attempts
+  q.bucket_secs = 3600 * 24;
+  auto app_total = store_->ReadStats(q);
+  ASSERT_TRUE(app_total && app_total->size() == 1);
+  EXPECT_EQ((*app_total)[0].counts.succeeded(), 2);
+  EXPECT_EQ((*app_total)[0].counts.failed(), 1);
+
+  auto health = store_->ReadEndpointHealth(app_.id, {ep.id}, clock_.Now());
+  ASSERT_TRUE(health && health->size() == 1);
+  EXPECT_EQ((*health)[0].last_hour.succeeded(), 2);
+  EXPECT_EQ((*health)[0].last_day.failed(), 1);
+  ASSERT_TRUE((*health)[0].last_failure_at);
+  EXPECT_EQ(stats_sql::Seconds(*(*health)[0].last_failure_at), stats_sql::Seconds(minute) / 60 * 60);
+
+  auto usage = store_->ReadAppUsage(minute - 1h, clock_.Now() + 1min, {app_.id});
+  ASSERT_TRUE(usage && usage->size() == 1);
+  EXPECT_EQ((*usage)[0].message_destinations, 2);
+}
+
 TEST_P(DeliveryStoreTest, RenewingExtendsLeasesAndReleasingHandsThemBack) {
   AddEndpoint();
   auto a = PostAt();
