@@ -239,11 +239,47 @@ TEST_P(DeliveryStoreTest, AttemptsAreCountedInTheCommitThatRecordsThem) {
   EXPECT_EQ((*health)[0].last_hour.succeeded(), 2);
   EXPECT_EQ((*health)[0].last_day.failed(), 1);
   ASSERT_TRUE((*health)[0].last_failure_at);
-  EXPECT_EQ(stats_sql::Seconds(*(*health)[0].last_failure_at), stats_sql::Seconds(minute) / 60 * 60);
+  EXPECT_EQ(stats_sql::Seconds(*(*health)[0].last_failure_at),
+            stats_sql::Seconds(minute) / 60 * 60);
 
   auto usage = store_->ReadAppUsage(minute - 1h, clock_.Now() + 1min, {app_.id});
   ASSERT_TRUE(usage && usage->size() == 1);
   EXPECT_EQ((*usage)[0].message_destinations, 2);
+}
+
+TEST_P(DeliveryStoreTest, MinutesOlderThanADayAreRolledIntoHoursWithTheSameCounts) {
+  Reopen(0s);  // maintenance after every batch
+  auto ep = AddEndpoint();
+  auto start = clock_.Now();
+  PostAt();
+  auto d = Claim(Request("n1")).claimed.at(0);
+  EXPECT_TRUE(Record(d, "n1", DeliveryStatus::kFail, clock_.Now()));
+  clock_.Advance(3min);
+  d.attempts = 1;
+  EXPECT_TRUE(Record(d, "n1", DeliveryStatus::kSuccess));
+  StatsQuery q{.app_id = app_.id, .endpoint_id = ep.id, .bucket_secs = 60};
+  q.since = start - 2h;
+  q.until = start + 2h;
+  auto minutes = store_->ReadStats(q);
+  ASSERT_TRUE(minutes);
+  EXPECT_EQ(minutes->size(), 2u);
+
+  clock_.Advance(27h);
+  // Maintenance runs on the writer between batches: after the first write's, before the second.
+  PostAt();
+  PostAt();
+  q.bucket_secs = 3600;
+  auto hours = store_->ReadStats(q);
+  ASSERT_TRUE(hours && hours->size() == 1) << "the minutes were not rolled into one hour";
+  EXPECT_EQ(hours->at(0).counts.succeeded(), 1);
+  EXPECT_EQ(hours->at(0).counts.failed(), 1);
+  EXPECT_EQ(hours->at(0).counts.first_attempts(), 1);
+  EXPECT_EQ(stats_sql::Seconds(hours->at(0).start) % 3600, 0);
+  // Read at minute resolution, the hour stands as one bucket at its start.
+  q.bucket_secs = 60;
+  auto after = store_->ReadStats(q);
+  ASSERT_TRUE(after && after->size() == 1);
+  EXPECT_EQ(after->at(0).counts.succeeded() + after->at(0).counts.failed(), 2);
 }
 
 TEST_P(DeliveryStoreTest, RenewingExtendsLeasesAndReleasingHandsThemBack) {

@@ -31,8 +31,11 @@ using namespace std::chrono_literals;
 
 struct Backend {
   std::string name;
-  // Makes an uninitialised store on fresh storage at `dir`.
-  std::function<std::unique_ptr<Store>(const std::string& dir, const core::Clock&)> make;
+  // Makes an uninitialised store on fresh storage at `dir` whose writer runs its maintenance at
+  // most once per `maintenance` (0: after every batch).
+  std::function<std::unique_ptr<Store>(const std::string& dir, const core::Clock&,
+                                       std::chrono::seconds maintenance)>
+      make;
   // When set: the test on `dir` is over (its stores are closed); the storage may be reused.
   std::function<void(const std::string& dir)> release;
 };
@@ -164,16 +167,21 @@ class TestPostgres {
 };
 
 inline std::vector<Backend> Backends() {
-  std::vector<Backend> out{{"sqlite", [](const std::string& dir, const core::Clock& clock) {
-                              return sqlite::MakeSqliteStore({.path = dir + "/hookd.db"}, clock);
-                            }}};
+  std::vector<Backend> out{
+      {"sqlite",
+       [](const std::string& dir, const core::Clock& clock, std::chrono::seconds maintenance) {
+         return sqlite::MakeSqliteStore(
+             {.path = dir + "/hookd.db", .maintenance_interval = maintenance}, clock);
+       }}};
   if (TestPostgres::Wanted()) {
-    out.push_back({"postgres",
-                   [](const std::string& dir, const core::Clock& clock) {
-                     return postgres::MakePostgresStore({.url = TestPostgres::Get().UrlFor(dir)},
-                                                        clock);
-                   },
-                   [](const std::string& dir) { TestPostgres::Get().Release(dir); }});
+    out.push_back(
+        {"postgres",
+         [](const std::string& dir, const core::Clock& clock, std::chrono::seconds maintenance) {
+           return postgres::MakePostgresStore(
+               {.url = TestPostgres::Get().UrlFor(dir), .maintenance_interval = maintenance},
+               clock);
+         },
+         [](const std::string& dir) { TestPostgres::Get().Release(dir); }});
   }
   return out;
 }
@@ -190,15 +198,15 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     if (GetParam().release) GetParam().release(dir_.string());
     std::filesystem::remove_all(dir_);
   }
-  void Reopen() {
+  void Reopen(std::chrono::seconds maintenance = 60s) {
     store_.reset();
-    store_ = GetParam().make(dir_.string(), clock_);
+    store_ = GetParam().make(dir_.string(), clock_, maintenance);
     store_->SetDueListener([] {});  // as hookd runs it: a claimant is listening
     ASSERT_TRUE(store_->Init());
   }
   // Another store object on the same database (as a second node would open it).
   std::unique_ptr<Store> OpenSecond() {
-    auto second = GetParam().make(dir_.string(), clock_);
+    auto second = GetParam().make(dir_.string(), clock_, 60s);
     second->SetDueListener([] {});
     EXPECT_TRUE(second->Init());
     return second;

@@ -21,6 +21,7 @@ PostgresStore::PostgresStore(PostgresOptions options, const core::Clock& clock)
                  PurgeExpired(conn);
                  RollUpStats(conn);
                },
+           .maintenance_interval = options_.maintenance_interval,
            .stats_queries =
                [this](std::vector<StatsBatch::Row> rows) { return StatsQueries(std::move(rows)); },
            .made_due =

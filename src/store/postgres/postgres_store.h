@@ -3,6 +3,7 @@
 // table, and a LISTEN connection that wakes the claimant when other nodes make work due.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@ struct PostgresOptions {
   std::string url;          // postgres://user@host:port/db?sslmode=... (or postgresql://)
   size_t max_batch = 1024;  // writes per commit
   int linger_us = 200;      // writer waits this long to fill a batch
+  // The writer's housekeeping (expired records, statistics roll-up), at most this often.
+  std::chrono::seconds maintenance_interval{60};
 };
 
 std::unique_ptr<Store> MakePostgresStore(PostgresOptions options, const core::Clock& clock);

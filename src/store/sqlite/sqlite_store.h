@@ -2,6 +2,7 @@
 // and a pool of read-only connections (readers never wait behind the writer).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@ struct SqliteOptions {
   size_t max_batch = 1024;  // writes per commit
   int linger_us = 200;      // writer waits this long to fill a batch
   bool durable = true;      // acknowledge only durable writes; false: throwaway stores
+  // The writer's housekeeping (expired records, statistics roll-up), at most this often.
+  std::chrono::seconds maintenance_interval{60};
 };
 
 std::unique_ptr<Store> MakeSqliteStore(SqliteOptions options, const core::Clock& clock);

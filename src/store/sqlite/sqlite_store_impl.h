@@ -109,6 +109,7 @@ class SqliteStore final : public Store {
                                   PurgeExpired(db);
                                   RollUpStats(db);
                                 },
+                            .maintenance_interval = options_.maintenance_interval,
                             .wal_path = options_.durable ? options_.path + "-wal" : "",
                             .before_commit = [this](Db& db) { FlushStats(db); },
                             .on_rollback = [this] { routing_.Clear(); }}) {}
