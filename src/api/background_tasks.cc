@@ -15,10 +15,16 @@ using store::BackgroundTask;
 using store::TaskKind;
 
 json::object TaskJson(const BackgroundTask& t) {
+  json::value data = {{"messagesSent", t.sent}};
+  if (t.result) {
+    boost::system::error_code ec;
+    data = json::parse(*t.result, ec);
+    if (ec) data = json::object();
+  }
   return {{"id", t.id},
           {"status", store::TaskStatusName(t.status)},
           {"task", store::TaskKindName(t.kind)},
-          {"data", {{"messagesSent", t.sent}}},
+          {"data", std::move(data)},
           {"updatedAt", core::FormatTime(t.updated_at)}};
 }
 

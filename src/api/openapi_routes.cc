@@ -176,6 +176,11 @@ std::vector<RouteDoc> MakeDocs() {
        "Each endpoint's attempts over the last hour and day, last failure and held deliveries", "",
        200, "EndpointHealthListOut", {"endpoint_ids"}},
 
+      {"POST /api/v1/stats/usage/app", "v1.statistics.aggregate-app-stats", "Statistics",
+       "Count each application's message destinations in a range (a background task, finished "
+       "when answered)",
+       "AppUsageStatsIn", 202, "AppUsageStatsOut"},
+
       {"GET /api/v1/background-task", "v1.background-task.list", "Background task",
        "List background tasks", "", 200, "BackgroundTaskOut[]",
        Plus(kPage, {"task_status", "task"})},

@@ -1,6 +1,11 @@
 // Delivery statistics from the store's aggregates (stats_store.h): an app's or endpoint's
 // deliveries over time, and its endpoints' health at a glance. No request scans attempts.
+#include <algorithm>
+
+#include "api/body_reader.h"
 #include "api/resources.h"
+#include "core/ids.h"
+#include "core/ops_events.h"
 #include "core/time_format.h"
 
 namespace hookd::api {
@@ -136,12 +141,84 @@ void Health(ApiContext& ctx, Request& req, Reply reply) {
   reply(JsonResponse(200, json::object{{"data", std::move(data)}}));
 }
 
+// POST /api/v1/stats/usage/app {since, until, appIds?} (Svix's statistics.aggregateAppStats):
+// each app's message destinations (deliveries first attempted) in the range, as a background
+// task that is finished at once (the aggregates answer without a scan). Environment-wide tasks
+// are kept under the operations app, which only admin tokens reach.
+void AppUsage(ApiContext& ctx, Request& req, Reply reply) {
+  auto body = BodyReader::Parse(req.body);
+  if (!body) return reply(ErrorResponse(body.error()));
+  std::optional<core::TimePoint> range[2];
+  for (int i = 0; i < 2; ++i) {
+    const char* key = i ? "until" : "since";
+    if (auto text = body->String(key, true)) {
+      range[i] = core::ParseTime(*text);
+      if (!range[i]) body->Fail(key, "must be an RFC 3339 time");
+    }
+  }
+  auto refs = body->StringList("appIds", 1000);
+  if (range[0] && range[1] && *range[0] >= *range[1]) body->Fail("since", "must be before until");
+  if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
+  std::vector<core::App> apps;
+  json::array unresolved;
+  for (const auto& ref : refs.value_or(std::vector<std::string>{})) {
+    auto app = ctx.store.GetApp(ref);
+    if (app && app->id != core::kOperationsAppId) {
+      apps.push_back(std::move(*app));
+    } else if (!app && app.error().code != core::ErrorCode::kNotFound) {
+      return reply(ErrorResponse(app.error()));
+    } else {
+      unresolved.push_back(json::value(ref));
+    }
+  }
+  if (refs && !refs->empty() && apps.empty())
+    return reply(ErrorResponse(core::ErrorCode::kValidation, "none of the appIds was found"));
+  std::vector<std::string> ids;
+  for (const auto& a : apps) ids.push_back(a.id);
+  auto usage = ctx.store.ReadAppUsage(*range[0], *range[1], ids);
+  if (!usage) return reply(ErrorResponse(usage.error()));
+  json::array stats;
+  for (const auto& u : *usage) {
+    if (u.app_id == core::kOperationsAppId) continue;
+    std::optional<std::string> uid;
+    auto it =
+        std::find_if(apps.begin(), apps.end(), [&](const auto& a) { return a.id == u.app_id; });
+    if (it != apps.end()) {
+      uid = it->uid;
+    } else if (auto app = ctx.store.GetApp(u.app_id)) {
+      uid = app->uid;
+    }
+    stats.push_back(json::object{{"messageDestinations", u.message_destinations},
+                                 {"appId", u.app_id},
+                                 {"appUid", uid ? json::value(*uid) : json::value(nullptr)}});
+  }
+  store::BackgroundTask task;
+  task.id = core::NewId("qtask", ctx.clock);
+  task.app_id = std::string(core::kOperationsAppId);
+  task.kind = store::TaskKind::kAppStats;
+  task.status = store::TaskStatus::kFinished;
+  task.created_at = task.updated_at = ctx.clock.Now();
+  task.result = json::serialize(json::object{{"appStats", std::move(stats)}});
+  ctx.store.CreateTask(
+      task, std::nullopt,
+      [reply = std::move(reply),
+       unresolved = std::move(unresolved)](core::Result<store::BackgroundTask> t) {
+        if (!t) return reply(ErrorResponse(t.error()));
+        reply(JsonResponse(202, json::object{{"id", t->id},
+                                             {"status", store::TaskStatusName(t->status)},
+                                             {"task", store::TaskKindName(t->kind)},
+                                             {"updatedAt", core::FormatTime(t->updated_at)},
+                                             {"unresolvedAppIds", unresolved}}));
+      });
+}
+
 }  // namespace
 
 void RegisterStatistics(Router& r, ApiContext& ctx) {
   using M = Method;
   r.Add(M::kGet, "/api/v1/app/{app}/stats/delivery", kView, Bind(ctx, Delivery));
   r.Add(M::kGet, "/api/v1/app/{app}/stats/endpoint-health", kView, Bind(ctx, Health));
+  r.Add(M::kPost, "/api/v1/stats/usage/app", kAdmin, Bind(ctx, AppUsage));
 }
 
 }  // namespace hookd::api

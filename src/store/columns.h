@@ -25,7 +25,7 @@ inline constexpr const char* kBatchCols =
     "app_id, id, expected, callback_endpoint, created_at, closed_at, completed_at, succeeded,"
     " failed, killed";
 inline constexpr const char* kTaskCols =
-    "id, app_id, kind, status, spec, cursor, sent, created_at, updated_at";
+    "id, app_id, kind, status, spec, cursor, sent, created_at, updated_at, result";
 inline constexpr const char* kCompletionCols =
     "msg_id, app_id, batch_id, status, completed_at, destinations";
 // Whether a new message expects a reply, in its INSERT with the event type name as parameter 4.

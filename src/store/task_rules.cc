@@ -10,7 +10,8 @@ namespace {
 constexpr std::pair<TaskKind, const char*> kKinds[] = {
     {TaskKind::kReplayMissing, "endpoint.replay"},
     {TaskKind::kBulkReplay, "endpoint.bulk-replay"},
-    {TaskKind::kRecover, "endpoint.recover"}};
+    {TaskKind::kRecover, "endpoint.recover"},
+    {TaskKind::kAppStats, "application.stats"}};
 constexpr std::pair<TaskStatus, const char*> kStatuses[] = {{TaskStatus::kRunning, "running"},
                                                             {TaskStatus::kFinished, "finished"},
                                                             {TaskStatus::kFailed, "failed"}};

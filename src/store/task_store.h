@@ -13,10 +13,11 @@
 
 namespace hookd::store {
 
-enum class TaskKind { kReplayMissing, kBulkReplay, kRecover };
+// kAppStats ("application.stats") is finished when it is created, with its result.
+enum class TaskKind { kReplayMissing, kBulkReplay, kRecover, kAppStats };
 enum class TaskStatus { kRunning, kFinished, kFailed };
 
-// Svix's names: "endpoint.replay", "endpoint.bulk-replay", "endpoint.recover".
+// Svix's names: "endpoint.replay", "endpoint.bulk-replay", "endpoint.recover", "application.stats".
 const char* TaskKindName(TaskKind kind);
 std::optional<TaskKind> ParseTaskKind(std::string_view name);
 const char* TaskStatusName(TaskStatus status);
@@ -45,6 +46,7 @@ struct BackgroundTask {
   int64_t sent = 0;                   // deliveries made due so far
   core::TimePoint created_at{};
   core::TimePoint updated_at{};
+  std::optional<std::string> result;  // JSON object text: what a finished kAppStats found
 };
 
 // Where a task's next step starts: message ids from `low` (inclusive; ids sort by creation time

@@ -1014,6 +1014,36 @@ describe("message attempts / delivery", () => {
     verifyBoth((await ds.endpoint.getSecret(downApp.id, down.id)).key, rx.requestsTo("/sdk/down").at(-1));
     assert.deepEqual(await ds.endpoint.getStats(downApp.id, down.id), { success: 1, pending: 0, sending: 0, fail: 0, canceled: 0 });
   });
+
+  it("statistics.aggregateAppStats counts message destinations; the task carries them", async () => {
+    const usageApp = await ds.application.create({ name: uniq("usage"), uid: uniq("usage") });
+    await ds.endpoint.create(usageApp.id, { url: rx.url("/sdk/usage-a") });
+    await ds.endpoint.create(usageApp.id, { url: rx.url("/sdk/usage-b") });
+    const since = new Date(Date.now() - 60_000);
+    for (let i = 0; i < 2; i++) await ds.message.create(usageApp.id, { eventType: "order.created", payload: { i } });
+    await rx.waitForCount("/sdk/usage-a", 2);
+    await rx.waitForCount("/sdk/usage-b", 2);
+    const out = await waitFor(async () => {
+      const started = await ds.statistics.aggregateAppStats({
+        since,
+        until: new Date(Date.now() + 120_000),
+        appIds: [usageApp.uid, "app_not_there"],
+      });
+      const task = await ds.backgroundTask.get(started.id);
+      return task.data.appStats[0]?.messageDestinations === 4 ? [started, task] : null;
+    });
+    const [started, task] = out;
+    assert.match(started.id, /^qtask_/);
+    assert.equal(started.task, "application.stats");
+    assert.equal(started.status, "finished");
+    assert.deepEqual(started.unresolvedAppIds, ["app_not_there"]);
+    assertDate(started.updatedAt, "aggregateAppStats updatedAt");
+    assert.deepEqual(task.data.appStats, [{ messageDestinations: 4, appId: usageApp.id, appUid: usageApp.uid }]);
+    await assert.rejects(
+      ds.statistics.aggregateAppStats({ since, until: new Date(), appIds: ["app_not_there"] }),
+      (e) => e.code === 422
+    );
+  });
 });
 // ---------------------------------------------------------------------------
 // suite-wide invariant (runs last: tests in a file run in order)

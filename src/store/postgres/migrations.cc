@@ -346,6 +346,7 @@ CREATE TABLE delivery_stats_hour (
   failed_other BIGINT NOT NULL,
   PRIMARY KEY (app_id, endpoint_id, at)
 );
+ALTER TABLE background_tasks ADD COLUMN result TEXT;  -- application.stats: what it found
 )sql",
 };
 

@@ -23,6 +23,7 @@ BackgroundTask ReadTask(const Row& r) {
   t.sent = r.Int(6);
   t.created_at = FromMicros(r.Int(7));
   t.updated_at = FromMicros(r.Int(8));
+  t.result = r.OptText(9);
   return t;
 }
 
@@ -96,10 +97,10 @@ std::string StepSql(const BackgroundTask& t, std::vector<Param>& params) {
 
 void PostgresStore::CreateTask(BackgroundTask task, Idempotency idem, Done<BackgroundTask> done) {
   Query q{"INSERT INTO background_tasks(" + std::string(kTaskCols) + ") VALUES (" +
-              Placeholders(1, 9) + ")",
+              Placeholders(1, 10) + ")",
           {P(task.id), P(task.app_id), P(TaskKindName(task.kind)), P(TaskStatusName(task.status)),
            P(EncodeTaskSpec(task.spec)), task.cursor, P(task.sent), P(ToMicros(task.created_at)),
-           P(ToMicros(task.updated_at))}};
+           P(ToMicros(task.updated_at)), task.result}};
   Write<BackgroundTask>(
       std::move(idem), std::move(done), {std::move(q)},
       [task = std::move(task)](Result<std::vector<Rows>> r, Keys&) -> Result<BackgroundTask> {

@@ -331,6 +331,7 @@ CREATE TABLE delivery_stats_hour (
   failed_http5xx INTEGER NOT NULL, failed_other INTEGER NOT NULL,
   PRIMARY KEY (app_id, endpoint_id, at)
 ) WITHOUT ROWID;
+ALTER TABLE background_tasks ADD COLUMN result TEXT;  -- application.stats: what it found
 )sql",
 };
 

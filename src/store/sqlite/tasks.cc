@@ -17,6 +17,7 @@ BackgroundTask ReadTask(Stmt& s) {
   t.sent = s.Int(6);
   t.created_at = FromMicros(s.Int(7));
   t.updated_at = FromMicros(s.Int(8));
+  t.result = s.OptText(9);
   return t;
 }
 
@@ -85,7 +86,7 @@ void SqliteStore::CreateTask(BackgroundTask task, Idempotency idem, Done<Backgro
   Write<BackgroundTask>(
       std::move(idem), std::move(done), [t = std::move(task)](Db& db) -> Result<BackgroundTask> {
         auto s = db.Prepare("INSERT INTO background_tasks(" + std::string(kTaskCols) +
-                            ") VALUES (?,?,?,?,?,?,?,?,?)")
+                            ") VALUES (?,?,?,?,?,?,?,?,?,?)")
                      .Bind(1, t.id)
                      .Bind(2, t.app_id)
                      .Bind(3, std::string(TaskKindName(t.kind)))
@@ -95,6 +96,7 @@ void SqliteStore::CreateTask(BackgroundTask task, Idempotency idem, Done<Backgro
                      .Bind(7, t.sent)
                      .Bind(8, ToMicros(t.created_at))
                      .Bind(9, ToMicros(t.updated_at))
+                     .Bind(10, t.result)
                      .Run();
         if (!s) return std::unexpected(s.error());
         return t;
