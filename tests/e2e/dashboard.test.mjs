@@ -223,6 +223,10 @@ describe("dashboard in Chromium", () => {
     await epRow.locator("td.health").first().getByText(hourRate).waitFor();
     assert.equal(await epRow.locator("td.health").nth(1).innerText(), hourRate);
     await shot(page, "endpoints");
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "no horizontal overflow at phone width");
+    await shot(page, "endpoints-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole("link", { name: "Apps" }).click();
     await heading(page, "Apps");
     await page.getByLabel("Search by name, uid or id").fill("shop a");

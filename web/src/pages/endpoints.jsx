@@ -43,9 +43,15 @@ export function Endpoints({ appId, can }) {
                       {ep.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}
                       {h?.held > 0 && <span class="muted"> {h.held} held</span>}
                     </td>
-                    <td class="health">{h && successRate(h.lastHour)}</td>
-                    <td class="health">{h && successRate(h.lastDay)}</td>
-                    <td title={time(h?.lastFailureAt)}>{h && (h.lastFailureAt ? ago(h.lastFailureAt) : "none")}</td>
+                    <td class="health" data-label="Last hour">
+                      {h && successRate(h.lastHour)}
+                    </td>
+                    <td class="health" data-label="Last day">
+                      {h && successRate(h.lastDay)}
+                    </td>
+                    <td title={time(h?.lastFailureAt)} data-label="Last failure">
+                      {h && (h.lastFailureAt ? ago(h.lastFailureAt) : "none")}
+                    </td>
                     <td>{time(ep.createdAt)}</td>
                   </tr>
                 );

@@ -40,13 +40,20 @@ function columns(s) {
   return cols;
 }
 
+// The y axis from 0 to a little above the highest value (1 when there is none).
+const fromZero = (u, min, max) => [0, Math.max(max || 0, 1) * 1.1];
+
 // One uPlot chart as wide as its container.
 function Chart({ title, data, series, unit }) {
   const ref = useRef(null);
   useEffect(() => {
     const el = ref.current;
     const size = () => ({ width: Math.max(el.clientWidth, 200), height: 220 });
-    const plot = new uPlot({ ...size(), series: [{}, ...series], axes: [{}, { label: unit, size: 60 }] }, data, el);
+    const plot = new uPlot(
+      { ...size(), series: [{}, ...series], axes: [{}, { label: unit, size: 60 }], scales: { y: { range: fromZero } } },
+      data,
+      el,
+    );
     let width = el.clientWidth;
     const observer = new ResizeObserver(() => {
       if (el.clientWidth === width) return;
