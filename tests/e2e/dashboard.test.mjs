@@ -175,10 +175,58 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Disable endpoint" }).waitFor();
     assert.equal((await api("GET", `/api/v1/app/${appId}/endpoint/${epId}`)).disabled, false);
 
-    // The endpoint list shows it enabled; the apps page finds the app by search.
+    // Statistics: the endpoint's page and the app's show the two attempts as the API counts them,
+    // in uPlot charts as wide as the page, at desktop and phone width.
+    const stats = await api("GET", `/api/v1/app/${appId}/stats/delivery`);
+    assert.equal(stats.total.succeeded + stats.total.failed, 2, JSON.stringify(stats));
+    const rate = `${Math.round((1000 * stats.total.succeeded) / 2) / 10}% of 2`;
+    const fact = (term) => page.locator("dl.totals dt", { hasText: term }).locator("xpath=following-sibling::dd[1]");
+    const checkTotals = async () => {
+      await fact("Success rate").getByText(rate).waitFor();
+      assert.equal(await fact("Succeeded").innerText(), String(stats.total.succeeded));
+      assert.equal(await fact("Failed").innerText(), String(stats.total.failed));
+      assert.ok((await page.locator(".uplot canvas").count()) >= 2, "uPlot draws both charts");
+    };
+    await page.getByRole("heading", { level: 2, name: "Delivery statistics" }).waitFor();
+    await checkTotals();
+    await page.getByRole("link", { name: "Statistics" }).click();
+    await page.getByRole("heading", { level: 2, name: "Delivery statistics" }).waitFor();
+    await checkTotals();
+    await page.locator("table.failures").getByRole("cell", { name: "HTTP 5xx" }).waitFor();
+    const canvas = page.locator(".uplot canvas").first();
+    const chartWidth = () => canvas.evaluate((c) => c.getBoundingClientRect().width);
+    assert.ok((await chartWidth()) > 400, "the chart fills a wide page");
+    await shot(page, "statistics");
+    // The range by keyboard: a day in 10-minute points, a week in hours, the same totals.
+    await page.getByRole("button", { name: "Last day" }).focus();
+    await page.keyboard.press("Enter");
+    await fact("Per point").getByText("10 min").waitFor();
+    await checkTotals();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await fact("Per point").getByText("1 h").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Last week" }).getAttribute("aria-pressed"), "true");
+    await checkTotals();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(async () => (await chartWidth()) < 390);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "no horizontal overflow at phone width");
+    await shot(page, "statistics-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // The endpoint list shows it enabled, with its success rate as the API reports it; the apps
+    // page finds the app by search.
+    const health = (await api("GET", `/api/v1/app/${appId}/stats/endpoint-health?endpoint_id=${epId}`)).data[0];
+    const hourRate = `${Math.round((1000 * health.lastHour.succeeded) / 2) / 10}% of 2`;
     await page.getByRole("link", { name: "Endpoints" }).click();
     await page.getByRole("cell", { name: "enabled" }).waitFor();
+    const epRow = page.locator("tbody tr", { hasText: rx.url("/hook") });
+    await epRow.locator("td.health").first().getByText(hourRate).waitFor();
+    assert.equal(await epRow.locator("td.health").nth(1).innerText(), hourRate);
     await shot(page, "endpoints");
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "no horizontal overflow at phone width");
+    await shot(page, "endpoints-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole("link", { name: "Apps" }).click();
     await heading(page, "Apps");
     await page.getByLabel("Search by name, uid or id").fill("shop a");

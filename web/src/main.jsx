@@ -12,6 +12,7 @@ import { Source, Sources } from "./pages/inbox.jsx";
 import { Login } from "./pages/login.jsx";
 import { Message } from "./pages/message.jsx";
 import { Messages } from "./pages/messages.jsx";
+import { Stats } from "./pages/stats.jsx";
 import { appHref, go, useRoute } from "./route.js";
 import { Title } from "./ui.jsx";
 import "./style.css";
@@ -52,6 +53,7 @@ function Page({ who, route }) {
     if (kind === "batches") return <Batches appId={appId} />;
     if (kind === "batch" && id) return <Batch appId={appId} batchId={id} />;
     if (kind === "alerts") return <Alerts appId={appId} />;
+    if (kind === "stats") return <Stats appId={appId} />;
   }
   return <NotFound />;
 }

@@ -38,6 +38,20 @@ export function Loading({ state, children }) {
 
 export const time = (t) => (t ? new Date(t).toLocaleString() : "");
 
+// How long ago `t` was ("5 minutes ago"), for recent times; "" without one.
+const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+export function ago(t) {
+  if (!t) return "";
+  const s = (Date.parse(t) - Date.now()) / 1000;
+  for (const [unit, size] of [
+    ["day", 86400],
+    ["hour", 3600],
+    ["minute", 60],
+  ])
+    if (Math.abs(s) >= size) return RELATIVE.format(Math.round(s / size), unit);
+  return RELATIVE.format(Math.round(s), "second");
+}
+
 export const ATTEMPT_STATUS = { 0: "succeeded", 1: "pending", 2: "failed", 3: "sending", 4: "canceled" };
 export const MESSAGE_STATUS = ATTEMPT_STATUS;
 

@@ -75,6 +75,7 @@ export function AppNav({ app, current }) {
     ["messages", "Messages"],
     ["batches", "Batches"],
     ["alerts", "Alerts"],
+    ["stats", "Statistics"],
   ];
   return (
     <nav class="tabs" aria-label="App">

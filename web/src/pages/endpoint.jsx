@@ -4,6 +4,7 @@ import { api, enc } from "../api.js";
 import { useAction, useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
 import { AttemptsTable } from "./attempts.jsx";
+import { DeliveryStats } from "./stats.jsx";
 import { appHref, go } from "../route.js";
 import { ActionResult, ConfirmButton, ErrorNote, Fact, Field, Loading, Paged, isoOf, list, mapText, seconds, time, yesNo } from "../ui.jsx";
 
@@ -351,6 +352,7 @@ export function Endpoint({ appId, epId, can }) {
           {can("CreateAttempts") && <RecoverSection base={base} />}
         </>
       )}
+      {ep.data && <DeliveryStats appId={appId} endpointId={epId} />}
       <section aria-labelledby="endpoint-attempts">
         <h2 id="endpoint-attempts">Recent attempts</h2>
         <Paged state={attempts} label="attempts">
