@@ -30,6 +30,9 @@ t "messages by channel (none match)" "$U/msg?limit=50&channel=eu"
 t "messages by tag (none match)" "$U/msg?limit=50&tag=vip"
 t "an endpoint's messages (50)" "$U/endpoint/ep5/msg?limit=50"
 t "endpoint stats" "$U/endpoint/ep5/stats"
+t "app statistics, last hour (per minute)" "$U/stats/delivery"
+t "endpoint statistics, last week (per hour)" "$U/stats/delivery?endpoint_id=ep5&since=$(date -u -d '-7 days' +%FT%TZ)"
+t "endpoints' health (10)" "$U/stats/endpoint-health"
 t "the page itself (/ui/)" "http://127.0.0.1:19700/ui/"
 ls -la $W/h.db | awk '{print "db bytes", $5}'
 

@@ -168,13 +168,23 @@ std::vector<RouteDoc> MakeDocs() {
        "EndpointStats",
        {"since", "until"}},
 
-      {"GET " + app + "/stats/delivery", "v1.statistics.delivery", "Statistics",
+      {"GET " + app + "/stats/delivery",
+       "v1.statistics.delivery",
+       "Statistics",
        "Count an application's (or an endpoint's) attempts per minute, hour or longer interval, "
        "with latency and failure reasons",
-       "", 200, "DeliveryStatsOut", {"since", "until", "endpoint_id", "interval"}},
-      {"GET " + app + "/stats/endpoint-health", "v1.statistics.endpoint-health", "Statistics",
-       "Each endpoint's attempts over the last hour and day, last failure and held deliveries", "",
-       200, "EndpointHealthListOut", {"endpoint_ids"}},
+       "",
+       200,
+       "DeliveryStatsOut",
+       {"since", "until", "endpoint_id", "interval"}},
+      {"GET " + app + "/stats/endpoint-health",
+       "v1.statistics.endpoint-health",
+       "Statistics",
+       "Each endpoint's attempts over the last hour and day, last failure and held deliveries",
+       "",
+       200,
+       "EndpointHealthListOut",
+       {"endpoint_ids"}},
 
       {"POST /api/v1/stats/usage/app", "v1.statistics.aggregate-app-stats", "Statistics",
        "Count each application's message destinations in a range (a background task, finished "

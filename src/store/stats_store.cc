@@ -1,6 +1,7 @@
 #include "store/stats_store.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace hookd::store {
 namespace {
@@ -113,6 +114,10 @@ void StatsBatch::Add(const Row& row) {
 
 std::vector<StatsBatch::Row> StatsBatch::Take() {
   index_.clear();
+  // In key order: concurrent batches (of several nodes) then lock shared rows in one order.
+  std::sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.app_id, a.endpoint_id) < std::tie(b.app_id, b.endpoint_id);
+  });
   return std::exchange(rows_, {});
 }
 

@@ -110,6 +110,7 @@ class StatsBatch {
   // Adds `row` to its endpoint's counts and its app's.
   void Add(const Row& row);
   bool empty() const { return rows_.empty(); }
+  // The rows, ordered by (app, endpoint); the batch is empty again.
   std::vector<Row> Take();
 
  private:

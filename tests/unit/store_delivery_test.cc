@@ -282,6 +282,39 @@ TEST_P(DeliveryStoreTest, MinutesOlderThanADayAreRolledIntoHoursWithTheSameCount
   EXPECT_EQ(after->at(0).counts.succeeded() + after->at(0).counts.failed(), 2);
 }
 
+TEST_P(DeliveryStoreTest, AnOutcomeThatCannotBeRecordedGivesItsClaimBack) {
+  AddEndpoint();
+  std::vector<std::string> msgs{PostAt(), PostAt()};
+  auto claimed = Claim(Request("n1")).claimed;
+  ASSERT_EQ(claimed.size(), 2u);
+  auto record = [&](const core::DueDelivery& d, const std::string& attempt_id, bool keep_claim) {
+    auto a = MakeAttempt(d.app_id, d.msg_id, d.endpoint_id, 200);
+    a.id = attempt_id;
+    // A try that keeps the claim leaves the delivery due (the next URL follows at once).
+    core::DeliveryUpdate u{d.msg_id, d.endpoint_id,
+                           keep_claim ? DeliveryStatus::kPending : DeliveryStatus::kSuccess, 1,
+                           keep_claim ? std::optional(clock_.Now()) : std::nullopt};
+    u.node = "n1";
+    u.keep_claim = keep_claim;
+    return Wait<void>([&](Done<void> done) { store_->RecordOutcome(a, u, done); });
+  };
+  ASSERT_TRUE(record(claimed[0], core::NewId("atmpt", clock_), false));
+  // A failover try (the claim goes on), then an outcome that cannot be stored: its attempt id
+  // is taken.
+  auto id = core::NewId("atmpt", clock_);
+  ASSERT_TRUE(record(claimed[1], id, true));
+  auto failed = record(claimed[1], id, false);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().code, ErrorCode::kLeaseLost);
+  // The node forgot it; a renewal must not keep it claimed: it is claimed (and sent) again.
+  auto renewed = Wait<LeaseRenewal>([&](Done<LeaseRenewal> d) {
+    store_->RenewLeases("n1", clock_.Now(), clock_.Now() + 30s, d);
+  });
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ(renewed->held, 0);
+  EXPECT_EQ(Msgs(Claim(Request("n2"))), std::vector<std::string>{claimed[1].msg_id});
+}
+
 TEST_P(DeliveryStoreTest, RenewingExtendsLeasesAndReleasingHandsThemBack) {
   AddEndpoint();
   auto a = PostAt();

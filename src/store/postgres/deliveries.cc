@@ -156,8 +156,17 @@ void PostgresStore::RecordOutcome(std::optional<core::Attempt> attempt, core::De
 
   std::optional<StatsBatch::Row> counted;
   if (attempt) counted = StatsBatch::RowOf(*attempt, u.attempts == 1 && !u.keep_claim);
-  Done<void> count_refused = [this, done = std::move(done)](Status s) {
+  // An outcome that could not be recorded leaves its claim in doubt: released before the node's
+  // next claim or renewal (the caller forgets the delivery; a renewal would keep it unsent).
+  Done<void> count_refused = [this, node = u.node, key = core::DeliveryKey{u.msg_id, u.endpoint_id},
+                              done = std::move(done)](Status s) {
     if (!s && s.error().code == core::ErrorCode::kLeaseLost) outcomes_refused_.fetch_add(1);
+    if (!s && s.error().code != core::ErrorCode::kLeaseLost) {
+      (void)claims_.Post([this, node, key] {
+        in_doubt_.node = node;
+        in_doubt_.keys.push_back(key);
+      });
+    }
     done(std::move(s));
   };
   Write<void>(

@@ -293,7 +293,8 @@ class PostgresStore final : public Store {
   std::deque<core::DeliveryKey> fresh_;
   // Another node made deliveries due: the next claim also looks at the head of the due order.
   std::atomic<bool> foreign_due_{false};
-  // Leases of a claim whose commit is in doubt (its round trip broke); claims thread only.
+  // Leases of a claim whose commit is in doubt (its round trip broke), and of outcomes that
+  // could not be recorded; claims thread only.
   struct {
     std::string node;
     Keys keys;

@@ -66,9 +66,10 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
                                 Done<void> done) {
   auto key = KeyOf(update.msg_id, update.endpoint_id);
   // The claim ends once the outcome is durable (not before: a sweep would find the delivery
-  // still due and claim it again).
+  // still due and claim it again), or when it could not be recorded: the caller forgets the
+  // delivery, and it is claimed and sent again (a claim kept would be renewed, unsent, forever).
   Done<void> end_claim = [this, key, keep = update.keep_claim, done = std::move(done)](Status s) {
-    if (s && !keep) leases_->End(key);
+    if (s ? !keep : s.error().code != ErrorCode::kLeaseLost) leases_->End(key);
     done(std::move(s));
   };
   auto due = std::make_shared<std::vector<core::DueDelivery>>();
