@@ -81,7 +81,6 @@ const NOT_SERVED = new Set([
   // Environment export/import, usage statistics, OpenAPI import of event types.
   "POST /api/v1/environment/export",
   "POST /api/v1/environment/import",
-  "POST /api/v1/stats/usage/app",
   "PUT /api/v1/stats/usage/event-types",
   "POST /api/v1/event-type/import/openapi",
   // Bulk message expunge and the active-endpoint precheck.
