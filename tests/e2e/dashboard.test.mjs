@@ -1,8 +1,9 @@
 // The dashboard (/ui) in real Chromium (Debian `chromium`, driven by playwright-core): log in
 // with the admin token, create an app and an endpoint at a loopback receiver, send a test event,
 // see its attempt, resend it, disable and re-enable the endpoint; a customer portal link shows
-// its one app and is refused another; an endpoint's options, secret (reveal, rotate), headers,
-// recover and replay with their task's progress, delete; messages found by eventId and filtered
+// its one app and is refused another; an endpoint's options, editing them (a 422 shown beside
+// the form), secret (reveal, rotate), headers, recover and replay with their task's progress,
+// delete; operational webhook endpoints and events; messages found by eventId and filtered
 // by channel, tag and time, a message's destinations, kill, "load more"; batches and alerts; an
 // inbox source's received requests; a read-only portal shows no action. Any console error fails
 // the test. A screenshot of each page goes to build/screenshots/ (HOOKD_SCREENSHOTS overrides).
@@ -61,7 +62,9 @@ describe("dashboard files", () => {
 describe("dashboard in Chromium", () => {
   let hookd, rx, browser;
   const problems = []; // console errors and page errors, with the page they came from
-  let allowRefusals = false; // while true, the browser's own log of a refused (404/403) fetch is expected
+  // While true, the browser's own log of a refused (403/404/422) fetch is expected: Chromium logs
+  // every fetch answered with an error status, whatever the page does with the answer.
+  let allowRefusals = false;
 
   const api = async (method, p, body, token = hookd.token) => {
     const res = await hookd.request(method, p, { body, token });
@@ -74,7 +77,7 @@ describe("dashboard in Chromium", () => {
     const page = await context.newPage();
     page.on("console", (msg) => {
       if (msg.type() !== "error") return;
-      if (allowRefusals && /status of 40[34]/.test(msg.text())) return;
+      if (allowRefusals && /status of (40[34]|422)/.test(msg.text())) return;
       problems.push(`console: ${msg.text()} (${msg.location().url})`);
     });
     page.on("pageerror", (err) => problems.push(`page error: ${err.message} (${page.url()})`));
@@ -316,6 +319,68 @@ describe("dashboard in Chromium", () => {
     assert.ok(tasks.data.some((t) => t.task === "endpoint.recover" && t.status === "finished"), JSON.stringify(tasks.data));
     await shot(page, "endpoint-detail");
 
+    // Edit: the form shows the options as they are (the rest as JSON); one PATCH changes the
+    // description and, through the JSON, the timeout; the others stay as they were.
+    await page.getByRole("button", { name: "Edit endpoint" }).click();
+    const form = page.getByRole("form", { name: "Edit endpoint" });
+    await form.waitFor();
+    await waitFor(async () => (await page.evaluate(() => document.activeElement?.name)) === "url", { message: "the form takes the focus" });
+    assert.equal(await form.getByLabel("Endpoint URL").inputValue(), rx.url("/opts"));
+    assert.equal(await form.getByLabel("Endpoint description").inputValue(), "orders in the EU");
+    assert.equal(await form.getByLabel("Event types filter").inputValue(), "order.created");
+    assert.equal(await form.getByLabel("Channels").inputValue(), "eu");
+    assert.equal(await form.getByLabel("Rate limit (per second)").inputValue(), "10");
+    const json = form.getByLabel("Advanced options (JSON)");
+    const advanced = JSON.parse(await json.inputValue());
+    assert.deepEqual(advanced.retrySchedule, [1, 2]);
+    assert.deepEqual(advanced.metadata, { team: "ops" });
+    for (const k of ["id", "createdAt", "updatedAt", "disabled", "url", "description"]) assert.ok(!(k in advanced), k);
+    await form.getByLabel("Endpoint description").fill("orders in the EU, edited");
+    await json.fill(JSON.stringify({ ...advanced, timeoutMs: 5000 }, null, 2));
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").getByText("Endpoint saved.").waitFor();
+    assert.equal(await form.count(), 0, "the form closes");
+    await facts.getByText("orders in the EU, edited", { exact: true }).waitFor();
+    await facts.getByText("5000 ms", { exact: true }).waitFor();
+    let edited = await api("GET", base);
+    assert.equal(edited.description, "orders in the EU, edited");
+    assert.equal(edited.timeoutMs, 5000);
+    assert.deepEqual(edited.retrySchedule, [1, 2]);
+    assert.deepEqual(edited.filterTypes, ["order.created"]);
+    assert.equal(edited.rateLimit, 10);
+
+    // An invalid option: the server's 422 detail shows beside the form, which stays open.
+    allowRefusals = true;
+    await page.getByRole("button", { name: "Edit endpoint" }).click();
+    await json.waitFor();
+    assert.equal(JSON.parse(await json.inputValue()).timeoutMs, 5000);
+    await json.fill(JSON.stringify({ ...JSON.parse(await json.inputValue()), timeoutMs: 5 }));
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await form
+      .getByRole("alert")
+      .getByText(/^422: .*timeoutMs/)
+      .waitFor();
+    allowRefusals = false;
+    assert.equal((await api("GET", base)).timeoutMs, 5000, "nothing changed");
+    await shot(page, "endpoint-edit");
+    // Not JSON: said before anything is sent. Escape (or Cancel) closes the form.
+    await json.fill("{ timeoutMs: ");
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await form
+      .getByRole("alert")
+      .getByText(/not valid JSON/)
+      .waitFor();
+    await json.press("Escape");
+    await form.waitFor({ state: "detached" });
+    await waitFor(async () => (await page.evaluate(() => document.activeElement?.textContent)) === "Edit endpoint", {
+      message: "the focus goes back to the Edit button",
+    });
+    await page.keyboard.press("Enter");
+    await form.getByRole("button", { name: "Cancel" }).click();
+    await form.waitFor({ state: "detached" });
+    edited = await api("GET", base);
+    assert.equal(edited.description, "orders in the EU, edited");
+
     // Phone width: the same page, readable.
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, "endpoint-detail-phone");
@@ -459,6 +524,65 @@ describe("dashboard in Chromium", () => {
     await page.getByText("Headers").first().click();
     await page.locator("table.requests").getByText(/x-demo: yes/).waitFor();
     await shot(page, "inbox-source");
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+
+  it("operational webhooks (admin): add an endpoint, see the events, open one, delete the endpoint", async () => {
+    rx.on("/ops", { status: 200, body: "ops ok" });
+    const page = await loggedIn("");
+    await page.getByRole("link", { name: "Operational webhooks" }).click();
+    await heading(page, "Operational webhooks");
+    await page.getByLabel("URL").fill(rx.url("/ops"));
+    await page.getByRole("checkbox", { name: "endpoint.disabled" }).check();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Space"); // the next one, endpoint.enabled, by keyboard
+    await page.getByRole("button", { name: "Add operational endpoint" }).click();
+    await page
+      .getByRole("status")
+      .getByText(`Operational endpoint ${rx.url("/ops")} added.`)
+      .waitFor();
+    const row = page.locator("table.ops-endpoints tbody tr", { hasText: rx.url("/ops") });
+    await row.waitFor();
+    assert.match(await row.innerText(), /endpoint\.disabled, endpoint\.enabled[\s\S]*enabled/);
+    const opsEps = (await api("GET", "/api/v1/operational-webhook/endpoint")).data;
+    const opsEp = opsEps.find((e) => e.url === rx.url("/ops"));
+    assert.deepEqual(opsEp?.filterTypes, ["endpoint.disabled", "endpoint.enabled"], JSON.stringify(opsEps));
+
+    // Disabling a tenant's endpoint is an operational event: listed here, sent to the endpoint.
+    const app = await api("POST", "/api/v1/app", { name: "Shop O" });
+    const ep = await api("POST", `/api/v1/app/${app.id}/endpoint`, { url: rx.url("/o") });
+    await api("PATCH", `/api/v1/app/${app.id}/endpoint/${ep.id}`, { disabled: true });
+    const event = page.locator("table.ops-events tbody tr", { hasText: "endpoint.disabled" }).filter({ hasText: `endpoint ${ep.id}` });
+    await refreshUntil(page, event, "Refresh events");
+    assert.equal(await event.count(), 1);
+    await rx.waitForCount("/ops", 1, { timeoutMs: 10_000 });
+    const sent = JSON.parse(rx.requestsTo("/ops")[0].body);
+    assert.equal(sent.type, "endpoint.disabled");
+    assert.equal(sent.data.endpointId, ep.id);
+    await shot(page, "operational");
+
+    // The event's own page: its payload, and its delivery to the operational endpoint.
+    const msgLink = event.first().getByRole("link", { name: /^msg_/ });
+    const msgId = await msgLink.innerText();
+    await msgLink.click();
+    await page.getByRole("heading", { level: 2, name: msgId }).waitFor();
+    await page.locator("pre.payload").getByText('"type": "endpoint.disabled"').waitFor();
+    await refreshUntil(page, page.locator("table.destinations tbody tr", { hasText: "succeeded" }));
+    await page.locator("table.attempts tbody tr", { hasText: "ops ok" }).waitFor();
+    for (const name of ["Kill pending deliveries", "Resend"]) assert.equal(await page.getByRole("button", { name }).count(), 0, name);
+    await page.getByRole("link", { name: "All operational webhooks and events" }).click();
+    await heading(page, "Operational webhooks");
+
+    // Delete, after a confirmation.
+    await page.getByRole("button", { name: `Delete ${rx.url("/ops")}` }).click();
+    await page.getByRole("button", { name: "Confirm delete" }).click();
+    await page
+      .getByRole("status")
+      .getByText(`Operational endpoint ${rx.url("/ops")} deleted.`)
+      .waitFor();
+    await row.waitFor({ state: "detached" });
+    assert.ok(!(await api("GET", "/api/v1/operational-webhook/endpoint")).data.some((e) => e.id === opsEp.id));
     await page.context().close();
     assert.deepEqual(problems, []);
   });

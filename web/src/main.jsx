@@ -12,6 +12,7 @@ import { Source, Sources } from "./pages/inbox.jsx";
 import { Login } from "./pages/login.jsx";
 import { Message } from "./pages/message.jsx";
 import { Messages } from "./pages/messages.jsx";
+import { OPS_APP, Operational } from "./pages/operational.jsx";
 import { Stats } from "./pages/stats.jsx";
 import { appHref, go, useRoute } from "./route.js";
 import { Title } from "./ui.jsx";
@@ -37,14 +38,18 @@ function Redirect({ to }) {
 
 function Page({ who, route }) {
   const { parts, query } = route;
-  const can = (c) => who.admin || who.capabilities.includes(c);
+  let can = (c) => who.admin || who.capabilities.includes(c);
   // The start page: every app for an admin, the token's own app otherwise.
   if (parts.length === 0) return <Redirect to={who.admin ? "#/apps" : appHref(who.appId, "/endpoints")} />;
   if (parts[0] === "apps" && parts.length === 1) return <Apps />;
   if (who.admin && parts[0] === "sources" && parts.length === 1) return <Sources />;
   if (who.admin && parts[0] === "source" && parts[1]) return <Source sourceId={parts[1]} />;
+  if (who.admin && parts[0] === "operational" && parts.length === 1) return <Operational />;
   if (parts[0] === "app" && parts[1]) {
     const appId = parts[1];
+    // The operations app's pages are read-only through its app path: what changes its endpoints
+    // goes through the operational webhooks page.
+    if (appId === OPS_APP) can = (c) => c.startsWith("View") && who.admin;
     const [, , kind, id] = parts;
     if (!kind || kind === "endpoints") return <Endpoints appId={appId} can={can} />;
     if (kind === "endpoint" && id) return <Endpoint appId={appId} epId={id} can={can} />;
@@ -111,6 +116,7 @@ function App() {
             <>
               <a href="#/apps">Apps</a>
               <a href="#/sources">Inbox</a>
+              <a href="#/operational">Operational webhooks</a>
             </>
           ) : (
             <a href={appHref(who.appId, "/endpoints")}>My app</a>

@@ -128,7 +128,8 @@ export function Paged({ state, label, children }) {
 }
 
 // A button that asks first: the question and "Confirm …"/"Cancel" replace it until answered.
-export function ConfirmButton({ label, question, confirmLabel, onConfirm, disabled, danger }) {
+// `name` (optional) is a longer accessible name than `label`, for one button among several alike.
+export function ConfirmButton({ label, name, question, confirmLabel, onConfirm, disabled, danger }) {
   const [open, setOpen] = useState(false);
   const yes = useRef(null);
   useEffect(() => {
@@ -136,12 +137,12 @@ export function ConfirmButton({ label, question, confirmLabel, onConfirm, disabl
   }, [open]);
   if (!open)
     return (
-      <button type="button" class={danger ? "danger" : undefined} disabled={disabled} onClick={() => setOpen(true)}>
+      <button type="button" class={danger ? "danger" : undefined} aria-label={name} disabled={disabled} onClick={() => setOpen(true)}>
         {label}
       </button>
     );
   return (
-    <span class="confirm" role="group" aria-label={label}>
+    <span class="confirm" role="group" aria-label={name || label}>
       <span>{question}</span>
       <button
         type="button"

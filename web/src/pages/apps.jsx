@@ -95,7 +95,13 @@ export function AppHeader({ appId, current }) {
       <Title>{app.data ? app.data.name : appId}</Title>
       <ErrorNote error={app.error} />
       {app.data && <p class="muted mono">{app.data.id}</p>}
-      <AppNav app={appId} current={current} />
+      {appId === "app_operational" ? (
+        <p>
+          <a href="#/operational">All operational webhooks and events</a>
+        </p>
+      ) : (
+        <AppNav app={appId} current={current} />
+      )}
     </>
   );
 }

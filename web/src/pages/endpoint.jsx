@@ -1,5 +1,6 @@
-// One endpoint: every option, secret, headers, recover and replay, enable/disable, test event, delete.
-import { useEffect, useState } from "preact/hooks";
+// One endpoint: every option and its editing, secret, headers, recover and replay, enable/disable,
+// test event, delete.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, enc } from "../api.js";
 import { useAction, useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
@@ -55,6 +56,161 @@ export function EndpointFacts({ e }) {
       <Fact term="Created">{time(e.createdAt)}</Fact>
       <Fact term="Updated">{time(e.updatedAt)}</Fact>
     </dl>
+  );
+}
+
+// --- editing ---------------------------------------------------------------------------------
+
+// The fields the edit form has inputs for; the rest of the editable options go in its JSON box.
+// Left out of both: what the server sets (id, times), aliases it answers with (eventTypes,
+// throttleRate) and `disabled`, which has its own button.
+const TYPED_KEYS = ["url", "description", "filterTypes", "channels", "rateLimit", "uid"];
+const NOT_EDITABLE = new Set(["id", "createdAt", "updatedAt", "disabled", "eventTypes", "throttleRate", ...TYPED_KEYS]);
+
+// Whether an option is set: not null, not an empty list, not an object of nothing set.
+const isSet = (v) =>
+  v !== null &&
+  v !== undefined &&
+  !(Array.isArray(v) && v.length === 0) &&
+  !(typeof v === "object" && !Array.isArray(v) && !Object.values(v).some(isSet));
+// `v` without the unset members of its objects (failurePolicy lists every rule, set or not).
+const setPart = (v) =>
+  v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => isSet(x))) : v;
+
+// Every editable option `e` has set, other than those with their own input.
+export function advancedOptions(e) {
+  return Object.fromEntries(
+    Object.entries(e)
+      .filter(([k, v]) => !NOT_EDITABLE.has(k) && isSet(v))
+      .map(([k, v]) => [k, setPart(v)]),
+  );
+}
+
+// JSON text with object keys sorted, to compare values whatever their key order.
+const canonical = (v) =>
+  JSON.stringify(v, (_, x) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
+const same = (a, b) => canonical(a ?? null) === canonical(b ?? null);
+const listOf = (text) => {
+  const items = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items.length ? items : null;
+};
+
+// The PATCH body that turns `e` into what the form says: the changed fields only, so options the
+// API does not show back (the basic-auth password) stay as they are. An option taken out of the
+// JSON is sent as null, which resets it (metadata: as {}). Throws on JSON that is not an object.
+export function endpointPatch(e, form) {
+  let advanced;
+  try {
+    advanced = JSON.parse(form.advanced.trim() || "{}");
+  } catch (err) {
+    throw new Error(`Advanced options are not valid JSON: ${err.message}`);
+  }
+  if (!advanced || typeof advanced !== "object" || Array.isArray(advanced))
+    throw new Error("Advanced options must be a JSON object of option names to values.");
+  const typed = {
+    url: form.url.trim(),
+    description: form.description,
+    filterTypes: listOf(form.filterTypes),
+    channels: listOf(form.channels),
+    rateLimit: form.rateLimit.trim() === "" ? null : Number(form.rateLimit),
+    uid: form.uid.trim() || null,
+  };
+  const before = { ...e, filterTypes: e.filterTypes?.length ? e.filterTypes : null, channels: e.channels?.length ? e.channels : null };
+  const patch = {};
+  for (const [k, v] of Object.entries(typed)) if (!same(v, before[k] ?? (k === "description" ? "" : null))) patch[k] = v;
+  const prefilled = advancedOptions(e);
+  for (const k of TYPED_KEYS) if (k in advanced) throw new Error(`Set ${k} in its own field above, not in the advanced options.`);
+  for (const [k, v] of Object.entries(advanced)) if (!same(v, prefilled[k])) patch[k] = v;
+  for (const k of Object.keys(prefilled)) if (!(k in advanced)) patch[k] = k === "metadata" ? {} : null;
+  return patch;
+}
+
+const formOf = (e) => ({
+  url: e.url || "",
+  description: e.description || "",
+  filterTypes: (e.filterTypes || []).join(", "),
+  channels: (e.channels || []).join(", "),
+  rateLimit: e.rateLimit ? String(e.rateLimit) : "",
+  uid: e.uid || "",
+  advanced: JSON.stringify(advancedOptions(e), null, 2),
+});
+
+// The edit form: the common fields as inputs, every other option as JSON; one PATCH of what
+// changed. `onSaved(endpoint)` after a save, `onCancel` to close (Escape does too).
+export function EditEndpoint({ e, base, onSaved, onCancel }) {
+  const [form, setForm] = useState(() => formOf(e));
+  const [note, setNote] = useState("");
+  const save = useAction();
+  const first = useRef(null);
+  useEffect(() => first.current?.focus(), []);
+  const set = (k) => (ev) => setForm({ ...form, [k]: ev.currentTarget.value });
+  return (
+    <form
+      class="edit"
+      aria-labelledby="edit-endpoint"
+      onKeyDown={(ev) => ev.key === "Escape" && (ev.preventDefault(), onCancel())}
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        setNote("");
+        save.run(async () => {
+          const patch = endpointPatch(e, form);
+          if (Object.keys(patch).length === 0) return setNote("Nothing changed.");
+          onSaved(await api("PATCH", base, patch));
+        });
+      }}
+    >
+      <h3 id="edit-endpoint">Edit endpoint</h3>
+      <div class="grid">
+        <Field label="Endpoint URL">
+          <input type="url" name="url" required ref={first} value={form.url} onInput={set("url")} />
+        </Field>
+        <Field label="Endpoint description">
+          <input name="description" value={form.description} onInput={set("description")} />
+        </Field>
+        <Field label="Event types filter" hint="Comma separated; empty: every event type.">
+          <input name="filterTypes" value={form.filterTypes} onInput={set("filterTypes")} />
+        </Field>
+        <Field label="Channels" hint="Comma separated; empty: every channel.">
+          <input name="channels" value={form.channels} onInput={set("channels")} />
+        </Field>
+        <Field label="Rate limit (per second)" hint="Empty: no limit.">
+          <input type="number" name="rateLimit" min="1" step="1" inputMode="numeric" value={form.rateLimit} onInput={set("rateLimit")} />
+        </Field>
+        <Field label="Endpoint UID" hint="Empty: none.">
+          <input name="uid" value={form.uid} pattern="[a-zA-Z0-9\-_.]+" onInput={set("uid")} />
+        </Field>
+      </div>
+      <label class="field">
+        <span>Advanced options (JSON)</span>
+        <textarea
+          name="advanced"
+          class="mono"
+          aria-describedby="advanced-hint"
+          rows={Math.min(20, Math.max(4, form.advanced.split("\n").length + 1))}
+          spellcheck={false}
+          value={form.advanced}
+          onInput={set("advanced")}
+        />
+      </label>
+      <p id="advanced-hint" class="muted small">
+        Every other option set now: timeoutMs, retrySchedule, failurePolicy, urls, method, successStatus, metadata… Add one to set it,
+        remove one to reset it. basicAuth shows only its username: give its password too when you change it.
+      </p>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={save.busy}>
+          Save changes
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      <ActionResult note={note} error={save.error} />
+    </form>
   );
 }
 
@@ -277,6 +433,12 @@ export function Endpoint({ appId, epId, can }) {
   const attempts = usePaged(() => `/app/${enc(appId)}/attempt/endpoint/${enc(epId)}?limit=50`, [base]);
   const act = useAction();
   const [note, setNote] = useState("");
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef(null);
+  const closeEdit = () => {
+    setEditing(false);
+    setTimeout(() => editButton.current?.focus());
+  };
   const reloadAll = () => {
     ep.reload();
     attempts.reload();
@@ -292,6 +454,17 @@ export function Endpoint({ appId, epId, can }) {
             </h2>
             <EndpointFacts e={e} />
             <div class="actions">
+              {can("ManageEndpoint") && (
+                <button
+                  type="button"
+                  ref={editButton}
+                  aria-expanded={editing}
+                  aria-controls={editing ? "edit-endpoint-form" : undefined}
+                  onClick={() => (editing ? closeEdit() : (setNote(""), setEditing(true)))}
+                >
+                  Edit endpoint
+                </button>
+              )}
               {can("ManageEndpoint") && (
                 <button
                   type="button"
@@ -342,6 +515,20 @@ export function Endpoint({ appId, epId, can }) {
               )}
             </div>
             <ActionResult note={note} error={act.error} />
+            {editing && (
+              <div id="edit-endpoint-form">
+                <EditEndpoint
+                  e={e}
+                  base={base}
+                  onCancel={closeEdit}
+                  onSaved={() => {
+                    setNote("Endpoint saved.");
+                    closeEdit();
+                    ep.reload();
+                  }}
+                />
+              </div>
+            )}
           </section>
         )}
       </Loading>
