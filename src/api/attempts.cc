@@ -5,10 +5,12 @@
 #include "api/body_reader.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
+#include "api/request_json.h"
 #include "api/resources.h"
 #include "core/ids.h"
 #include "core/json_text.h"
 #include "core/time_format.h"
+#include "delivery/request_builder.h"
 
 namespace hookd::api {
 namespace {
@@ -101,6 +103,37 @@ void ListByMessage(ApiContext& ctx, Request& req, Reply reply) {
 }
 void ListByEndpoint(ApiContext& ctx, Request& req, Reply reply) {
   ListAttempts(ctx, req, std::move(reply), false);
+}
+
+// GET .../msg/{msg}/attempt/{attempt}/request: the request of the attempt, rendered again from
+// the message and the endpoint as they are now, at the attempt's time (hookd does not store
+// requests). Credentials and the signature read "[redacted]".
+void GetAttemptRequest(ApiContext& ctx, Request& req, Reply reply) {
+  auto app = ResolveApp(ctx, req);
+  if (!app) return reply(ErrorResponse(app.error()));
+  auto msg = ctx.store.GetMessage(app->id, req.params[1]);
+  if (!msg) return reply(ErrorResponse(msg.error()));
+  auto attempt = ctx.store.GetAttempt(app->id, msg->id, req.params[2]);
+  if (!attempt) return reply(ErrorResponse(attempt.error()));
+  auto ep = FindEndpoint(ctx, app->id, attempt->endpoint_id);
+  if (!ep) return reply(ErrorResponse(ep.error()));
+  delivery::Signer signer;
+  std::optional<json::object> out;
+  core::Error failed{core::ErrorCode::kNotFound, "the endpoint has no URL", {}};
+  // The endpoint's URL the attempt went to (failover lists have several), else its first.
+  for (const auto& url_template : delivery::EndpointUrls(*ep)) {
+    auto built =
+        delivery::BuildRequest(*ep, url_template, *msg, app->env, attempt->created_at, signer, {});
+    if (!built) {
+      failed = built.error();
+      continue;
+    }
+    if (!out || built->url == attempt->url) out = RequestJson(*built, false);
+    if (built->url == attempt->url) break;
+  }
+  if (!out) return reply(ErrorResponse(failed));
+  out->emplace("renderedAt", core::FormatTime(ctx.clock.Now()));
+  reply(JsonResponse(200, *out));
 }
 
 void GetAttempt(ApiContext& ctx, Request& req, Reply reply) {
@@ -229,6 +262,8 @@ void RegisterAttempts(Router& r, ApiContext& ctx) {
   r.Add(M::kGet, "/api/v1/app/{app}/attempt/msg/{msg}", kView, Bind(ctx, ListByMessage));
   r.Add(M::kGet, "/api/v1/app/{app}/attempt/endpoint/{endpoint}", kView, Bind(ctx, ListByEndpoint));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}", kView, Bind(ctx, GetAttempt));
+  r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}/request", kView,
+        Bind(ctx, GetAttemptRequest));
   r.Add(M::kDelete, "/api/v1/app/{app}/msg/{msg}/attempt/{attempt}/content", kManageMessages,
         Bind(ctx, ExpungeAttemptContent));
   r.Add(M::kGet, "/api/v1/app/{app}/msg/{msg}/endpoint", kView, Bind(ctx, ListDestinations));

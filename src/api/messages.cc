@@ -3,6 +3,7 @@
 #include "api/delivery_options.h"
 #include "api/handler_util.h"
 #include "api/json_codec.h"
+#include "api/request_json.h"
 #include "api/resources.h"
 #include "core/crypto.h"
 #include "core/ids.h"
@@ -75,16 +76,7 @@ core::Result<std::string> RenderRoutes(ApiContext& ctx, const core::App& app, co
             boost::json::object{{"error", "template"}, {"errorDetail", req.error().detail}});
         continue;
       }
-      boost::json::object headers;
-      for (const auto& line : req->headers) {
-        auto colon = line.find(':');
-        std::string name = line.substr(0, colon);
-        headers[name] = core::IsCredentialHeader(name) ? "[redacted]" : line.substr(colon + 2);
-      }
-      urls.push_back(boost::json::object{{"url", req->url},
-                                         {"method", req->method},
-                                         {"headers", std::move(headers)},
-                                         {"body", req->body}});
+      urls.push_back(RequestJson(*req, true));
     }
     route["requests"] = std::move(urls);
     routes.push_back(std::move(route));

@@ -147,6 +147,11 @@ std::vector<RouteDoc> MakeDocs() {
        Plus(history, {"with_msg"})},
       {"GET " + msg + "/attempt/{attempt}", "v1.message-attempt.get", "Message attempt",
        "Get an attempt", "", 200, "MessageAttemptOut"},
+      {"GET " + msg + "/attempt/{attempt}/request", "v1.message-attempt.get-request",
+       "Message attempt",
+       "The request of an attempt, rendered again from the message and endpoint (credentials and "
+       "signature redacted)",
+       "", 200, "AttemptRequestOut"},
       {"DELETE " + msg + "/attempt/{attempt}/content", "v1.message-attempt.expunge-content",
        "Message attempt", "Delete an attempt's response body", "", 204, ""},
       {"GET " + msg + "/endpoint", "v1.message-attempt.list-attempted-destinations",

@@ -275,6 +275,11 @@ constexpr std::string_view kComponents = R"json({
   "EventExampleIn": {"type": "object", "required": ["eventType"],
     "properties": {"eventType": {"type": "string"}, "exampleIndex": {"type": "integer", "minimum": 0}}},
 
+  "AttemptRequestOut": {"type": "object", "required": ["url", "method", "headers", "body", "renderedAt"],
+    "description": "Rendered from the message and the endpoint as they are now, at the attempt's time: an endpoint changed since renders differently. Credential headers and the signature read [redacted]; the HTTP client adds Host, User-Agent and Content-Length.",
+    "properties": {"url": {"type": "string"}, "method": {"type": "string"},
+      "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+      "body": {"type": "string"}, "renderedAt": {"type": "string", "format": "date-time"}}},
   "MessageAttemptOut": {"type": "object",
     "required": ["id", "msgId", "endpointId", "url", "response", "responseStatusCode", "status", "triggerType", "timestamp"],
     "properties": {"id": {"type": "string"}, "msgId": {"type": "string"}, "endpointId": {"type": "string"},

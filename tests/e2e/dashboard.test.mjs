@@ -161,6 +161,19 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("heading", { level: 2, name: /^msg_/ }).waitFor();
     await page.locator("table.attempts tbody tr").first().waitFor();
     assert.equal(await page.locator("table.attempts tbody tr").count(), 1);
+    // The attempt's request, opened from the keyboard: the headers the receiver got, the
+    // signature redacted.
+    const requestToggle = page.locator("table.attempts summary", { hasText: "Request" }).first();
+    await requestToggle.focus();
+    await page.keyboard.press("Enter");
+    const got = rx.requestsTo("/hook")[0];
+    const shown = page.locator("table.attempts details[open] pre");
+    await shown.filter({ hasText: got.headers["webhook-id"] }).waitFor();
+    const text = await shown.first().textContent();
+    assert.match(text, /^POST http:\/\/127\.0\.0\.1:\d+\/hook/);
+    assert.ok(text.includes(`webhook-timestamp: ${got.headers["webhook-timestamp"]}`), text);
+    assert.ok(text.includes("webhook-signature: [redacted]"), text);
+    assert.ok(text.endsWith(got.body), "the body as sent");
 
     // Resend: a second, manual attempt reaches the receiver and shows up.
     await page.getByRole("button", { name: "Resend" }).first().click();

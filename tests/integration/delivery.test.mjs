@@ -177,6 +177,20 @@ describe("delivery", () => {
       assert.throws(() => new Webhook(newSecret()).verify(req.body, req.headers), /signature/i, "another key does not verify");
       const tampered = { ...req.headers, "webhook-id": "msg_other" };
       assert.throws(() => new Webhook(secret).verify(req.body, tampered), /signature/i, "the id is signed");
+
+      // The attempt's request, rendered again: what the receiver got, credentials and signature
+      // redacted.
+      const [attempt] = await h.attempts(app.id, msg.id, ep.id);
+      const shown = (await h.api.get(`/api/v1/app/${app.id}/msg/${msg.id}/attempt/${attempt.id}/request`)).json;
+      assert.equal(shown.url, rx.url("/hdr?token=abc"));
+      assert.equal(shown.method, "POST");
+      assert.equal(shown.body, req.body, "the exact body bytes");
+      const headers = Object.fromEntries(Object.entries(shown.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      for (const name of ["webhook-id", "webhook-timestamp", "content-type", "x-tenant"])
+        assert.equal(headers[name], req.headers[name], name);
+      assert.equal(headers["x-api-key"], "[redacted]");
+      assert.equal(headers["webhook-signature"], "[redacted]");
+      assert.ok(!JSON.stringify(shown).includes("k-123"), "no credential anywhere");
     });
 
     test("custom headers changed through the headers API are used from the next delivery on", async () => {

@@ -1,5 +1,6 @@
 // A table of attempts with their responses and a resend button each.
 import { api, enc } from "../api.js";
+import { useState } from "preact/hooks";
 import { useAction } from "../hooks.js";
 import { appHref } from "../route.js";
 import { ErrorNote, Status, Table, time } from "../ui.jsx";
@@ -53,6 +54,7 @@ export function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can,
                 </p>
               )}
               <pre class="body">{a.response}</pre>
+              <AttemptRequest appId={appId} a={a} />
               {a.reply !== null && a.reply !== undefined && (
                 <details>
                   <summary>Reply</summary>
@@ -77,6 +79,29 @@ export function AttemptsTable({ appId, attempts, showMessage, showEndpoint, can,
         )}
       />
     </>
+  );
+}
+
+// The attempt's request (rendered again by the server, credentials redacted), loaded when opened.
+function AttemptRequest({ appId, a }) {
+  const [req, setReq] = useState(null);
+  const [error, setError] = useState(null);
+  const load = (e) => {
+    if (!e.currentTarget.open || req) return;
+    api("GET", `/app/${enc(appId)}/msg/${enc(a.msgId)}/attempt/${enc(a.id)}/request`).then(setReq, setError);
+  };
+  return (
+    <details onToggle={load}>
+      <summary>Request</summary>
+      <ErrorNote error={error} />
+      {req && (
+        <pre class="body">
+          {`${req.method} ${req.url}\n${Object.entries(req.headers)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join("\n")}\n\n${req.body}`}
+        </pre>
+      )}
+    </details>
   );
 }
 
