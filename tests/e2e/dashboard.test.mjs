@@ -512,6 +512,12 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("link", { name: member.id }).waitFor();
     await page.getByRole("cell", { name: "weekly-1-a" }).waitFor();
     await shot(page, "batch");
+    // Messages searched by batch: the batch's page with its members.
+    await page.goto(`${hookd.url}/ui/#/app/${app.id}/messages`);
+    await page.getByLabel("Batch ID").fill("weekly-1");
+    await page.getByLabel("Batch ID").press("Enter");
+    await page.getByRole("heading", { level: 2, name: "weekly-1" }).waitFor();
+    await page.getByRole("link", { name: member.id }).waitFor();
     await page.getByRole("link", { name: "Alerts" }).click();
     await page.getByRole("heading", { level: 2, name: "Alerts" }).waitFor();
     await page.getByText("No alerts.").waitFor();

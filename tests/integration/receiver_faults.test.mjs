@@ -1,17 +1,25 @@
 // Receivers that misbehave below HTTP's surface, over raw loopback sockets: a response dribbled
 // a byte at a time, headers that never end, bytes that are not HTTP, a TLS handshake with a
 // server that speaks none. Each attempt ends by policy (timeout or a network/TLS error, then the
-// retry schedule), and hookd's open files and memory come back to where they were. (Status
+// retry schedule), and hookd's open sockets and memory come back to where they were. (Status
 // codes, Retry-After, 410, hangs, resets and endless bodies are in delivery.test.mjs.)
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import { after, before, test } from "node:test";
 
 import { STATUS, hookdApi, startDeliveryServer } from "./lib/delivery_api.mjs";
 import { sleep, waitFor } from "./lib/receiver.mjs";
 
-const openFiles = (pid) => readdirSync(`/proc/${pid}/fd`).length;
+// Sockets only: the store's read connections open database files as reads need them (a pool).
+const openSockets = (pid) =>
+  readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:");
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
 
 /** A TCP server that runs `behave(socket)` for every connection; close() ends them all. */
@@ -76,7 +84,7 @@ before(async () => {
 });
 after(() => server?.stop());
 
-test("each receiver fault ends its attempt by policy; open files and memory return to baseline", async () => {
+test("each receiver fault ends its attempt by policy; open sockets and memory return to baseline", async () => {
   const app = await h.newApp("faults");
   // A first delivery warms up what hookd keeps (connection pools, caches) before the baseline.
   const warm = await rawServer((s) => s.once("data", () => s.end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")));
@@ -86,7 +94,7 @@ test("each receiver fault ends its attempt by policy; open files and memory retu
   await h.api.delete(`/api/v1/app/${app.id}/endpoint/${ep.id}`);
   await warm.close();
   await sleep(200);
-  const files = openFiles(server.pid());
+  const sockets = openSockets(server.pid());
   const rss = rssMb(server.pid());
 
   for (const [what, fault] of Object.entries(FAULTS)) {
@@ -112,9 +120,9 @@ test("each receiver fault ends its attempt by policy; open files and memory retu
     }
   }
   // Connections to the faulty receivers are closed, nothing else is left open or held.
-  await waitFor(() => openFiles(server.pid()) <= files + 2, {
+  await waitFor(() => openSockets(server.pid()) <= sockets + 2, {
     timeoutMs: 5000,
-    message: () => `open files ${openFiles(server.pid())}, baseline ${files}`,
+    message: () => `open sockets ${openSockets(server.pid())}, baseline ${sockets}`,
   });
   assert.ok(rssMb(server.pid()) - rss < 32, `RSS ${rss.toFixed(1)} -> ${rssMb(server.pid()).toFixed(1)} MiB`);
 });

@@ -14,6 +14,7 @@ export function Messages({ appId, query }) {
   const [filter, setFilter] = useState(applied);
   useEffect(() => setFilter(applied), [key]);
   const [lookup, setLookup] = useState("");
+  const [batch, setBatch] = useState("");
   const find = useAction();
   const params = new URLSearchParams({ limit: "50", with_content: "false" });
   if (applied.eventType) params.set("event_types", applied.eventType);
@@ -53,6 +54,20 @@ export function Messages({ appId, query }) {
         </button>
       </form>
       <ErrorNote error={find.error} />
+      <form
+        class="inline"
+        role="search"
+        aria-label="Find a batch's messages"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go(appHref(appId, `/batch/${enc(batch.trim())}`));
+        }}
+      >
+        <Field label="Batch ID">
+          <input name="batch" required value={batch} placeholder="your batchId" onInput={(e) => setBatch(e.currentTarget.value)} />
+        </Field>
+        <button type="submit">Show batch messages</button>
+      </form>
       <form
         class="inline"
         role="search"
