@@ -25,7 +25,7 @@ struct Config {
   std::string log_level = "info";
   int64_t idempotency_ttl_seconds = 12 * 3600;
   int64_t secret_rotation_grace_seconds = 24 * 3600;
-  int commit_linger_us = 200;
+  int commit_linger_us = 0;
   int commit_max_batch = 1024;
   bool delivery_enabled = true;
   std::string retry_schedule = "5s,5m,30m,2h,5h,10h,10h";

@@ -69,7 +69,7 @@ class Store : public AppStore,
 // Tuning shared by implementations.
 struct StoreOptions {
   size_t commit_max_batch = 1024;  // writes per group commit
-  int commit_linger_us = 200;      // how long the writer waits to fill a batch
+  int commit_linger_us = 0;        // how long the writer waits to fill a batch
 };
 
 // Picks the implementation by URL scheme: "sqlite:///abs/path.db", "sqlite://relative.db", or

@@ -14,7 +14,7 @@ namespace hookd::store::postgres {
 struct PostgresOptions {
   std::string url;          // postgres://user@host:port/db?sslmode=... (or postgresql://)
   size_t max_batch = 1024;  // writes per commit
-  int linger_us = 200;      // writer waits this long to fill a batch
+  int linger_us = 0;        // writer waits this long to fill a batch
   // The writer's housekeeping (expired records, statistics roll-up), at most this often.
   std::chrono::seconds maintenance_interval{60};
 };

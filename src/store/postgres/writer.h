@@ -47,7 +47,7 @@ struct WriteTask {
 struct WriterOptions {
   size_t max_batch = 1024;
   // After the first write arrives, wait up to this long for more while the batch is small.
-  std::chrono::microseconds linger{200};
+  std::chrono::microseconds linger{0};
   // Runs on the writer thread at most once per interval, between batches.
   std::function<void(Conn&)> maintenance;
   std::chrono::seconds maintenance_interval{60};

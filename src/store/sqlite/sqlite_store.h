@@ -13,7 +13,7 @@ namespace hookd::store::sqlite {
 struct SqliteOptions {
   std::string path;         // database file; parent directory is created
   size_t max_batch = 1024;  // writes per commit
-  int linger_us = 200;      // writer waits this long to fill a batch
+  int linger_us = 0;        // writer waits this long to fill a batch
   bool durable = true;      // acknowledge only durable writes; false: throwaway stores
   // The writer's housekeeping (expired records, statistics roll-up), at most this often.
   std::chrono::seconds maintenance_interval{60};
