@@ -14,6 +14,8 @@ namespace json = boost::json;
 using store::BackgroundTask;
 using store::TaskKind;
 
+}  // namespace
+
 json::object TaskJson(const BackgroundTask& t) {
   json::value data = {{"messagesSent", t.sent}};
   if (t.result) {
@@ -28,22 +30,15 @@ json::object TaskJson(const BackgroundTask& t) {
           {"updatedAt", core::FormatTime(t.updated_at)}};
 }
 
+namespace {
+
 // How far back recover reaches (as Svix).
 constexpr auto kRecoverWindow = std::chrono::hours(14 * 24);
 
 // since (required) and until, RFC 3339.
 void ReadRange(BodyReader& body, store::TaskSpec& spec) {
-  for (auto key : {"since", "until"}) {
-    auto text = body.String(key, std::string_view(key) == "since");
-    if (!text) continue;
-    auto t = core::ParseTime(*text);
-    if (!t)
-      body.Fail(key, "must be an RFC 3339 time");
-    else if (std::string_view(key) == "since")
-      spec.since = *t;
-    else
-      spec.until = *t;
-  }
+  if (auto since = body.Time("since", true)) spec.since = *since;
+  spec.until = body.Time("until");
 }
 
 void Start(ApiContext& ctx, Request& req, Reply reply, TaskKind kind) {

@@ -1,6 +1,7 @@
 #include "api/body_reader.h"
 
 #include "core/json_text.h"
+#include "core/time_format.h"
 
 namespace hookd::api {
 namespace json = boost::json;
@@ -69,6 +70,14 @@ std::optional<std::string> BodyReader::String(std::string_view key, bool require
     return std::nullopt;
   }
   return s;
+}
+
+std::optional<core::TimePoint> BodyReader::Time(std::string_view key, bool required) {
+  auto text = String(key, required);
+  if (!text) return std::nullopt;
+  auto t = core::ParseTime(*text);
+  if (!t) Fail(key, "must be an RFC 3339 time");
+  return t;
 }
 
 std::optional<bool> BodyReader::Bool(std::string_view key) {

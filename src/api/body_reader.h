@@ -26,6 +26,8 @@ class BodyReader {
   std::optional<std::string> String(std::string_view key, bool required = false,
                                     size_t max_len = 0);
   std::optional<bool> Bool(std::string_view key);
+  // An RFC 3339 time.
+  std::optional<core::TimePoint> Time(std::string_view key, bool required = false);
   std::optional<int64_t> Int(std::string_view key, int64_t min, int64_t max, bool required = false);
   std::optional<core::StringMap> Map(std::string_view key);
   std::optional<std::vector<std::string>> StringList(std::string_view key, size_t max_items = 0);

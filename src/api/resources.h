@@ -28,6 +28,8 @@ void RegisterMessages(Router& r, ApiContext& ctx);
 void RegisterAttempts(Router& r, ApiContext& ctx);
 void RegisterStatistics(Router& r, ApiContext& ctx);
 void RegisterBackgroundTasks(Router& r, ApiContext& ctx);
+// BackgroundTaskOut: the task's data is its result when it has one.
+boost::json::object TaskJson(const store::BackgroundTask& task);
 void RegisterAlerts(Router& r, ApiContext& ctx);
 void RegisterBatches(Router& r, ApiContext& ctx);
 void RegisterSources(Router& r, ApiContext& ctx);

@@ -1,7 +1,5 @@
 // Delivery statistics from the store's aggregates (stats_store.h): an app's or endpoint's
 // deliveries over time, and its endpoints' health at a glance. No request scans attempts.
-#include <algorithm>
-
 #include "api/body_reader.h"
 #include "api/resources.h"
 #include "core/ids.h"
@@ -148,49 +146,32 @@ void Health(ApiContext& ctx, Request& req, Reply reply) {
 void AppUsage(ApiContext& ctx, Request& req, Reply reply) {
   auto body = BodyReader::Parse(req.body);
   if (!body) return reply(ErrorResponse(body.error()));
-  std::optional<core::TimePoint> range[2];
-  for (int i = 0; i < 2; ++i) {
-    const char* key = i ? "until" : "since";
-    if (auto text = body->String(key, true)) {
-      range[i] = core::ParseTime(*text);
-      if (!range[i]) body->Fail(key, "must be an RFC 3339 time");
-    }
-  }
-  auto refs = body->StringList("appIds", 1000);
-  if (range[0] && range[1] && *range[0] >= *range[1]) body->Fail("since", "must be before until");
+  auto since = body->Time("since", true);
+  auto until = body->Time("until", true);
+  auto refs = body->StringList("appIds", 1000).value_or(std::vector<std::string>{});
+  if (since && until && *since >= *until) body->Fail("since", "must be before until");
   if (auto s = body->Finish(); !s) return reply(ErrorResponse(s.error()));
-  std::vector<core::App> apps;
-  json::array unresolved;
-  for (const auto& ref : refs.value_or(std::vector<std::string>{})) {
-    auto app = ctx.store.GetApp(ref);
-    if (app && app->id != core::kOperationsAppId) {
-      apps.push_back(std::move(*app));
-    } else if (!app && app.error().code != core::ErrorCode::kNotFound) {
-      return reply(ErrorResponse(app.error()));
-    } else {
-      unresolved.push_back(json::value(ref));
-    }
-  }
-  if (refs && !refs->empty() && apps.empty())
-    return reply(ErrorResponse(core::ErrorCode::kValidation, "none of the appIds was found"));
   std::vector<std::string> ids;
-  for (const auto& a : apps) ids.push_back(a.id);
-  auto usage = ctx.store.ReadAppUsage(*range[0], *range[1], ids);
+  json::array unresolved;
+  for (const auto& ref : refs) {
+    auto app = ctx.store.GetApp(ref);
+    if (!app && app.error().code != core::ErrorCode::kNotFound)
+      return reply(ErrorResponse(app.error()));
+    if (app && app->id != core::kOperationsAppId)
+      ids.push_back(app->id);
+    else
+      unresolved.push_back(json::value(ref));
+  }
+  if (!refs.empty() && ids.empty())
+    return reply(ErrorResponse(core::ErrorCode::kValidation, "none of the appIds was found"));
+  auto usage = ctx.store.ReadAppUsage(*since, *until, ids);
   if (!usage) return reply(ErrorResponse(usage.error()));
   json::array stats;
   for (const auto& u : *usage) {
     if (u.app_id == core::kOperationsAppId) continue;
-    std::optional<std::string> uid;
-    auto it =
-        std::find_if(apps.begin(), apps.end(), [&](const auto& a) { return a.id == u.app_id; });
-    if (it != apps.end()) {
-      uid = it->uid;
-    } else if (auto app = ctx.store.GetApp(u.app_id)) {
-      uid = app->uid;
-    }
     stats.push_back(json::object{{"messageDestinations", u.message_destinations},
                                  {"appId", u.app_id},
-                                 {"appUid", uid ? json::value(*uid) : json::value(nullptr)}});
+                                 {"appUid", u.app_uid ? json::value(*u.app_uid) : nullptr}});
   }
   store::BackgroundTask task;
   task.id = core::NewId("qtask", ctx.clock);
@@ -199,17 +180,14 @@ void AppUsage(ApiContext& ctx, Request& req, Reply reply) {
   task.status = store::TaskStatus::kFinished;
   task.created_at = task.updated_at = ctx.clock.Now();
   task.result = json::serialize(json::object{{"appStats", std::move(stats)}});
-  ctx.store.CreateTask(
-      task, std::nullopt,
-      [reply = std::move(reply),
-       unresolved = std::move(unresolved)](core::Result<store::BackgroundTask> t) {
-        if (!t) return reply(ErrorResponse(t.error()));
-        reply(JsonResponse(202, json::object{{"id", t->id},
-                                             {"status", store::TaskStatusName(t->status)},
-                                             {"task", store::TaskKindName(t->kind)},
-                                             {"updatedAt", core::FormatTime(t->updated_at)},
-                                             {"unresolvedAppIds", unresolved}}));
-      });
+  ctx.store.CreateTask(task, std::nullopt,
+                       [reply = std::move(reply),
+                        unresolved = std::move(unresolved)](core::Result<store::BackgroundTask> t) {
+                         if (!t) return reply(ErrorResponse(t.error()));
+                         auto out = TaskJson(*t);
+                         out["unresolvedAppIds"] = unresolved;
+                         reply(JsonResponse(202, out));
+                       });
 }
 
 }  // namespace

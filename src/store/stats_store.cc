@@ -22,9 +22,8 @@ int LatencyBucket(int64_t ms) {
   return static_cast<int>(it - kLatencyBoundsMs.begin());
 }
 
-std::string Mark(char mark, int n) {
-  return mark == '$' ? "$" + std::to_string(n) : "?" + std::to_string(n);
-}
+// Placeholder n: "?n" (SQLite) or "$n" (PostgreSQL).
+std::string Mark(char mark, int n) { return mark + std::to_string(n); }
 
 // "c1, c2, ..." with each column passed through `f`.
 template <class F>
@@ -35,6 +34,13 @@ std::string EachColumn(F f) {
     out += f(c);
   }
   return out;
+}
+
+// "c = table.c + excluded.c, ...": an upsert adding to the row already in `table`.
+std::string AddToRow(std::string_view table) {
+  return EachColumn([&](const std::string& c) {
+    return c + " = " + std::string(table) + "." + c + " + excluded." + c;
+  });
 }
 
 std::string Sum(const std::string& c) { return "CAST(SUM(" + c + ") AS BIGINT)"; }
@@ -97,6 +103,13 @@ const std::array<std::string, StatsCounts::kCount>& StatsColumns() {
   return kColumns;
 }
 
+void EndpointHealth::AddMinute(int64_t minute, const StatsCounts& counts, int64_t now) {
+  if (minute >= now - 3600) last_hour.Merge(counts);
+  last_day.Merge(counts);
+  auto at = stats_sql::FromSeconds(minute);
+  if (counts.failed() > 0 && (!last_failure_at || at > *last_failure_at)) last_failure_at = at;
+}
+
 StatsBatch::Row StatsBatch::RowOf(const core::Attempt& attempt, bool first) {
   Row row{attempt.app_id, attempt.endpoint_id, {}};
   row.counts.Add(attempt, first);
@@ -132,10 +145,7 @@ std::string Upsert(std::string_view table, char mark) {
   return "INSERT INTO " + std::string(table) + "(app_id, endpoint_id, at, " + ColumnList() +
          ") VALUES (" + Mark(mark, 1) + ", " + Mark(mark, 2) + ", " + Mark(mark, 3) + ", " +
          EachColumn([&](const std::string&) { return Mark(mark, ++n); }) +
-         ") ON CONFLICT (app_id, endpoint_id, at) DO UPDATE SET " +
-         EachColumn([&](const std::string& c) {
-           return c + " = " + std::string(table) + "." + c + " + excluded." + c;
-         });
+         ") ON CONFLICT (app_id, endpoint_id, at) DO UPDATE SET " + AddToRow(table);
 }
 
 std::string Series(int64_t bucket_secs, char mark) {
@@ -148,17 +158,37 @@ std::string Series(int64_t bucket_secs, char mark) {
          " FROM " + std::string(kHourTable) + range + ") s GROUP BY bucket ORDER BY bucket";
 }
 
+std::string MinutesFrom(char mark) {
+  return "SELECT at, " + ColumnList() + " FROM " + std::string(kMinuteTable) +
+         " WHERE app_id = " + Mark(mark, 1) + " AND endpoint_id = " + Mark(mark, 2) +
+         " AND at >= " + Mark(mark, 3);
+}
+
+std::string LastFailure(char mark) {
+  std::string of = " WHERE app_id = " + Mark(mark, 1) + " AND endpoint_id = " + Mark(mark, 2) +
+                   " AND failed > 0";
+  return "SELECT MAX(at) FROM (SELECT at FROM " + std::string(kMinuteTable) + of +
+         " UNION ALL SELECT at FROM " + std::string(kHourTable) + of + ") f";
+}
+
+std::string Usage(char mark) {
+  std::string of =
+      " WHERE endpoint_id = '' AND at >= " + Mark(mark, 1) + " AND at < " + Mark(mark, 2);
+  return "SELECT u.app_id, a.uid, CAST(SUM(u.first_attempts) AS BIGINT) FROM (SELECT app_id,"
+         " first_attempts FROM " +
+         std::string(kMinuteTable) + of + " UNION ALL SELECT app_id, first_attempts FROM " +
+         std::string(kHourTable) + of +
+         ") u LEFT JOIN apps a ON a.id = u.app_id GROUP BY u.app_id, a.uid ORDER BY u.app_id";
+}
+
 std::string RollUp(char mark, bool postgres) {
   std::string cols = ColumnList();
-  std::string merge = EachColumn([](const std::string& c) {
-    return c + " = " + std::string(kHourTable) + "." + c + " + excluded." + c;
-  });
   std::string into = "INSERT INTO " + std::string(kHourTable) + "(app_id, endpoint_id, at, " +
                      cols + ") SELECT app_id, endpoint_id, at / 3600 * 3600, " + EachColumn(Sum);
   std::string tail =
       " GROUP BY app_id, endpoint_id, at / 3600 * 3600"
       " ON CONFLICT (app_id, endpoint_id, at) DO UPDATE SET " +
-      merge;
+      AddToRow(kHourTable);
   if (postgres) {
     return "WITH moved AS (DELETE FROM " + std::string(kMinuteTable) + " WHERE at < " +
            Mark(mark, 1) + " RETURNING *) " + into + " FROM moved" + tail;

@@ -77,10 +77,15 @@ struct EndpointHealth {
   StatsCounts last_hour, last_day;
   std::optional<core::TimePoint> last_failure_at;  // the minute (or hour) of the last failure
   int64_t held = 0;                                // deliveries held while it is disabled
+
+  // Adds the counts of the minute starting at `minute` (unix seconds), one of the day before
+  // `now` (unix seconds).
+  void AddMinute(int64_t minute, const StatsCounts& counts, int64_t now);
 };
 
 struct AppUsage {
   std::string app_id;
+  std::optional<std::string> app_uid;
   int64_t message_destinations = 0;  // deliveries first attempted in the range
 };
 
@@ -131,6 +136,13 @@ std::string Upsert(std::string_view table, char mark);
 // Sums of both tables by bucket (params: app, endpoint, since, until (unix seconds)); columns:
 // the bucket's start, then the counters.
 std::string Series(int64_t bucket_secs, char mark);
+// An endpoint's minutes from a time (params: app, endpoint, from); columns: the minute, then the
+// counters.
+std::string MinutesFrom(char mark);
+// The start of the last bucket with a failure (params: app, endpoint); NULL without one.
+std::string LastFailure(char mark);
+// Each app's first attempts, with its uid (params: since, until).
+std::string Usage(char mark);
 // Rolls the minutes before a cut (param 1, unix seconds, a whole hour) into hours (SQLite: then
 // delete them; PostgreSQL does both in one statement).
 std::string RollUp(char mark, bool postgres);

@@ -127,6 +127,20 @@ export function Paged({ state, label, children }) {
   );
 }
 
+// A Table over a paged list (usePaged), with "Load more" while there is more.
+export function PagedTable({ state, label, ...table }) {
+  return (
+    <Paged state={state} label={label}>
+      {(items) => <Table items={items} {...table} />}
+    </Paged>
+  );
+}
+
+// An endpoint's state.
+export function EnabledBadge({ disabled }) {
+  return disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>;
+}
+
 // A button that asks first: the question and "Confirm …"/"Cancel" replace it until answered.
 // `name` (optional) is a longer accessible name than `label`, for one button among several alike.
 export function ConfirmButton({ label, name, question, confirmLabel, onConfirm, disabled, danger }) {

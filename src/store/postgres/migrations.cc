@@ -315,8 +315,8 @@ ALTER TABLE tokens ADD COLUMN session_id TEXT;
     // 12: delivery statistics per app and endpoint, per minute and per hour (stats_store.h)
     R"sql(
 CREATE TABLE delivery_stats_minute (
-  app_id TEXT NOT NULL,
-  endpoint_id TEXT NOT NULL,  -- '': the app's totals
+  app_id TEXT COLLATE "C" NOT NULL,
+  endpoint_id TEXT COLLATE "C" NOT NULL,  -- '': the app's totals
   at BIGINT NOT NULL,  -- unix seconds: the minute's start
   succeeded BIGINT NOT NULL, failed BIGINT NOT NULL, first_attempts BIGINT NOT NULL,
   latency0 BIGINT NOT NULL, latency1 BIGINT NOT NULL, latency2 BIGINT NOT NULL,
@@ -331,8 +331,8 @@ CREATE TABLE delivery_stats_minute (
   PRIMARY KEY (app_id, endpoint_id, at)
 );
 CREATE TABLE delivery_stats_hour (
-  app_id TEXT NOT NULL,
-  endpoint_id TEXT NOT NULL,  -- '': the app's totals
+  app_id TEXT COLLATE "C" NOT NULL,
+  endpoint_id TEXT COLLATE "C" NOT NULL,  -- '': the app's totals
   at BIGINT NOT NULL,  -- unix seconds: the hour's start
   succeeded BIGINT NOT NULL, failed BIGINT NOT NULL, first_attempts BIGINT NOT NULL,
   latency0 BIGINT NOT NULL, latency1 BIGINT NOT NULL, latency2 BIGINT NOT NULL,

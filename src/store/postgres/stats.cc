@@ -52,13 +52,8 @@ Result<std::vector<StatsPoint>> PostgresStore::ReadStats(const StatsQuery& q) {
 
 Result<std::vector<EndpointHealth>> PostgresStore::ReadEndpointHealth(
     std::string_view app_id, const std::vector<std::string>& endpoint_ids, core::TimePoint now) {
-  static const std::string kMinutes =
-      "SELECT at, " + stats_sql::ColumnList() +
-      " FROM delivery_stats_minute WHERE app_id = $1 AND endpoint_id = $2 AND at >= $3";
-  static const std::string kLastFailure =
-      "SELECT MAX(at) FROM (SELECT at FROM delivery_stats_minute WHERE app_id = $1 AND"
-      " endpoint_id = $2 AND failed > 0 UNION ALL SELECT at FROM delivery_stats_hour"
-      " WHERE app_id = $1 AND endpoint_id = $2 AND failed > 0) f";
+  static const std::string kMinutes = stats_sql::MinutesFrom('$');
+  static const std::string kLastFailure = stats_sql::LastFailure('$');
   static const std::string kHeld =
       "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND held";
   int64_t at = Seconds(now);
@@ -68,15 +63,10 @@ Result<std::vector<EndpointHealth>> PostgresStore::ReadEndpointHealth(
       EndpointHealth h{.endpoint_id = id};
       auto m = c.Exec(kMinutes, {P(app_id), P(id), P(at - 86400)});
       if (!m) return std::unexpected(m.error());
-      for (int i = 0; i < m->size(); ++i) {
-        auto counts = stats_sql::ReadCounts([&](int col) { return m->Int(i, col); }, 1);
-        int64_t minute = m->Int(i, 0);
-        if (minute >= at - 3600) h.last_hour.Merge(counts);
-        h.last_day.Merge(counts);
-        if (counts.failed() > 0 && (!h.last_failure_at || FromSeconds(minute) > *h.last_failure_at))
-          h.last_failure_at = FromSeconds(minute);
-      }
-      if (!h.last_failure_at) {
+      for (int i = 0; i < m->size(); ++i)
+        h.AddMinute(m->Int(i, 0), stats_sql::ReadCounts([&](int col) { return m->Int(i, col); }, 1),
+                    at);
+      if (!h.last_failure_at) {  // none in the last day: the hours before
         auto f = c.Exec(kLastFailure, {P(app_id), P(id)});
         if (!f) return std::unexpected(f.error());
         if (f->size() == 1 && !f->IsNull(0, 0)) h.last_failure_at = FromSeconds(f->Int(0, 0));
@@ -93,19 +83,15 @@ Result<std::vector<EndpointHealth>> PostgresStore::ReadEndpointHealth(
 Result<std::vector<AppUsage>> PostgresStore::ReadAppUsage(core::TimePoint since,
                                                           core::TimePoint until,
                                                           const std::vector<std::string>& app_ids) {
-  static const std::string kSql =
-      "SELECT app_id, CAST(SUM(first_attempts) AS BIGINT) FROM (SELECT app_id, first_attempts"
-      " FROM delivery_stats_minute WHERE endpoint_id = '' AND at >= $1 AND at < $2 UNION ALL"
-      " SELECT app_id, first_attempts FROM delivery_stats_hour WHERE endpoint_id = '' AND"
-      " at >= $1 AND at < $2) u GROUP BY app_id ORDER BY app_id";
+  static const std::string kUsage = stats_sql::Usage('$');
   return Read([&](Conn& c) -> Result<std::vector<AppUsage>> {
-    auto rows = c.Exec(kSql, {P(Seconds(since)), P(Seconds(until))});
+    auto rows = c.Exec(kUsage, {P(Seconds(since)), P(Seconds(until))});
     if (!rows) return std::unexpected(rows.error());
     std::vector<AppUsage> out;
     for (int i = 0; i < rows->size(); ++i) {
       auto app = rows->Text(i, 0);
       if (app_ids.empty() || std::find(app_ids.begin(), app_ids.end(), app) != app_ids.end())
-        out.push_back({std::move(app), rows->Int(i, 1)});
+        out.push_back({std::move(app), rows->OptText(i, 1), rows->Int(i, 2)});
     }
     return out;
   });

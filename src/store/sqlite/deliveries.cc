@@ -73,92 +73,87 @@ void SqliteStore::RecordOutcome(std::optional<core::Attempt> attempt, core::Deli
     done(std::move(s));
   };
   auto due = std::make_shared<std::vector<core::DueDelivery>>();
+  // The attempt counts once its outcome is recorded (also when the delivery was deleted
+  // meanwhile: it was made).
   std::optional<StatsBatch::Row> counted;
   if (attempt) counted = StatsBatch::RowOf(*attempt, update.attempts == 1 && !update.keep_claim);
-  auto record = [attempt = std::move(attempt), u = std::move(update), key, due,
-                 this](Db& db) -> Status {
-    due->clear();
-    if (leases_->HeldByOther(key, u.node)) {
-      outcomes_refused_.fetch_add(1, std::memory_order_relaxed);
-      return core::Fail(ErrorCode::kLeaseLost, "another node holds the delivery");
-    }
-    auto now = clock_.Now();
-    // A manual resend requested while a scheduled attempt was in flight stays pending.
-    static const std::string kSql = WithStates(
-        "UPDATE deliveries SET status=?1, attempts=?2,"
-        " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled} AND NOT ?8"
-        "   THEN next_attempt_at ELSE ?3 END,"
-        " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
-        "   THEN {manual} ELSE {scheduled} END,"
-        " held=?8, last_status=COALESCE(?9, last_status), updated_at=?4"
-        " WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
-    auto s = db.Prepare(kSql)
-                 .Bind(1, static_cast<int>(u.status))
-                 .Bind(2, u.attempts)
-                 .Bind(3, ToMicros(u.next_attempt_at))
-                 .Bind(4, ToMicros(now))
-                 .Bind(5, u.msg_id)
-                 .Bind(6, u.endpoint_id)
-                 .Bind(7, static_cast<int>(u.trigger))
-                 .Bind(8, u.hold)
-                 .Bind(9, attempt ? std::optional<int64_t>(attempt->response_status) : std::nullopt)
-                 .Run();
-    if (!s) return s;
-    if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
-      auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE msg_id=? AND endpoint_id=?");
-      exists.Bind(1, u.msg_id).Bind(2, u.endpoint_id);
-      if (!exists.Step()) return {};
-    } else if (u.check_completion) {
-      if (s = QueueCompletionCheck(db, u.msg_id); !s) return s;
-    }
-    if (attempt) {
-      const auto& a = *attempt;
-      s = db.Prepare(
-                "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
-                " response_status, response, duration_ms, error, error_detail,"
-                " trigger_type, status, created_at, reply, reply_error)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-              .Bind(1, a.id)
-              .Bind(2, a.app_id)
-              .Bind(3, a.msg_id)
-              .Bind(4, a.endpoint_id)
-              .Bind(5, a.url)
-              .Bind(6, a.response_status)
-              .Bind(7, a.response)
-              .Bind(8, a.duration_ms)
-              .Bind(9, a.error)
-              .Bind(10, a.error_detail)
-              .Bind(11, static_cast<int>(a.trigger))
-              .Bind(12, static_cast<int>(a.status))
-              .Bind(13, ToMicros(a.created_at))
-              .Bind(14, a.reply)
-              .Bind(15, a.reply_error)
-              .Run();
-      if (!s) return s;
-    }
-    if (u.probe_ok) {
-      if (s = Probed(db, u, now); !s) return s;
-    } else if (u.accounting) {
-      if (s = Account(db, u, now, *due); !s) return s;
-    } else if (u.disable_endpoint) {
-      s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?")
-              .Bind(1, ToMicros(now))
-              .Bind(2, u.endpoint_id)
-              .Run();
-      if (!s) return s;
-    }
-    return InsertOpsEvents(db, u.events, now, *due);
-  };
   Write<void>(
       std::nullopt, std::move(end_claim),
-      [record = std::move(record), counted = std::move(counted), this](Db& db) -> Status {
-        auto s = record(db);
-        // The attempt counts once its outcome is recorded (also when the delivery was deleted
-        // meanwhile: it was made).
-        if (s && counted) stats_.Add(*counted);
-        return s;
+      [attempt = std::move(attempt), u = std::move(update), key, due, this](Db& db) -> Status {
+        due->clear();
+        if (leases_->HeldByOther(key, u.node)) {
+          outcomes_refused_.fetch_add(1, std::memory_order_relaxed);
+          return core::Fail(ErrorCode::kLeaseLost, "another node holds the delivery");
+        }
+        auto now = clock_.Now();
+        // A manual resend requested while a scheduled attempt was in flight stays pending.
+        static const std::string kSql = WithStates(
+            "UPDATE deliveries SET status=?1, attempts=?2,"
+            " next_attempt_at=CASE WHEN next_trigger={manual} AND ?7={scheduled} AND NOT ?8"
+            "   THEN next_attempt_at ELSE ?3 END,"
+            " next_trigger=CASE WHEN next_trigger={manual} AND ?7={scheduled}"
+            "   THEN {manual} ELSE {scheduled} END,"
+            " held=?8, last_status=COALESCE(?9, last_status), updated_at=?4"
+            " WHERE msg_id=?5 AND endpoint_id=?6 AND status != {canceled}");
+        auto s =
+            db.Prepare(kSql)
+                .Bind(1, static_cast<int>(u.status))
+                .Bind(2, u.attempts)
+                .Bind(3, ToMicros(u.next_attempt_at))
+                .Bind(4, ToMicros(now))
+                .Bind(5, u.msg_id)
+                .Bind(6, u.endpoint_id)
+                .Bind(7, static_cast<int>(u.trigger))
+                .Bind(8, u.hold)
+                .Bind(9, attempt ? std::optional<int64_t>(attempt->response_status) : std::nullopt)
+                .Run();
+        if (!s) return s;
+        if (db.Changes() == 0) {  // killed (the attempt still happened) or deleted meanwhile
+          auto exists = db.Prepare("SELECT 1 FROM deliveries WHERE msg_id=? AND endpoint_id=?");
+          exists.Bind(1, u.msg_id).Bind(2, u.endpoint_id);
+          if (!exists.Step()) return {};
+        } else if (u.check_completion) {
+          if (s = QueueCompletionCheck(db, u.msg_id); !s) return s;
+        }
+        if (attempt) {
+          const auto& a = *attempt;
+          s = db.Prepare(
+                    "INSERT INTO attempts(id, app_id, msg_id, endpoint_id, url,"
+                    " response_status, response, duration_ms, error, error_detail,"
+                    " trigger_type, status, created_at, reply, reply_error)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                  .Bind(1, a.id)
+                  .Bind(2, a.app_id)
+                  .Bind(3, a.msg_id)
+                  .Bind(4, a.endpoint_id)
+                  .Bind(5, a.url)
+                  .Bind(6, a.response_status)
+                  .Bind(7, a.response)
+                  .Bind(8, a.duration_ms)
+                  .Bind(9, a.error)
+                  .Bind(10, a.error_detail)
+                  .Bind(11, static_cast<int>(a.trigger))
+                  .Bind(12, static_cast<int>(a.status))
+                  .Bind(13, ToMicros(a.created_at))
+                  .Bind(14, a.reply)
+                  .Bind(15, a.reply_error)
+                  .Run();
+          if (!s) return s;
+        }
+        if (u.probe_ok) {
+          if (s = Probed(db, u, now); !s) return s;
+        } else if (u.accounting) {
+          if (s = Account(db, u, now, *due); !s) return s;
+        } else if (u.disable_endpoint) {
+          s = db.Prepare("UPDATE endpoints SET disabled = 1, updated_at = ? WHERE id = ?")
+                  .Bind(1, ToMicros(now))
+                  .Bind(2, u.endpoint_id)
+                  .Run();
+          if (!s) return s;
+        }
+        return InsertOpsEvents(db, u.events, now, *due);
       },
-      due);
+      due, std::move(counted));
 }
 
 Status SqliteStore::Probed(Db& db, const core::DeliveryUpdate& u, core::TimePoint now) {

@@ -336,20 +336,24 @@ class SqliteStore final : public Store {
 
   // Queues `fn` on the writer; records `idem` in the same savepoint.
   // `due`, when given, is filled by `fn` with deliveries it made due; after commit they are kept
-  // for the next claim and the due listener is woken.
+  // for the next claim and the due listener is woken. `counted`: statistics the write adds to
+  // its batch's when it is applied (stats_store.h).
   template <class T, class Fn>
   void Write(Idempotency idem, Done<T> done, Fn fn,
-             std::shared_ptr<std::vector<core::DueDelivery>> due = nullptr) {
+             std::shared_ptr<std::vector<core::DueDelivery>> due = nullptr,
+             std::optional<StatsBatch::Row> counted = std::nullopt) {
     auto result = std::make_shared<std::optional<Result<T>>>();  // set when applied
-    const core::Clock& clock = clock_;
-    WriteTask task{[result, idem = std::move(idem), fn = std::move(fn), &clock](Db& db) {
-                     if (idem && !RecordIdempotency(db, *idem, clock)) {
+    WriteTask task{[this, result, idem = std::move(idem), fn = std::move(fn),
+                    counted = std::move(counted)](Db& db) {
+                     if (idem && !RecordIdempotency(db, *idem, clock_)) {
                        *result =
                            core::Fail(ErrorCode::kIdempotencyTaken, "idempotency key already used");
                        return false;
                      }
                      *result = fn(db);
-                     return (*result)->has_value();
+                     bool applied = (*result)->has_value();
+                     if (applied && counted) stats_.Add(*counted);
+                     return applied;
                    },
                    [this, result, done, due](const core::Status& durable) {
                      // The write's own error stands; otherwise a batch that failed fails the write.

@@ -58,29 +58,21 @@ Result<std::vector<StatsPoint>> SqliteStore::ReadStats(const StatsQuery& q) {
 
 Result<std::vector<EndpointHealth>> SqliteStore::ReadEndpointHealth(
     std::string_view app_id, const std::vector<std::string>& endpoint_ids, core::TimePoint now) {
+  static const std::string kMinutes = stats_sql::MinutesFrom('?');
+  static const std::string kLastFailure = stats_sql::LastFailure('?');
   auto db = reads_.Acquire();
   if (!db) return std::unexpected(db.error());
   std::vector<EndpointHealth> out;
   int64_t at = Seconds(now);
   for (const auto& id : endpoint_ids) {
     EndpointHealth h{.endpoint_id = id};
-    // Minutes of the last day: the hour's and the day's sums, and the last failure.
-    auto m = (*db)->Prepare(
-        "SELECT at, " + stats_sql::ColumnList() +
-        " FROM delivery_stats_minute WHERE app_id = ? AND endpoint_id = ? AND at >= ?");
+    auto m = (*db)->Prepare(kMinutes);
     m.Bind(1, app_id).Bind(2, id).Bind(3, at - 86400);
-    while (m.Step()) {
-      auto c = stats_sql::ReadCounts([&](int i) { return m.Int(i); }, 1);
-      if (m.Int(0) >= at - 3600) h.last_hour.Merge(c);
-      h.last_day.Merge(c);
-      if (c.failed() > 0) h.last_failure_at = FromSeconds(m.Int(0));
-    }
+    while (m.Step())
+      h.AddMinute(m.Int(0), stats_sql::ReadCounts([&](int i) { return m.Int(i); }, 1), at);
     if (m.error()) return std::unexpected(*m.error());
-    if (!h.last_failure_at) {
-      auto f = (*db)->Prepare(
-          "SELECT MAX(at) FROM (SELECT at FROM delivery_stats_minute WHERE app_id = ?1 AND"
-          " endpoint_id = ?2 AND failed > 0 UNION ALL SELECT at FROM delivery_stats_hour"
-          " WHERE app_id = ?1 AND endpoint_id = ?2 AND failed > 0)");
+    if (!h.last_failure_at) {  // none in the last day: the hours before
+      auto f = (*db)->Prepare(kLastFailure);
       f.Bind(1, app_id).Bind(2, id);
       if (f.Step() && !f.IsNull(0)) h.last_failure_at = FromSeconds(f.Int(0));
       if (f.error()) return std::unexpected(*f.error());
@@ -98,19 +90,16 @@ Result<std::vector<EndpointHealth>> SqliteStore::ReadEndpointHealth(
 Result<std::vector<AppUsage>> SqliteStore::ReadAppUsage(core::TimePoint since,
                                                         core::TimePoint until,
                                                         const std::vector<std::string>& app_ids) {
+  static const std::string kUsage = stats_sql::Usage('?');
   auto db = reads_.Acquire();
   if (!db) return std::unexpected(db.error());
-  auto s = (*db)->Prepare(
-      "SELECT app_id, SUM(first_attempts) FROM (SELECT app_id, first_attempts FROM"
-      " delivery_stats_minute WHERE endpoint_id = '' AND at >= ?1 AND at < ?2 UNION ALL"
-      " SELECT app_id, first_attempts FROM delivery_stats_hour WHERE endpoint_id = '' AND"
-      " at >= ?1 AND at < ?2) GROUP BY app_id ORDER BY app_id");
+  auto s = (*db)->Prepare(kUsage);
   s.Bind(1, Seconds(since)).Bind(2, Seconds(until));
   std::vector<AppUsage> out;
   while (s.Step()) {
     std::string app = s.Text(0);
     if (app_ids.empty() || std::find(app_ids.begin(), app_ids.end(), app) != app_ids.end())
-      out.push_back({std::move(app), s.Int(1)});
+      out.push_back({std::move(app), s.OptText(1), s.Int(2)});
   }
   if (s.error()) return std::unexpected(*s.error());
   return out;

@@ -3,7 +3,7 @@ import { api, enc } from "../api.js";
 import { useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
 import { appHref } from "../route.js";
-import { Fact, Loading, Paged, Table, time, yesNo } from "../ui.jsx";
+import { Fact, Loading, PagedTable, time, yesNo } from "../ui.jsx";
 
 export function Batches({ appId }) {
   const batches = usePaged(() => `/app/${enc(appId)}/batch?limit=50`, [appId]);
@@ -12,32 +12,29 @@ export function Batches({ appId }) {
       <AppHeader appId={appId} current="batches" />
       <section aria-labelledby="list-batches">
         <h2 id="list-batches">Batches</h2>
-        <Paged state={batches} label="batches">
-          {(items) => (
-            <Table
-              class="batches"
-              items={items}
-              empty="No batches."
-              columns={["Batch", "Status", "Messages", "Succeeded", "Failed", "Pending", "Created"]}
-              row={(b) => (
-                <tr key={b.id}>
-                  <td class="mono">
-                    <a href={appHref(appId, `/batch/${enc(b.id)}`)}>{b.id}</a>
-                  </td>
-                  <td>{b.status}</td>
-                  <td>
-                    {b.messages}
-                    {b.expectedMessages !== null && ` of ${b.expectedMessages}`}
-                  </td>
-                  <td>{b.succeeded}</td>
-                  <td>{b.failed}</td>
-                  <td>{b.pending}</td>
-                  <td>{time(b.createdAt)}</td>
-                </tr>
-              )}
-            />
+        <PagedTable
+          state={batches}
+          label="batches"
+          class="batches"
+          empty="No batches."
+          columns={["Batch", "Status", "Messages", "Succeeded", "Failed", "Pending", "Created"]}
+          row={(b) => (
+            <tr key={b.id}>
+              <td class="mono">
+                <a href={appHref(appId, `/batch/${enc(b.id)}`)}>{b.id}</a>
+              </td>
+              <td>{b.status}</td>
+              <td>
+                {b.messages}
+                {b.expectedMessages !== null && ` of ${b.expectedMessages}`}
+              </td>
+              <td>{b.succeeded}</td>
+              <td>{b.failed}</td>
+              <td>{b.pending}</td>
+              <td>{time(b.createdAt)}</td>
+            </tr>
           )}
-        </Paged>
+        />
       </section>
     </>
   );
@@ -77,27 +74,24 @@ export function Batch({ appId, batchId }) {
       </Loading>
       <section aria-labelledby="batch-members">
         <h2 id="batch-members">Members</h2>
-        <Paged state={members} label="members">
-          {(items) => (
-            <Table
-              class="members"
-              items={items}
-              empty="No messages in this batch yet."
-              columns={["Message", "Event type", "Event ID", "Status", "Completed"]}
-              row={(m) => (
-                <tr key={m.msgId}>
-                  <td class="mono">
-                    <a href={appHref(appId, `/msg/${enc(m.msgId)}`)}>{m.msgId}</a>
-                  </td>
-                  <td>{m.eventType}</td>
-                  <td>{m.eventId}</td>
-                  <td>{m.status}</td>
-                  <td>{time(m.completedAt)}</td>
-                </tr>
-              )}
-            />
+        <PagedTable
+          state={members}
+          label="members"
+          class="members"
+          empty="No messages in this batch yet."
+          columns={["Message", "Event type", "Event ID", "Status", "Completed"]}
+          row={(m) => (
+            <tr key={m.msgId}>
+              <td class="mono">
+                <a href={appHref(appId, `/msg/${enc(m.msgId)}`)}>{m.msgId}</a>
+              </td>
+              <td>{m.eventType}</td>
+              <td>{m.eventId}</td>
+              <td>{m.status}</td>
+              <td>{time(m.completedAt)}</td>
+            </tr>
           )}
-        </Paged>
+        />
       </section>
     </>
   );

@@ -7,7 +7,22 @@ import { AppHeader } from "./apps.jsx";
 import { AttemptsTable } from "./attempts.jsx";
 import { DeliveryStats } from "./stats.jsx";
 import { appHref, go } from "../route.js";
-import { ActionResult, ConfirmButton, ErrorNote, Fact, Field, Loading, Paged, isoOf, list, mapText, seconds, time, yesNo } from "../ui.jsx";
+import {
+  ActionResult,
+  ConfirmButton,
+  EnabledBadge,
+  ErrorNote,
+  Fact,
+  Field,
+  Loading,
+  Paged,
+  isoOf,
+  list,
+  mapText,
+  seconds,
+  time,
+  yesNo,
+} from "../ui.jsx";
 
 export const KNOWN_ENDPOINT_KEYS = new Set(
   "id uid url description disabled eventTypes filterTypes channels throttleRate rateLimit version metadata failurePolicy fallbackUrl createdAt updatedAt urls method contentType expectsReply retriesPerUrl timeoutMs totalTimeoutMs successStatus retrySchedule basicAuth".split(
@@ -25,7 +40,7 @@ export function EndpointFacts({ e }) {
       </Fact>
       <Fact term="UID">{e.uid}</Fact>
       <Fact term="State">
-        {e.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}
+        <EnabledBadge disabled={e.disabled} />
       </Fact>
       <Fact term="Description">{e.description}</Fact>
       <Fact term="URLs (failover)">{e.urls?.length ? e.urls.join(" → ") : undefined}</Fact>

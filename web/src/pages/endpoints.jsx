@@ -4,7 +4,7 @@ import { api, enc } from "../api.js";
 import { useAction, useLoad, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
 import { appHref, go } from "../route.js";
-import { ErrorNote, Field, Paged, Table, ago, time } from "../ui.jsx";
+import { EnabledBadge, ErrorNote, Field, PagedTable, ago, time } from "../ui.jsx";
 import { successRate } from "./stats.jsx";
 
 export function Endpoints({ appId, can }) {
@@ -25,40 +25,37 @@ export function Endpoints({ appId, can }) {
       <AppHeader appId={appId} current="endpoints" />
       <section aria-labelledby="list-endpoints">
         <h2 id="list-endpoints">Endpoints</h2>
-        <Paged state={eps} label="endpoints">
-          {(items) => (
-            <Table
-              items={items}
-              empty="No endpoints yet."
-              columns={["URL", "Description", "State", "Success last hour", "Success last day", "Last failure", "Created"]}
-              row={(ep) => {
-                const h = health.data?.get(ep.id);
-                return (
-                  <tr key={ep.id}>
-                    <td class="url">
-                      <a href={appHref(appId, `/endpoint/${enc(ep.id)}`)}>{ep.url}</a>
-                    </td>
-                    <td>{ep.description}</td>
-                    <td>
-                      {ep.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}
-                      {h?.held > 0 && <span class="muted"> {h.held} held</span>}
-                    </td>
-                    <td class="health" data-label="Last hour">
-                      {h && successRate(h.lastHour)}
-                    </td>
-                    <td class="health" data-label="Last day">
-                      {h && successRate(h.lastDay)}
-                    </td>
-                    <td title={time(h?.lastFailureAt)} data-label="Last failure">
-                      {h && (h.lastFailureAt ? ago(h.lastFailureAt) : "none")}
-                    </td>
-                    <td>{time(ep.createdAt)}</td>
-                  </tr>
-                );
-              }}
-            />
-          )}
-        </Paged>
+        <PagedTable
+          state={eps}
+          label="endpoints"
+          empty="No endpoints yet."
+          columns={["URL", "Description", "State", "Success last hour", "Success last day", "Last failure", "Created"]}
+          row={(ep) => {
+            const h = health.data?.get(ep.id);
+            return (
+              <tr key={ep.id}>
+                <td class="url">
+                  <a href={appHref(appId, `/endpoint/${enc(ep.id)}`)}>{ep.url}</a>
+                </td>
+                <td>{ep.description}</td>
+                <td>
+                  <EnabledBadge disabled={ep.disabled} />
+                  {h?.held > 0 && <span class="muted"> {h.held} held</span>}
+                </td>
+                <td class="health" data-label="Last hour">
+                  {h && successRate(h.lastHour)}
+                </td>
+                <td class="health" data-label="Last day">
+                  {h && successRate(h.lastDay)}
+                </td>
+                <td title={time(h?.lastFailureAt)} data-label="Last failure">
+                  {h && (h.lastFailureAt ? ago(h.lastFailureAt) : "none")}
+                </td>
+                <td>{time(ep.createdAt)}</td>
+              </tr>
+            );
+          }}
+        />
         <ErrorNote error={health.error} />
       </section>
       {can("ManageEndpoint") && (

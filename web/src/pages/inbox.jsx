@@ -1,33 +1,30 @@
 // Inbox sources (admin) and the requests each received.
 import { api, enc } from "../api.js";
 import { useLoad, usePaged } from "../hooks.js";
-import { Fact, Loading, Paged, Table, Title, mapText, time } from "../ui.jsx";
+import { Fact, Loading, PagedTable, Title, mapText, time } from "../ui.jsx";
 
 export function Sources() {
   const sources = usePaged(() => "/ingest/api/v1/source?limit=100", []);
   return (
     <>
       <Title>Inbox sources</Title>
-      <Paged state={sources} label="sources">
-        {(items) => (
-          <Table
-            class="sources"
-            items={items}
-            empty="No inbox sources."
-            columns={["Name", "Type", "Ingest URL", "Created"]}
-            row={(s) => (
-              <tr key={s.id}>
-                <td>
-                  <a href={`#/source/${enc(s.id)}`}>{s.name}</a>
-                </td>
-                <td>{s.type}</td>
-                <td class="url mono">{s.ingestUrl}</td>
-                <td>{time(s.createdAt)}</td>
-              </tr>
-            )}
-          />
+      <PagedTable
+        state={sources}
+        label="sources"
+        class="sources"
+        empty="No inbox sources."
+        columns={["Name", "Type", "Ingest URL", "Created"]}
+        row={(s) => (
+          <tr key={s.id}>
+            <td>
+              <a href={`#/source/${enc(s.id)}`}>{s.name}</a>
+            </td>
+            <td>{s.type}</td>
+            <td class="url mono">{s.ingestUrl}</td>
+            <td>{time(s.createdAt)}</td>
+          </tr>
         )}
-      </Paged>
+      />
     </>
   );
 }
@@ -63,42 +60,39 @@ export function Source({ sourceId }) {
         <button type="button" onClick={requests.reload}>
           Refresh
         </button>
-        <Paged state={requests} label="requests">
-          {(items) => (
-            <Table
-              class="requests"
-              items={items}
-              empty="Nothing received yet."
-              columns={["Received", "Method", "Verdict", "Event type", "Forwarded", "Request"]}
-              row={(r) => (
-                <tr key={r.id}>
-                  <td>
-                    {time(r.receivedAt)}
-                    <div class="muted mono small">{r.id}</div>
-                  </td>
-                  <td class="mono">{r.method}</td>
-                  <td>
-                    {r.status}
-                    {r.reason && <p class="error-text">{r.reason}</p>}
-                  </td>
-                  <td>{r.eventType}</td>
-                  <td>{r.forwarding && `${r.forwarding.succeeded} ok, ${r.forwarding.failed} failed, ${r.forwarding.pending} pending`}</td>
-                  <td>
-                    <details>
-                      <summary>Headers</summary>
-                      <pre class="body">
-                        {Object.entries(r.headers || {})
-                          .map(([k, v]) => `${k}: ${v}`)
-                          .join("\n")}
-                      </pre>
-                    </details>
-                    <pre class="body">{r.body}</pre>
-                  </td>
-                </tr>
-              )}
-            />
+        <PagedTable
+          state={requests}
+          label="requests"
+          class="requests"
+          empty="Nothing received yet."
+          columns={["Received", "Method", "Verdict", "Event type", "Forwarded", "Request"]}
+          row={(r) => (
+            <tr key={r.id}>
+              <td>
+                {time(r.receivedAt)}
+                <div class="muted mono small">{r.id}</div>
+              </td>
+              <td class="mono">{r.method}</td>
+              <td>
+                {r.status}
+                {r.reason && <p class="error-text">{r.reason}</p>}
+              </td>
+              <td>{r.eventType}</td>
+              <td>{r.forwarding && `${r.forwarding.succeeded} ok, ${r.forwarding.failed} failed, ${r.forwarding.pending} pending`}</td>
+              <td>
+                <details>
+                  <summary>Headers</summary>
+                  <pre class="body">
+                    {Object.entries(r.headers || {})
+                      .map(([k, v]) => `${k}: ${v}`)
+                      .join("\n")}
+                  </pre>
+                </details>
+                <pre class="body">{r.body}</pre>
+              </td>
+            </tr>
           )}
-        </Paged>
+        />
       </section>
     </>
   );

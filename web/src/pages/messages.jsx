@@ -4,7 +4,7 @@ import { api, enc } from "../api.js";
 import { useAction, usePaged } from "../hooks.js";
 import { AppHeader } from "./apps.jsx";
 import { appHref, go } from "../route.js";
-import { ErrorNote, Field, Paged, Table, isoOf, list, time } from "../ui.jsx";
+import { ErrorNote, Field, PagedTable, isoOf, list, time } from "../ui.jsx";
 
 export const MESSAGE_FILTERS = ["eventType", "channel", "tag", "after", "before"];
 
@@ -102,27 +102,24 @@ export function Messages({ appId, query }) {
       </form>
       <section aria-labelledby="list-messages">
         <h2 id="list-messages">Messages{described.length ? ` (${described.join(", ")})` : ""}</h2>
-        <Paged state={msgs} label="messages">
-          {(items) => (
-            <Table
-              items={items}
-              empty="No messages."
-              columns={["Message", "Event type", "Event ID", "Channels", "Tags", "Time"]}
-              row={(m) => (
-                <tr key={m.id}>
-                  <td class="mono">
-                    <a href={appHref(appId, `/msg/${enc(m.id)}`)}>{m.id}</a>
-                  </td>
-                  <td>{m.eventType}</td>
-                  <td>{m.eventId}</td>
-                  <td>{list(m.channels, "")}</td>
-                  <td>{list(m.tags, "")}</td>
-                  <td>{time(m.timestamp)}</td>
-                </tr>
-              )}
-            />
+        <PagedTable
+          state={msgs}
+          label="messages"
+          empty="No messages."
+          columns={["Message", "Event type", "Event ID", "Channels", "Tags", "Time"]}
+          row={(m) => (
+            <tr key={m.id}>
+              <td class="mono">
+                <a href={appHref(appId, `/msg/${enc(m.id)}`)}>{m.id}</a>
+              </td>
+              <td>{m.eventType}</td>
+              <td>{m.eventId}</td>
+              <td>{list(m.channels, "")}</td>
+              <td>{list(m.tags, "")}</td>
+              <td>{time(m.timestamp)}</td>
+            </tr>
           )}
-        </Paged>
+        />
       </section>
     </>
   );

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { api, enc } from "../api.js";
 import { useAction, usePaged } from "../hooks.js";
 import { appHref } from "../route.js";
-import { ActionResult, ConfirmButton, ErrorNote, Field, Paged, Table, Title, list, time } from "../ui.jsx";
+import { ActionResult, ConfirmButton, EnabledBadge, ErrorNote, Field, PagedTable, Title, list, time } from "../ui.jsx";
 
 export const OPS_APP = "app_operational";
 const OPS_PATH = "/operational-webhook/endpoint";
@@ -58,46 +58,43 @@ export function Operational() {
       </p>
       <section aria-labelledby="ops-endpoints">
         <h2 id="ops-endpoints">Endpoints</h2>
-        <Paged state={eps} label="endpoints">
-          {(items) => (
-            <Table
-              class="ops-endpoints"
-              items={items}
-              empty="No operational webhook endpoints yet."
-              columns={["URL", "Event types", "State", "Created", "Action"]}
-              row={(ep) => (
-                <tr key={ep.id}>
-                  <td class="url">
-                    {ep.url}
-                    <div class="muted mono small">{ep.id}</div>
-                  </td>
-                  <td>{list(ep.filterTypes, "all")}</td>
-                  <td>
-                    {ep.disabled ? <span class="badge badge-failed">disabled</span> : <span class="badge badge-succeeded">enabled</span>}
-                  </td>
-                  <td>{time(ep.createdAt)}</td>
-                  <td>
-                    <ConfirmButton
-                      label="Delete"
-                      name={`Delete ${ep.url}`}
-                      question="Delete this operational endpoint?"
-                      confirmLabel="Confirm delete"
-                      danger
-                      disabled={remove.busy}
-                      onConfirm={() =>
-                        remove.run(async () => {
-                          await api("DELETE", `${OPS_PATH}/${enc(ep.id)}`);
-                          setNote(`Operational endpoint ${ep.url} deleted.`);
-                          eps.reload();
-                        })
-                      }
-                    />
-                  </td>
-                </tr>
-              )}
-            />
+        <PagedTable
+          state={eps}
+          label="endpoints"
+          class="ops-endpoints"
+          empty="No operational webhook endpoints yet."
+          columns={["URL", "Event types", "State", "Created", "Action"]}
+          row={(ep) => (
+            <tr key={ep.id}>
+              <td class="url">
+                {ep.url}
+                <div class="muted mono small">{ep.id}</div>
+              </td>
+              <td>{list(ep.filterTypes, "all")}</td>
+              <td>
+                <EnabledBadge disabled={ep.disabled} />
+              </td>
+              <td>{time(ep.createdAt)}</td>
+              <td>
+                <ConfirmButton
+                  label="Delete"
+                  name={`Delete ${ep.url}`}
+                  question="Delete this operational endpoint?"
+                  confirmLabel="Confirm delete"
+                  danger
+                  disabled={remove.busy}
+                  onConfirm={() =>
+                    remove.run(async () => {
+                      await api("DELETE", `${OPS_PATH}/${enc(ep.id)}`);
+                      setNote(`Operational endpoint ${ep.url} deleted.`);
+                      eps.reload();
+                    })
+                  }
+                />
+              </td>
+            </tr>
           )}
-        </Paged>
+        />
         <ActionResult note={note} error={remove.error} />
       </section>
       <section aria-labelledby="ops-create">
@@ -139,26 +136,23 @@ export function Operational() {
         <button type="button" onClick={events.reload}>
           Refresh events
         </button>
-        <Paged state={events} label="events">
-          {(items) => (
-            <Table
-              class="ops-events"
-              items={items}
-              empty="No operational events yet."
-              columns={["Time", "Event type", "About", "Event"]}
-              row={(m) => (
-                <tr key={m.id}>
-                  <td>{time(m.timestamp)}</td>
-                  <td>{m.eventType}</td>
-                  <td>{subject(m.payload)}</td>
-                  <td class="mono">
-                    <a href={appHref(OPS_APP, `/msg/${enc(m.id)}`)}>{m.id}</a>
-                  </td>
-                </tr>
-              )}
-            />
+        <PagedTable
+          state={events}
+          label="events"
+          class="ops-events"
+          empty="No operational events yet."
+          columns={["Time", "Event type", "About", "Event"]}
+          row={(m) => (
+            <tr key={m.id}>
+              <td>{time(m.timestamp)}</td>
+              <td>{m.eventType}</td>
+              <td>{subject(m.payload)}</td>
+              <td class="mono">
+                <a href={appHref(OPS_APP, `/msg/${enc(m.id)}`)}>{m.id}</a>
+              </td>
+            </tr>
           )}
-        </Paged>
+        />
       </section>
     </>
   );
