@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config ccache openssl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libcurl4-openssl-dev libsqlite3-dev libssl-dev libpq-dev postgresql
+  libcurl4-openssl-dev libssl-dev libpq-dev postgresql
   libjemalloc-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
   libgtest-dev libgmock-dev python3-aiosmtpd
   clang-16 libclang-rt-16-dev
