@@ -131,6 +131,8 @@ Stmt Db::Prepare(std::string_view sql) {
 }
 
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }
+int64_t Db::TotalChanges() const { return sqlite3_total_changes64(db_); }
+bool Db::InTransaction() const { return !sqlite3_get_autocommit(db_); }
 
 void Db::OnCall(const char* name, std::function<void()> fn) {
   functions_.push_back(std::make_unique<std::function<void()>>(std::move(fn)));

@@ -67,6 +67,9 @@ class Db {
   // Prepared once per connection and cached.
   Stmt Prepare(std::string_view sql);
   int64_t Changes() const;
+  // Rows changed by every statement so far, triggers and cascades included.
+  int64_t TotalChanges() const;
+  bool InTransaction() const;
   // Registers an SQL function `name()` (no arguments, returns NULL) that calls `fn`; for
   // this connection's triggers. `fn` must not use this connection.
   void OnCall(const char* name, std::function<void()> fn);

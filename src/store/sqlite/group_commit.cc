@@ -86,7 +86,7 @@ void GroupCommitter::Loop() {
         }
       }
       for (auto& task : taken) {
-        if (begun) Apply(task);
+        if (begun) Apply(task, batch, begun);
         batch.push_back(std::move(task));
       }
       if (taken.empty() || batch.size() >= options_.max_batch) break;
@@ -105,11 +105,12 @@ void GroupCommitter::MaybeMaintain() {
   options_.maintenance(db_);
   if (!db_.Exec("COMMIT")) {
     (void)db_.Exec("ROLLBACK");
-    RolledBack();
+    RolledBack(true);
   }
 }
 
 core::Status GroupCommitter::Begin() {
+  savepoints_ = false;
   if (sync_failed_.load()) return SyncFailed();
   auto begun = db_.Exec("BEGIN IMMEDIATE");
   if (!begun) spdlog::error("store: cannot begin transaction: {}", begun.error().detail);
@@ -121,11 +122,27 @@ core::Status GroupCommitter::SyncFailed() {
                     "a disk sync failed: writes are refused until hookd restarts");
 }
 
-void GroupCommitter::Apply(WriteTask& task) {
+void GroupCommitter::Apply(WriteTask& task, std::deque<WriteTask>& applied, core::Status& begun) {
+  if (savepoints_) return ApplyInSavepoint(task);
+  int64_t changes = db_.TotalChanges();
+  if (task.apply(db_)) return;
+  // A write that failed before changing anything (the usual case: a check refused it) leaves
+  // nothing to undo. Otherwise (or when SQLite ended the transaction itself) undo it with the
+  // whole transaction and apply the earlier writes again; the failed one keeps its error.
+  if (db_.InTransaction() && db_.TotalChanges() == changes) return;
+  if (db_.InTransaction()) (void)db_.Exec("ROLLBACK");
+  RolledBack(true);
+  begun = Begin();
+  savepoints_ = true;
+  if (!begun) return;
+  for (auto& earlier : applied) ApplyInSavepoint(earlier);
+}
+
+void GroupCommitter::ApplyInSavepoint(WriteTask& task) {
   (void)db_.Prepare("SAVEPOINT w").Run();
   if (!task.apply(db_)) {
     (void)db_.Prepare("ROLLBACK TO w").Run();
-    RolledBack();
+    RolledBack(false);
   }
   (void)db_.Prepare("RELEASE w").Run();
 }
@@ -135,7 +152,7 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
   if (begun && sync_failed_.load()) {  // failed while the batch was applied
     committed = SyncFailed();
     (void)db_.Exec("ROLLBACK");
-    RolledBack();
+    RolledBack(true);
   } else if (begun) {
     if (options_.before_commit) options_.before_commit(db_);
     committed = db_.Exec("COMMIT");
@@ -144,7 +161,7 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
     if (!committed) {
       spdlog::error("store: commit failed: {}", committed.error().detail);
       (void)db_.Exec("ROLLBACK");
-      RolledBack();
+      RolledBack(true);
     }
   }
   if (!committed) {
@@ -162,8 +179,8 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
   sync_cv_.notify_one();
 }
 
-void GroupCommitter::RolledBack() {
-  if (options_.on_rollback) options_.on_rollback();
+void GroupCommitter::RolledBack(bool batch) {
+  if (options_.on_rollback) options_.on_rollback(batch);
 }
 
 bool GroupCommitter::SyncWal() {

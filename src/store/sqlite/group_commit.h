@@ -1,14 +1,18 @@
 // The single writer thread of the SQLite store, and its syncer. Queued writes are applied in
-// batches: one transaction per batch, each write in its own savepoint. Durability is pipelined:
-// the writer commits a batch to the WAL without waiting for the disk (synchronous=NORMAL) and
-// hands it to the syncer thread, which makes the WAL durable (fdatasync; one sync covers every
-// batch committed before it) and only then reports the writes as done. While the syncer is busy
-// the writer keeps applying writes as they arrive into the open transaction and commits when the
-// syncer is free (or the batch is full): a commit sooner would wait for the same sync, so the
-// batch grows with the disk's latency and costs no latency, and nothing is acknowledged before
-// it is durable. Checkpoints still sync the WAL and the database (SQLite does this under NORMAL).
-// After a failed sync the WAL's unsynced pages may be lost whatever later syncs report, so
-// nothing written afterwards could be trusted: every later write fails (503) until restart.
+// batches: one transaction per batch. A write runs without a savepoint (one would copy every page
+// the write touches); when a write fails after changing something, the transaction is rolled back
+// and the batch's earlier writes are applied again, each in a savepoint for the rest of the batch
+// (at most one replay per batch, so failing writes cannot multiply a batch's cost). Durability is
+// pipelined: the writer commits a batch to the WAL without waiting for the disk
+// (synchronous=NORMAL) and hands it to the syncer thread, which makes the WAL durable (fdatasync;
+// one sync covers every batch committed before it) and only then reports the writes as done. While
+// the syncer is busy the writer keeps applying writes as they arrive into the open transaction and
+// commits when the syncer is free (or the batch is full): a commit sooner would wait for the same
+// sync, so the batch grows with the disk's latency and costs no latency, and nothing is
+// acknowledged before it is durable. Checkpoints still sync the WAL and the database (SQLite does
+// this under NORMAL). After a failed sync the WAL's unsynced pages may be lost whatever later syncs
+// report, so nothing written afterwards could be trusted: every later write fails (503) until
+// restart.
 #pragma once
 
 #include <atomic>
@@ -47,9 +51,10 @@ struct GroupCommitOptions {
   // Runs on the writer thread in the batch's transaction just before COMMIT (to write what the
   // batch's writes accumulated).
   std::function<void(Db&)> before_commit;
-  // Runs on the writer thread after a write or a batch rolled back (caches of what the writer's
-  // transaction read may be wrong now).
-  std::function<void()> on_rollback;
+  // Runs on the writer thread after a write (`batch` false) or the whole transaction rolled back
+  // (caches of what the writer's transaction read may be wrong now; what the batch's writes
+  // accumulated for `before_commit` is gone with a whole transaction).
+  std::function<void(bool batch)> on_rollback;
 };
 
 class GroupCommitter {
@@ -73,10 +78,13 @@ class GroupCommitter {
   // Opens the batch's transaction; when it cannot, the batch's writes fail with the error.
   core::Status Begin();
   static core::Status SyncFailed();
-  void Apply(WriteTask& task);  // in its own savepoint
+  // Applies `task` in the open transaction; `applied` are the batch's writes before it. May begin
+  // the transaction again (`begun`).
+  void Apply(WriteTask& task, std::deque<WriteTask>& applied, core::Status& begun);
+  void ApplyInSavepoint(WriteTask& task);
   void Commit(std::deque<WriteTask>& batch, const core::Status& begun);
   void MaybeMaintain();
-  void RolledBack();
+  void RolledBack(bool batch);
   void SyncLoop();
   bool SyncWal();  // false when the disk reported an error
 
@@ -96,6 +104,7 @@ class GroupCommitter {
   std::vector<std::deque<WriteTask>> committed_;
   bool writer_done_ = false;
   std::atomic<bool> sync_failed_{false};
+  bool savepoints_ = false;  // this batch's writes each run in a savepoint (after a replay)
   std::thread syncer_;
   int wal_fd_ = -1;
 

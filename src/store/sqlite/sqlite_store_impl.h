@@ -112,7 +112,11 @@ class SqliteStore final : public Store {
                             .maintenance_interval = options_.maintenance_interval,
                             .wal_path = options_.durable ? options_.path + "-wal" : "",
                             .before_commit = [this](Db& db) { FlushStats(db); },
-                            .on_rollback = [this] { routing_.Clear(); }}) {}
+                            .on_rollback =
+                                [this](bool batch) {
+                                  routing_.Clear();
+                                  if (batch) (void)stats_.Take();
+                                }}) {}
 
   ~SqliteStore() override { Close(); }
 

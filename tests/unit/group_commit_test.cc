@@ -1,0 +1,96 @@
+// GroupCommitter: writes of one batch share a transaction without savepoints; a write that fails
+// after changing something is undone by replaying the batch, a failed write that changed nothing
+// costs nothing, and every other write of the batch is kept either way.
+#include "store/sqlite/group_commit.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <map>
+
+#include "core/ids.h"
+
+namespace hookd::store::sqlite {
+namespace {
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("hookd-gc-" + core::NewId("t").substr(2));
+    std::filesystem::create_directories(dir_);
+    ASSERT_TRUE(db_.Open((dir_ / "t.db").string(), false));
+    ASSERT_TRUE(db_.Exec("PRAGMA journal_mode=WAL"));
+    ASSERT_TRUE(db_.Exec("CREATE TABLE t (k TEXT PRIMARY KEY)"));
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // A write inserting `keys`, then failing when `fail`; counts how often it was applied.
+  WriteTask Insert(std::vector<std::string> keys, bool fail = false) {
+    auto done = std::make_shared<std::promise<core::Status>>();
+    finished_.push_back(done->get_future());
+    return {[this, keys, fail](Db& db) {
+              ++applied_[keys.empty() ? "" : keys[0]];
+              for (const auto& k : keys)
+                if (!db.Prepare("INSERT INTO t VALUES (?)").Bind(1, k).Run()) return false;
+              return !fail;
+            },
+            [done](const core::Status& s) { done->set_value(s); }};
+  }
+
+  // Submits every task before the writer starts, so they form one batch; waits for them all.
+  void RunOneBatch(std::vector<WriteTask> tasks) {
+    GroupCommitter writer(db_,
+                          {.on_rollback = [this](bool batch) { rollbacks_.push_back(batch); }});
+    for (auto& t : tasks) ASSERT_TRUE(writer.Submit(std::move(t)));
+    writer.Start();
+    for (auto& f : finished_) EXPECT_TRUE(f.get());
+    writer.Stop();
+    EXPECT_EQ(writer.commits(), 1u);
+  }
+
+  std::vector<std::string> Keys() {
+    std::vector<std::string> keys;
+    auto s = db_.Prepare("SELECT k FROM t ORDER BY k");
+    while (s.Step()) keys.push_back(s.Text(0));
+    return keys;
+  }
+
+  std::filesystem::path dir_;
+  Db db_;
+  std::vector<std::future<core::Status>> finished_;
+  std::map<std::string, int> applied_;
+  std::vector<bool> rollbacks_;
+};
+
+TEST_F(GroupCommitTest, AFailedWriteThatChangedRowsIsUndoneAndTheOthersKept) {
+  RunOneBatch({Insert({"a"}), Insert({"b1", "b2"}, /*fail=*/true), Insert({"c"})});
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(applied_["a"], 2);   // replayed once, in a savepoint
+  EXPECT_EQ(applied_["b1"], 1);  // the failed write is not applied again
+  EXPECT_EQ(applied_["c"], 1);
+  EXPECT_EQ(rollbacks_, (std::vector<bool>{true}));
+}
+
+TEST_F(GroupCommitTest, AFailedStatementOnlyUndoesItselfWithoutAReplay) {
+  // The duplicate key fails the second write's only statement: SQLite undoes the statement, the
+  // write changed nothing, and the batch goes on without a replay.
+  RunOneBatch({Insert({"a"}), Insert({"a"}), Insert({"c"})});
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(applied_["a"], 2);  // once per write
+  EXPECT_EQ(applied_["c"], 1);
+  EXPECT_TRUE(rollbacks_.empty());
+}
+
+TEST_F(GroupCommitTest, AfterAReplayLaterFailuresRollBackOnlyThemselves) {
+  RunOneBatch({Insert({"a"}), Insert({"b1", "b2"}, true), Insert({"c"}), Insert({"d1", "d2"}, true),
+               Insert({"e"})});
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"a", "c", "e"}));
+  EXPECT_EQ(applied_["a"], 2);
+  EXPECT_EQ(applied_["c"], 1);
+  EXPECT_EQ(applied_["e"], 1);
+  EXPECT_EQ(rollbacks_, (std::vector<bool>{true, false}));
+}
+
+}  // namespace
+}  // namespace hookd::store::sqlite
