@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "store/sqlite/page_cache.h"
+
 namespace hookd::store::sqlite {
 
 using core::ErrorCode;
@@ -88,6 +90,7 @@ struct GlobalConfig {
   GlobalConfig() {
     sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    InstallPageCache();
   }
 };
 }  // namespace
