@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "core/ids.h"
@@ -33,7 +34,7 @@ class EngineTest : public ::testing::Test {
 
   void Start(EngineOptions options = {}) {
     options.allowed_networks = {"127.0.0.0/8"};
-    options.scan_interval = 5ms;
+    if (options.scan_interval == EngineOptions{}.scan_interval) options.scan_interval = 5ms;
     if (options.retry.schedule.size() == 7) options.retry.schedule = {5s, 300s};
     engine_ = std::make_unique<Engine>(*store_, clock_, random_, options);
     engine_->AttachToStore();
@@ -288,6 +289,36 @@ TEST_F(EngineTest, WindowBoundsMemoryAndTheBacklogDrainsFromTheStore) {
   std::set<std::string> ids;
   for (const auto& r : receiver_.Requests("/bulk")) ids.insert(r.headers.at("webhook-id"));
   EXPECT_EQ(ids.size(), 200u);
+}
+
+// Deliveries beyond the endpoint's share are left in the store; they are claimed as the share
+// drains, not at the next periodic sweep (an hour away here).
+TEST_F(EngineTest, ABacklogBeyondTheEndpointsShareDrainsWithoutWaitingForTheNextScan) {
+  EngineOptions options;
+  options.window = 40;
+  options.endpoint_queue = 10;
+  options.scan_interval = 1h;
+  Start(options);
+  AddEndpoint(receiver_.Url("/bulk"));
+  std::atomic<int> created = 0;
+  for (int i = 0; i < 100; ++i) {  // not waiting for each: they commit together
+    core::Message m{core::NewId("msg", clock_),
+                    app_.id,
+                    std::nullopt,
+                    "a.b",
+                    R"({"n":1})",
+                    std::nullopt,
+                    std::nullopt,
+                    clock_.Now()};
+    store_->CreateMessage(m, std::nullopt, {}, [&](core::Result<core::Message> r) {
+      if (r) ++created;
+    });
+  }
+  ASSERT_TRUE(WaitFor([&] { return created == 100; }));
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count("/bulk") >= 100; }));
+  std::set<std::string> ids;
+  for (const auto& r : receiver_.Requests("/bulk")) ids.insert(r.headers.at("webhook-id"));
+  EXPECT_EQ(ids.size(), 100u);
 }
 
 TEST_F(EngineTest, PendingDeliveriesResumeAfterRestart) {
