@@ -21,6 +21,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+// Sockets and streams bound to their loop's executor type (not the type-erased any_io_executor,
+// whose copies cost every asynchronous operation).
+using Executor = asio::io_context::executor_type;
+using Socket = tcp::socket::rebind_executor<Executor>::other;
+using Stream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
 
 // An idle connection keeps no read or write buffer larger than this.
 constexpr size_t kIdleBufferKeep = 4096;
@@ -55,7 +60,7 @@ struct Shared {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared, Loop& loop)
+  Session(Socket socket, Shared& shared, Loop& loop)
       : stream_(std::move(socket)), shared_(shared), options_(shared.options), loop_(loop) {
     shared_.counters.open.fetch_add(1, std::memory_order_relaxed);
   }
@@ -247,7 +252,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_{kReadBufferLimit};
   std::optional<RequestParser> parser_;
   Shared& shared_;
@@ -281,7 +286,7 @@ struct HttpServer::Impl {
   // Runs on loops[0].
   void Accept() {
     Loop& loop = *loops[next_loop++ % loops.size()];
-    acceptor->async_accept(loop.io, [this, &loop](beast::error_code ec, tcp::socket s) {
+    acceptor->async_accept(loop.io, [this, &loop](beast::error_code ec, Socket s) {
       if (ec == asio::error::operation_aborted) return;
       if (ec) {
         shared.counters.accept_errors.fetch_add(1, std::memory_order_relaxed);
@@ -302,7 +307,7 @@ struct HttpServer::Impl {
 
   // On the connection's loop: makes room at the cap by closing that loop's longest-idle
   // connection, or closes the new one.
-  void Admit(Loop& loop, tcp::socket s) {
+  void Admit(Loop& loop, Socket s) {
     auto& c = shared.counters;
     if (c.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
       if (loop.idle.empty()) {
