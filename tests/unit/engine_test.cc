@@ -64,15 +64,19 @@ class EngineTest : public ::testing::Test {
     return ep;
   }
 
+  core::Message NewMessage() {
+    return {core::NewId("msg", clock_),
+            app_.id,
+            std::nullopt,
+            "a.b",
+            R"({"n":1})",
+            std::nullopt,
+            std::nullopt,
+            clock_.Now()};
+  }
+
   std::string Post() {
-    core::Message m{core::NewId("msg", clock_),
-                    app_.id,
-                    std::nullopt,
-                    "a.b",
-                    R"({"n":1})",
-                    std::nullopt,
-                    std::nullopt,
-                    clock_.Now()};
+    core::Message m = NewMessage();
     EXPECT_TRUE(store::Wait<core::Message>(
         [&](store::Done<core::Message> d) { store_->CreateMessage(m, std::nullopt, {}, d); }));
     return m.id;
@@ -302,15 +306,7 @@ TEST_F(EngineTest, ABacklogBeyondTheEndpointsShareDrainsWithoutWaitingForTheNext
   AddEndpoint(receiver_.Url("/bulk"));
   std::atomic<int> created = 0;
   for (int i = 0; i < 100; ++i) {  // not waiting for each: they commit together
-    core::Message m{core::NewId("msg", clock_),
-                    app_.id,
-                    std::nullopt,
-                    "a.b",
-                    R"({"n":1})",
-                    std::nullopt,
-                    std::nullopt,
-                    clock_.Now()};
-    store_->CreateMessage(m, std::nullopt, {}, [&](core::Result<core::Message> r) {
+    store_->CreateMessage(NewMessage(), std::nullopt, {}, [&](core::Result<core::Message> r) {
       if (r) ++created;
     });
   }
