@@ -338,7 +338,7 @@ class SqliteStore final : public Store {
     return FinishPage(std::move(rows), page, key_of, cut);
   }
 
-  // Queues `fn` on the writer; records `idem` in the same savepoint.
+  // Queues `fn` on the writer; records `idem` in the same write (undone with it).
   // `due`, when given, is filled by `fn` with deliveries it made due; after commit they are kept
   // for the next claim and the due listener is woken. `counted`: statistics the write adds to
   // its batch's when it is applied (stats_store.h).
