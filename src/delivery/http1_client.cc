@@ -90,7 +90,8 @@ struct Http1Client::Impl {
     std::string key;                  // its HttpTarget::pool_key
     size_t open = 0;                  // connections open or being opened
     std::vector<ConnectionPtr> idle;  // newest last
-    std::deque<uint64_t> waiting;     // exchanges waiting for a connection (max_host_connections)
+    std::deque<uint64_t> waiting;     // exchanges waiting for a connection, oldest first
+    bool hungry = false;              // in Impl::hungry
   };
 
   struct DnsEntry {
@@ -107,7 +108,9 @@ struct Http1Client::Impl {
   std::unique_ptr<char[]> buffer;  // every read lands here first
   std::unordered_map<uint64_t, std::unique_ptr<Exchange>> exchanges;
   std::unordered_map<std::string, Pool> pools;  // by HttpTarget::pool_key
-  std::deque<uint64_t> waiting_total;           // exchanges waiting (max_total_connections)
+  // Pools whose waiting requests could use another connection if the total cap allowed it, in
+  // turn: a connection the cap frees opens for the first, which then goes to the back.
+  std::deque<Pool*> hungry;
   std::unordered_map<std::string, DnsEntry> dns;
   size_t open_total = 0, idle_total = 0;
   int defer = 0;              // > 0: callbacks are posted instead of run (see Deferring)
@@ -151,8 +154,9 @@ struct Http1Client::Impl {
 
   // Forgets pools with no connection and no one waiting (hosts no longer sent to).
   void SweepPools() {
-    std::erase_if(pools,
-                  [](const auto& kv) { return kv.second.open == 0 && kv.second.waiting.empty(); });
+    std::erase_if(pools, [](const auto& kv) {
+      return kv.second.open == 0 && kv.second.waiting.empty() && !kv.second.hungry;
+    });
     sweep_pools_at = std::max<size_t>(64, 2 * pools.size());
   }
 
@@ -191,22 +195,76 @@ struct Http1Client::Impl {
       --idle_total;
       return Send(x, std::move(c));
     }
-    if (options.max_host_connections > 0 &&
-        pool.open >= static_cast<size_t>(options.max_host_connections)) {
+    if (AtHostCap(pool)) {
       x->phase = Phase::kWaiting;
       pool.waiting.push_back(x->id);
       return;
     }
-    if (options.max_total_connections > 0 &&
-        open_total >= static_cast<size_t>(options.max_total_connections)) {
+    if (AtTotalCap()) {
       if (idle_total == 0) {
         x->phase = Phase::kWaiting;
-        waiting_total.push_back(x->id);
-        return;
+        pool.waiting.push_back(x->id);
+        return MakeHungry(pool);
       }
       CloseAnIdleConnection();
     }
     Open(x, pool);
+  }
+
+  bool AtHostCap(const Pool& pool) const {
+    return options.max_host_connections > 0 &&
+           pool.open >= static_cast<size_t>(options.max_host_connections);
+  }
+  bool AtTotalCap() const {
+    return options.max_total_connections > 0 &&
+           open_total >= static_cast<size_t>(options.max_total_connections);
+  }
+
+  void MakeHungry(Pool& pool) {
+    if (pool.hungry) return;
+    pool.hungry = true;
+    hungry.push_back(&pool);
+  }
+
+  // The oldest exchange still waiting in `pool` (the others were canceled or timed out).
+  Exchange* FirstWaiting(Pool& pool) {
+    while (!pool.waiting.empty()) {
+      Exchange* x = Find(pool.waiting.front());
+      if (x && x->phase == Phase::kWaiting) return x;
+      pool.waiting.pop_front();
+    }
+    return nullptr;
+  }
+
+  // Where in `hungry` the first pool other than `self` is (hungry.size(): none); drops the
+  // pools found no longer hungry on the way.
+  size_t FirstHungry(const Pool* self) {
+    size_t i = 0;
+    while (i < hungry.size()) {
+      Pool* p = hungry[i];
+      if (!FirstWaiting(*p) || AtHostCap(*p)) {
+        p->hungry = false;
+        hungry.erase(hungry.begin() + static_cast<std::ptrdiff_t>(i));
+      } else if (p == self) {
+        ++i;
+      } else {
+        break;
+      }
+    }
+    return i;
+  }
+
+  // Gives the oldest waiting request of the hungry pool at `i` a connection (room was made for
+  // it); the pool goes to the back of the turn if more of its requests wait.
+  void OpenFor(size_t i) {
+    Deferring deferring(*this);
+    Pool& p = *hungry[i];
+    hungry.erase(hungry.begin() + static_cast<std::ptrdiff_t>(i));
+    p.hungry = false;
+    Exchange* x = FirstWaiting(p);
+    p.waiting.pop_front();
+    Place(x, false);
+    if (!p.waiting.empty()) MakeHungry(p);
   }
 
   // Makes room under max_total_connections, as libcurl does: closes the oldest idle connection
@@ -488,20 +546,27 @@ struct Http1Client::Impl {
     done(std::move(result));
   }
 
-  // A connection whose response was read to its end: to the first exchange waiting for this
-  // host, else to one waiting under the total cap (TakeWaiterFor), else to the pool.
+  // A connection whose response was read to its end: to the oldest exchange waiting for its
+  // host, else to the pool's idle list. At the total cap it is closed instead, to open one for
+  // another host's waiting requests, when its host has none waiting or holds at least two
+  // connections more (or the other host none): hosts end up sharing the cap evenly and then
+  // keep and reuse their connections.
   void Release(ConnectionPtr c) {
     ++c->served;
     c->pending.clear();
     Pool& pool = *c->pool;
-    while (!pool.waiting.empty()) {
-      Exchange* w = Find(pool.waiting.front());
-      pool.waiting.pop_front();
-      if (w && w->phase == Phase::kWaiting) return Send(w, std::move(c));
+    Exchange* mine = FirstWaiting(pool);
+    size_t i = AtTotalCap() ? FirstHungry(&pool) : hungry.size();
+    if (i < hungry.size()) {
+      const Pool& other = *hungry[i];
+      if (!mine || other.open == 0 || pool.open > other.open + 1) {
+        Close(c);
+        return OpenFor(i);
+      }
     }
-    if (!waiting_total.empty()) {
-      if (Exchange* w = TakeWaiterFor(pool)) return Send(w, std::move(c));
-      return Close(c);
+    if (mine) {
+      pool.waiting.pop_front();
+      return Send(mine, std::move(c));
     }
     auto now = Clock::now();
     if (!pool.idle.empty() && now - pool.idle.front()->idle_since > kMaxIdle)
@@ -511,37 +576,6 @@ struct Http1Client::Impl {
     ++idle_total;
     WaitToRead(c);  // learns when the server closes it
     pool.idle.push_back(std::move(c));
-  }
-
-  // At the total cap, a connection `pool` releases goes to the oldest waiting request when that
-  // is for the same host; else to the oldest one for the same host among the next few, unless
-  // the oldest request's host has at least two connections fewer than `pool` (then null: the
-  // connection is closed to make room for it). Connections are reused, and move toward hosts
-  // that have fewer.
-  Exchange* TakeWaiterFor(const Pool& pool) {
-    constexpr size_t kLookahead = 64;
-    auto live = [&](uint64_t id) {
-      Exchange* x = Find(id);
-      return x && x->phase == Phase::kWaiting ? x : nullptr;
-    };
-    while (!waiting_total.empty() && !live(waiting_total.front())) waiting_total.pop_front();
-    if (waiting_total.empty()) return nullptr;
-    Exchange* head = live(waiting_total.front());
-    if (head->target.pool_key == pool.key) {
-      waiting_total.pop_front();
-      return head;
-    }
-    auto other = pools.find(head->target.pool_key);
-    if (pool.open > (other == pools.end() ? 0 : other->second.open) + 1) return nullptr;
-    size_t n = std::min(waiting_total.size(), kLookahead);
-    for (size_t i = 1; i < n; ++i) {
-      Exchange* x = live(waiting_total[i]);
-      if (x && x->target.pool_key == pool.key) {
-        waiting_total.erase(waiting_total.begin() + static_cast<std::ptrdiff_t>(i));
-        return x;
-      }
-    }
-    return nullptr;
   }
 
   // Closes `c` (idempotent); a request waiting for a connection may then get one.
@@ -559,7 +593,8 @@ struct Http1Client::Impl {
     }
     --pool.open;
     --open_total;
-    if (!pool.waiting.empty() || !waiting_total.empty()) PostServeWaiters();
+    if (!pool.waiting.empty()) MakeHungry(pool);
+    if (!hungry.empty()) PostServeWaiters();
   }
 
   void PostServeWaiters() {
@@ -571,27 +606,10 @@ struct Http1Client::Impl {
     });
   }
 
-  bool RoomInTotal() const {
-    return options.max_total_connections <= 0 ||
-           open_total < static_cast<size_t>(options.max_total_connections) || idle_total > 0;
-  }
-
+  // Opens connections for hungry pools, one per pool in turn, while the total cap has room
+  // (idle connections count as room: Place closes one).
   void ServeWaiters() {
-    Deferring deferring(*this);
-    while (!waiting_total.empty() && RoomInTotal()) {
-      Exchange* x = Find(waiting_total.front());
-      waiting_total.pop_front();
-      if (x && x->phase == Phase::kWaiting) Place(x, false);
-    }
-    for (auto& [key, pool] : pools) {
-      while (!pool.waiting.empty() && RoomInTotal() &&
-             (options.max_host_connections <= 0 ||
-              pool.open < static_cast<size_t>(options.max_host_connections))) {
-        Exchange* x = Find(pool.waiting.front());
-        pool.waiting.pop_front();
-        if (x && x->phase == Phase::kWaiting) Place(x, false);
-      }
-    }
+    while ((!AtTotalCap() || idle_total > 0) && FirstHungry(nullptr) < hungry.size()) OpenFor(0);
   }
 
   bool Cancel(uint64_t id) {
@@ -620,8 +638,8 @@ struct Http1Client::Impl {
     exchanges.clear();
     for (auto& [key, pool] : pools)
       while (!pool.idle.empty()) Close(pool.idle.back());
+    hungry.clear();
     pools.clear();
-    waiting_total.clear();
     resolver.cancel();
   }
 };

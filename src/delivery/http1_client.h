@@ -1,8 +1,9 @@
 // A lean HTTP/1.1 client for http:// URLs on an io_context run by one thread (the owner):
-// keep-alive connections pooled per host:port and reused newest first, connection limits with a
-// FIFO of requests waiting for one, names resolved asynchronously (and remembered for a minute),
-// every address checked by the SSRF guard before it is connected to, one gather write per request
-// and reads into one buffer shared by all connections. No redirects, no proxy.
+// keep-alive connections pooled per host:port and reused newest first, connection limits with
+// requests waiting per host (under the total limit hosts take turns and share it evenly), names
+// resolved asynchronously (and remembered for a minute), every address checked by the SSRF guard
+// before it is connected to, one gather write per request and reads into one buffer shared by all
+// connections. No redirects, no proxy.
 //
 // Threading: every member function runs on the owner thread, and so do the callbacks: from
 // handlers the io_context runs, or from Cancel(); never from inside Start().

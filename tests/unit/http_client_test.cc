@@ -307,6 +307,21 @@ TEST_F(HttpClientTest, AtTheTotalLimitWaitingRequestsReuseConnections) {
   EXPECT_LE(server_.max_open(), 4 + 4);  // the closed ones may linger on the server's side
 }
 
+TEST_F(HttpClientTest, AtTheTotalLimitHostsTakingTurnsKeepTheirConnections) {
+  auto& c = Client({.max_total_connections = 4});
+  int ok = 0;
+  // Requests arrive in long runs per host (as an engine turn hands out one endpoint's messages
+  // together): once the two hosts share the connections, each keeps and reuses its share.
+  for (int run = 0; run < 8; ++run) {
+    std::string url = "http://" + std::string(run % 2 ? "localhost" : "127.0.0.1") + ":" +
+                      std::to_string(server_.port()) + "/ok";
+    for (int i = 0; i < 100; ++i)
+      c.Submit({"GET", url, {}, "", 10s}, [&](HttpResult r) { ok += r.status == 200; });
+  }
+  ASSERT_TRUE(Until(c, [&] { return ok == 800; }));
+  EXPECT_LE(server_.accepted(), 8);
+}
+
 TEST_F(HttpClientTest, ServerClosedKeptAliveConnectionIsRetriedOnce) {
   auto& c = Client();
   EXPECT_EQ(Get(c, "/drop-next").status, 200);
