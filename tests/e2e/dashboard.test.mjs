@@ -72,9 +72,11 @@ describe("dashboard in Chromium", () => {
     return res.json;
   };
 
+  let current; // the page the running test drives last, for its failure report
   async function newPage(viewport = { width: 1280, height: 800 }) {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
+    current = page;
     page.on("console", (msg) => {
       if (msg.type() !== "error") return;
       if (allowRefusals && /status of (40[34]|422)/.test(msg.text())) return;
@@ -83,6 +85,18 @@ describe("dashboard in Chromium", () => {
     page.on("pageerror", (err) => problems.push(`page error: ${err.message} (${page.url()})`));
     return page;
   }
+  // it(), but a failure also tells where the page was, what it showed and the console errors.
+  const test = (name, fn) =>
+    it(name, async () => {
+      current = undefined;
+      try {
+        await fn();
+      } catch (e) {
+        const shows = await current?.locator("body").innerText({ timeout: 2000 }).catch(() => "(closed)");
+        e.message += `\n  page: ${current?.url()}\n  shows: ${shows?.slice(0, 2000)}\n  problems: ${problems.join("; ")}`;
+        throw e;
+      }
+    });
   const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const heading = (page, text) => page.getByRole("heading", { level: 1, name: text }).waitFor();
 
@@ -113,7 +127,7 @@ describe("dashboard in Chromium", () => {
     await hookd?.stop();
   });
 
-  it("logs in, manages an endpoint, sends, resends, disables and re-enables", async () => {
+  test("logs in, manages an endpoint, sends, resends, disables and re-enables", async () => {
     const page = await newPage();
     await page.goto(`${hookd.url}/ui`);
     await heading(page, "Log in to hookd");
@@ -266,7 +280,7 @@ describe("dashboard in Chromium", () => {
     return page;
   }
 
-  it("an endpoint's page: every option, secret reveal and rotate, headers, recover, replay, delete", async () => {
+  test("an endpoint's page: every option, secret reveal and rotate, headers, recover, replay, delete", async () => {
     rx.on("/opts", { status: 200, body: "ok" });
     const app = await api("POST", "/api/v1/app", { name: "Shop D" });
     await api("POST", "/api/v1/event-type", { name: "order.created", description: "an order" });
@@ -408,7 +422,7 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("messages: find by eventId, filter by channel, tag and time, destinations, kill, load more", async () => {
+  test("messages: find by eventId, filter by channel, tag and time, destinations, kill, load more", async () => {
     rx.on("/m", { status: 200, body: "m ok" });
     rx.on("/down", { status: 500, body: "down" });
     const app = await api("POST", "/api/v1/app", { name: "Shop M" });
@@ -494,7 +508,7 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("batches with their members, and the alerts page", async () => {
+  test("batches with their members, and the alerts page", async () => {
     rx.on("/b", { status: 200, body: "b ok" });
     const app = await api("POST", "/api/v1/app", { name: "Shop B" });
     await api("POST", `/api/v1/app/${app.id}/endpoint`, { url: rx.url("/b") });
@@ -525,7 +539,7 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("inbox sources with the requests they received (admin)", async () => {
+  test("inbox sources with the requests they received (admin)", async () => {
     const source = await api("POST", "/ingest/api/v1/source", { name: "Generic hooks", type: "generic-webhook", config: {} });
     assert.ok(source.ingestUrl, JSON.stringify(source));
     const res = await fetch(source.ingestUrl, {
@@ -547,7 +561,7 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("operational webhooks (admin): add an endpoint, see the events, open one, delete the endpoint", async () => {
+  test("operational webhooks (admin): add an endpoint, see the events, open one, delete the endpoint", async () => {
     rx.on("/ops", { status: 200, body: "ops ok" });
     const page = await loggedIn("");
     await page.getByRole("link", { name: "Operational webhooks" }).click();
@@ -606,7 +620,7 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("a read-only portal sees an endpoint's options but no action", async () => {
+  test("a read-only portal sees an endpoint's options but no action", async () => {
     const app = await api("POST", "/api/v1/app", { name: "Read Only" });
     const ep = await api("POST", `/api/v1/app/${app.id}/endpoint`, { url: rx.url("/ro"), description: "watched" });
     const portal = await api("POST", `/api/v1/auth/app-portal-access/${app.id}`, { readOnly: true });
@@ -624,7 +638,7 @@ describe("dashboard in Chromium", () => {
     assert.deepEqual(problems, []);
   });
 
-  it("a portal link shows its one app and is refused another", async () => {
+  test("a portal link shows its one app and is refused another", async () => {
     const a = await api("POST", "/api/v1/app", { name: "Portal A" });
     const b = await api("POST", "/api/v1/app", { name: "Portal B" });
     await api("POST", `/api/v1/app/${a.id}/endpoint`, { url: rx.url("/a") });
