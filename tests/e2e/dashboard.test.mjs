@@ -93,7 +93,10 @@ describe("dashboard in Chromium", () => {
         await fn();
       } catch (e) {
         const shows = await current?.locator("body").innerText({ timeout: 2000 }).catch(() => "(closed)");
-        e.message += `\n  page: ${current?.url()}\n  shows: ${shows?.slice(0, 2000)}\n  problems: ${problems.join("; ")}`;
+        const inputs = await current
+          ?.evaluate(() => [...document.querySelectorAll("input, textarea")].map((i) => `${i.name}=${JSON.stringify(i.value)}`).join(" "))
+          .catch(() => "(closed)");
+        e.message += `\n  page: ${current?.url()}\n  inputs: ${inputs}\n  shows: ${shows?.slice(0, 2000)}\n  problems: ${problems.join("; ")}`;
         throw e;
       }
     });
@@ -535,6 +538,30 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("link", { name: "Alerts" }).click();
     await page.getByRole("heading", { level: 2, name: "Alerts" }).waitFor();
     await page.getByText("No alerts.").waitFor();
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+
+  test("a field being typed in keeps its focus when the page's title arrives later", async () => {
+    const app = await api("POST", "/api/v1/app", { name: "Late name" });
+    const page = await loggedIn("");
+    // The app's name (the page's heading) is held back until the Batch ID field has been typed in.
+    let held = 0;
+    let release;
+    const released = new Promise((r) => (release = r));
+    await page.route(`**/api/v1/app/${app.id}`, async (route) => {
+      held++;
+      await released;
+      await route.continue();
+    });
+    await page.goto(`${hookd.url}/ui/#/app/${app.id}/messages`);
+    const field = page.getByLabel("Batch ID");
+    await field.fill("weekly-9");
+    assert.equal(held, 1, "the app's name was held back");
+    release();
+    await heading(page, "Late name");
+    assert.equal(await page.evaluate(() => document.activeElement?.name), "batch");
+    assert.equal(await field.inputValue(), "weekly-9");
     await page.context().close();
     assert.deepEqual(problems, []);
   });

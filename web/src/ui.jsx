@@ -73,8 +73,13 @@ export function Field({ label, children, hint }) {
 // Focuses the page's heading when the page changes, for keyboard and screen reader users.
 export function Title({ children }) {
   const ref = useRef(null);
+  const route = location.hash;
+  // Arriving at a page puts focus on its heading (screen readers announce it), unless the user is
+  // already in a form field: text loading later (an app's name) never takes focus away.
   useEffect(() => {
-    ref.current?.focus();
+    if (!document.activeElement?.matches("input, textarea, select")) ref.current?.focus();
+  }, [route]);
+  useEffect(() => {
     document.title = `${ref.current?.textContent ?? ""} · hookd`;
   }, [children]);
   return (
