@@ -557,7 +557,7 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${hookd.url}/ui/#/app/${app.id}/messages`);
     const field = page.getByLabel("Batch ID");
     await field.fill("weekly-9");
-    assert.equal(held, 1, "the app's name was held back");
+    await waitFor(async () => held === 1, { timeoutMs: 10_000, message: "the app's name requested and held back" });
     release();
     await heading(page, "Late name");
     assert.equal(await page.evaluate(() => document.activeElement?.name), "batch");
