@@ -73,12 +73,12 @@ export function Field({ label, children, hint }) {
 // Focuses the page's heading when the page changes, for keyboard and screen reader users.
 export function Title({ children }) {
   const ref = useRef(null);
-  const route = location.hash;
+  const page = location.hash.split("?")[0]; // a new query (filters) is the same page
   // Arriving at a page puts focus on its heading (screen readers announce it), unless the user is
   // already in a form field: text loading later (an app's name) never takes focus away.
   useEffect(() => {
     if (!document.activeElement?.matches("input, textarea, select")) ref.current?.focus();
-  }, [route]);
+  }, [page]);
   useEffect(() => {
     document.title = `${ref.current?.textContent ?? ""} · hookd`;
   }, [children]);
