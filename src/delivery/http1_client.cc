@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <deque>
+#include <list>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -52,11 +53,12 @@ struct Http1Client::Impl {
     Pool* pool = nullptr;
     Exchange* exchange = nullptr;  // the request it serves, or null when idle
     bool open = true;
-    bool idle = false;          // in pool->idle
+    bool idle = false;          // in pool->idle and Impl::idle_lru (at `lru`)
     bool waiting_read = false;  // an async_wait for reading is pending
     bool writing = false;       // the rest of a request is being written
     int served = 0;             // responses read to their end
     Clock::time_point idle_since{};
+    std::list<std::shared_ptr<Connection>>::iterator lru;
     std::string pending;  // bytes read but not parsed yet (a head split over reads)
     // While connecting: the addresses to try, the next one, and what refused or failed so far.
     std::vector<tcp::endpoint> addresses;
@@ -112,7 +114,8 @@ struct Http1Client::Impl {
   // turn: a connection the cap frees opens for the first, which then goes to the back.
   std::deque<Pool*> hungry;
   std::unordered_map<std::string, DnsEntry> dns;
-  size_t open_total = 0, idle_total = 0;
+  std::list<ConnectionPtr> idle_lru;  // every idle connection, the longest idle first
+  size_t open_total = 0;
   int defer = 0;              // > 0: callbacks are posted instead of run (see Deferring)
   bool serve_posted = false;  // ServeWaiters() is queued
   bool shut = false;
@@ -192,7 +195,7 @@ struct Http1Client::Impl {
       ConnectionPtr c = std::move(pool.idle.back());
       pool.idle.pop_back();
       c->idle = false;
-      --idle_total;
+      idle_lru.erase(c->lru);
       return Send(x, std::move(c));
     }
     if (AtHostCap(pool)) {
@@ -201,7 +204,7 @@ struct Http1Client::Impl {
       return;
     }
     if (AtTotalCap()) {
-      if (idle_total == 0) {
+      if (idle_lru.empty()) {
         x->phase = Phase::kWaiting;
         pool.waiting.push_back(x->id);
         return MakeHungry(pool);
@@ -267,15 +270,8 @@ struct Http1Client::Impl {
     if (!p.waiting.empty()) MakeHungry(p);
   }
 
-  // Makes room under max_total_connections, as libcurl does: closes the oldest idle connection
-  // of the first pool that has one.
-  void CloseAnIdleConnection() {
-    for (auto& [key, pool] : pools) {
-      if (pool.idle.empty()) continue;
-      ConnectionPtr c = pool.idle.front();
-      return Close(c);
-    }
-  }
+  // Makes room under max_total_connections, as libcurl does: closes the connection idle longest.
+  void CloseAnIdleConnection() { Close(ConnectionPtr(idle_lru.front())); }
 
   void Open(Exchange* x, Pool& pool) {
     ++pool.open;
@@ -569,11 +565,11 @@ struct Http1Client::Impl {
       return Send(mine, std::move(c));
     }
     auto now = Clock::now();
-    if (!pool.idle.empty() && now - pool.idle.front()->idle_since > kMaxIdle)
-      Close(pool.idle.front());
+    if (!idle_lru.empty() && now - idle_lru.front()->idle_since > kMaxIdle)
+      Close(ConnectionPtr(idle_lru.front()));
     c->idle = true;
     c->idle_since = now;
-    ++idle_total;
+    c->lru = idle_lru.insert(idle_lru.end(), c);
     WaitToRead(c);  // learns when the server closes it
     pool.idle.push_back(std::move(c));
   }
@@ -587,7 +583,7 @@ struct Http1Client::Impl {
     Pool& pool = *c->pool;
     if (c->idle) {
       c->idle = false;
-      --idle_total;
+      idle_lru.erase(c->lru);
       auto it = std::find(pool.idle.begin(), pool.idle.end(), c);
       if (it != pool.idle.end()) pool.idle.erase(it);
     }
@@ -609,7 +605,7 @@ struct Http1Client::Impl {
   // Opens connections for hungry pools, one per pool in turn, while the total cap has room
   // (idle connections count as room: Place closes one).
   void ServeWaiters() {
-    while ((!AtTotalCap() || idle_total > 0) && FirstHungry(nullptr) < hungry.size()) OpenFor(0);
+    while ((!AtTotalCap() || !idle_lru.empty()) && FirstHungry(nullptr) < hungry.size()) OpenFor(0);
   }
 
   bool Cancel(uint64_t id) {

@@ -322,6 +322,23 @@ TEST_F(HttpClientTest, AtTheTotalLimitHostsTakingTurnsKeepTheirConnections) {
   EXPECT_LE(server_.accepted(), 8);
 }
 
+TEST_F(HttpClientTest, AtTheTotalLimitTheConnectionIdleLongestMakesRoom) {
+  RawServer other(Behave);
+  auto& c = Client({.max_total_connections = 2});
+  auto url = [](const std::string& host, int port) {
+    return "http://" + host + ":" + std::to_string(port) + "/ok";
+  };
+  auto get = [&](const std::string& u) { return Fetch(c, {"GET", u, {}, "", 10s}).status; };
+  ASSERT_EQ(get(url("localhost", server_.port())), 200);  // idle longest from here on
+  ASSERT_EQ(get(url("127.0.0.1", server_.port())), 200);
+  ASSERT_EQ(get(url("127.0.0.1", other.port())), 200);  // closes localhost's
+  EXPECT_EQ(server_.accepted(), 2);
+  ASSERT_EQ(get(url("127.0.0.1", server_.port())), 200);  // still open: reused
+  EXPECT_EQ(server_.accepted(), 2);
+  ASSERT_EQ(get(url("localhost", server_.port())), 200);  // closed: opened again
+  EXPECT_EQ(server_.accepted(), 3);
+}
+
 TEST_F(HttpClientTest, ServerClosedKeptAliveConnectionIsRetriedOnce) {
   auto& c = Client();
   EXPECT_EQ(Get(c, "/drop-next").status, 200);
