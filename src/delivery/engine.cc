@@ -60,8 +60,8 @@ struct EndpointState {
     core::TimePoint lease_until;  // of the claim when it was made
   };
   std::unordered_map<std::string, FlightRef> flights;  // requests under way, by delivery key
-  size_t held = 0;  // claimed deliveries of this endpoint: queued, in flight or being recorded
-  bool was_full = false;  // took all the room a claim offered: it may have more due than it got
+  size_t held = 0;       // claimed deliveries of this endpoint: queued, in flight or being recorded
+  bool crowded = false;  // a claim passed over some of its deliveries for want of room
   // The newest settings a claim brought; attempts keep the snapshot they started with.
   std::shared_ptr<const core::Endpoint> config;
   // Token bucket for throttleRate (tokens are messages).
@@ -83,8 +83,8 @@ struct Engine::Impl {
 
   // Engine-thread state.
   std::unordered_map<std::string, EndpointState> endpoints;
-  std::unordered_map<std::string, size_t> app_held;  // claimed deliveries per app
-  std::unordered_set<std::string> apps_full;  // apps that took all the room offered (was_full)
+  std::unordered_map<std::string, size_t> app_held;       // claimed deliveries per app
+  std::unordered_set<std::string> crowded_apps;           // as EndpointState::crowded, per app
   std::unordered_map<std::string, size_t> app_in_flight;  // requests under way per app
   std::unordered_set<std::string> known;   // keys of every claimed delivery (see KeyOf)
   std::unordered_set<std::string> active;  // endpoints with queued deliveries
@@ -95,8 +95,6 @@ struct Engine::Impl {
   std::optional<store::DueCursor> cursor;  // sweep position
   bool sweeping = false;                   // the last sweep found work and stopped early
   bool sweep_from_start = false;           // the next claim sweeps from the start (Forget)
-  // The room the last claim offered per endpoint and app (ClaimRequest); others had the default.
-  std::unordered_map<std::string, size_t> offered_endpoint_room, offered_app_room;
   Steady::time_point next_scan{};
   bool renewing = false;
   core::TimePoint renewed_until{};  // every lease held before the last renewal lasts until then
@@ -237,8 +235,6 @@ struct Engine::Impl {
     for (const auto& [app, held] : app_held) {
       req.app_room[app] = held < options.app_window ? options.app_window - held : 0;
     }
-    offered_endpoint_room = req.endpoint_room;
-    offered_app_room = req.app_room;
     store.ClaimDue(std::move(req), [this](core::Result<store::ClaimBatch> r) {
       Event e{Event::kClaimed};
       e.batch = std::move(r);
@@ -251,25 +247,13 @@ struct Engine::Impl {
     scans.fetch_add(1, std::memory_order_relaxed);
     if (!batch) return claim_log.Failed(batch.error());
     claim_log.Succeeded();
-    std::unordered_map<std::string, size_t> taken_by_endpoint, taken_by_app;
-    for (auto& d : batch->claimed) {
-      ++taken_by_endpoint[d.endpoint_id];
-      ++taken_by_app[d.app_id];
-      Admit(std::move(d));
+    for (auto& d : batch->claimed) Admit(std::move(d));
+    for (const auto& id : batch->crowded_endpoints) {
+      auto ep = endpoints.find(id);
+      if (ep != endpoints.end() && ep->second.held > 0) ep->second.crowded = true;
     }
-    for (const auto& [id, taken] : taken_by_endpoint) {
-      auto& ep = endpoints[id];
-      auto offered = offered_endpoint_room.find(id);
-      size_t room = offered != offered_endpoint_room.end()  ? offered->second
-                    : ep.config && ep.config->throttle_rate ? size_t{1}
-                                                            : options.endpoint_queue;
-      if (taken >= room) ep.was_full = true;
-    }
-    for (const auto& [id, taken] : taken_by_app) {
-      auto offered = offered_app_room.find(id);
-      if (taken >= (offered != offered_app_room.end() ? offered->second : options.app_window))
-        apps_full.insert(id);
-    }
+    for (const auto& id : batch->crowded_apps)
+      if (app_held.contains(id)) crowded_apps.insert(id);
     // Claim again at once while claims come back full or the sweep finds work; a sweep that
     // reached the end starts over next time.
     bool full = batch->claimed.size() >= claim_limit;
@@ -301,22 +285,23 @@ struct Engine::Impl {
   // The delivery left the window (its outcome is recorded, or it was given back).
   // A held delivery's endpoint state (with its config, hence its app) lives while it is held.
   // Claims pass over the deliveries of an endpoint or app without room (fresh ones are left to
-  // sweeps, sweeps move on): once one that took all the room it was offered has drained to half
-  // its share, the due order is swept again from its start, so a backlog beyond the share drains
-  // as fast as it is delivered instead of one share per scan interval.
+  // sweeps, sweeps move on): once a crowded one has drained to half its share, the due order is
+  // swept again from its start, so a backlog beyond the share drains as fast as it is delivered
+  // instead of one share per scan interval.
   void Forget(const std::string& key) {
     if (!known.erase(key)) return;
     auto ep = endpoints.find(KeyParts(key).endpoint_id);
     if (ep == endpoints.end()) return;
     auto& state = ep->second;
-    if (--state.held * 2 <= options.endpoint_queue && state.was_full) {
-      state.was_full = false;
+    if (--state.held * 2 <= options.endpoint_queue && state.crowded) {
+      state.crowded = false;
       sweep_from_start = true;
     }
     const auto& app_id = state.config->app_id;
     auto app = app_held.find(app_id);
     if (app == app_held.end()) return;
-    if (--app->second * 2 <= options.app_window && apps_full.erase(app_id)) sweep_from_start = true;
+    if (--app->second * 2 <= options.app_window && crowded_apps.erase(app_id))
+      sweep_from_start = true;
     if (app->second == 0) app_held.erase(app);
   }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "store/common.h"
@@ -56,6 +57,9 @@ struct ClaimBatch {
   // Where the sweep of the due order stopped (pass as `after` to go on); null when it reached
   // the end of what is due.
   std::optional<DueCursor> next;
+  // Endpoints and apps whose due deliveries this claim passed over for want of room: they have
+  // more due than they got.
+  std::unordered_set<std::string> crowded_endpoints, crowded_apps;
 };
 
 // Filters for attempt history. Unset fields do not filter.

@@ -379,11 +379,16 @@ TEST_P(DeliveryStoreTest, ClaimsAreFairAcrossEndpointsAndApps) {
   EXPECT_EQ(per_endpoint.count(quiet.id), 0u);
   EXPECT_EQ(per_endpoint[other_ep.id], 1);  // the other tenant's message is not held back
   EXPECT_EQ(Msgs(batch).back(), victim);
+  // Those passed over for want of room are named: they have more due than they got.
+  EXPECT_EQ(batch.crowded_endpoints, (std::unordered_set<std::string>{busy.id, quiet.id}));
+  EXPECT_TRUE(batch.crowded_apps.empty());
 
   req.endpoint_room.clear();
   req.app_room[app_.id] = 0;
   batch = Claim(req);
   ASSERT_EQ(batch.claimed.size(), 0u);  // the victim's is claimed already; app_ has no room
+  EXPECT_EQ(batch.crowded_apps, (std::unordered_set<std::string>{app_.id}));
+  EXPECT_TRUE(batch.crowded_endpoints.empty());
 }
 
 TEST_P(DeliveryStoreTest, AThrottledEndpointUnknownToTheClaimantGetsOneAtATime) {

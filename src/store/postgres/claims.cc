@@ -242,10 +242,12 @@ Result<ClaimBatch> PostgresStore::ClaimOn(Conn& conn, const ClaimRequest& req, c
                         FromMicros(rows.Int(i, 6))};
     size_t& ep_taken = per_endpoint[d.endpoint_id];
     size_t& app_taken = per_app[d.app_id];
-    if (ep_taken >=
-            room(req.endpoint_room, d.endpoint_id, rows.Bool(i, 7) ? 1 : req.per_endpoint) ||
-        app_taken >= room(req.app_room, d.app_id, req.per_app))
-      return;
+    bool ep_full =
+        ep_taken >= room(req.endpoint_room, d.endpoint_id, rows.Bool(i, 7) ? 1 : req.per_endpoint);
+    bool app_full = app_taken >= room(req.app_room, d.app_id, req.per_app);
+    if (ep_full) out.crowded_endpoints.insert(d.endpoint_id);
+    if (app_full) out.crowded_apps.insert(d.app_id);
+    if (ep_full || app_full) return;
     if (!taken.insert(KeyOf(d.msg_id, d.endpoint_id)).second) return;
     ++ep_taken;
     ++app_taken;

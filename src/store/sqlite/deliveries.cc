@@ -532,9 +532,15 @@ void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read
   size_t& ep_taken = ctx.per_endpoint[d.endpoint_id];
   size_t& app_taken = ctx.per_app[d.app_id];
   auto given_app = req.app_room.find(d.app_id);
-  if (app_taken >= (given_app == req.app_room.end() ? req.per_app : given_app->second)) return;
+  if (app_taken >= (given_app == req.app_room.end() ? req.per_app : given_app->second)) {
+    ctx.out.crowded_apps.insert(d.app_id);
+    return;
+  }
   auto given_ep = req.endpoint_room.find(d.endpoint_id);
-  if (given_ep != req.endpoint_room.end() && ep_taken >= given_ep->second) return;
+  if (given_ep != req.endpoint_room.end() && ep_taken >= given_ep->second) {
+    ctx.out.crowded_endpoints.insert(d.endpoint_id);
+    return;
+  }
   auto& endpoint = ctx.endpoints[d.endpoint_id];
   if (!endpoint) {
     auto loaded = GetEndpoint(d.app_id, d.endpoint_id);
@@ -542,8 +548,10 @@ void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read
     endpoint = std::make_shared<const core::Endpoint>(std::move(*loaded));
   }
   if (given_ep == req.endpoint_room.end() &&
-      ep_taken >= (endpoint->throttle_rate ? 1 : req.per_endpoint))
+      ep_taken >= (endpoint->throttle_rate ? 1 : req.per_endpoint)) {
+    ctx.out.crowded_endpoints.insert(d.endpoint_id);
     return;
+  }
   auto key = KeyOf(d.msg_id, d.endpoint_id);
   if (!leases_->TryClaim(key, req.node, read_seq, req.now, req.lease_until)) return;
   if (!d.message) {
