@@ -92,5 +92,22 @@ TEST_F(GroupCommitTest, AfterAReplayLaterFailuresRollBackOnlyThemselves) {
   EXPECT_EQ(rollbacks_, (std::vector<bool>{true, false}));
 }
 
+TEST_F(GroupCommitTest, TheWriterCheckpointsSoThatTheWalStartsOver) {
+  // SQLite's automatic checkpoint (every 1,000 frames) is replaced by the writer's: with a
+  // threshold of 16 frames the WAL starts over long before it could hold 300 commits' pages.
+  GroupCommitter writer(db_, {.checkpoint_frames = 16});
+  writer.Start();
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(writer.Submit(Insert({std::to_string(i) + std::string(3000, 'x')})));
+    ASSERT_TRUE(finished_.back().get());  // one commit each
+  }
+  writer.Stop();
+  EXPECT_EQ(writer.commits(), 300u);
+  EXPECT_EQ(Keys().size(), 300u);
+  // Each commit writes a few pages; the WAL stays near 16 of them (4,120 bytes per frame).
+  EXPECT_LT(std::filesystem::file_size(dir_ / "t.db-wal"), 40u * 4120);
+  EXPECT_GT(std::filesystem::file_size(dir_ / "t.db"), 300u * 3000);  // copied into the database
+}
+
 }  // namespace
 }  // namespace hookd::store::sqlite

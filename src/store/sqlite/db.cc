@@ -78,6 +78,28 @@ std::optional<int64_t> Stmt::OptInt(int col) const {
 }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
+void Db::OnWalCommit(std::function<void(int frames)> fn) {
+  on_wal_commit_ = std::move(fn);
+  if (!on_wal_commit_) {
+    sqlite3_wal_hook(db_, nullptr, nullptr);
+    return;
+  }
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Db*>(self)->on_wal_commit_(frames);
+        return SQLITE_OK;
+      },
+      this);
+}
+
+core::Status Db::Checkpoint() {
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    return std::unexpected(ErrorOf(rc, sqlite3_errmsg(db_)));
+  return {};
+}
+
 Db::~Db() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   if (db_) sqlite3_close_v2(db_);

@@ -16,10 +16,12 @@ GroupCommitter::GroupCommitter(Db& db, GroupCommitOptions options)
 
 GroupCommitter::~GroupCommitter() {
   Stop();
+  db_.OnWalCommit({});
   if (wal_fd_ >= 0) close(wal_fd_);
 }
 
 void GroupCommitter::Start() {
+  db_.OnWalCommit([this](int frames) { wal_frames_ = frames; });
   syncer_ = std::thread([this] {
     core::NameThisThread("hookd-sync");
     SyncLoop();
@@ -93,8 +95,15 @@ void GroupCommitter::Loop() {
     }
     Commit(batch, begun);
     batch.clear();
+    MaybeCheckpoint();
     MaybeMaintain();
   }
+}
+
+void GroupCommitter::MaybeCheckpoint() {
+  if (wal_frames_ < options_.checkpoint_frames) return;
+  if (auto s = db_.Checkpoint(); !s)
+    spdlog::error("store: checkpoint failed: {}", s.error().detail);
 }
 
 void GroupCommitter::MaybeMaintain() {

@@ -9,10 +9,12 @@
 // the syncer is busy the writer keeps applying writes as they arrive into the open transaction and
 // commits when the syncer is free (or the batch is full): a commit sooner would wait for the same
 // sync, so the batch grows with the disk's latency and costs no latency, and nothing is
-// acknowledged before it is durable. Checkpoints still sync the WAL and the database (SQLite does
-// this under NORMAL). After a failed sync the WAL's unsynced pages may be lost whatever later syncs
-// report, so nothing written afterwards could be trusted: every later write fails (503) until
-// restart.
+// acknowledged before it is durable. The writer checkpoints (SQLite syncs the WAL and the database
+// under NORMAL) once the WAL has grown by `checkpoint_frames`, after handing the batch to the
+// syncer: SQLite's automatic checkpoint would run inside COMMIT, and the batch's sync and
+// acknowledgements would wait for it. After a failed sync the WAL's unsynced pages may be lost
+// whatever later syncs report, so nothing written afterwards could be trusted: every later write
+// fails (503) until restart.
 #pragma once
 
 #include <atomic>
@@ -48,6 +50,7 @@ struct GroupCommitOptions {
   // The WAL file the syncer makes durable ("<database>-wal"); empty: commits sync themselves
   // (synchronous=FULL set by the caller) and the syncer only reports.
   std::string wal_path;
+  int checkpoint_frames = 1000;  // SQLite's default
   // Runs on the writer thread in the batch's transaction just before COMMIT (to write what the
   // batch's writes accumulated).
   std::function<void(Db&)> before_commit;
@@ -84,6 +87,7 @@ class GroupCommitter {
   void ApplyInSavepoint(WriteTask& task);
   void Commit(std::deque<WriteTask>& batch, const core::Status& begun);
   void MaybeMaintain();
+  void MaybeCheckpoint();
   void RolledBack(bool batch);
   void SyncLoop();
   bool SyncWal();  // false when the disk reported an error
@@ -107,6 +111,7 @@ class GroupCommitter {
   bool savepoints_ = false;  // this batch's writes each run in a savepoint (after a replay)
   std::thread syncer_;
   int wal_fd_ = -1;
+  int wal_frames_ = 0;  // in the WAL after the last commit (writer thread)
 
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> commits_{0};
