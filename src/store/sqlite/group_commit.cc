@@ -102,8 +102,13 @@ void GroupCommitter::Loop() {
 
 void GroupCommitter::MaybeCheckpoint() {
   if (wal_frames_ < options_.checkpoint_frames) return;
-  if (auto s = db_.Checkpoint(); !s)
-    spdlog::error("store: checkpoint failed: {}", s.error().detail);
+  auto s = db_.Checkpoint();
+  // Retried after every commit while it fails (a full disk): logged once, and the recovery.
+  if (!s && !checkpoint_failing_)
+    spdlog::error("store: checkpoint failed (the WAL grows meanwhile): {}", s.error().detail);
+  else if (s && checkpoint_failing_)
+    spdlog::info("store: checkpoints work again");
+  checkpoint_failing_ = !s;
 }
 
 void GroupCommitter::MaybeMaintain() {

@@ -112,6 +112,7 @@ class GroupCommitter {
   std::thread syncer_;
   int wal_fd_ = -1;
   int wal_frames_ = 0;  // in the WAL after the last commit (writer thread)
+  bool checkpoint_failing_ = false;
 
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> commits_{0};
