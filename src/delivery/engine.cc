@@ -96,6 +96,7 @@ struct Engine::Impl {
   bool sweeping = false;                   // the last sweep found work and stopped early
   bool sweep_from_start = false;           // the next claim sweeps from the start (Forget)
   Steady::time_point next_scan{};
+  Steady::time_point next_claim{};  // claims start no sooner (options.claim_interval)
   bool renewing = false;
   core::TimePoint renewed_until{};  // every lease held before the last renewal lasts until then
   core::TimePoint next_renew{};
@@ -155,15 +156,20 @@ struct Engine::Impl {
       bool room = known.size() < options.window / 2;
       auto now = Steady::now();
       bool sweep = sweeping || sweep_from_start || now >= next_scan;
-      if (!claiming && room && (woken || sweep)) Claim(sweep);
+      bool want = !claiming && room && (woken || sweep);
+      bool paced = want && now < next_claim;
+      if (want && !paced) {
+        Claim(sweep);
+        next_claim = now + options.claim_interval;
+      }
       bool more = Dispatch();
       stat_in_flight = in_flight;
       stat_window = known.size();
-      auto wait =
-          more ? std::chrono::milliseconds(0)
-               : std::chrono::duration_cast<std::chrono::milliseconds>(std::clamp<Steady::duration>(
-                     next_scan - Steady::now(), std::chrono::milliseconds(0),
-                     std::chrono::milliseconds(100)));
+      auto until = paced ? std::min(next_claim, next_scan) : next_scan;
+      auto wait = more ? std::chrono::milliseconds(0)
+                       : std::chrono::ceil<std::chrono::milliseconds>(std::clamp<Steady::duration>(
+                             until - Steady::now(), std::chrono::milliseconds(0),
+                             std::chrono::milliseconds(100)));
       http->Poll(wait);
     }
   }

@@ -36,6 +36,10 @@ struct EngineOptions {
   size_t app_in_flight = 512;        // per-app share of them
   std::chrono::milliseconds scan_interval{500};  // how often the due order is swept for work
   size_t scan_batch = 1000;                      // deliveries claimed at most at once
+  // Claims start at most this often: at moderate load one claim (a hand-off to the store's
+  // claims thread and back, a wakeup of the engine) takes a millisecond of commits instead of
+  // one each; it delays a delivery's first attempt by at most this much.
+  std::chrono::microseconds claim_interval{1000};
   std::chrono::seconds lease{30};  // claims last this long unless renewed (every third of it)
   core::FailurePolicy failure_policy = core::DefaultFailurePolicy();  // apps and endpoints refine
   bool svix_headers = false;                  // also send svix-id/svix-timestamp/svix-signature

@@ -317,6 +317,21 @@ TEST_F(EngineTest, ABacklogBeyondTheEndpointsShareDrainsWithoutWaitingForTheNext
   EXPECT_EQ(ids.size(), 100u);
 }
 
+// Commits made a moment apart are claimed together: a claim starts at most once per
+// claim_interval, however many commits wake the engine meanwhile.
+TEST_F(EngineTest, CommitsWithinAClaimIntervalShareAClaim) {
+  EngineOptions options;
+  options.scan_interval = 1h;
+  options.claim_interval = 300ms;
+  Start(options);
+  AddEndpoint(receiver_.Url("/paced"));
+  ASSERT_TRUE(WaitFor([&] { return engine_->Stats().scans >= 1; }));  // the sweep at start
+  auto claims = engine_->Stats().scans;
+  for (int i = 0; i < 20; ++i) Post();  // one commit each, each waking the engine
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count("/paced") >= 20; }));
+  EXPECT_LE(engine_->Stats().scans - claims, 3u);
+}
+
 TEST_F(EngineTest, PendingDeliveriesResumeAfterRestart) {
   Start();
   receiver_.Script("/later", {{500}, {200}});
