@@ -78,16 +78,11 @@ std::optional<int64_t> Stmt::OptInt(int col) const {
 }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
-void Db::OnWalCommit(std::function<void(int frames)> fn) {
-  on_wal_commit_ = std::move(fn);
-  if (!on_wal_commit_) {
-    sqlite3_wal_hook(db_, nullptr, nullptr);
-    return;
-  }
+void Db::TakeOverCheckpoints() {
   sqlite3_wal_hook(
       db_,
       [](void* self, sqlite3*, const char*, int frames) {
-        static_cast<Db*>(self)->on_wal_commit_(frames);
+        static_cast<Db*>(self)->wal_frames_ = frames;
         return SQLITE_OK;
       },
       this);

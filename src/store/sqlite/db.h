@@ -73,9 +73,10 @@ class Db {
   // Registers an SQL function `name()` (no arguments, returns NULL) that calls `fn`; for
   // this connection's triggers. `fn` must not use this connection.
   void OnCall(const char* name, std::function<void()> fn);
-  // Replaces SQLite's automatic checkpoints (which run inside a commit): `fn` runs after each
-  // commit with the number of frames in the WAL (an empty `fn`: no checkpoints after this).
-  void OnWalCommit(std::function<void(int frames)> fn);
+  // Turns off SQLite's automatic checkpoints (which run inside a commit), leaving them to the
+  // caller (Checkpoint); wal_frames() then tells the WAL's size after the last commit.
+  void TakeOverCheckpoints();
+  int wal_frames() const { return wal_frames_; }
   // Copies the WAL's frames into the database without waiting for readers (PASSIVE); the next
   // transaction starts the WAL over when every frame was copied. Another connection checkpointing
   // at the same time is not an error (nothing is done).
@@ -90,7 +91,7 @@ class Db {
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
   std::vector<std::unique_ptr<std::function<void()>>> functions_;
-  std::function<void(int)> on_wal_commit_;
+  int wal_frames_ = 0;
 };
 
 }  // namespace hookd::store::sqlite

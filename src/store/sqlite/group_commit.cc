@@ -16,12 +16,11 @@ GroupCommitter::GroupCommitter(Db& db, GroupCommitOptions options)
 
 GroupCommitter::~GroupCommitter() {
   Stop();
-  db_.OnWalCommit({});
   if (wal_fd_ >= 0) close(wal_fd_);
 }
 
 void GroupCommitter::Start() {
-  db_.OnWalCommit([this](int frames) { wal_frames_ = frames; });
+  db_.TakeOverCheckpoints();
   syncer_ = std::thread([this] {
     core::NameThisThread("hookd-sync");
     SyncLoop();
@@ -101,7 +100,7 @@ void GroupCommitter::Loop() {
 }
 
 void GroupCommitter::MaybeCheckpoint() {
-  if (wal_frames_ < options_.checkpoint_frames) return;
+  if (db_.wal_frames() < options_.checkpoint_frames) return;
   auto s = db_.Checkpoint();
   // Retried after every commit while it fails (a full disk): logged once, and the recovery.
   if (!s && !checkpoint_failing_)

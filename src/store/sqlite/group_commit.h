@@ -111,7 +111,6 @@ class GroupCommitter {
   bool savepoints_ = false;  // this batch's writes each run in a savepoint (after a replay)
   std::thread syncer_;
   int wal_fd_ = -1;
-  int wal_frames_ = 0;  // in the WAL after the last commit (writer thread)
   bool checkpoint_failing_ = false;
 
   std::atomic<uint64_t> writes_{0};
