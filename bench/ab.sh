@@ -10,7 +10,7 @@ mkdir -p bench/results/ab
 for r in $(seq "$ROUNDS"); do
   for side in before after; do
     bin=$BEFORE; [ $side = after ] && bin=$AFTER
-    HOOKD=$bin bash bench/run.sh "${SCEN[@]}" 2>&1 | grep -E "^(ingest|inbox|end-to-end|fan-out|backlog|slow receivers|reference)" | sed "s/^/$side round $r: /"
+    HOOKD=$bin bash bench/run.sh "${SCEN[@]}" 2>&1 | grep -E "^(ingest|inbox|end-to-end|moderate load|fan-out|backlog|slow receivers|reference)" | sed "s/^/$side round $r: /"
     for s in "${SCEN[@]}"; do
       for f in bench/results/$s*.json; do [ -f "$f" ] && cp "$f" "bench/results/ab/$(basename "$f" .json)-$side-$r.json"; done
     done

@@ -4,10 +4,11 @@
 # is a ratio to the reference (load generator -> receiver alone) measured again right next to the
 # scenario (2-core machines are noisy and drift).
 #   bench/run.sh [scenario ...]   scenarios: reference ceiling ingest ingest_batch inbox e2e
-#                                 fanout backlog slow isolation fairness storm scale diy
+#                                 moderate fanout backlog slow isolation fairness storm scale diy
 #                                 (default: all; diy after ingest and e2e compares with them)
 # Sizes: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_BACKLOG (10000000),
 #        BENCH_STORM (100000), BENCH_ISOLATION_RATE (messages/s, 100), BENCH_INBOX_RATE (5000),
+#        BENCH_MODERATE_RATE (5000),
 #        BENCH_FAIRNESS_RATE (100), BENCH_DIY_WARMUP (seconds of load before diy measures, 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +63,7 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$HOOKD_PID/status; 
 # box_busy: "NOW_NS TICKS": the CPU clock ticks the whole machine has been busy so far.
 box_busy() { echo "$(date +%s%N) $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"; }
 api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application/json" "$@"; }
+store_commits() { curl -sf http://127.0.0.1:$HPORT/metrics | awk '/^hookd_store_commits_total / {print $2}'; }
 
 # cpu_snapshot FILE [NAME PID ...]: CPU clock ticks used so far by each hookd thread (by name,
 # while hookd runs), the receiver, and each named process (all its threads; a name given more
@@ -379,6 +381,35 @@ PY
   E2E_PEAK=$(json "$OUT/e2e.json" 'd["delivered_per_s"]')  # the slow scenario's cap
   echo "end-to-end: $(json "$OUT/e2e.json" 'round(d["delivered_per_s"])')/s = $(json "$OUT/e2e.json" 'round(d["ratio"],3)') of reference (target 0.20; reference alongside $(json "$OUT/e2e.json" 'round(d["reference_rps"])') req/s); lost $(json "$OUT/e2e.json" 'd["lost"]'), bad signatures $(json "$OUT/e2e.json" 'd["bad_signatures"]'), successes recorded $(json "$OUT/e2e.json" 'd["successes_recorded"]')/$(json "$OUT/e2e.json" 'd["accepted"]'); at half rate p50/p99/p99.9 = $(json "$OUT/e2e.json" 'd["latency_at_half_ms"]') ms" >&2
   echo "end-to-end CPU µs per message: hookd $(json "$OUT/e2e.json" 'd["hookd_cpu_us_per_message"]') (target 40); by thread $(json "$OUT/e2e.json" 'd["cpu_us_per_message"]')" >&2
+}
+
+# Moderate load: messages at a steady rate far below the peak (BENCH_MODERATE_RATE, 5,000/s), each
+# delivered to one endpoint. Commits are small and threads sleep between messages, so the CPU per
+# message is several times the peak's: the view for batching and wakeup changes.
+scenario_moderate() {
+  local rate=${BENCH_MODERATE_RATE:-5000}
+  say "moderate load: $rate messages/s, each delivered (${CONNS} connections, ${SECS}s)"
+  start_hookd; setup_app 1; recv_reset
+  local commits_a; commits_a=$(store_commits)
+  cpu_snapshot "$WORK/cpu_a"
+  loadgen "$WORK/moderate.json" --rate "$rate"
+  local accepted; accepted=$(json "$WORK/moderate.json" 'd["ok"]')
+  wait_delivered "$accepted"
+  cpu_snapshot "$WORK/cpu_b"
+  local commits_b; commits_b=$(store_commits)
+  cpu_budget "$WORK/cpu_a" "$WORK/cpu_b" "$WORK/moderate.json" "$accepted" > "$WORK/moderate_cpu.json"
+  stop_hookd
+  /usr/bin/python3 - "$WORK" "$OUT/moderate.json" "$rate" "$accepted" "$commits_a" "$commits_b" <<'PY'
+import json, sys
+w, out, rate, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+lg, cpu = json.load(open(f"{w}/moderate.json")), json.load(open(f"{w}/moderate_cpu.json"))
+json.dump({"scenario": "moderate", "rate": rate, "accepted_per_s": lg["rps"], "latency_ms": lg["latency_ms"],
+           "commits_per_message": (float(sys.argv[6]) - float(sys.argv[5])) / max(1, n),
+           "cpu_us_per_message": cpu,
+           "hookd_cpu_us_per_message": round(sum(v for k, v in cpu.items() if k.startswith("hookd")), 1)},
+          open(out, "w"), indent=1)
+PY
+  echo "moderate load: $(json "$OUT/moderate.json" '"%d/s accepted, p50/p99 %.2f/%.2f ms, %.2f commits per message; hookd CPU µs per message %s; by thread %s" % (d["accepted_per_s"], d["latency_ms"]["p50"], d["latency_ms"]["p99"], d["commits_per_message"], d["hookd_cpu_us_per_message"], d["cpu_us_per_message"])')" >&2
 }
 
 scenario_fanout() {
@@ -953,7 +984,7 @@ PY
 
 E2E_PEAK=""  # delivered/s of this run's end-to-end peak, once measured
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e fanout backlog slow isolation fairness storm scale diy)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(reference ceiling ingest ingest_batch inbox e2e moderate fanout backlog slow isolation fairness storm scale diy)
 start_receiver
 [ -f "$OUT/reference.json" ] && [[ " ${SCENARIOS[*]} " != *" reference "* ]] || scenario_reference
 for s in "${SCENARIOS[@]}"; do
