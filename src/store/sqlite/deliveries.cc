@@ -483,11 +483,17 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
   // Fresh deliveries without room now, or kept too long to trust, are left to sweeps (they
   // are due in the database).
   auto stale = std::chrono::steady_clock::now() - kFreshLife;
-  while (!fresh.empty() && !ctx.full()) {
+  // Entries of one commit are adjacent and share their read: ended together.
+  std::pair<uint64_t, size_t> ended{0, 0};
+  while (!fresh.empty() && (!ctx.full() || fresh.front().added <= stale)) {
     auto& f = fresh.front();
     if (f.added > stale) TryClaim(ctx, std::move(f.due), f.seq);
+    if (ended.second > 0 && ended.first != f.seq) leases_->EndRead(ended.first, ended.second);
+    if (ended.first != f.seq) ended = {f.seq, 0};
+    ++ended.second;
     fresh.pop_front();
   }
+  if (ended.second > 0) leases_->EndRead(ended.first, ended.second);
   if (!fresh.empty()) {
     std::lock_guard lock(fresh_mu_);
     for (const auto& f : fresh) fresh_bytes_ += f.bytes;
@@ -500,7 +506,12 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
   }
   auto db = reads_.Acquire();
   if (!db) return std::unexpected(db.error());
-  auto seq = leases_->Seq();
+  struct Read {  // the sweep's, in the lease table, however the sweep ends
+    LeaseTable& leases;
+    uint64_t seq = leases.BeginRead();
+    ~Read() { leases.EndRead(seq); }
+  } read{*leases_};
+  uint64_t seq = read.seq;
   auto s = (*db)->Prepare(DueSql(req.after.has_value()));
   // Rows held by other claims are passed over; read past a few of them.
   auto scan = static_cast<int64_t>(req.limit) * 4;

@@ -1,14 +1,9 @@
 #include "store/sqlite/lease_table.h"
 
+#include <algorithm>
 #include <filesystem>
-#include <map>
 
 namespace hookd::store::sqlite {
-namespace {
-using Steady = std::chrono::steady_clock;
-// No read of the store takes this long; an end marker older than it protects nothing.
-constexpr auto kEndMarkerLife = std::chrono::seconds(5);
-}  // namespace
 
 std::shared_ptr<LeaseTable> LeaseTable::For(const std::string& path) {
   static std::mutex mu;
@@ -29,14 +24,13 @@ std::shared_ptr<LeaseTable> LeaseTable::For(const std::string& path) {
 bool LeaseTable::TryClaim(const std::string& key, const std::string& node, uint64_t read_seq,
                           core::TimePoint now, core::TimePoint until) {
   std::lock_guard lock(mu_);
-  ForgetEnded();
   auto [it, fresh] = leases_.try_emplace(key);
   Lease& l = it->second;
   if (!fresh) {
     if (!l.node.empty() && now < l.until) return false;
     if (l.node.empty() && read_seq < l.ended_seq) return false;  // a read from before the end
   }
-  l = Lease{node, until, 0, {}};
+  l = Lease{node, until, 0};
   return true;
 }
 
@@ -52,9 +46,25 @@ bool LeaseTable::Held(const std::string& key, core::TimePoint now) {
   return it != leases_.end() && !it->second.node.empty() && now < it->second.until;
 }
 
+uint64_t LeaseTable::BeginRead(size_t n) {
+  std::lock_guard lock(mu_);
+  reads_[seq_] += n;
+  return seq_;
+}
+
+void LeaseTable::EndRead(uint64_t seq, size_t n) {
+  std::lock_guard lock(mu_);
+  auto it = reads_.find(seq);
+  if (it == reads_.end()) return;
+  if ((it->second -= std::min(n, it->second)) == 0) reads_.erase(it);
+  ForgetEnded();
+}
+
 void LeaseTable::End(const std::string& key) {
   std::lock_guard lock(mu_);
-  leases_[key] = Lease{"", {}, seq_.fetch_add(1, std::memory_order_acq_rel) + 1, Steady::now()};
+  leases_[key] = Lease{"", {}, ++seq_};
+  ended_.emplace_back(key, seq_);
+  ForgetEnded();
 }
 
 void LeaseTable::Release(const std::string& key, const std::string& node) {
@@ -66,7 +76,6 @@ void LeaseTable::Release(const std::string& key, const std::string& node) {
 std::pair<int64_t, int> LeaseTable::Renew(const std::string& node, core::TimePoint now,
                                           core::TimePoint until) {
   std::lock_guard lock(mu_);
-  ForgetEnded();
   nodes_[node] = until;
   std::erase_if(nodes_, [&](const auto& n) { return n.first != node && n.second <= now; });
   int live = static_cast<int>(nodes_.size());
@@ -79,13 +88,21 @@ std::pair<int64_t, int> LeaseTable::Renew(const std::string& node, core::TimePoi
   return {held, live};
 }
 
+size_t LeaseTable::Size() {
+  std::lock_guard lock(mu_);
+  return leases_.size();
+}
+
 void LeaseTable::ForgetEnded() {
-  auto now = Steady::now();
-  if (now - last_sweep_ < kEndMarkerLife) return;
-  last_sweep_ = now;
-  std::erase_if(leases_, [&](const auto& entry) {
-    return entry.second.node.empty() && now - entry.second.ended_at > kEndMarkerLife;
-  });
+  // A marker refuses only reads that began before it (read_seq < ended_seq).
+  uint64_t oldest = reads_.empty() ? seq_ : reads_.begin()->first;
+  while (!ended_.empty() && ended_.front().second <= oldest) {
+    auto& [key, ended_seq] = ended_.front();
+    auto it = leases_.find(key);
+    if (it != leases_.end() && it->second.node.empty() && it->second.ended_seq == ended_seq)
+      leases_.erase(it);
+    ended_.pop_front();
+  }
 }
 
 }  // namespace hookd::store::sqlite

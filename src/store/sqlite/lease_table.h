@@ -3,9 +3,9 @@
 // and the claims of two such objects are disjoint. Internal to store/sqlite; thread-safe.
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,11 +21,14 @@ class LeaseTable {
   // The table shared by every store of this process on `path`.
   static std::shared_ptr<LeaseTable> For(const std::string& path);
 
-  // Where reads stand against ended claims: take it before reading deliveries, pass it to
-  // TryClaim.
-  uint64_t Seq() const { return seq_.load(std::memory_order_acquire); }
+  // Reads of deliveries that may claim: a read takes its sequence number here before it reads
+  // and gives it back once it will claim nothing more (`n` reads at once). An ended claim is
+  // remembered only while a read in progress began before it ended.
+  uint64_t BeginRead(size_t n = 1);
+  void EndRead(uint64_t seq, size_t n = 1);
   // Claims `key` for `node` until `until` unless it is held under a valid lease (by any node,
-  // `node` too), or the caller's read began (read_seq = Seq()) before the claim last ended.
+  // `node` too), or the caller's read (read_seq from BeginRead) began before the claim last
+  // ended.
   bool TryClaim(const std::string& key, const std::string& node, uint64_t read_seq,
                 core::TimePoint now, core::TimePoint until);
   // Whether a node other than `node` holds `key` (an outcome of `node` must then be refused).
@@ -41,21 +44,23 @@ class LeaseTable {
   // holds and how many nodes are alive at `now`.
   std::pair<int64_t, int> Renew(const std::string& node, core::TimePoint now,
                                 core::TimePoint until);
+  // Claims and ended claims remembered (for tests).
+  size_t Size();
 
  private:
   struct Lease {
     std::string node;         // empty once ended
     core::TimePoint until{};  // valid while now < until
-    uint64_t ended_seq = 0;   // Seq() after the claim ended
-    std::chrono::steady_clock::time_point ended_at{};
+    uint64_t ended_seq = 0;   // seq_ after the claim ended
   };
-  void ForgetEnded();  // under mu_; drops end markers older than any read in progress
+  void ForgetEnded();  // under mu_; drops the end markers no read in progress began before
 
   std::mutex mu_;
   std::unordered_map<std::string, Lease> leases_;
-  std::atomic<uint64_t> seq_{0};
+  uint64_t seq_ = 0;                                        // the number of claims ended so far
+  std::map<uint64_t, size_t> reads_;                        // reads in progress by sequence number
+  std::deque<std::pair<std::string, uint64_t>> ended_;      // end markers in sequence order
   std::unordered_map<std::string, core::TimePoint> nodes_;  // alive until
-  std::chrono::steady_clock::time_point last_sweep_{};
 };
 
 }  // namespace hookd::store::sqlite

@@ -53,6 +53,10 @@ void SqliteStore::Close() {
   started_ = false;
   claims_.Stop();
   writer_.Stop();
+  std::lock_guard lock(fresh_mu_);  // fresh deliveries are reads in progress (AddFresh)
+  for (const auto& f : fresh_) leases_->EndRead(f.seq);
+  fresh_.clear();
+  fresh_bytes_ = 0;
 }
 
 StoreStats SqliteStore::Stats() const {

@@ -42,8 +42,9 @@ inline std::string KeyOf(std::string_view msg_id, std::string_view endpoint_id) 
 // Bounded: what does not fit stays due in the database, where sweeps find it.
 inline constexpr size_t kFreshLimit = 16384;
 inline constexpr size_t kFreshBytes = 32 << 20;  // payload bytes the fresh deliveries carry
-// A fresh delivery kept longer may have been claimed by a sweep and recorded meanwhile, longer
-// ago than the lease table remembers (LeaseTable::End); it is left to sweeps.
+// Each fresh delivery is a read in progress for the lease table (LeaseTable::BeginRead), which
+// remembers the claims ended since; one kept longer is left to sweeps, so that the table
+// forgets them.
 inline constexpr auto kFreshLife = std::chrono::seconds(2);
 // Claims of killed deliveries, held until the kill commits.
 inline constexpr const char* kKillNode = "kill";
@@ -440,13 +441,18 @@ class SqliteStore final : public Store {
     if (!wake_) return;  // nobody claims from this store
     {
       std::lock_guard lock(fresh_mu_);
+      size_t n = 0, bytes = fresh_bytes_;
+      for (; n < due.size() && fresh_.size() + n < kFreshLimit; ++n) {
+        bytes += due[n].message ? due[n].message->payload.size() : 0;
+        if (bytes > kFreshBytes) break;
+      }
       auto now = std::chrono::steady_clock::now();
-      auto seq = leases_->Seq();  // their commit is visible
-      for (auto& d : due) {
-        size_t bytes = d.message ? d.message->payload.size() : 0;
-        if (fresh_.size() >= kFreshLimit || fresh_bytes_ + bytes > kFreshBytes) break;
-        fresh_bytes_ += bytes;
-        fresh_.push_back({now, seq, bytes, std::move(d)});
+      // A read of what their commit made visible.
+      auto seq = n > 0 ? leases_->BeginRead(n) : 0;
+      for (size_t i = 0; i < n; ++i) {
+        size_t b = due[i].message ? due[i].message->payload.size() : 0;
+        fresh_bytes_ += b;
+        fresh_.push_back({now, seq, b, std::move(due[i])});
       }
     }
     wake_();
