@@ -100,6 +100,28 @@ TEST_P(DeliveryStoreTest, ClaimsFollowTheDueOrderAndTheSweepResumesAfterItsCurso
   EXPECT_EQ(d.attempts, 0);
 }
 
+TEST_P(DeliveryStoreTest, ClaimsHandOutEndpointsAndAppsAsTheyStandNow) {
+  auto ep = AddEndpoint();
+  PostAt();
+  auto first = Claim(Request("n1"));
+  ASSERT_EQ(first.claimed.size(), 1u);
+  EXPECT_EQ(first.claimed[0].endpoint->url, ep.url);
+  ASSERT_TRUE(Record(first.claimed[0], "n1", DeliveryStatus::kSuccess));
+
+  // Changed between two claims: the second one hands out what was committed.
+  ep.url = "https://changed.example.com/hook";
+  ASSERT_TRUE(Wait<core::Endpoint>(
+      [&](Done<core::Endpoint> d) { store_->UpdateEndpoint(ep, std::nullopt, {}, d); }));
+  auto app = app_;
+  app.name = "renamed";
+  ASSERT_TRUE(Wait<core::App>([&](Done<core::App> d) { store_->UpdateApp(app, d); }));
+  PostAt();
+  auto second = Claim(Request("n1"));
+  ASSERT_EQ(second.claimed.size(), 1u);
+  EXPECT_EQ(second.claimed[0].endpoint->url, "https://changed.example.com/hook");
+  EXPECT_EQ(second.claimed[0].app->name, "renamed");
+}
+
 TEST_P(DeliveryStoreTest, NotYetDueIsNotClaimed) {
   AddEndpoint();
   auto msg = PostAt();

@@ -473,6 +473,7 @@ Result<DeliveryStats> SqliteStore::GetEndpointStats(std::string_view app_id,
 }
 
 Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
+  claimed_config_.Refresh();
   ClaimContext ctx{req, {}, {}, {}, {}, {}};
   std::deque<Fresh> fresh;
   {
@@ -553,10 +554,12 @@ void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read
     return;
   }
   auto& endpoint = ctx.endpoints[d.endpoint_id];
+  if (!endpoint) endpoint = claimed_config_.Endpoint(d.app_id, d.endpoint_id);
   if (!endpoint) {
     auto loaded = GetEndpoint(d.app_id, d.endpoint_id);
     if (!loaded) return;
     endpoint = std::make_shared<const core::Endpoint>(std::move(*loaded));
+    claimed_config_.Keep(endpoint);
   }
   if (given_ep == req.endpoint_room.end() &&
       ep_taken >= (endpoint->throttle_rate ? 1 : req.per_endpoint)) {
@@ -571,10 +574,12 @@ void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read
     d.message = std::make_shared<const core::Message>(std::move(*loaded));
   }
   auto& app = ctx.apps[d.app_id];
+  if (!app) app = claimed_config_.App(d.app_id);
   if (!app) {
     auto loaded = GetApp(d.app_id);
     if (!loaded) return leases_->Release(key, req.node);
     app = std::make_shared<const core::App>(std::move(*loaded));
+    claimed_config_.Keep(app);
   }
   d.endpoint = endpoint;
   d.app = app;

@@ -170,7 +170,10 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
     if (options_.before_commit) options_.before_commit(db_);
     committed = db_.Exec("COMMIT");
     writes_.fetch_add(batch.size(), std::memory_order_relaxed);
-    if (committed) commits_.fetch_add(1, std::memory_order_relaxed);
+    if (committed) {
+      commits_.fetch_add(1, std::memory_order_relaxed);
+      if (options_.after_commit) options_.after_commit();
+    }
     if (!committed) {
       spdlog::error("store: commit failed: {}", committed.error().detail);
       (void)db_.Exec("ROLLBACK");

@@ -54,6 +54,8 @@ struct GroupCommitOptions {
   // Runs on the writer thread in the batch's transaction just before COMMIT (to write what the
   // batch's writes accumulated).
   std::function<void(Db&)> before_commit;
+  // Runs on the writer thread right after a batch committed (before it is durable).
+  std::function<void()> after_commit;
   // Runs on the writer thread after a write (`batch` false) or the whole transaction rolled back
   // (caches of what the writer's transaction read may be wrong now; what the batch's writes
   // accumulated for `before_commit` is gone with a whole transaction).

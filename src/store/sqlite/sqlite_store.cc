@@ -42,6 +42,7 @@ Status SqliteStore::Init() {
     return s;
   if (auto s = Migrate(write_db_); !s) return s;
   if (auto s = routing_.Attach(write_db_); !s) return s;
+  if (auto s = claimed_config_.Attach(write_db_); !s) return s;
   writer_.Start();
   claims_.Start();
   started_ = true;

@@ -15,6 +15,7 @@
 
 #include "core/time_format.h"
 #include "store/json_fields.h"
+#include "store/sqlite/claim_cache.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/lease_table.h"
@@ -113,6 +114,7 @@ class SqliteStore final : public Store {
                             .maintenance_interval = options_.maintenance_interval,
                             .wal_path = options_.durable ? options_.path + "-wal" : "",
                             .before_commit = [this](Db& db) { FlushStats(db); },
+                            .after_commit = [this] { claimed_config_.Committed(); },
                             .on_rollback =
                                 [this](bool batch) {
                                   routing_.Clear();
@@ -505,8 +507,9 @@ class SqliteStore final : public Store {
   std::deque<Fresh> fresh_;
   size_t fresh_bytes_ = 0;
   std::atomic<uint64_t> outcomes_refused_{0};
-  RoutingCache routing_;  // the writer's
-  StatsBatch stats_;      // the writer's: what the open batch's outcomes counted
+  RoutingCache routing_;       // the writer's
+  ClaimCache claimed_config_;  // the claims thread's (the writer counts changes)
+  StatsBatch stats_;           // the writer's: what the open batch's outcomes counted
   GroupCommitter writer_;
   TaskThread claims_{"hookd-claims"};
   bool started_ = false;
