@@ -3,8 +3,9 @@
 // them again for every claim costs page reads. The writer counts every change to endpoints and
 // apps (temporary triggers on its connection) when it applies one and again once it has
 // committed it; a claim that finds the count moved since the copies were read drops them all,
-// so a copy read before a change committed never outlives it. Ephemeral endpoints (one per
-// callback message) are not kept.
+// so a copy read before a change committed never outlives it. Like RoutingCache, it relies on
+// this store's writer being the only one to change endpoints and apps in its file. Ephemeral
+// endpoints (one per callback message) are not kept.
 #pragma once
 
 #include <atomic>
