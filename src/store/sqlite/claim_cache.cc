@@ -7,20 +7,9 @@ constexpr size_t kMaxEntries = 10000;  // past this many the copies start again
 
 }  // namespace
 
-core::Status ClaimCache::Attach(Db& writer) {
-  writer.OnCall("hookd_claimed_config_changed", [this] {
-    uncommitted_ = true;
-    changes_.fetch_add(1, std::memory_order_release);
-  });
-  return writer.Exec(
-      "CREATE TEMP TRIGGER claim_cache_endpoint_update AFTER UPDATE ON main.endpoints"
-      " BEGIN SELECT hookd_claimed_config_changed(); END;"
-      "CREATE TEMP TRIGGER claim_cache_endpoint_delete AFTER DELETE ON main.endpoints"
-      " BEGIN SELECT hookd_claimed_config_changed(); END;"
-      "CREATE TEMP TRIGGER claim_cache_app_update AFTER UPDATE ON main.apps"
-      " BEGIN SELECT hookd_claimed_config_changed(); END;"
-      "CREATE TEMP TRIGGER claim_cache_app_delete AFTER DELETE ON main.apps"
-      " BEGIN SELECT hookd_claimed_config_changed(); END;");
+void ClaimCache::Changed() {
+  uncommitted_ = true;
+  changes_.fetch_add(1, std::memory_order_release);
 }
 
 void ClaimCache::Committed() {

@@ -1,7 +1,7 @@
 // The claims thread's copies of the endpoints and apps that claims hand out, kept from claim to
 // claim: SQLite drops a read connection's page cache whenever the writer commits, so reading
 // them again for every claim costs page reads. The writer counts every change to endpoints and
-// apps (temporary triggers on its connection) when it applies one and again once it has
+// apps (the store's triggers on its connection) when it applies one and again once it has
 // committed it; a claim that finds the count moved since the copies were read drops them all,
 // so a copy read before a change committed never outlives it. Like RoutingCache, it relies on
 // this store's writer being the only one to change endpoints and apps in its file. Ephemeral
@@ -15,15 +15,13 @@
 #include <unordered_map>
 
 #include "core/types.h"
-#include "store/sqlite/db.h"
 
 namespace hookd::store::sqlite {
 
 class ClaimCache {
  public:
-  // Installs the triggers on `writer`, the writer's connection; after migrations, once.
-  core::Status Attach(Db& writer);
-  // Writer thread, after each COMMIT.
+  // Writer thread: a write changed an endpoint or app; then after each COMMIT.
+  void Changed();
   void Committed();
 
   // Claims thread. At the start of a claim, before it reads anything.

@@ -16,26 +16,6 @@ bool Contains(const std::vector<std::string>& list, std::string_view v) {
 
 }  // namespace
 
-core::Status RoutingCache::Attach(Db& db) {
-  db.OnCall("hookd_routing_changed", [this] { Clear(); });
-  // Callback endpoints of single messages are inserted ephemeral: never picked by fan-out.
-  return db.Exec(
-      "CREATE TEMP TRIGGER routing_endpoint_insert AFTER INSERT ON main.endpoints"
-      " WHEN NOT NEW.ephemeral BEGIN SELECT hookd_routing_changed(); END;"
-      "CREATE TEMP TRIGGER routing_endpoint_update AFTER UPDATE ON main.endpoints"
-      " BEGIN SELECT hookd_routing_changed(); END;"
-      "CREATE TEMP TRIGGER routing_endpoint_delete AFTER DELETE ON main.endpoints"
-      " BEGIN SELECT hookd_routing_changed(); END;"
-      "CREATE TEMP TRIGGER routing_app_delete AFTER DELETE ON main.apps"
-      " BEGIN SELECT hookd_routing_changed(); END;"
-      "CREATE TEMP TRIGGER routing_event_type_insert AFTER INSERT ON main.event_types"
-      " BEGIN SELECT hookd_routing_changed(); END;"
-      "CREATE TEMP TRIGGER routing_event_type_update AFTER UPDATE ON main.event_types"
-      " BEGIN SELECT hookd_routing_changed(); END;"
-      "CREATE TEMP TRIGGER routing_event_type_delete AFTER DELETE ON main.event_types"
-      " BEGIN SELECT hookd_routing_changed(); END;");
-}
-
 core::Result<const std::vector<RoutingCache::Endpoint>*> RoutingCache::Endpoints(
     Db& db, const std::string& app_id) {
   if (auto it = apps_.find(app_id); it != apps_.end()) return &it->second;

@@ -1,8 +1,8 @@
 // The writer's copy of what the fan-out of every new message reads: each app's endpoints (id,
 // disabled, filters) and each event type's expects_reply. Loaded on first use and dropped whole
-// when a write changes endpoints, event types or apps (temporary triggers on the writer's
-// connection report it) or when a write rolls back, so it always equals what the writer's
-// transaction would read. Writer thread only.
+// (Clear) when a write changes endpoints, event types or apps (the store's triggers on the
+// writer's connection report it) or when a write rolls back, so it always equals what the
+// writer's transaction would read. Writer thread only.
 #pragma once
 
 #include <optional>
@@ -23,8 +23,6 @@ class RoutingCache {
     std::optional<std::vector<std::string>> event_types, channels;  // null: any
   };
 
-  // Installs the triggers on `db`, the writer's connection; after migrations, once.
-  core::Status Attach(Db& db);
   // The app's endpoints that fan-out may pick (not ephemeral), in id order.
   core::Result<const std::vector<Endpoint>*> Endpoints(Db& db, const std::string& app_id);
   core::Result<bool> ExpectsReply(Db& db, const std::string& event_type);

@@ -8,6 +8,29 @@
 #include "store/sqlite/sqlite_store_impl.h"
 
 namespace hookd::store::sqlite {
+namespace {
+
+// Calls `changed` (on the writer's thread, inside the write) whenever a write on `writer`, the
+// writer's connection, changes what the writer's routing cache and the claims' copies are built
+// from: endpoints (inserts of ephemeral callback endpoints excepted), apps and event types.
+Status WatchConfiguration(Db& writer, std::function<void()> changed) {
+  writer.OnCall("hookd_configuration_changed", std::move(changed));
+  const char* events[] = {"INSERT ON main.endpoints WHEN NOT NEW.ephemeral",
+                          "UPDATE ON main.endpoints",
+                          "DELETE ON main.endpoints",
+                          "UPDATE ON main.apps",
+                          "DELETE ON main.apps",
+                          "INSERT ON main.event_types",
+                          "UPDATE ON main.event_types",
+                          "DELETE ON main.event_types"};
+  std::string sql;
+  for (size_t i = 0; i < std::size(events); ++i)
+    sql += "CREATE TEMP TRIGGER configuration_changed_" + std::to_string(i) + " AFTER " +
+           events[i] + " BEGIN SELECT hookd_configuration_changed(); END;";
+  return writer.Exec(sql);
+}
+
+}  // namespace
 
 // The data directory and database hold signing secrets and passwords: only their owner may read
 // them. A directory hookd creates is 0700; a database it creates is 0600, and SQLite gives its
@@ -41,8 +64,11 @@ Status SqliteStore::Init() {
       !s)
     return s;
   if (auto s = Migrate(write_db_); !s) return s;
-  if (auto s = routing_.Attach(write_db_); !s) return s;
-  if (auto s = claimed_config_.Attach(write_db_); !s) return s;
+  auto changed = [this] {
+    routing_.Clear();
+    claimed_config_.Changed();
+  };
+  if (auto s = WatchConfiguration(write_db_, changed); !s) return s;
   writer_.Start();
   claims_.Start();
   started_ = true;
