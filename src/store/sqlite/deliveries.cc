@@ -489,8 +489,11 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
   while (!fresh.empty() && (!ctx.full() || fresh.front().added <= stale)) {
     auto& f = fresh.front();
     if (f.added > stale) TryClaim(ctx, std::move(f.due), f.seq);
-    if (ended.second > 0 && ended.first != f.seq) leases_->EndRead(ended.first, ended.second);
-    if (ended.first != f.seq) ended = {f.seq, 0};
+    if (ended.second > 0 && ended.first != f.seq) {
+      leases_->EndRead(ended.first, ended.second);
+      ended.second = 0;
+    }
+    ended.first = f.seq;
     ++ended.second;
     fresh.pop_front();
   }

@@ -48,7 +48,7 @@ bool LeaseTable::Held(const std::string& key, core::TimePoint now) {
 
 uint64_t LeaseTable::BeginRead(size_t n) {
   std::lock_guard lock(mu_);
-  reads_[seq_] += n;
+  if (n > 0) reads_[seq_] += n;
   return seq_;
 }
 

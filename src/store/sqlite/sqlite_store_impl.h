@@ -443,19 +443,18 @@ class SqliteStore final : public Store {
     if (!wake_) return;  // nobody claims from this store
     {
       std::lock_guard lock(fresh_mu_);
-      size_t n = 0, bytes = fresh_bytes_;
-      for (; n < due.size() && fresh_.size() + n < kFreshLimit; ++n) {
-        bytes += due[n].message ? due[n].message->payload.size() : 0;
-        if (bytes > kFreshBytes) break;
-      }
       auto now = std::chrono::steady_clock::now();
-      // A read of what their commit made visible.
-      auto seq = n > 0 ? leases_->BeginRead(n) : 0;
-      for (size_t i = 0; i < n; ++i) {
-        size_t b = due[i].message ? due[i].message->payload.size() : 0;
-        fresh_bytes_ += b;
-        fresh_.push_back({now, seq, b, std::move(due[i])});
+      // Each a read of what their commit made visible; those that do not fit end at once.
+      auto seq = leases_->BeginRead(due.size());
+      size_t kept = 0;
+      for (auto& d : due) {
+        size_t bytes = d.message ? d.message->payload.size() : 0;
+        if (fresh_.size() >= kFreshLimit || fresh_bytes_ + bytes > kFreshBytes) break;
+        fresh_bytes_ += bytes;
+        fresh_.push_back({now, seq, bytes, std::move(d)});
+        ++kept;
       }
+      if (kept < due.size()) leases_->EndRead(seq, due.size() - kept);
     }
     wake_();
   }
