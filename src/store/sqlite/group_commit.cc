@@ -125,7 +125,7 @@ void GroupCommitter::MaybeMaintain() {
 core::Status GroupCommitter::Begin() {
   savepoints_ = false;
   if (sync_failed_.load()) return SyncFailed();
-  auto begun = db_.Exec("BEGIN IMMEDIATE");
+  auto begun = db_.Prepare("BEGIN IMMEDIATE").Run();  // cached: not parsed per batch
   if (!begun) spdlog::error("store: cannot begin transaction: {}", begun.error().detail);
   return begun;
 }
@@ -168,7 +168,7 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
     RolledBack(true);
   } else if (begun) {
     if (options_.before_commit) options_.before_commit(db_);
-    committed = db_.Exec("COMMIT");
+    committed = db_.Prepare("COMMIT").Run();
     writes_.fetch_add(batch.size(), std::memory_order_relaxed);
     if (committed) {
       commits_.fetch_add(1, std::memory_order_relaxed);
