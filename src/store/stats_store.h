@@ -153,6 +153,11 @@ inline int64_t Seconds(core::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 inline core::TimePoint FromSeconds(int64_t s) { return core::TimePoint(std::chrono::seconds(s)); }
+// A range's exclusive end in bucket seconds: the first whole second at or after `t` (a bucket
+// that starts before `t` holds part of the range, also within `t`'s second).
+inline int64_t SecondsUp(core::TimePoint t) {
+  return std::chrono::ceil<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 // Reads a counters row (columns from `first`) into counts.
 template <class GetInt>
 StatsCounts ReadCounts(GetInt get, int first) {

@@ -219,6 +219,27 @@ TEST_P(DeliveryStoreTest, OutcomesRecordedTogetherStandOrFallEachAlone) {
   EXPECT_EQ(store_->ListAttempts(app_.id, {.msg_id = msgs[2]}, {})->data.size(), 1u);
 }
 
+// A range that ends within the first second of a bucket holds that bucket's attempts (a page
+// loaded then showed fewer attempts than the API a second later).
+TEST_P(DeliveryStoreTest, ARangeEndingEarlyInABucketIncludesIt) {
+  auto ep = AddEndpoint();
+  PostAt();
+  auto claimed = Claim(Request("n1")).claimed;
+  ASSERT_EQ(claimed.size(), 1u);
+  clock_.Advance(1min - clock_.Now().time_since_epoch() % 1min);  // a minute's first instant
+  EXPECT_TRUE(Record(claimed[0], "n1", DeliveryStatus::kSuccess));
+  StatsQuery q{.app_id = app_.id, .endpoint_id = ep.id};
+  q.since = clock_.Now() - 1h;
+  q.until = clock_.Now() + 300ms;
+  auto points = store_->ReadStats(q);
+  ASSERT_TRUE(points) << points.error().detail;
+  ASSERT_EQ(points->size(), 1u);
+  EXPECT_EQ((*points)[0].counts.succeeded(), 1);
+  auto usage = store_->ReadAppUsage(q.since, q.until, {app_.id});
+  ASSERT_TRUE(usage && usage->size() == 1);
+  EXPECT_EQ((*usage)[0].message_destinations, 1);
+}
+
 TEST_P(DeliveryStoreTest, AttemptsAreCountedInTheCommitThatRecordsThem) {
   auto ep = AddEndpoint();
   std::vector<std::string> msgs{PostAt(), PostAt(), PostAt()};

@@ -11,6 +11,7 @@ namespace hookd::store::postgres {
 
 using stats_sql::FromSeconds;
 using stats_sql::Seconds;
+using stats_sql::SecondsUp;
 
 std::vector<Query> PostgresStore::StatsQueries(std::vector<StatsBatch::Row> rows) const {
   static const std::string kUpsert = stats_sql::Upsert(stats_sql::kMinuteTable, '$');
@@ -39,7 +40,7 @@ Result<std::vector<StatsPoint>> PostgresStore::ReadStats(const StatsQuery& q) {
   return Read([&](Conn& c) -> Result<std::vector<StatsPoint>> {
     auto rows = c.Exec(
         stats_sql::Series(q.bucket_secs, '$'),
-        {P(q.app_id), P(q.endpoint_id.value_or("")), P(Seconds(q.since)), P(Seconds(q.until))});
+        {P(q.app_id), P(q.endpoint_id.value_or("")), P(Seconds(q.since)), P(SecondsUp(q.until))});
     if (!rows) return std::unexpected(rows.error());
     std::vector<StatsPoint> points;
     for (int i = 0; i < rows->size(); ++i) {
@@ -85,7 +86,7 @@ Result<std::vector<AppUsage>> PostgresStore::ReadAppUsage(core::TimePoint since,
                                                           const std::vector<std::string>& app_ids) {
   static const std::string kUsage = stats_sql::Usage('$');
   return Read([&](Conn& c) -> Result<std::vector<AppUsage>> {
-    auto rows = c.Exec(kUsage, {P(Seconds(since)), P(Seconds(until))});
+    auto rows = c.Exec(kUsage, {P(Seconds(since)), P(SecondsUp(until))});
     if (!rows) return std::unexpected(rows.error());
     std::vector<AppUsage> out;
     for (int i = 0; i < rows->size(); ++i) {

@@ -140,6 +140,11 @@ core::Status Db::Exec(std::string_view sql) {
   return {};
 }
 
+int Db::TimesPreparedAgain(std::string_view sql) const {
+  auto it = cache_.find(sql);
+  return it == cache_.end() ? 0 : sqlite3_stmt_status(it->second, SQLITE_STMTSTATUS_REPREPARE, 0);
+}
+
 Stmt Db::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Stmt(it->second);

@@ -66,6 +66,8 @@ class Db {
   core::Status Exec(std::string_view sql);
   // Prepared once per connection and cached.
   Stmt Prepare(std::string_view sql);
+  // How often SQLite prepared the cached statement `sql` again since it was first prepared.
+  int TimesPreparedAgain(std::string_view sql) const;
   int64_t Changes() const;
   // Rows changed by every statement so far, triggers and cascades included.
   int64_t TotalChanges() const;

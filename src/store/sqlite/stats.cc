@@ -7,6 +7,7 @@
 namespace hookd::store::sqlite {
 using stats_sql::FromSeconds;
 using stats_sql::Seconds;
+using stats_sql::SecondsUp;
 
 void SqliteStore::FlushStats(Db& db) {
   if (stats_.empty()) return;
@@ -46,7 +47,7 @@ Result<std::vector<StatsPoint>> SqliteStore::ReadStats(const StatsQuery& q) {
   s.Bind(1, q.app_id)
       .Bind(2, q.endpoint_id.value_or(""))
       .Bind(3, Seconds(q.since))
-      .Bind(4, Seconds(q.until));
+      .Bind(4, SecondsUp(q.until));
   std::vector<StatsPoint> points;
   while (s.Step()) {
     points.push_back(
@@ -94,7 +95,7 @@ Result<std::vector<AppUsage>> SqliteStore::ReadAppUsage(core::TimePoint since,
   auto db = reads_.Acquire();
   if (!db) return std::unexpected(db.error());
   auto s = (*db)->Prepare(kUsage);
-  s.Bind(1, Seconds(since)).Bind(2, Seconds(until));
+  s.Bind(1, Seconds(since)).Bind(2, SecondsUp(until));
   std::vector<AppUsage> out;
   while (s.Step()) {
     std::string app = s.Text(0);
