@@ -123,8 +123,8 @@ core::Status Db::Open(const std::string& path, bool read_only) {
   sqlite3_busy_timeout(db_, 10000);
   sqlite3_extended_result_codes(db_, 1);
   // Plans do not look at bound values: otherwise SQLite prepares a cached statement again each
-  // time a parameter it looked at while planning is bound anew (the claims' sweep, a join on
-  // bound parameters, was parsed and planned on every claim).
+  // time a parameter it looked at while planning is bound anew (it compares parameters with
+  // partial indexes' conditions: the claims' sweep was parsed and planned on every claim).
   sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_QPSG, 1, nullptr);
   return {};
 }
