@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "store/sqlite/page_cache.h"
+#include "store/sqlite/wal_vfs.h"
 
 namespace hookd::store::sqlite {
 
@@ -108,6 +109,7 @@ struct GlobalConfig {
     sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     InstallPageCache();
+    InstallWalVfs();  // initializes SQLite: after the settings above
   }
 };
 }  // namespace
