@@ -114,9 +114,9 @@ void GroupCommitter::MaybeMaintain() {
   auto now = std::chrono::steady_clock::now();
   if (!options_.maintenance || now - last_maintenance_ < options_.maintenance_interval) return;
   last_maintenance_ = now;
-  if (sync_failed_.load() || !db_.Exec("BEGIN IMMEDIATE")) return;
+  if (!Begin()) return;
   options_.maintenance(db_);
-  if (!db_.Exec("COMMIT")) {
+  if (!db_.Prepare("COMMIT").Run()) {
     (void)db_.Exec("ROLLBACK");
     RolledBack(true);
   }

@@ -126,9 +126,9 @@ int WalWrite(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
 }
 int WalTruncate(sqlite3_file* f, sqlite3_int64 size) {
   Gathered& g = *Of(f)->gathered;
-  if (int rc = g.WriteOutFor(Real(f)); rc != SQLITE_OK) return rc;
   {
     std::lock_guard lock(g.mu);
+    if (int rc = g.to == Real(f) ? g.WriteOut() : SQLITE_OK; rc != SQLITE_OK) return rc;
     g.end = -1;
   }
   return M(f).xTruncate(Real(f), size);
