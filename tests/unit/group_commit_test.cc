@@ -1,6 +1,7 @@
 // GroupCommitter: writes of one batch share a transaction without savepoints; a write that fails
 // after changing something is undone by replaying the batch, a failed write that changed nothing
-// costs nothing, and every other write of the batch is kept either way.
+// costs nothing, and every other write of the batch is kept either way. A small batch is synced by
+// the writer itself, a larger one by the syncer.
 #include "store/sqlite/group_commit.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <string>
 
 #include "core/ids.h"
 
@@ -107,6 +109,33 @@ TEST_F(GroupCommitTest, TheWriterCheckpointsSoThatTheWalStartsOver) {
   // Each commit writes a few pages; the WAL stays near 16 of them (4,120 bytes per frame).
   EXPECT_LT(std::filesystem::file_size(dir_ / "t.db-wal"), 40u * 4120);
   EXPECT_GT(std::filesystem::file_size(dir_ / "t.db"), 300u * 3000);  // copied into the database
+}
+
+TEST_F(GroupCommitTest, TheWriterSyncsASmallBatchItselfAndHandsALargerOneToTheSyncer) {
+  // Each write reports the thread that made it durable.
+  std::vector<std::future<std::string>> synced_on;
+  auto write = [&](std::string key) {
+    auto on = std::make_shared<std::promise<std::string>>();
+    synced_on.push_back(on->get_future());
+    return WriteTask{[key](Db& db) {
+                       return db.Prepare("INSERT INTO t VALUES (?)").Bind(1, key).Run().has_value();
+                     },
+                     [on](const core::Status& durable) {
+                       char name[16] = {};
+                       pthread_getname_np(pthread_self(), name, sizeof name);
+                       on->set_value(durable ? name : "failed");
+                     }};
+  };
+  GroupCommitter writer(db_, {.wal_path = (dir_ / "t.db-wal").string(), .writer_sync_max = 2});
+  for (auto key : {"a", "b", "c"}) ASSERT_TRUE(writer.Submit(write(key)));
+  writer.Start();  // the three queued writes form one batch: larger than 2
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(synced_on[i].get(), "hookd-sync");
+  ASSERT_TRUE(writer.Submit(write("d")));  // a lone write
+  EXPECT_EQ(synced_on[3].get(), "hookd-writer");
+  writer.Stop();
+  EXPECT_EQ(writer.commits(), 2u);
+  EXPECT_EQ(writer.syncs(), 2u);
+  EXPECT_EQ(Keys(), (std::vector<std::string>{"a", "b", "c", "d"}));
 }
 
 }  // namespace

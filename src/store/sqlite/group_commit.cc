@@ -184,9 +184,16 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
     for (auto& task : batch) task.finish(committed);
     return;
   }
+  bool by_writer;
   {
     std::lock_guard lock(mu_);
-    sync_idle_ = false;
+    by_writer = sync_idle_ && batch.size() <= options_.writer_sync_max;
+    if (!by_writer) sync_idle_ = false;
+  }
+  if (by_writer) {
+    auto durable = Sync();
+    for (auto& task : batch) task.finish(durable);
+    return;
   }
   {
     std::lock_guard lock(sync_mu_);
@@ -216,6 +223,15 @@ bool GroupCommitter::SyncWal() {
   return true;
 }
 
+// Runs on the syncer, or on the writer while the syncer waits for a batch: never on both at once.
+core::Status GroupCommitter::Sync() {
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  if (!sync_failed_.load() && SyncWal()) return {};
+  sync_failed_.store(true);
+  return core::Fail(core::ErrorCode::kUnavailable,
+                    "the disk failed to sync the write: writes are refused until hookd restarts");
+}
+
 void GroupCommitter::SyncLoop() {
   std::vector<std::deque<WriteTask>> ready;
   for (;;) {
@@ -225,15 +241,7 @@ void GroupCommitter::SyncLoop() {
       if (committed_.empty()) return;  // writer finished and everything is synced
       ready.swap(committed_);
     }
-    // One sync covers every batch committed before it started.
-    core::Status durable;
-    if (sync_failed_.load() || !SyncWal()) {
-      sync_failed_.store(true);
-      durable = core::Fail(core::ErrorCode::kUnavailable,
-                           "the disk failed to sync the write: writes are refused until hookd "
-                           "restarts");
-    }
-    syncs_.fetch_add(1, std::memory_order_relaxed);
+    auto durable = Sync();  // covers every batch committed before it started
     {
       std::lock_guard lock(mu_);  // the writer may commit the next batch now
       sync_idle_ = true;

@@ -9,12 +9,14 @@
 // the syncer is busy the writer keeps applying writes as they arrive into the open transaction and
 // commits when the syncer is free (or the batch is full): a commit sooner would wait for the same
 // sync, so the batch grows with the disk's latency and costs no latency, and nothing is
-// acknowledged before it is durable. The writer checkpoints (SQLite syncs the WAL and the database
-// under NORMAL) once the WAL has grown by `checkpoint_frames`, after handing the batch to the
-// syncer: SQLite's automatic checkpoint would run inside COMMIT, and the batch's sync and
-// acknowledgements would wait for it. After a failed sync the WAL's unsynced pages may be lost
-// whatever later syncs report, so nothing written afterwards could be trusted: every later write
-// fails (503) until restart.
+// acknowledged before it is durable. A small batch (light load) the writer syncs itself, which
+// saves the hand-off's two thread wakeups; writes arriving meanwhile are applied after the sync
+// instead of during it, which costs little while batches are small. The writer checkpoints
+// (SQLite syncs the WAL and the database under NORMAL) once the WAL has grown by
+// `checkpoint_frames`, after the batch's sync was handed over or done: SQLite's automatic
+// checkpoint would run inside COMMIT, and the batch's sync and acknowledgements would wait for it.
+// After a failed sync the WAL's unsynced pages may be lost whatever later syncs report, so nothing
+// written afterwards could be trusted: every later write fails (503) until restart.
 #pragma once
 
 #include <atomic>
@@ -34,8 +36,8 @@ namespace hookd::store::sqlite {
 struct WriteTask {
   // Runs on the writer thread inside the batch transaction. Returns false to roll back this write.
   std::function<bool(Db&)> apply;
-  // Runs once the batch is durable (ok) or has failed (why), on the syncer thread (or the writer
-  // thread for a failed batch).
+  // Runs once the batch is durable (ok) or has failed (why), on the thread that synced it (the
+  // syncer, or the writer for a small batch) or on the writer for a batch that failed to commit.
   std::function<void(const core::Status& durable)> finish;
 };
 
@@ -51,6 +53,9 @@ struct GroupCommitOptions {
   // (synchronous=FULL set by the caller) and the syncer only reports.
   std::string wal_path;
   int checkpoint_frames = 1000;  // SQLite's default
+  // A batch of at most this many writes, committed while the syncer is idle, is synced by the
+  // writer; a larger one goes to the syncer while the writer applies the next.
+  size_t writer_sync_max = 32;
   // Runs on the writer thread in the batch's transaction just before COMMIT (to write what the
   // batch's writes accumulated).
   std::function<void(Db&)> before_commit;
@@ -92,7 +97,8 @@ class GroupCommitter {
   void MaybeCheckpoint();
   void RolledBack(bool batch);
   void SyncLoop();
-  bool SyncWal();  // false when the disk reported an error
+  core::Status Sync();  // makes every commit so far durable (once one failed: fails)
+  bool SyncWal();       // false when the disk reported an error
 
   Db& db_;
   GroupCommitOptions options_;
