@@ -180,26 +180,23 @@ void GroupCommitter::Commit(std::deque<WriteTask>& batch, const core::Status& be
       RolledBack(true);
     }
   }
-  if (!committed) {
-    for (auto& task : batch) task.finish(committed);
-    return;
-  }
+  if (!committed) return Finish(batch, committed);
   bool by_writer;
   {
     std::lock_guard lock(mu_);
     by_writer = sync_idle_ && batch.size() <= options_.writer_sync_max;
     if (!by_writer) sync_idle_ = false;
   }
-  if (by_writer) {
-    auto durable = Sync();
-    for (auto& task : batch) task.finish(durable);
-    return;
-  }
+  if (by_writer) return Finish(batch, Sync());
   {
     std::lock_guard lock(sync_mu_);
     committed_.push_back(std::move(batch));
   }
   sync_cv_.notify_one();
+}
+
+void GroupCommitter::Finish(std::deque<WriteTask>& batch, const core::Status& durable) {
+  for (auto& task : batch) task.finish(durable);
 }
 
 void GroupCommitter::RolledBack(bool batch) {
@@ -247,8 +244,7 @@ void GroupCommitter::SyncLoop() {
       sync_idle_ = true;
     }
     cv_.notify_one();
-    for (auto& batch : ready)
-      for (auto& task : batch) task.finish(durable);
+    for (auto& batch : ready) Finish(batch, durable);
     ready.clear();
   }
 }

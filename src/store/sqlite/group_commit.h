@@ -93,6 +93,7 @@ class GroupCommitter {
   void Apply(WriteTask& task, std::deque<WriteTask>& applied, core::Status& begun);
   void ApplyInSavepoint(WriteTask& task);
   void Commit(std::deque<WriteTask>& batch, const core::Status& begun);
+  static void Finish(std::deque<WriteTask>& batch, const core::Status& durable);
   void MaybeMaintain();
   void MaybeCheckpoint();
   void RolledBack(bool batch);
