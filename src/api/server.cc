@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "api/request_head.h"
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 
 namespace hookd::api {
 namespace {
@@ -384,7 +384,7 @@ core::Result<uint16_t> HttpServer::Start() {
   for (auto& loop : impl_->loops) {
     impl_->Sweep(*loop);
     impl_->threads.emplace_back([&loop] {
-      core::NameThisThread("hookd-http");
+      core::SetUpThisThread("hookd-http");
       loop->io.run();
     });
   }

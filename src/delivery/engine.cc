@@ -12,7 +12,7 @@
 
 #include "core/ids.h"
 #include "core/text.h"
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 #include "delivery/outcome.h"
 #include "delivery/reply.h"
 #include "delivery/request_builder.h"
@@ -608,7 +608,7 @@ core::Status Engine::Start() {
   if (http_options.user_agent.empty()) http_options.user_agent = "hookd/" HOOKD_VERSION;
   impl_->http = std::make_unique<HttpClient>(http_options, &*impl_->guard);
   impl_->thread = std::thread([this] {
-    core::NameThisThread("hookd-delivery");
+    core::SetUpThisThread("hookd-delivery");
     impl_->Run();
   });
   return {};

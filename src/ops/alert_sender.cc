@@ -7,7 +7,7 @@
 #include "core/ids.h"
 #include "core/json_text.h"
 #include "core/ops_events.h"
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 #include "delivery/http_client.h"
 #include "delivery/signer.h"
 #include "delivery/ssrf_guard.h"
@@ -183,7 +183,7 @@ core::Status AlertSender::Start() {
   impl_->guarded = std::make_unique<delivery::HttpClient>(http, &*impl_->guard);
   impl_->operators = std::make_unique<delivery::HttpClient>(http, nullptr);
   impl_->thread = std::thread([this] {
-    core::NameThisThread("hookd-alerts");
+    core::SetUpThisThread("hookd-alerts");
     impl_->Run();
   });
   return {};

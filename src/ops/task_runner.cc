@@ -4,7 +4,7 @@
 
 #include "core/ids.h"
 #include "core/ops_events.h"
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 
 namespace hookd::ops {
 
@@ -15,7 +15,7 @@ TaskRunner::~TaskRunner() { Stop(); }
 
 void TaskRunner::Start() {
   thread_ = std::thread([this] {
-    core::NameThisThread("hookd-tasks");
+    core::SetUpThisThread("hookd-tasks");
     Run();
   });
 }

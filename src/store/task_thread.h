@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 
 namespace hookd::store {
 
@@ -20,7 +20,7 @@ class TaskThread {
 
   void Start() {
     thread_ = std::thread([this] {
-      core::NameThisThread(name_.c_str());
+      core::SetUpThisThread(name_.c_str());
       Loop();
     });
   }

@@ -5,6 +5,8 @@
 #include "store/sqlite/group_commit.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <filesystem>
 #include <future>
@@ -109,6 +111,26 @@ TEST_F(GroupCommitTest, TheWriterCheckpointsSoThatTheWalStartsOver) {
   // Each commit writes a few pages; the WAL stays near 16 of them (4,120 bytes per frame).
   EXPECT_LT(std::filesystem::file_size(dir_ / "t.db-wal"), 40u * 4120);
   EXPECT_GT(std::filesystem::file_size(dir_ / "t.db"), 300u * 3000);  // copied into the database
+}
+
+TEST_F(GroupCommitTest, ItsThreadsAreNamedAndScheduledAsBatchThreads) {
+  // What each thread reports about itself: name and scheduling policy.
+  auto self = [] {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    return std::string(name) + (sched_getscheduler(0) == SCHED_BATCH ? " batch" : " other");
+  };
+  std::promise<std::string> applied_on, synced_on;
+  GroupCommitter writer(db_, {.writer_sync_max = 0});  // every batch goes to the syncer
+  writer.Start();
+  ASSERT_TRUE(writer.Submit(WriteTask{[&](Db&) {
+                                        applied_on.set_value(self());
+                                        return true;
+                                      },
+                                      [&](const core::Status&) { synced_on.set_value(self()); }}));
+  EXPECT_EQ(applied_on.get_future().get(), "hookd-writer batch");
+  EXPECT_EQ(synced_on.get_future().get(), "hookd-sync batch");
+  writer.Stop();
 }
 
 TEST_F(GroupCommitTest, TheWriterSyncsASmallBatchItselfAndHandsALargerOneToTheSyncer) {

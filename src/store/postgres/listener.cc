@@ -4,7 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 #include "store/postgres/pool.h"
 
 namespace hookd::store::postgres {
@@ -28,7 +28,7 @@ Listener::~Listener() {
 
 void Listener::Start() {
   thread_ = std::thread([this] {
-    core::NameThisThread("hookd-listen");
+    core::SetUpThisThread("hookd-listen");
     Loop();
   });
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 #include "store/postgres/listener.h"
 #include "store/postgres/pool.h"
 
@@ -17,7 +17,7 @@ void Writer::Start(std::unique_ptr<Conn> conn) {
   conn_ = std::move(conn);
   pid_ = conn_ ? conn_->backend_pid() : 0;
   thread_ = std::thread([this] {
-    core::NameThisThread("hookd-writer");
+    core::SetUpThisThread("hookd-writer");
     Loop();
   });
 }

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/thread_name.h"
+#include "core/thread_setup.h"
 
 namespace hookd::store::sqlite {
 
@@ -22,11 +22,11 @@ GroupCommitter::~GroupCommitter() {
 void GroupCommitter::Start() {
   db_.TakeOverCheckpoints();
   syncer_ = std::thread([this] {
-    core::NameThisThread("hookd-sync");
+    core::SetUpThisThread("hookd-sync");
     SyncLoop();
   });
   thread_ = std::thread([this] {
-    core::NameThisThread("hookd-writer");
+    core::SetUpThisThread("hookd-writer");
     Loop();
   });
 }
