@@ -40,6 +40,7 @@ struct HttpClient::Impl {
   asio::io_context io{1};  // run only inside Poll(), on the owner thread
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
   Http1Client http1;
+  HttpTargetCache targets;
   std::unique_ptr<CurlTransfers> curl;  // made for the first URL the HTTP/1.1 client leaves
   std::atomic<bool> wake_posted{false};
   uint64_t next_id = 1;
@@ -52,8 +53,8 @@ HttpClient::~HttpClient() = default;
 
 uint64_t HttpClient::Submit(HttpRequest request, HttpCallback done) {
   uint64_t id = impl_->next_id++;
-  if (auto target = ParseHttpTarget(request.url))
-    impl_->http1.Start(id, std::move(*target), std::move(request), std::move(done));
+  if (const auto& target = impl_->targets.Of(request.url))
+    impl_->http1.Start(id, *target, std::move(request), std::move(done));
   else
     impl_->Curl().Start(id, std::move(request), std::move(done));
   return id;

@@ -47,4 +47,10 @@ std::optional<HttpTarget> ParseHttpTarget(std::string_view url) {
   return t;
 }
 
+const std::optional<HttpTarget>& HttpTargetCache::Of(std::string_view url) {
+  if (auto it = targets_.find(url); it != targets_.end()) return it->second;
+  if (targets_.size() >= capacity_) targets_.clear();
+  return targets_.emplace(std::string(url), ParseHttpTarget(url)).first->second;
+}
+
 }  // namespace hookd::delivery

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace hookd::delivery {
 
@@ -20,5 +21,24 @@ struct HttpTarget {
 // The request target of a plain http:// URL, or nullopt when the URL is anything else (https,
 // user info, a malformed URL...): those stay with libcurl, which keeps its own rules for them.
 std::optional<HttpTarget> ParseHttpTarget(std::string_view url);
+
+// ParseHttpTarget's answers by URL, for a client that sends to the same few URLs again and
+// again (parsing one costs more than looking it up). Holds at most `capacity` URLs: when full it
+// starts over empty.
+class HttpTargetCache {
+ public:
+  explicit HttpTargetCache(size_t capacity = 4096) : capacity_(capacity) {}
+  // Valid until the next call.
+  const std::optional<HttpTarget>& Of(std::string_view url);
+  size_t size() const { return targets_.size(); }
+
+ private:
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  size_t capacity_;
+  std::unordered_map<std::string, std::optional<HttpTarget>, TextHash, std::equal_to<>> targets_;
+};
 
 }  // namespace hookd::delivery

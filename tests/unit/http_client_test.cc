@@ -240,6 +240,18 @@ TEST_F(HttpClientTest, RequestHeadRules) {
   EXPECT_NE(WriteRequestHead(req, target, "ua", head), "");
 }
 
+TEST(HttpTargetCacheTest, AnswersAsTheParserDoesAndStaysWithinItsCapacity) {
+  HttpTargetCache cache(2);
+  EXPECT_EQ(cache.Of("http://[::1]:8080/p?a=b")->target, "/p?a=b");
+  EXPECT_EQ(cache.Of("http://[::1]:8080/p?a=b")->pool_key, "::1:8080");  // the cached answer
+  EXPECT_FALSE(cache.Of("https://example.com/"));                        // refusals are kept too
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.Of("http://example.com/x")->host, "example.com");  // full: starts over
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_FALSE(cache.Of("https://example.com/"));
+  EXPECT_EQ(cache.size(), 2u);
+}
+
 TEST_F(HttpClientTest, KeepAliveReusesOneConnection) {
   auto& c = Client();
   for (int i = 0; i < 50; ++i) ASSERT_EQ(Get(c, "/ok").status, 200);
