@@ -1,5 +1,6 @@
 #include "api/request_head.h"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 
 #include "core/text.h"
@@ -26,9 +27,22 @@ Method ToMethod(http::verb v) {
   }
 }
 
+// A path of RFC 3986 path characters only (no query, no percent-encoding): its own decoded path.
+bool IsPlainPath(std::string_view target) {
+  static constexpr std::string_view kMarks = "-._~!$&'()*+,;=:@/";
+  return target.starts_with('/') && std::ranges::all_of(target, [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  kMarks.find(c) != std::string_view::npos;
+         });
+}
+
 // False when the target is not a valid origin-form request target. Brackets, which clients
 // send unencoded in queries (event_types[]=a), are read as if percent-encoded.
 bool ParseTarget(std::string_view target, Request& req) {
+  if (IsPlainPath(target)) {  // the common case, without the URL parser
+    req.path = target;
+    return true;
+  }
   std::string escaped;
   if (target.find_first_of("[]") != std::string_view::npos) {
     for (char c : target) escaped += c == '[' ? "%5B" : c == ']' ? "%5D" : std::string(1, c);
