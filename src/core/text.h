@@ -1,6 +1,7 @@
 // Text helpers.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,12 @@ std::string AsciiLower(std::string s);
 // Whether a header's value is a credential (authorization, cookies, tokens, keys, passwords, by
 // name in any case): such values are never shown back. (Signatures are not credentials.)
 bool IsCredentialHeader(std::string_view name);
+
+// Hashes std::string keys and std::string_view lookups alike: with std::equal_to<>, an
+// unordered_map<std::string, …> is searched by a view without copying it.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 }  // namespace hookd::core

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/text.h"
+
 namespace hookd::delivery {
 
 struct HttpTarget {
@@ -33,12 +35,9 @@ class HttpTargetCache {
   size_t size() const { return targets_.size(); }
 
  private:
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   size_t capacity_;
-  std::unordered_map<std::string, std::optional<HttpTarget>, TextHash, std::equal_to<>> targets_;
+  std::unordered_map<std::string, std::optional<HttpTarget>, core::StringHash, std::equal_to<>>
+      targets_;
 };
 
 }  // namespace hookd::delivery

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/text.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -85,13 +86,9 @@ class Db {
   core::Status Checkpoint();
 
  private:
-  // Looked up by the SQL text without copying it (heterogeneous lookup).
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
+  // Looked up by the SQL text without copying it.
+  std::unordered_map<std::string, sqlite3_stmt*, core::StringHash, std::equal_to<>> cache_;
   std::vector<std::unique_ptr<std::function<void()>>> functions_;
   int wal_frames_ = 0;
 };
