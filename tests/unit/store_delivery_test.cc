@@ -434,6 +434,34 @@ TEST_P(DeliveryStoreTest, ClaimsAreFairAcrossEndpointsAndApps) {
   EXPECT_TRUE(batch.crowded_endpoints.empty());
 }
 
+TEST_P(DeliveryStoreTest, ASweepPassesOverACrowdedBacklogAndGoesOnAfterIt) {
+  auto crowded = AddEndpoint();
+  for (int i = 0; i < 6; ++i) PostAt();  // a backlog of the crowded endpoint only
+  auto other = AddEndpoint();
+  auto last = PostAt();  // to both: due after the backlog
+  Reopen();
+
+  auto req = Request("n1", 2);
+  req.endpoint_room[crowded.id] = 0;
+  auto batch = Claim(req);
+  if (GetParam().name == "sqlite") {
+    // Two rows passed over for want of room, one after another: the sweep stops after them.
+    EXPECT_TRUE(batch.claimed.empty());
+    ASSERT_TRUE(batch.next);
+    EXPECT_EQ(batch.next->endpoint_id, crowded.id);
+  }
+  // Swept on from where each sweep stopped, the other endpoint's delivery is found.
+  int sweeps = 1;
+  while (batch.claimed.empty() && batch.next && sweeps < 10) {
+    req.after = batch.next;
+    batch = Claim(req);
+    ++sweeps;
+  }
+  ASSERT_EQ(Msgs(batch), std::vector<std::string>{last});
+  EXPECT_EQ(batch.claimed[0].endpoint_id, other.id);
+  EXPECT_TRUE(batch.crowded_endpoints.contains(crowded.id));
+}
+
 TEST_P(DeliveryStoreTest, AThrottledEndpointUnknownToTheClaimantGetsOneAtATime) {
   auto ep = AddEndpoint(/*throttle=*/2);
   for (int i = 0; i < 4; ++i) PostAt();

@@ -525,6 +525,11 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
   }
   int64_t rows = 0;
   std::optional<DueCursor> last;
+  // Rows passed over for want of room, all of one endpoint, one after another: a backlog of
+  // that endpoint, whose rest is likely more of the same. After `limit` of them the sweep stops
+  // (and moves on past them) instead of reading its whole allowance.
+  int64_t crowded_run = 0;
+  bool run_ended_sweep = false;
   while (!ctx.full() && s.Step()) {
     ++rows;
     core::DueDelivery d{s.Text(0),
@@ -534,53 +539,66 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
                         static_cast<core::AttemptTrigger>(s.Int(4)),
                         FromMicros(s.Int(5))};
     if (s.Int(6) != 0) d.message = std::make_shared<const core::Message>(ReadMessageAt(s, 7));
+    bool same_endpoint = last && last->endpoint_id == d.endpoint_id;
     last = DueCursor{d.due, d.msg_id, d.endpoint_id};
-    TryClaim(ctx, std::move(d), seq);
+    if (!TryClaim(ctx, std::move(d), seq)) {
+      crowded_run = 0;
+    } else if (crowded_run = same_endpoint ? crowded_run + 1 : 1;
+               crowded_run >= static_cast<int64_t>(req.limit)) {
+      run_ended_sweep = true;
+      break;
+    }
   }
   if (s.error()) return std::unexpected(*s.error());
-  if (rows == scan || ctx.full()) ctx.out.next = std::move(last);
+  if (rows == scan || ctx.full() || run_ended_sweep) ctx.out.next = std::move(last);
   return std::move(ctx.out);
 }
 
-void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq) {
+bool SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq) {
   const auto& req = ctx.req;
   size_t& ep_taken = ctx.per_endpoint[d.endpoint_id];
   size_t& app_taken = ctx.per_app[d.app_id];
   auto given_app = req.app_room.find(d.app_id);
   if (app_taken >= (given_app == req.app_room.end() ? req.per_app : given_app->second)) {
     ctx.out.crowded_apps.insert(d.app_id);
-    return;
+    return true;
   }
   auto given_ep = req.endpoint_room.find(d.endpoint_id);
   if (given_ep != req.endpoint_room.end() && ep_taken >= given_ep->second) {
     ctx.out.crowded_endpoints.insert(d.endpoint_id);
-    return;
+    return true;
   }
   auto& endpoint = ctx.endpoints[d.endpoint_id];
   if (!endpoint) endpoint = claimed_config_.Endpoint(d.app_id, d.endpoint_id);
   if (!endpoint) {
     auto loaded = GetEndpoint(d.app_id, d.endpoint_id);
-    if (!loaded) return;
+    if (!loaded) return false;
     endpoint = std::make_shared<const core::Endpoint>(std::move(*loaded));
     claimed_config_.Keep(endpoint);
   }
   if (given_ep == req.endpoint_room.end() &&
       ep_taken >= (endpoint->throttle_rate ? 1 : req.per_endpoint)) {
     ctx.out.crowded_endpoints.insert(d.endpoint_id);
-    return;
+    return true;
   }
   auto key = KeyOf(d.msg_id, d.endpoint_id);
-  if (!leases_->TryClaim(key, req.node, read_seq, req.now, req.lease_until)) return;
+  if (!leases_->TryClaim(key, req.node, read_seq, req.now, req.lease_until)) return false;
   if (!d.message) {
     auto loaded = GetMessage(d.app_id, d.msg_id);
-    if (!loaded) return leases_->Release(key, req.node);
+    if (!loaded) {
+      leases_->Release(key, req.node);
+      return false;
+    }
     d.message = std::make_shared<const core::Message>(std::move(*loaded));
   }
   auto& app = ctx.apps[d.app_id];
   if (!app) app = claimed_config_.App(d.app_id);
   if (!app) {
     auto loaded = GetApp(d.app_id);
-    if (!loaded) return leases_->Release(key, req.node);
+    if (!loaded) {
+      leases_->Release(key, req.node);
+      return false;
+    }
     app = std::make_shared<const core::App>(std::move(*loaded));
     claimed_config_.Keep(app);
   }
@@ -590,6 +608,7 @@ void SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read
   ++ep_taken;
   ++app_taken;
   ctx.out.claimed.push_back(std::move(d));
+  return false;
 }
 
 }  // namespace hookd::store::sqlite

@@ -488,7 +488,8 @@ class SqliteStore final : public Store {
   Result<ClaimBatch> Claim(const ClaimRequest& req);
   // Claims `d` into the batch if its endpoint and app have room and no other node holds it;
   // fills in what sending it needs. Deliveries whose endpoint or message is gone are skipped.
-  void TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq);
+  // True when `d` was passed over for want of room (its endpoint or app is crowded).
+  bool TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read_seq);
 
   SqliteOptions options_;
   const core::Clock& clock_;
