@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/pchars.hpp>
 
 #include "core/text.h"
 
@@ -29,11 +30,8 @@ Method ToMethod(http::verb v) {
 
 // A path of RFC 3986 path characters only (no query, no percent-encoding): its own decoded path.
 bool IsPlainPath(std::string_view target) {
-  static constexpr std::string_view kMarks = "-._~!$&'()*+,;=:@/";
-  return target.starts_with('/') && std::ranges::all_of(target, [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  kMarks.find(c) != std::string_view::npos;
-         });
+  static constexpr auto kPathChars = boost::urls::pchars + '/';
+  return target.starts_with('/') && std::ranges::all_of(target, kPathChars);
 }
 
 // False when the target is not a valid origin-form request target. Brackets, which clients

@@ -528,9 +528,9 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
   // Rows passed over for want of room, all of one endpoint, one after another: a backlog of
   // that endpoint, whose rest is likely more of the same. After `limit` of them the sweep stops
   // (and moves on past them) instead of reading its whole allowance.
+  const auto run_limit = static_cast<int64_t>(req.limit);
   int64_t crowded_run = 0;
-  bool run_ended_sweep = false;
-  while (!ctx.full() && s.Step()) {
+  while (!ctx.full() && crowded_run < run_limit && s.Step()) {
     ++rows;
     core::DueDelivery d{s.Text(0),
                         s.Text(1),
@@ -541,16 +541,11 @@ Result<ClaimBatch> SqliteStore::Claim(const ClaimRequest& req) {
     if (s.Int(6) != 0) d.message = std::make_shared<const core::Message>(ReadMessageAt(s, 7));
     bool same_endpoint = last && last->endpoint_id == d.endpoint_id;
     last = DueCursor{d.due, d.msg_id, d.endpoint_id};
-    if (!TryClaim(ctx, std::move(d), seq)) {
-      crowded_run = 0;
-    } else if (crowded_run = same_endpoint ? crowded_run + 1 : 1;
-               crowded_run >= static_cast<int64_t>(req.limit)) {
-      run_ended_sweep = true;
-      break;
-    }
+    bool crowded = TryClaim(ctx, std::move(d), seq);
+    crowded_run = !crowded ? 0 : same_endpoint ? crowded_run + 1 : 1;
   }
   if (s.error()) return std::unexpected(*s.error());
-  if (rows == scan || ctx.full() || run_ended_sweep) ctx.out.next = std::move(last);
+  if (rows == scan || ctx.full() || crowded_run == run_limit) ctx.out.next = std::move(last);
   return std::move(ctx.out);
 }
 
