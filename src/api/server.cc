@@ -69,7 +69,11 @@ class Session : public std::enable_shared_from_this<Session> {
     shared_.counters.open.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  void Start() { Read(); }
+  void Start() {
+    beast::error_code ec;
+    stream_.socket().non_blocking(true, ec);  // Write tries the socket directly first
+    Read();
+  }
 
   // Closes an idle connection (its pending wait ends with an error; nothing is lost).
   void Evict(std::atomic<uint64_t>& why) {
@@ -197,14 +201,24 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(Response res) {
     Serialize(res);
+    // A response usually fits the socket's buffer: written here, the connection goes on without
+    // a completion handler's round through the event loop.
+    beast::error_code ec;
+    size_t n = stream_.socket().write_some(asio::buffer(out_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {}, n = 0;
+    if (ec || n == out_.size()) return Written(ec);
     stream_.expires_after(options_.request_timeout);
-    asio::async_write(stream_, asio::buffer(out_),
+    asio::async_write(stream_, asio::buffer(out_.data() + n, out_.size() - n),
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec == beast::error::timeout)
                           self->shared_.counters.timed_out.fetch_add(1, std::memory_order_relaxed);
-                        if (ec || !self->keep_alive_) return self->Close();
-                        self->Read();
+                        self->Written(ec);
                       });
+  }
+
+  void Written(beast::error_code ec) {
+    if (ec || !keep_alive_) return Close();
+    Read();
   }
 
   // The whole response in out_, for one write.

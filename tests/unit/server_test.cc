@@ -1,5 +1,5 @@
 // The HTTP server over real loopback sockets, where a whole process is not needed: running out
-// of file descriptors.
+// of file descriptors, responses larger than the socket buffers.
 #include "api/server.h"
 
 #include <arpa/inet.h>
@@ -92,6 +92,43 @@ TEST(HttpServerTest, PausesAcceptingWhileOutOfFileDescriptorsThenResumes) {
   int fd = Socket();
   ASSERT_TRUE(Connect(fd, *port));
   EXPECT_EQ(Get(fd), "HTTP/1.1 204 No Content");
+  close(fd);
+  server.Stop();
+}
+
+TEST(HttpServerTest, AResponseLargerThanTheSocketBuffersIsWrittenWholeAndTheConnectionGoesOn) {
+  // 8 MB cannot go in one write to a client whose receive buffer is small: the server writes
+  // what fits at once and the rest as the client reads.
+  const std::string big(8 << 20, 'x');
+  HttpServer server({.host = "127.0.0.1", .port = 0}, [&](Request req, Reply reply) {
+    reply(Response{200, req.path == "/big" ? big : "small", "text/plain"});
+  });
+  auto port = server.Start();
+  ASSERT_TRUE(port) << port.error().detail;
+  int fd = Socket();
+  int rcvbuf = 4096;
+  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
+  ASSERT_TRUE(Connect(fd, *port));
+  // Reads one response with a body of `length` bytes; returns the body.
+  auto response = [fd](size_t length) {
+    std::string got;
+    char buf[65536];
+    size_t end = std::string::npos;
+    while (end == std::string::npos || got.size() < end + 4 + length) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, size_t(n));
+      if (end == std::string::npos) end = got.find("\r\n\r\n");
+    }
+    return end == std::string::npos ? std::string() : got.substr(end + 4);
+  };
+  for (std::string path : {"/big", "/small"}) {
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send(fd, req.data(), req.size(), MSG_NOSIGNAL), ssize_t(req.size()));
+    std::string body = response(path == "/big" ? big.size() : 5);
+    EXPECT_EQ(body.size(), path == "/big" ? big.size() : 5u) << path;
+    EXPECT_TRUE(path == "/big" ? body == big : body == "small") << path;
+  }
   close(fd);
   server.Stop();
 }
