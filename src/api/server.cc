@@ -107,10 +107,18 @@ class Session : public std::enable_shared_from_this<Session> {
     idle_at_ = loop_.idle.end();
   }
 
+  static bool WouldBlock(beast::error_code ec) {
+    return ec == asio::error::would_block || ec == asio::error::try_again;
+  }
+
+  // Reads and parses what has arrived here; waits (with a deadline) only for what has not.
   void ReadHead() {
     parser_.emplace();
     LimitParser(*parser_, options_.max_body_bytes);
     request_start_ = Clock::now();
+    beast::error_code ec;
+    http::read_header(stream_.socket(), buffer_, *parser_, ec);
+    if (!WouldBlock(ec)) return OnHeader(ec);
     stream_.expires_after(options_.header_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -182,6 +190,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    beast::error_code ec;
+    http::read(stream_.socket(), buffer_, *parser_, ec);
+    if (!WouldBlock(ec)) return OnRead(ec);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -205,7 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // a completion handler's round through the event loop.
     beast::error_code ec;
     size_t n = stream_.socket().write_some(asio::buffer(out_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {}, n = 0;
+    if (WouldBlock(ec)) ec = {}, n = 0;
     if (ec || n == out_.size()) return Written(ec);
     stream_.expires_after(options_.request_timeout);
     asio::async_write(stream_, asio::buffer(out_.data() + n, out_.size() - n),
