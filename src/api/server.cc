@@ -71,7 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start() {
     beast::error_code ec;
-    stream_.socket().non_blocking(true, ec);  // Write tries the socket directly first
+    stream_.socket().non_blocking(true, ec);  // reads and writes try the socket directly first
     Read();
   }
 
