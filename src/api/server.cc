@@ -12,6 +12,7 @@
 
 #include "api/request_head.h"
 #include "core/thread_setup.h"
+#include "core/would_block.h"
 
 namespace hookd::api {
 namespace {
@@ -107,10 +108,6 @@ class Session : public std::enable_shared_from_this<Session> {
     idle_at_ = loop_.idle.end();
   }
 
-  static bool WouldBlock(beast::error_code ec) {
-    return ec == asio::error::would_block || ec == asio::error::try_again;
-  }
-
   // Reads and parses what has arrived here; waits (with a deadline) only for what has not.
   void ReadHead() {
     parser_.emplace();
@@ -118,7 +115,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request_start_ = Clock::now();
     beast::error_code ec;
     http::read_header(stream_.socket(), buffer_, *parser_, ec);
-    if (!WouldBlock(ec)) return OnHeader(ec);
+    if (!core::WouldBlock(ec)) return OnHeader(ec);
     stream_.expires_after(options_.header_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -192,7 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody() {
     beast::error_code ec;
     http::read(stream_.socket(), buffer_, *parser_, ec);
-    if (!WouldBlock(ec)) return OnRead(ec);
+    if (!core::WouldBlock(ec)) return OnRead(ec);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -216,7 +213,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // a completion handler's round through the event loop.
     beast::error_code ec;
     size_t n = stream_.socket().write_some(asio::buffer(out_), ec);
-    if (WouldBlock(ec)) ec = {}, n = 0;
+    if (core::WouldBlock(ec)) {
+      ec = {};
+      n = 0;
+    }
     if (ec || n == out_.size()) return Written(ec);
     stream_.expires_after(options_.request_timeout);
     asio::async_write(stream_, asio::buffer(out_.data() + n, out_.size() - n),

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/would_block.h"
 #include "delivery/http1_request.h"
 #include "delivery/http1_response.h"
 
@@ -33,10 +34,6 @@ constexpr size_t kReadBuffer = 64 * 1024;
 
 int64_t Millis(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
-
-bool WouldBlock(const error_code& ec) {
-  return ec == asio::error::would_block || ec == asio::error::try_again;
 }
 
 }  // namespace
@@ -377,7 +374,7 @@ struct Http1Client::Impl {
     size_t total = parts[0].size() + parts[1].size();
     error_code ec;
     size_t n = c->socket.write_some(parts, ec);
-    if (WouldBlock(ec)) {
+    if (core::WouldBlock(ec)) {
       ec = {};
       n = 0;
     }
@@ -417,7 +414,7 @@ struct Http1Client::Impl {
     while (true) {
       error_code ec;
       size_t n = c->socket.read_some(asio::buffer(buffer.get(), kReadBuffer), ec);
-      if (WouldBlock(ec)) return WaitToRead(c);
+      if (core::WouldBlock(ec)) return WaitToRead(c);
       if (ec) return OnBroken(c, ec);
       // Bytes on an idle connection answer nothing that was asked: it cannot be trusted.
       if (!c->exchange) return Close(c);

@@ -578,22 +578,20 @@ bool SqliteStore::TryClaim(ClaimContext& ctx, core::DueDelivery d, uint64_t read
   }
   auto key = KeyOf(d.msg_id, d.endpoint_id);
   if (!leases_->TryClaim(key, req.node, read_seq, req.now, req.lease_until)) return false;
+  auto gone = [&] {  // its message or app was deleted meanwhile
+    leases_->Release(key, req.node);
+    return false;
+  };
   if (!d.message) {
     auto loaded = GetMessage(d.app_id, d.msg_id);
-    if (!loaded) {
-      leases_->Release(key, req.node);
-      return false;
-    }
+    if (!loaded) return gone();
     d.message = std::make_shared<const core::Message>(std::move(*loaded));
   }
   auto& app = ctx.apps[d.app_id];
   if (!app) app = claimed_config_.App(d.app_id);
   if (!app) {
     auto loaded = GetApp(d.app_id);
-    if (!loaded) {
-      leases_->Release(key, req.node);
-      return false;
-    }
+    if (!loaded) return gone();
     app = std::make_shared<const core::App>(std::move(*loaded));
     claimed_config_.Keep(app);
   }
