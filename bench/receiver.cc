@@ -4,19 +4,24 @@
 // the endpoints' secret, verifies each delivery's Standard Webhooks signature.
 // Single-threaded, it holds as many connections as its open-file limit allows (raised to the hard
 // limit at start): run several, on several loopback addresses, for more.
-//   bench_receiver --port 9000 [--bind 127.0.0.1] [--secret whsec_...]
+//   bench_receiver --port 9000 [--bind 127.0.0.1] [--secret whsec_...] [--journal FILE]
 // Paths: /hang/...  never answered (isolation scenario)
 //        /ignore/... answered 200, not counted
 //        /flaky/... answered 500 until GET /__recover, then 200 (retry storm)
 //        /slow/<ms>/... answered 200 after <ms> without blocking the thread; recorded when
 //                       answered (slow scenario)
+//        /durable/...   (with --journal FILE) answered 200 once its body is on the disk: bodies
+//                       are written to FILE and synced in groups by a syncer thread, one fdatasync
+//                       at a time (the inbox scenario's floor for a durable acknowledgement)
 //        anything else: 200
 // Control: GET /__stats -> JSON counts, unique webhook-ids, distinct deliveries (path and
 //          webhook-id pairs), latency percentiles, per-second arrivals, connections;
 //          GET /__reset clears them; GET /__recover.
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio.hpp>
@@ -24,12 +29,16 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -87,6 +96,80 @@ std::optional<std::chrono::milliseconds> DelayOf(std::string_view target) {
   std::from_chars(target.data(), target.data() + target.size(), ms);
   return std::chrono::milliseconds(ms);
 }
+
+// Group commit at its simplest: bodies appended to a preallocated file that is written over from
+// its start when full (so a sync never changes the file's size), synced by one thread, one
+// fdatasync at a time; each request is answered on the io thread once a sync covered it.
+class Journal {
+ public:
+  static constexpr off_t kSize = 64 << 20;
+
+  Journal(asio::io_context& ioc, const char* path) : ioc_(ioc) {
+    fd_ = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw std::runtime_error(std::string("cannot open ") + path);
+    std::string zeros(1 << 20, '\0');
+    for (off_t at = 0; at < kSize; at += static_cast<off_t>(zeros.size()))
+      if (pwrite(fd_, zeros.data(), zeros.size(), at) < 0) throw std::runtime_error("write");
+    fsync(fd_);
+    syncer_ = std::thread([this] { Loop(); });
+  }
+  ~Journal() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    syncer_.join();
+    close(fd_);
+  }
+  // Called on the io thread; `done` runs there once `body` is durable.
+  void Append(std::string_view body, std::function<void()> done) {
+    {
+      std::lock_guard lock(mu_);
+      bytes_.append(body);
+      waiting_.push_back(std::move(done));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::string bytes;
+    std::vector<std::function<void()>> waiting;
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !waiting_.empty(); });
+        if (stop_) return;
+        bytes.swap(bytes_);
+        waiting.swap(waiting_);
+      }
+      for (size_t at = 0; at < bytes.size();) {  // written over from the start when full
+        if (offset_ == kSize) offset_ = 0;
+        size_t n = std::min(bytes.size() - at, static_cast<size_t>(kSize - offset_));
+        if (pwrite(fd_, bytes.data() + at, n, offset_) < 0) std::abort();
+        at += n;
+        offset_ += static_cast<off_t>(n);
+      }
+      if (fdatasync(fd_) != 0) std::abort();
+      asio::post(ioc_, [w = std::move(waiting)] {
+        for (const auto& done : w) done();
+      });
+      waiting.clear();
+      bytes.clear();
+    }
+  }
+
+  asio::io_context& ioc_;
+  int fd_ = -1;
+  off_t offset_ = 0;  // syncer only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string bytes_;
+  std::vector<std::function<void()>> waiting_;
+  bool stop_ = false;
+  std::thread syncer_;
+};
 
 // Open connections; not cleared by /__reset (they outlive it).
 struct Connections {
@@ -150,8 +233,13 @@ struct State {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, State& st, Connections& conns, const std::string& key)
-      : stream_(std::move(s)), timer_(stream_.get_executor()), st_(st), conns_(conns), key_(key) {
+  Session(tcp::socket s, State& st, Connections& conns, const std::string& key, Journal* journal)
+      : stream_(std::move(s)),
+        timer_(stream_.get_executor()),
+        st_(st),
+        conns_(conns),
+        key_(key),
+        journal_(journal) {
     conns_.peak = std::max(conns_.peak, ++conns_.open);
   }
   ~Session() { --conns_.open; }
@@ -189,6 +277,11 @@ class Session : public std::enable_shared_from_this<Session> {
         self->st_.Record(self->req_, self->key_);
         self->Write();
       });
+    } else if (journal_ && target.starts_with("/durable/")) {
+      return journal_->Append(req_.body(), [self = shared_from_this()] {
+        self->st_.Record(self->req_, self->key_);
+        self->Write();
+      });
     } else {
       if (target.starts_with("/flaky/") && !st_.recovered) {
         res_.result(http::status::internal_server_error);
@@ -213,6 +306,7 @@ class Session : public std::enable_shared_from_this<Session> {
   State& st_;
   Connections& conns_;
   const std::string& key_;
+  Journal* journal_;  // null without --journal
 };
 
 // Accepts for ever; after a failed accept (e.g. no file descriptor left) it waits 10 ms instead
@@ -223,6 +317,7 @@ struct Listener {
   State& st;
   Connections& conns;
   const std::string& key;
+  Journal* journal;
 
   void Accept() {
     acc.async_accept([this](beast::error_code ec, tcp::socket s) {
@@ -232,7 +327,7 @@ struct Listener {
         return pause.async_wait([this](beast::error_code) { Accept(); });
       }
       s.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(s), st, conns, key)->Start();
+      std::make_shared<Session>(std::move(s), st, conns, key, journal)->Start();
       Accept();
     });
   }
@@ -252,6 +347,7 @@ int main(int argc, char** argv) {
   unsigned short port = 9000;
   std::string bind = "127.0.0.1";
   std::string key;  // --secret whsec_...: verify every recorded delivery's signature
+  const char* journal_path = nullptr;
   for (int i = 1; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--port"))
       port = static_cast<unsigned short>(std::atoi(argv[++i]));
@@ -259,13 +355,21 @@ int main(int argc, char** argv) {
       bind = argv[++i];
     else if (!std::strcmp(argv[i], "--secret"))
       key = SecretKey(argv[++i]);
+    else if (!std::strcmp(argv[i], "--journal"))
+      journal_path = argv[++i];
   }
   rlim_t files = RaiseFileLimit();
   asio::io_context ioc(1);
   State st;
   Connections conns;
+  std::optional<Journal> journal;
+  if (journal_path) journal.emplace(ioc, journal_path);
   Listener listener{tcp::acceptor(ioc, {asio::ip::make_address(bind), port}),
-                    asio::steady_timer(ioc), st, conns, key};
+                    asio::steady_timer(ioc),
+                    st,
+                    conns,
+                    key,
+                    journal ? &*journal : nullptr};
   std::printf("bench_receiver listening on %s:%u (open-file limit %llu)\n", bind.c_str(),
               listener.acc.local_endpoint().port(), (unsigned long long)files);
   std::fflush(stdout);

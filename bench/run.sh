@@ -30,7 +30,7 @@ say() { printf '\n== %s\n' "$*" >&2; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 start_receiver() {
-  $BIN/bench_receiver --port $RPORT --secret $SECRET > "$WORK/receiver.log" &
+  $BIN/bench_receiver --port $RPORT --secret $SECRET --journal "$WORK/journal" > "$WORK/receiver.log" &
   RECV_PID=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$RPORT/__stats > /dev/null && break; sleep 0.05; done
   # A receiver left over from another run would answer too: make sure it is ours.
@@ -288,19 +288,27 @@ scenario_inbox() {
     recv_stats > "$WORK/inbox_${mode}_recv.json"
     stop_hookd
   done
-  # The floor at this rate: the load generator and the receiver alone, no store.
+  # The floors at this rate: the load generator and the receiver alone, no store; and the
+  # receiver acknowledging each body once a group fdatasync of its own file covered it (the
+  # least a durable acknowledgement costs on this disk).
   $BIN/bench_loadgen --url http://127.0.0.1:$RPORT/hook --connections "$CONNS" --seconds "$SECS" \
     --rate "$rate" --quiet --json "$WORK/inbox_floor.json" > /dev/null
+  $BIN/bench_loadgen --url http://127.0.0.1:$RPORT/durable/inbox --method POST \
+    --header "content-type: application/x-www-form-urlencoded" --body "$body" \
+    --connections "$CONNS" --seconds "$SECS" --rate "$rate" --quiet \
+    --json "$WORK/inbox_floor_durable.json" > /dev/null
   /usr/bin/python3 - "$WORK" "$OUT/inbox.json" "$rate" <<'PY'
 import json, sys
 w, out, rate = sys.argv[1], sys.argv[2], int(sys.argv[3])
 floor = json.load(open(f"{w}/inbox_floor.json"))["latency_ms"]
+durable_floor = json.load(open(f"{w}/inbox_floor_durable.json"))["latency_ms"]
 r = {m: json.load(open(f"{w}/inbox_{m}.json")) for m in ("rate", "alone", "peak")}
 recv = {m: json.load(open(f"{w}/inbox_{m}_recv.json")) for m in ("rate", "peak")}
 json.dump({"scenario": "inbox", "target_rate": rate, "acks_per_s_at_rate": r["rate"]["rps"],
            "latency_ms_at_rate": r["rate"]["latency_ms"], "target_p99_ms": 2,
            "latency_ms_at_rate_without_forwarding": r["alone"]["latency_ms"],
            "latency_ms_at_rate_receiver_alone": floor,
+           "latency_ms_at_rate_durable_floor": durable_floor,
            "peak_acks_per_s": r["peak"]["rps"], "latency_ms_at_peak": r["peak"]["latency_ms"],
            "non2xx": r["rate"]["non2xx"] + r["peak"]["non2xx"],
            "forwarded": {m: recv[m]["unique"] for m in recv}, "acked": {m: r[m]["ok"] for m in r},
@@ -311,7 +319,7 @@ json.dump({"scenario": "inbox", "target_rate": rate, "acks_per_s_at_rate": r["ra
           open(out, "w"), indent=1)
 PY
   plot inbox "inbox: acknowledgements per second and latency at ${rate}/s"
-  echo "inbox: at $rate/s $(json "$OUT/inbox.json" 'round(d["acks_per_s_at_rate"])') acks/s, p50/p99/p99.9 $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate"][k] for k in ("p50", "p99", "p999"))') ms (target p99 2 ms), without forwarding $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_without_forwarding"][k] for k in ("p50", "p99", "p999"))') ms, the receiver alone (this machine's floor) $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_receiver_alone"][k] for k in ("p50", "p99", "p999"))') ms; peak $(json "$OUT/inbox.json" 'round(d["peak_acks_per_s"])') acks/s; forwarded $(json "$OUT/inbox.json" 'd["forwarded"]') of $(json "$OUT/inbox.json" 'd["acked"]'); CPU µs/request at $rate/s $(json "$OUT/inbox.json" 'd["cpu_us_per_request"]["rate"]')" >&2
+  echo "inbox: at $rate/s $(json "$OUT/inbox.json" 'round(d["acks_per_s_at_rate"])') acks/s, p50/p99/p99.9 $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate"][k] for k in ("p50", "p99", "p999"))') ms (target p99 2 ms), without forwarding $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_without_forwarding"][k] for k in ("p50", "p99", "p999"))') ms, the receiver alone (this machine's floor) $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_receiver_alone"][k] for k in ("p50", "p99", "p999"))') ms, acknowledging after its own group fdatasync (the durable floor) $(json "$OUT/inbox.json" '"/".join("%.2f" % d["latency_ms_at_rate_durable_floor"][k] for k in ("p50", "p99", "p999"))') ms; peak $(json "$OUT/inbox.json" 'round(d["peak_acks_per_s"])') acks/s; forwarded $(json "$OUT/inbox.json" 'd["forwarded"]') of $(json "$OUT/inbox.json" 'd["acked"]'); CPU µs/request at $rate/s $(json "$OUT/inbox.json" 'd["cpu_us_per_request"]["rate"]')" >&2
 }
 
 # What the same machine allows without the store: hookd answering a request that needs no write
