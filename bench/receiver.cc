@@ -102,7 +102,7 @@ std::optional<std::chrono::milliseconds> DelayOf(std::string_view target) {
 // fdatasync at a time; each request is answered on the io thread once a sync covered it.
 class Journal {
  public:
-  static constexpr off_t kSize = 64 << 20;
+  static constexpr off_t kSize = 8 << 20;  // ~20 s of the inbox scenario's bodies
 
   Journal(asio::io_context& ioc, const char* path) : ioc_(ioc) {
     fd_ = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

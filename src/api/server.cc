@@ -212,11 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // A response usually fits the socket's buffer: written here, the connection goes on without
     // a completion handler's round through the event loop.
     beast::error_code ec;
-    size_t n = stream_.socket().write_some(asio::buffer(out_), ec);
-    if (core::WouldBlock(ec)) {
-      ec = {};
-      n = 0;
-    }
+    size_t n = core::WriteNow(stream_.socket(), asio::buffer(out_), ec);
     if (ec || n == out_.size()) return Written(ec);
     stream_.expires_after(options_.request_timeout);
     asio::async_write(stream_, asio::buffer(out_.data() + n, out_.size() - n),

@@ -373,11 +373,7 @@ struct Http1Client::Impl {
     if (x->request.method == "GET") parts[1] = asio::const_buffer();
     size_t total = parts[0].size() + parts[1].size();
     error_code ec;
-    size_t n = c->socket.write_some(parts, ec);
-    if (core::WouldBlock(ec)) {
-      ec = {};
-      n = 0;
-    }
+    size_t n = core::WriteNow(c->socket, parts, ec);
     if (ec) {
       // Reported from a handler: Send runs inside Start(), which fires no callbacks.
       asio::post(io, [this, c, ec] { OnBroken(c, ec); });
